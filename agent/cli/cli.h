@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <getopt.h>
+#include <stdbool.h>
+
+/* Exit codes shared by every verb (documented in wsldock-agent(8)). */
+enum {
+	EXIT_CLEAN = 0,    /* done, nothing to flag */
+	EXIT_FLAGGED = 1,  /* done, but something was flagged: a source was
+			      unreadable or malformed (report), a conflict was
+			      found (conflicts) */
+	EXIT_ERROR = 2,    /* usage error or nothing useful could be produced */
+};
+
+struct cli_common {
+	const char *root;  /* root prefix for /proc, /sys, /etc ...; NULL = live */
+	bool json;
+};
+
+/* Options every verb accepts; put CLI_COMMON_OPTIONS first in a verb's
+ * getopt_long table and pass unknown results to cli_common_option(). */
+enum { OPT_ROOT = 0x100, OPT_JSON, OPT_HELP, OPT_COMMON_LAST };
+#define CLI_COMMON_OPTIONS                                   \
+	{ "root", required_argument, NULL, OPT_ROOT },        \
+	{ "json", no_argument, NULL, OPT_JSON },              \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Returns 1 when handled, 0 when c is not a common option. */
+int cli_common_option(int c, const char *arg, struct cli_common *common);
+/* Prints "wsldock-agent VERB: MESSAGE" to stderr. */
+__attribute__((format(printf, 2, 3)))
+void cli_error(const char *verb, const char *fmt, ...);
+
+extern const char *program_name;
+
+int verb_report(int argc, char **argv);

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const char *program_name = "wsldock-agent";
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct verb verbs[] = {
+	{ "report", verb_report, "show page cache, reportable free memory and the WSL environment" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s VERB [OPTIONS]\n"
+		"       %s --help | --version\n"
+		"\n"
+		"Hands page cache grown by Docker builds in WSL 2 back to Windows.\n"
+		"\n"
+		"Verbs:\n",
+		program_name, program_name);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f,
+		"\n"
+		"Run '%s VERB --help' for a verb's options; see wsldock-agent(8).\n"
+		"Exit status: 0 clean, 1 something flagged, 2 error.\n",
+		program_name);
+}
+
+int cli_common_option(int c, const char *arg, struct cli_common *common)
+{
+	switch (c) {
+	case OPT_ROOT:
+		common->root = arg;
+		return 1;
+	case OPT_JSON:
+		common->json = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void cli_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", program_name, verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("%s %s\n", program_name, PACKAGE_VERSION);
+		return EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown verb '%s' (try '%s --help')\n",
+		program_name, argv[1], program_name);
+	return EXIT_ERROR;
+}

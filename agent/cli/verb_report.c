@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "model/mem_state.h"
+#include "outputs/report.h"
+#include "shared/json_util.h"
+
+static void report_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s report [--json] [--root DIR]\n"
+		"\n"
+		"Shows how much memory this kernel holds in page cache and how much of it\n"
+		"the hypervisor could take back now.\n"
+		"\n"
+		"  --json       print one JSON document (schema in wsldock-agent(8))\n"
+		"  --root DIR   read /proc, /sys, /etc and /mnt under DIR instead of /\n"
+		"  -h, --help   show this help\n"
+		"\n"
+		"Exit status: 0 all sources read, 1 a source was missing or malformed\n"
+		"(the rest is still reported), 2 usage error.\n",
+		program_name);
+}
+
+int verb_report(int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common common = { 0 };
+	struct diag_list diags = { 0 };
+	struct mem_state *s = NULL;
+	int c, r = EXIT_ERROR;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (cli_common_option(c, optarg, &common))
+			continue;
+		if (c == 'h') {
+			report_usage(stdout);
+			return EXIT_CLEAN;
+		}
+		report_usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (optind < argc) {
+		cli_error("report", "unexpected argument '%s'", argv[optind]);
+		return EXIT_ERROR;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		cli_error("report", "out of memory");
+		return EXIT_ERROR;
+	}
+	mem_state_collect(s, common.root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
+	if (common.json) {
+		json_t *doc = report_json(s, &diags);
+
+		if (!doc || json_print(doc) < 0) {
+			cli_error("report", "cannot write the JSON report");
+			json_decref(doc);
+			goto out;
+		}
+		json_decref(doc);
+	} else {
+		report_text(stdout, s, &diags);
+		fflush(stdout);
+	}
+	diag_print(&diags, stderr, program_name);
+	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;
+out:
+	diag_free(&diags);
+	free(s);
+	return r;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+
+#include "outputs/report.h"
+#include "shared/util.h"
+
+#define LABEL_WIDTH 24
+#define VALUE_WIDTH 12
+
+static void section(FILE *f, const char *title)
+{
+	fprintf(f, "\n%s\n", title);
+}
+
+static void row(FILE *f, const char *label, const char *value, const char *note)
+{
+	if (note && *note)
+		fprintf(f, "  %-*s %-*s %s\n", LABEL_WIDTH, label, VALUE_WIDTH, value, note);
+	else
+		fprintf(f, "  %-*s %s\n", LABEL_WIDTH, label, value);
+}
+
+/* A figure with its one-line explanation, or "unknown" with the reason. */
+static void figure_row(FILE *f, const char *label, const struct figure *fig, const char *note)
+{
+	char buf[32];
+
+	if (!fig->known) {
+		row(f, label, "unknown", fig->reason);
+		return;
+	}
+	row(f, label, format_bytes(fig->value, buf, sizeof(buf)), note);
+}
+
+static void environment_rows(FILE *f, const struct mem_state *s)
+{
+	const struct wsl_env *e = &s->env;
+	char buf[512];
+
+	section(f, "Environment");
+	if (s->env_src.state == SOURCE_OK) {
+		snprintf(buf, sizeof(buf), "%s (kernel %s)", wsl_kind_name(e->kind), e->kernel_release);
+		row(f, "WSL", buf, NULL);
+	} else {
+		row(f, "WSL", "unknown", s->env_src.reason);
+	}
+	if (e->desktop_distro != DESKTOP_DISTRO_NO)
+		snprintf(buf, sizeof(buf), "%s (Docker Desktop's own distro: wsldock does not act here)",
+			 e->distro_name);
+	else
+		snprintf(buf, sizeof(buf), "%s", e->distro_name[0] ? e->distro_name : "- (WSL_DISTRO_NAME unset)");
+	row(f, "Distro", buf, NULL);
+	if (e->desktop_integration)
+		snprintf(buf, sizeof(buf), "integrated with this distro (%s)", e->desktop_evidence);
+	else if (e->desktop_running)
+		snprintf(buf, sizeof(buf), "running in this VM, not integrated with this distro");
+	else
+		snprintf(buf, sizeof(buf), "not seen (no /mnt/wsl/docker-desktop)");
+	row(f, "Docker Desktop", buf, NULL);
+	if (s->cgroup_src.state == SOURCE_OK || s->cgroup_src.state == SOURCE_MALFORMED) {
+		snprintf(buf, sizeof(buf), "%s; memory controller %s%s%s",
+			 cgroup_mode_name(s->cgroup.mode), memcg_mode_name(s->cgroup.memcg),
+			 s->cgroup.memcg_path[0] ? " at " : "", s->cgroup.memcg_path);
+		row(f, "cgroups", buf, NULL);
+	} else {
+		row(f, "cgroups", "unknown", s->cgroup_src.reason);
+	}
+}
+
+static void memory_rows(FILE *f, const struct mem_state *s)
+{
+	section(f, "Memory");
+	figure_row(f, "Total", &s->total, NULL);
+	figure_row(f, "Free", &s->free, "unused now; the host takes back the part in large blocks");
+	figure_row(f, "Available", &s->available, "the kernel's estimate of what programs could still get");
+	figure_row(f, "Page cache", &s->page_cache,
+		   "file data kept in RAM; the host cannot take it back until it is dropped");
+	figure_row(f, "  dirty + writeback", &s->dirty_writeback,
+		   "must be written to disk before it can be dropped");
+	figure_row(f, "  clean, reclaimable", &s->reclaimable_file,
+		   "file pages the kernel can drop at once, without I/O");
+	figure_row(f, "  shmem (tmpfs)", &s->shmem, "counted as cache, but dropping caches cannot free it");
+	figure_row(f, "Buffers", &s->buffers, "block device metadata cache");
+}
+
+static void reporting_rows(FILE *f, const struct mem_state *s)
+{
+	char title[160], buf[32];
+
+	if (s->pr.order_known)
+		snprintf(title, sizeof(title),
+			 "Returning memory to the host (free page reporting, order %u = %s blocks)",
+			 s->pr.order,
+			 format_bytes((uint64_t)s->page_size << s->pr.order, buf, sizeof(buf)));
+	else
+		snprintf(title, sizeof(title), "Returning memory to the host (free page reporting)");
+	section(f, title);
+	if (!s->pr.order_known)
+		row(f, "Page reporting", "unavailable", s->pr_src.reason);
+	figure_row(f, "Reportable free", &s->reportable_free,
+		   "free in blocks large enough for the hypervisor to take back");
+	figure_row(f, "Stranded free", &s->stranded_free,
+		   "free, but in smaller blocks; compaction could make it reportable");
+	if (s->reported.known)
+		figure_row(f, "Reported since boot", &s->reported, "handed to the host so far");
+}
+
+static void psi_rows(FILE *f, const struct mem_state *s)
+{
+	char buf[128];
+
+	section(f, "Memory pressure (PSI: share of time tasks waited for memory)");
+	if (s->psi_src.state != SOURCE_OK || !s->psi.some.present) {
+		row(f, "PSI", "unavailable", s->psi_src.reason);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "avg10 %.2f%%  avg60 %.2f%%  avg300 %.2f%%", s->psi.some.avg10,
+		 s->psi.some.avg60, s->psi.some.avg300);
+	row(f, "some", buf, NULL);
+	if (s->psi.full.present) {
+		snprintf(buf, sizeof(buf), "avg10 %.2f%%  avg60 %.2f%%  avg300 %.2f%%",
+			 s->psi.full.avg10, s->psi.full.avg60, s->psi.full.avg300);
+		row(f, "full", buf, NULL);
+	}
+}
+
+void report_text(FILE *f, const struct mem_state *s, const struct diag_list *d)
+{
+	fprintf(f, "wsldock-agent %s report (root %s)\n", PACKAGE_VERSION,
+		s->root && *s->root ? s->root : "/");
+	environment_rows(f, s);
+	memory_rows(f, s);
+	reporting_rows(f, s);
+	psi_rows(f, s);
+	if (d->n) {
+		section(f, "Problems (also on standard error)");
+		for (size_t i = 0; i < d->n; i++)
+			fprintf(f, "  %s\n", d->items[i]);
+		if (d->dropped)
+			fprintf(f, "  %zu more were dropped\n", d->dropped);
+	}
+}
