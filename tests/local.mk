@@ -18,7 +18,7 @@ UNIT_TESTS =
 SCRIPT_TESTS =
 FUZZ_TARGETS =
 # Library sources the fuzz targets are compiled with (clang, instrumented).
-FUZZ_LIB_SOURCES = \
+FUZZ_LIB_SRCS = \
 	agent/shared/util.c agent/shared/diag.c agent/shared/json_util.c \
 	agent/sources/source.c agent/sources/kv.c agent/sources/meminfo.c \
 	agent/sources/buddyinfo.c agent/sources/psi.c agent/sources/page_reporting.c \
@@ -45,10 +45,10 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 	-include $(top_builddir)/config.h -I$(top_srcdir)/agent -I$(top_builddir) $(JANSSON_CFLAGS)
 FUZZ_BINS = $(FUZZ_TARGETS:%=tests/fuzz/fuzz-%)
 
-tests/fuzz/fuzz-%: $(srcdir)/tests/fuzz/fuzz-%.c $(FUZZ_LIB_SOURCES:%=$(srcdir)/%) $(BUILT_SOURCES)
+tests/fuzz/fuzz-%: $(srcdir)/tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRCS:%=$(srcdir)/%) $(BUILT_SOURCES)
 	@if test -z "$(FUZZ_CC)"; then echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; fi
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SOURCES:%=$(srcdir)/%) \
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS:%=$(srcdir)/%) \
 		$(JANSSON_LIBS) $(SQLITE_LIBS) -lm
 
 fuzz: $(FUZZ_BINS)

@@ -42,16 +42,17 @@ static bool meminfo_get(const struct mem_state *s, enum meminfo_key k, uint64_t 
 	return true;
 }
 
-/* Values larger than the machine are a corrupt source, not a figure. */
-static bool within_total(const struct mem_state *s, struct figure *f, const char *what,
-			 uint64_t v, struct diag_list *d)
+/* Values larger than the machine are a corrupt source, not a figure: the
+ * figure becomes unknown and the source that gave it is marked malformed. */
+static bool within_total(struct mem_state *s, struct figure *f, const char *what, uint64_t v,
+			 struct source_status *src, struct diag_list *d)
 {
 	if (!s->total.known || v <= s->total.value)
 		return true;
-	figure_unknown(f, "%s (%llu bytes) exceeds MemTotal (%llu bytes) in %s", what,
-		       (unsigned long long)v, (unsigned long long)s->total.value,
-		       s->meminfo_src.path);
-	diag_add_at(d, s->meminfo_src.path, 0, "%s", f->reason);
+	figure_unknown(f, "%s (%llu bytes) exceeds MemTotal (%llu bytes)", what,
+		       (unsigned long long)v, (unsigned long long)s->total.value);
+	diag_add_at(d, src->path, 0, "%s", f->reason);
+	source_fail(src, SOURCE_MALFORMED, "%s", f->reason);
 	return false;
 }
 
@@ -60,7 +61,7 @@ static void derive_field(struct mem_state *s, struct figure *f, enum meminfo_key
 {
 	uint64_t v;
 
-	if (meminfo_get(s, k, &v, f) && within_total(s, f, meminfo_keys[k], v, d))
+	if (meminfo_get(s, k, &v, f) && within_total(s, f, meminfo_keys[k], v, &s->meminfo_src, d))
 		figure_set(f, v);
 }
 
@@ -70,8 +71,9 @@ static void derive_meminfo(struct mem_state *s, struct diag_list *d)
 
 	derive_field(s, &s->total, MI_MEM_TOTAL, d);
 	if (s->total.known && s->total.value == 0) {
-		figure_unknown(&s->total, "MemTotal is 0 in %s", s->meminfo_src.path);
+		figure_unknown(&s->total, "MemTotal is 0");
 		diag_add_at(d, s->meminfo_src.path, 0, "%s", s->total.reason);
+		source_fail(&s->meminfo_src, SOURCE_MALFORMED, "%s", s->total.reason);
 	}
 	derive_field(s, &s->free, MI_MEM_FREE, d);
 	derive_field(s, &s->available, MI_MEM_AVAILABLE, d);
@@ -81,7 +83,8 @@ static void derive_meminfo(struct mem_state *s, struct diag_list *d)
 
 	if (meminfo_get(s, MI_DIRTY, &dirty, &s->dirty_writeback) &&
 	    meminfo_get(s, MI_WRITEBACK, &wb, &s->dirty_writeback) &&
-	    within_total(s, &s->dirty_writeback, "Dirty + Writeback", dirty + wb, d))
+	    within_total(s, &s->dirty_writeback, "Dirty + Writeback", dirty + wb,
+			     &s->meminfo_src, d))
 		figure_set(&s->dirty_writeback, dirty + wb);
 
 	if (!meminfo_get(s, MI_ACTIVE_FILE, &act, &s->reclaimable_file) ||
@@ -91,7 +94,8 @@ static void derive_meminfo(struct mem_state *s, struct diag_list *d)
 		figure_unknown(&s->reclaimable_file, "%s", s->dirty_writeback.reason);
 		return;
 	}
-	if (within_total(s, &s->reclaimable_file, "Active(file) + Inactive(file)", act + inact, d))
+	if (within_total(s, &s->reclaimable_file, "Active(file) + Inactive(file)", act + inact,
+			 &s->meminfo_src, d))
 		figure_set(&s->reclaimable_file, act + inact > s->dirty_writeback.value
 				? act + inact - s->dirty_writeback.value : 0);
 }
@@ -117,7 +121,8 @@ static void derive_reporting(struct mem_state *s, struct diag_list *d)
 		above = above > UINT64_MAX / s->page_size ? UINT64_MAX : above * s->page_size;
 		below = below > UINT64_MAX / s->page_size ? UINT64_MAX : below * s->page_size;
 		if (within_total(s, &s->reportable_free, "free memory in /proc/buddyinfo",
-				 above > UINT64_MAX - below ? UINT64_MAX : above + below, d)) {
+				 above > UINT64_MAX - below ? UINT64_MAX : above + below,
+				 &s->buddy_src, d)) {
 			figure_set(&s->reportable_free, above);
 			figure_set(&s->stranded_free, below);
 		} else {
@@ -132,25 +137,55 @@ static void derive_reporting(struct mem_state *s, struct diag_list *d)
 			: "this kernel has no free page reporting");
 }
 
+/* MemFree also counts pages on per-CPU lists and, on kernels that defer
+ * struct page initialisation, memory never handed to the buddy allocator;
+ * neither is in /proc/buddyinfo, so neither can be reported to the host. */
+static void derive_outside_buddy(struct mem_state *s)
+{
+	uint64_t in_buddy;
+
+	if (!s->free.known) {
+		figure_unknown(&s->free_outside_buddy, "%s", s->free.reason);
+		return;
+	}
+	if (!s->reportable_free.known && s->buddy.nzones == 0) {
+		figure_unknown(&s->free_outside_buddy, "%s", s->buddy_src.reason[0]
+			       ? s->buddy_src.reason : "no zones in /proc/buddyinfo");
+		return;
+	}
+	in_buddy = buddyinfo_free_pages(&s->buddy, 0, BUDDY_MAX_ORDERS);
+	in_buddy = in_buddy > UINT64_MAX / s->page_size ? UINT64_MAX : in_buddy * s->page_size;
+	figure_set(&s->free_outside_buddy, s->free.value > in_buddy ? s->free.value - in_buddy : 0);
+}
+
 void mem_state_derive(struct mem_state *s, struct diag_list *d)
 {
 	derive_meminfo(s, d);
 	derive_reporting(s, d);
+	derive_outside_buddy(s);
 }
 
 void mem_state_collect(struct mem_state *s, const char *root, unsigned page_size,
 		       struct diag_list *d)
 {
+	enum source_need kernel_mm;
+
 	memset(s, 0, sizeof(*s));
 	s->root = root;
 	s->page_size = page_size ? page_size : 4096;
 	wsl_env_read(root, &s->env, &s->env_src, d);
+	/* WSL1 emulates /proc without a Linux memory manager: no buddy
+	 * allocator and no vmstat.  Their absence is the platform, not a fault. */
+	kernel_mm = s->env.kind == WSL_1 ? SOURCE_OPTIONAL : SOURCE_REQUIRED;
 	cgroup_layout_read(root, &s->cgroup, &s->cgroup_src, d);
 	meminfo_read(root, &s->meminfo, &s->meminfo_src, d);
-	vmstat_read(root, &s->vmstat, &s->vmstat_src, d);
-	buddyinfo_read(root, &s->buddy, &s->buddy_src, d);
+	vmstat_read(root, kernel_mm, &s->vmstat, &s->vmstat_src, d);
+	buddyinfo_read(root, kernel_mm, &s->buddy, &s->buddy_src, d);
 	psi_read(root, &s->psi, &s->psi_src, d);
 	page_reporting_read(root, &s->pr, &s->pr_src, d);
+	if (s->env.kind == WSL_1 && !s->pr.present)
+		source_fail(&s->pr_src, SOURCE_ABSENT,
+			    "WSL1 has no Linux kernel: memory is Windows' own, nothing to report back");
 	mem_state_derive(s, d);
 }
 
@@ -161,9 +196,13 @@ bool mem_state_degraded(const struct mem_state *s)
 	};
 	const struct source_status *optional[] = { &s->psi_src, &s->pr_src };
 
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (s->env.kind == WSL_1 && required[i]->state == SOURCE_ABSENT &&
+		    (required[i] == &s->buddy_src || required[i] == &s->vmstat_src))
+			continue;
 		if (required[i]->state != SOURCE_OK)
 			return true;
+	}
 	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
 		if (optional[i]->state != SOURCE_OK && optional[i]->state != SOURCE_ABSENT)
 			return true;

@@ -52,6 +52,7 @@ struct mem_state {
 	struct figure reportable_free;   /* free in blocks of order >= page_reporting_order */
 	struct figure stranded_free;     /* free in smaller blocks */
 	struct figure reported;          /* reported_kib, where the kernel counts it */
+	struct figure free_outside_buddy; /* MemFree - free pages in /proc/buddyinfo */
 };
 
 /* Reads every source under root (NULL = live system) into s and derives the

@@ -85,6 +85,7 @@ static json_t *reporting_json(const struct mem_state *s, json_t *unavailable)
 	put_figure(r, "page_reporting", "reportable_free_bytes", &s->reportable_free, unavailable);
 	put_figure(r, "page_reporting", "stranded_free_bytes", &s->stranded_free, unavailable);
 	put_figure(r, "page_reporting", "reported_bytes", &s->reported, unavailable);
+	put_figure(r, "page_reporting", "free_outside_buddy_bytes", &s->free_outside_buddy, unavailable);
 	for (unsigned i = 0; i < s->pr.ncounters; i++)
 		json_object_set_new(params, s->pr.counters[i].name,
 				    json_integer((json_int_t)s->pr.counters[i].value));

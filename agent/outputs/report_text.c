@@ -94,14 +94,21 @@ static void reporting_rows(FILE *f, const struct mem_state *s)
 	else
 		snprintf(title, sizeof(title), "Returning memory to the host (free page reporting)");
 	section(f, title);
-	if (!s->pr.order_known)
+	if (!s->pr.order_known) {
 		row(f, "Page reporting", "unavailable", s->pr_src.reason);
+		return;
+	}
 	figure_row(f, "Reportable free", &s->reportable_free,
 		   "free in blocks large enough for the hypervisor to take back");
 	figure_row(f, "Stranded free", &s->stranded_free,
 		   "free, but in smaller blocks; compaction could make it reportable");
 	if (s->reported.known)
 		figure_row(f, "Reported since boot", &s->reported, "handed to the host so far");
+	/* Only worth a line when it is large enough to puzzle a reader who
+	 * compares Free with the two figures above. */
+	if (s->free_outside_buddy.known && s->free_outside_buddy.value >= (64u << 20))
+		figure_row(f, "Free outside buddy", &s->free_outside_buddy,
+			   "counted free, but not in the allocator's lists (per-CPU lists, or never initialised)");
 }
 
 static void psi_rows(FILE *f, const struct mem_state *s)

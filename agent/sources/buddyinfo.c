@@ -89,14 +89,14 @@ int buddyinfo_parse(char *text, const char *path, struct buddyinfo *b, struct di
 	return bad;
 }
 
-int buddyinfo_read(const char *root, struct buddyinfo *b, struct source_status *st,
-		   struct diag_list *d)
+int buddyinfo_read(const char *root, enum source_need need, struct buddyinfo *b,
+		   struct source_status *st, struct diag_list *d)
 {
 	_cleanup_free_ char *text = NULL;
 	int r, bad;
 
 	memset(b, 0, sizeof(*b));
-	r = source_load(root, "/proc/buddyinfo", SOURCE_REQUIRED, st, &text, d);
+	r = source_load(root, "/proc/buddyinfo", need, st, &text, d);
 	if (r < 0)
 		return r;
 	bad = buddyinfo_parse(text, st->path, b, d);

@@ -23,8 +23,8 @@ struct buddyinfo {
 };
 
 int buddyinfo_parse(char *text, const char *path, struct buddyinfo *b, struct diag_list *d);
-int buddyinfo_read(const char *root, struct buddyinfo *b, struct source_status *st,
-		   struct diag_list *d);
+int buddyinfo_read(const char *root, enum source_need need, struct buddyinfo *b,
+		   struct source_status *st, struct diag_list *d);
 
 /* Free pages in blocks of order >= min_order (all zones); saturates at
  * UINT64_MAX rather than wrapping on absurd input. */

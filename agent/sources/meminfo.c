@@ -52,13 +52,14 @@ void vmstat_init(struct kv_table *t)
 	t->nkeys = _VM_MAX;
 }
 
-static int kv_read(const char *root, const char *abs, enum kv_flavor flavor,
-		   struct kv_table *t, struct source_status *st, struct diag_list *d)
+static int kv_read(const char *root, const char *abs, enum source_need need,
+		   enum kv_flavor flavor, struct kv_table *t, struct source_status *st,
+		   struct diag_list *d)
 {
 	_cleanup_free_ char *text = NULL;
 	int r, bad;
 
-	r = source_load(root, abs, SOURCE_REQUIRED, st, &text, d);
+	r = source_load(root, abs, need, st, &text, d);
 	if (r < 0)
 		return r;
 	bad = kv_parse(text, st->path, flavor, t, d);
@@ -67,16 +68,38 @@ static int kv_read(const char *root, const char *abs, enum kv_flavor flavor,
 	return 0;
 }
 
+/* Fields every kernel since 2.6.28 prints, WSL1's emulation included; a
+ * file without them was cut short. */
+static const enum meminfo_key meminfo_required[] = {
+	MI_MEM_TOTAL, MI_MEM_FREE, MI_CACHED, MI_ACTIVE_FILE, MI_INACTIVE_FILE, MI_DIRTY, MI_WRITEBACK,
+};
+
 int meminfo_read(const char *root, struct kv_table *t, struct source_status *st,
 		 struct diag_list *d)
 {
+	unsigned missing = 0;
+	int r;
+
 	meminfo_init(t);
-	return kv_read(root, "/proc/meminfo", KV_MEMINFO, t, st, d);
+	r = kv_read(root, "/proc/meminfo", SOURCE_REQUIRED, KV_MEMINFO, t, st, d);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(meminfo_required); i++) {
+		if (kv_has(t, meminfo_required[i]))
+			continue;
+		diag_add_at(d, st->path, 0, "field %s is missing (truncated file?)",
+			    meminfo_keys[meminfo_required[i]]);
+		missing++;
+	}
+	if (missing && st->state == SOURCE_OK)
+		source_fail(st, SOURCE_MALFORMED, "%u required field%s missing", missing,
+			    missing == 1 ? " is" : "s are");
+	return 0;
 }
 
-int vmstat_read(const char *root, struct kv_table *t, struct source_status *st,
-		struct diag_list *d)
+int vmstat_read(const char *root, enum source_need need, struct kv_table *t,
+		struct source_status *st, struct diag_list *d)
 {
 	vmstat_init(t);
-	return kv_read(root, "/proc/vmstat", KV_VMSTAT, t, st, d);
+	return kv_read(root, "/proc/vmstat", need, KV_VMSTAT, t, st, d);
 }

@@ -51,5 +51,5 @@ void vmstat_init(struct kv_table *t);
  * but every well-formed field is kept. */
 int meminfo_read(const char *root, struct kv_table *t, struct source_status *st,
 		 struct diag_list *d);
-int vmstat_read(const char *root, struct kv_table *t, struct source_status *st,
-		struct diag_list *d);
+int vmstat_read(const char *root, enum source_need need, struct kv_table *t,
+		struct source_status *st, struct diag_list *d);

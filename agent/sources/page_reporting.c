@@ -60,8 +60,7 @@ int page_reporting_read(const char *root, struct page_reporting *pr, struct sour
 	if (!dir) {
 		r = -errno;
 		source_fail(st, r == -ENOENT ? SOURCE_ABSENT : SOURCE_UNREADABLE,
-			    r == -ENOENT ? "%s does not exist: this kernel has no free page reporting, "
-					   "so the hypervisor cannot take free memory back"
+			    r == -ENOENT ? "no %s: this kernel has no free page reporting"
 					 : "cannot open %s", st->path);
 		if (r != -ENOENT)
 			diag_add_at(d, st->path, 0, "%s", strerror(-r));
