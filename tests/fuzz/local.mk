@@ -1,1 +1,2 @@
-
+FUZZ_TARGETS += proc
+EXTRA_DIST += tests/fuzz/fuzz-proc.c tests/fuzz/corpus/proc

@@ -1,0 +1,70 @@
+#!/bin/sh
+# report on fixture trees: the acceptance cases of the foundation issue,
+# exit statuses, and one-line errors naming the file.
+. "$top_srcdir/tests/live/lib.sh"
+need jq
+
+agent=$WSLDOCK_AGENT
+
+expect_rc 0 "--help" -- "$agent" --help
+grep -q "report" "$tmp/out" || fail "--help does not list report"
+expect_rc 0 "--version" -- "$agent" --version
+grep -qE '^wsldock-agent [0-9]+\.[0-9]+' "$tmp/out" || fail "--version prints no version"
+expect_rc 2 "no verb" -- "$agent"
+expect_rc 2 "unknown verb" -- "$agent" frobnicate
+grep -q "unknown verb 'frobnicate'" "$tmp/err" || fail "unknown verb not named"
+expect_rc 2 "unknown option" -- "$agent" report --frob
+expect_rc 0 "report --help" -- "$agent" report --help
+grep -q -- "--root DIR" "$tmp/out" || fail "report --help does not document --root"
+
+# WSL2 6.x tree: WSL2, PSI unavailable with a reason, order 5.
+expect_rc 0 "WSL2 6.x tree" -- "$agent" report --json --root "$FIXTURES/wsl2-6.6"
+jq -e '.schema_version == 1 and .wsl == "wsl2" and .psi == null
+	and (.unavailable.psi | test("pressure/memory"))
+	and .page_reporting.page_reporting_order == 5
+	and (.memory.page_cache_bytes | type) == "number"
+	and (.page_reporting.reportable_free_bytes | type) == "number"
+	and .cgroup.mode == "v2" and .environment.docker_desktop_integration' \
+	"$tmp/out" >/dev/null && pass "WSL2 6.x JSON" || fail "WSL2 6.x JSON: $(cat "$tmp/out")"
+
+expect_rc 0 "WSL1 tree" -- "$agent" report --json --root "$FIXTURES/wsl1"
+jq -e '.wsl == "wsl1" and .page_reporting.page_reporting_order == null
+	and .page_reporting.reportable_free_bytes == null
+	and (.unavailable["page_reporting.reportable_free_bytes"] | length > 0)' \
+	"$tmp/out" >/dev/null && pass "WSL1 JSON" || fail "WSL1 JSON"
+
+expect_rc 0 "plain Linux tree" -- "$agent" report --json --root "$FIXTURES/plain-linux"
+jq -e '.wsl == "none" and .psi.some.avg10 == 1.25 and .page_reporting.page_reporting_order == null' \
+	"$tmp/out" >/dev/null && pass "plain Linux JSON" || fail "plain Linux JSON"
+
+# Human report: aligned rows with units, and the explanation lines.
+expect_rc 0 "human report" -- "$agent" report --root "$FIXTURES/wsl2-5.15"
+grep -qE '^  Page cache +5\.0 GiB +file data kept in RAM' "$tmp/out" || fail "page cache row"
+grep -qE '^  Reportable free +[0-9.]+ MiB' "$tmp/out" || fail "reportable row"
+grep -q 'order 9 = 2.0 MiB blocks' "$tmp/out" || fail "reporting order title"
+
+# A truncated meminfo: exit 1, a message naming the file, the rest printed.
+mkdir -p "$tmp/root"
+cp -a "$FIXTURES/wsl2-6.6/." "$tmp/root/"
+head -c 40 "$FIXTURES/wsl2-6.6/proc/meminfo" >"$tmp/root/proc/meminfo"
+expect_rc 1 "truncated meminfo" -- "$agent" report --json --root "$tmp/root"
+grep -q "$tmp/root/proc/meminfo:2: " "$tmp/err" || fail "error does not name meminfo and its line"
+jq -e '.memory.page_cache_bytes == null and (.unavailable["memory.page_cache_bytes"] | test("Cached"))
+	and .page_reporting.page_reporting_order == 5' "$tmp/out" >/dev/null \
+	&& pass "truncated meminfo JSON" || fail "truncated meminfo JSON"
+expect_rc 1 "truncated meminfo, human" -- "$agent" report --root "$tmp/root"
+grep -qE '^  Page cache +unknown' "$tmp/out" || fail "page cache not shown unknown"
+
+# Binary junk everywhere: no crash, valid JSON, every file named.
+for f in meminfo vmstat buddyinfo; do
+	head -c 3000 /dev/urandom >"$tmp/root/proc/$f"
+done
+expect_rc 1 "junk files" -- "$agent" report --json --root "$tmp/root"
+jq -e . "$tmp/out" >/dev/null || fail "junk: output is not JSON"
+for f in meminfo vmstat buddyinfo; do
+	grep -q "proc/$f" "$tmp/err" || fail "junk: $f not named in errors"
+done
+
+expect_rc 1 "empty root" -- "$agent" report --root "$tmp/nothing-here"
+grep -q "$tmp/nothing-here/proc/meminfo: missing" "$tmp/err" || fail "missing file not named"
+finish
