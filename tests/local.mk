@@ -70,3 +70,5 @@ clean-fuzz:
 	rm -rf $(FUZZ_BINS) tests/fuzz/work-* tests/fuzz/*.log
 
 .PHONY: fuzz fuzz-run clean-fuzz
+
+EXTRA_DIST += tests/fixtures tests/fixtures/wsl2-6.6.symlinks tests/capture-fixtures

@@ -36,3 +36,16 @@ expect_rc() {
 }
 tmp=$(mktemp -d /tmp/wsldock-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# fixture_copy NAME DEST: copies a fixture tree and makes the symlinks listed
+# in NAME.symlinks (links into /mnt/wsl that `make dist` cannot carry).
+fixture_copy() {
+	mkdir -p "$2"
+	cp -R "$FIXTURES/$1/." "$2/"
+	chmod -R u+w "$2"
+	if [ -f "$FIXTURES/$1.symlinks" ]; then
+		grep -v '^#' "$FIXTURES/$1.symlinks" | while read -r link target; do
+			mkdir -p "$2/$(dirname "$link")"
+			ln -sf "$target" "$2/$link"
+		done
+	fi
+}

@@ -18,7 +18,8 @@ expect_rc 0 "report --help" -- "$agent" report --help
 grep -q -- "--root DIR" "$tmp/out" || fail "report --help does not document --root"
 
 # WSL2 6.x tree: WSL2, PSI unavailable with a reason, order 5.
-expect_rc 0 "WSL2 6.x tree" -- "$agent" report --json --root "$FIXTURES/wsl2-6.6"
+fixture_copy wsl2-6.6 "$tmp/wsl2"
+expect_rc 0 "WSL2 6.x tree" -- "$agent" report --json --root "$tmp/wsl2"
 jq -e '.schema_version == 1 and .wsl == "wsl2" and .psi == null
 	and (.unavailable.psi | test("pressure/memory"))
 	and .page_reporting.page_reporting_order == 5
@@ -44,8 +45,7 @@ grep -qE '^  Reportable free +[0-9.]+ MiB' "$tmp/out" || fail "reportable row"
 grep -q 'order 9 = 2.0 MiB blocks' "$tmp/out" || fail "reporting order title"
 
 # A truncated meminfo: exit 1, a message naming the file, the rest printed.
-mkdir -p "$tmp/root"
-cp -a "$FIXTURES/wsl2-6.6/." "$tmp/root/"
+fixture_copy wsl2-6.6 "$tmp/root"
 head -c 40 "$FIXTURES/wsl2-6.6/proc/meminfo" >"$tmp/root/proc/meminfo"
 expect_rc 1 "truncated meminfo" -- "$agent" report --json --root "$tmp/root"
 grep -q "$tmp/root/proc/meminfo:2: " "$tmp/err" || fail "error does not name meminfo and its line"

@@ -36,7 +36,11 @@ static bool diag_contains(const struct diag_list *d, const char *needle)
 static void test_wsl2_6x(void **state)
 {
 	struct diag_list d = { 0 };
-	struct mem_state *s = collect(fixture_path("wsl2-6.6"), &d);
+	char root[PATH_MAX];
+	struct mem_state *s;
+
+	snprintf(root, sizeof(root), "%s", tree_from_fixture("wsl2-6.6"));
+	s = collect(root, &d);
 
 	assert_int_equal(d.n, 0);
 	assert_int_equal(s->env.kind, WSL_2);
@@ -61,6 +65,7 @@ static void test_wsl2_6x(void **state)
 	assert_false(s->reported.known);
 	assert_false(mem_state_degraded(s));
 	free(s);
+	tree_destroy(root);
 }
 
 static void test_wsl2_515(void **state)

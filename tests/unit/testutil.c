@@ -23,6 +23,28 @@ const char *fixture_path(const char *name)
 	return buf;
 }
 
+/* NAME.symlinks lists "path target" pairs: links pointing outside the tree
+ * (into /mnt/wsl) that `make dist` cannot carry. */
+static void apply_symlinks(const char *name, const char *dir)
+{
+	char path[PATH_MAX], line[2 * PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.symlinks", fixture_path(name));
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || sscanf(line, "%4095s %4095s", link, target) != 2)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, link);
+		tree_write_str(dir, link, "");
+		assert_int_equal(unlink(path), 0);
+		assert_int_equal(symlink(target, path), 0);
+	}
+	fclose(f);
+}
+
 const char *tree_from_fixture(const char *name)
 {
 	static char dir[PATH_MAX];
@@ -31,9 +53,9 @@ const char *tree_from_fixture(const char *name)
 	snprintf(dir, sizeof(dir), "/tmp/wsldock-test.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	if (name) {
-		/* cp -a keeps the symlinks some fixtures are about. */
-		snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s/'", fixture_path(name), dir);
+		snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s/'", fixture_path(name), dir);
 		assert_int_equal(system(cmd), 0);
+		apply_symlinks(name, dir);
 	}
 	return dir;
 }
