@@ -26,7 +26,8 @@ enum { OPT_ROOT = 0x100, OPT_JSON, OPT_HELP, OPT_COMMON_LAST };
 	{ "json", no_argument, NULL, OPT_JSON },              \
 	{ "help", no_argument, NULL, 'h' }
 
-/* Returns 1 when handled, 0 when c is not a common option. */
+/* Returns 1 when handled, 0 when c is not a common option, -1 when its
+ * argument is invalid (the error is printed: exit with EXIT_ERROR). */
 int cli_common_option(int c, const char *arg, struct cli_common *common);
 /* Prints "wsldock-agent VERB: MESSAGE" to stderr. */
 __attribute__((format(printf, 2, 3)))

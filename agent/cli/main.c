@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -39,8 +41,17 @@ static void usage(FILE *f)
 
 int cli_common_option(int c, const char *arg, struct cli_common *common)
 {
+	struct stat sb;
+
 	switch (c) {
 	case OPT_ROOT:
+		/* A mistyped --root would otherwise read as a tree of missing
+		 * files; say what is wrong with the argument instead. */
+		if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "%s: --root %s: %s\n", program_name, arg,
+				stat(arg, &sb) < 0 ? strerror(errno) : "not a directory");
+			return -1;
+		}
 		common->root = arg;
 		return 1;
 	case OPT_JSON:

@@ -39,7 +39,11 @@ int verb_report(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common))
+		int handled = cli_common_option(c, optarg, &common);
+
+		if (handled < 0)
+			return EXIT_ERROR;
+		if (handled)
 			continue;
 		if (c == 'h') {
 			report_usage(stdout);

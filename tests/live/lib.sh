@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared helpers for script tests (sourced).  A test exits 0 pass, 1 fail,
 # 77 skip; a skip always says why.
 : "${WSLDOCK_AGENT:?run through make check, or set WSLDOCK_AGENT}"

@@ -65,6 +65,9 @@ for f in meminfo vmstat buddyinfo; do
 	grep -q "proc/$f" "$tmp/err" || fail "junk: $f not named in errors"
 done
 
-expect_rc 1 "empty root" -- "$agent" report --root "$tmp/nothing-here"
-grep -q "$tmp/nothing-here/proc/meminfo: missing" "$tmp/err" || fail "missing file not named"
+expect_rc 2 "nonexistent --root" -- "$agent" report --root "$tmp/nothing-here"
+grep -q -- "--root $tmp/nothing-here: No such file or directory" "$tmp/err" || fail "bad --root not named"
+mkdir "$tmp/empty"
+expect_rc 1 "empty root" -- "$agent" report --root "$tmp/empty"
+grep -q "$tmp/empty/proc/meminfo: missing" "$tmp/err" || fail "missing file not named"
 finish
