@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shared/util.h"
 
@@ -116,6 +117,41 @@ int cgroup_layout_parse(char *text, const char *path, const char *root,
 	return bad;
 }
 
+static bool exists_under(const char *root, const char *abs)
+{
+	char path[PATH_MAX];
+
+	return root_path(root, abs, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+}
+
+/* A captured or mounted tree may lack a mounts table; the usual mount
+ * points under /sys/fs/cgroup still tell the layout. */
+static bool cgroup_layout_infer(const char *root, struct cgroup_layout *c)
+{
+	static const char *const unified[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char rel[PATH_MAX];
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < ELEMENTSOF(unified) && !c->unified_path[0]; i++) {
+		snprintf(rel, sizeof(rel), "%s/cgroup.controllers", unified[i]);
+		if (exists_under(root, rel))
+			snprintf(c->unified_path, sizeof(c->unified_path), "%s", unified[i]);
+	}
+	if (exists_under(root, "/sys/fs/cgroup/memory/memory.stat")) {
+		c->memcg = MEMCG_V1;
+		snprintf(c->memcg_path, sizeof(c->memcg_path), "/sys/fs/cgroup/memory");
+	}
+	if (c->unified_path[0])
+		c->mode = c->memcg == MEMCG_V1 || strcmp(c->unified_path, "/sys/fs/cgroup") ? CGROUP_HYBRID : CGROUP_V2;
+	else
+		c->mode = c->memcg == MEMCG_V1 ? CGROUP_V1 : CGROUP_NONE;
+	if (c->memcg == MEMCG_NONE && c->unified_path[0] && controllers_have_memory(root, c->unified_path)) {
+		c->memcg = MEMCG_V2;
+		snprintf(c->memcg_path, sizeof(c->memcg_path), "%s", c->unified_path);
+	}
+	return c->mode != CGROUP_NONE;
+}
+
 int cgroup_layout_read(const char *root, struct cgroup_layout *c, struct source_status *st,
 		       struct diag_list *d)
 {
@@ -123,7 +159,21 @@ int cgroup_layout_read(const char *root, struct cgroup_layout *c, struct source_
 	int r, bad;
 
 	memset(c, 0, sizeof(*c));
-	r = source_load(root, "/proc/self/mounts", SOURCE_REQUIRED, st, &text, d);
+	r = source_load(root, "/proc/self/mounts", SOURCE_OPTIONAL, st, &text, d);
+	if (r == -ENOENT)
+		r = source_load(root, "/proc/mounts", SOURCE_OPTIONAL, st, &text, d);
+	if (r == -ENOENT) {
+		if (cgroup_layout_infer(root, c)) {
+			root_path(root, "/sys/fs/cgroup", st->path, sizeof(st->path));
+			st->state = SOURCE_OK;
+			st->reason[0] = '\0';
+			return 0;
+		}
+		source_fail(st, SOURCE_ABSENT, "no mounts table (/proc/self/mounts, /proc/mounts) "
+			    "and no cgroup file system under /sys/fs/cgroup");
+		diag_add_at(d, st->path, 0, "missing, and no cgroup layout under /sys/fs/cgroup");
+		return r;
+	}
 	if (r < 0)
 		return r;
 	bad = cgroup_layout_parse(text, st->path, root, c, d);

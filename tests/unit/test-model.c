@@ -232,6 +232,36 @@ static void test_missing_root(void **state)
 	diag_free(&d);
 }
 
+/* Without a mounts table the layout is read off /sys/fs/cgroup. */
+static void test_cgroup_layout_inferred(void **state)
+{
+	static const struct {
+		const char *fixture;
+		enum cgroup_mode mode;
+		enum memcg_mode memcg;
+	} cases[] = {
+		{ "wsl2-6.6", CGROUP_V2, MEMCG_V2 },
+		{ "wsl2-5.15", CGROUP_HYBRID, MEMCG_V1 },
+		{ "wsl1", CGROUP_NONE, MEMCG_NONE },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct diag_list d = { 0 };
+		char root[PATH_MAX];
+		struct mem_state *s;
+
+		snprintf(root, sizeof(root), "%s", tree_from_fixture(cases[i].fixture));
+		tree_remove(root, "proc/self/mounts");
+		s = collect(root, &d);
+		assert_int_equal(s->cgroup.mode, cases[i].mode);
+		assert_int_equal(s->cgroup.memcg, cases[i].memcg);
+		assert_int_equal(s->cgroup_src.state, cases[i].mode == CGROUP_NONE ? SOURCE_ABSENT : SOURCE_OK);
+		free(s);
+		diag_free(&d);
+		tree_destroy(root);
+	}
+}
+
 static void test_json_keys(void **state)
 {
 	struct diag_list d = { 0 };
@@ -280,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_broken_trees),
 		cmocka_unit_test(test_binary_and_huge_files),
 		cmocka_unit_test(test_missing_root),
+		cmocka_unit_test(test_cgroup_layout_inferred),
 		cmocka_unit_test(test_json_keys),
 		cmocka_unit_test(test_derive_is_pure),
 	};
