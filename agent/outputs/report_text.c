@@ -130,10 +130,27 @@ static void psi_rows(FILE *f, const struct mem_state *s)
 	}
 }
 
+/* The three numbers a reader wants first: what Windows can have now, and
+ * what each lever would add. */
+static void summary(FILE *f, const struct mem_state *s)
+{
+	char now[32], cache[32], stranded[32];
+
+	if (!s->reportable_free.known || !s->reclaimable_file.known || !s->stranded_free.known)
+		return;
+	fprintf(f, "\n%s can take back %s now; dropping clean page cache would free %s more,\n"
+		   "and compaction could make %s of scattered free memory reportable.\n",
+		s->env.kind == WSL_2 ? "Windows" : "The host",
+		format_bytes(s->reportable_free.value, now, sizeof(now)),
+		format_bytes(s->reclaimable_file.value, cache, sizeof(cache)),
+		format_bytes(s->stranded_free.value, stranded, sizeof(stranded)));
+}
+
 void report_text(FILE *f, const struct mem_state *s, const struct diag_list *d)
 {
 	fprintf(f, "wsldock-agent %s report (root %s)\n", PACKAGE_VERSION,
 		s->root && *s->root ? s->root : "/");
+	summary(f, s);
 	environment_rows(f, s);
 	memory_rows(f, s);
 	reporting_rows(f, s);

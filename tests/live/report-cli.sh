@@ -43,6 +43,8 @@ expect_rc 0 "human report" -- "$agent" report --root "$FIXTURES/wsl2-5.15"
 grep -qE '^  Page cache +5\.0 GiB +file data kept in RAM' "$tmp/out" || fail "page cache row"
 grep -qE '^  Reportable free +[0-9.]+ MiB' "$tmp/out" || fail "reportable row"
 grep -q 'order 9 = 2.0 MiB blocks' "$tmp/out" || fail "reporting order title"
+grep -q '^Windows can take back 564.0 MiB now; dropping clean page cache would free 4.9 GiB more' \
+	"$tmp/out" || fail "summary line"
 
 # A truncated meminfo: exit 1, a message naming the file, the rest printed.
 fixture_copy wsl2-6.6 "$tmp/root"
