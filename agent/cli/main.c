@@ -18,6 +18,7 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "report", verb_report, "show page cache, reportable free memory and the WSL environment" },
+	{ "top", verb_top, "show who fills the page cache, per cgroup, class and file (eBPF)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Page-cache tracker: counts pages added to, removed from and dirtied in
+ * the page cache per cgroup v2 id, per (cgroup, process) and per file.
+ * Three sets of entry points feed the same handlers; user space enables
+ * one set (fentry, tp_btf or tracepoint) after probing what attaches. */
+#include "types.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "pagecache.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct pc_counts);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_MAX_TASKS);
+	__type(key, struct pc_task_key);
+	__type(value, struct pc_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_MAX_FILES);
+	__type(key, struct pc_file_key);
+	__type(value, struct pc_file);
+} files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += n;
+}
+
+/* Lookup, else insert init; a concurrent insert of the same key is fine. */
+static __always_inline void *get_or_insert(void *map, const void *key, const void *init,
+					   __u32 insert_stat)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (!err)
+		stat_add(insert_stat, 1);
+	else if (err != -EEXIST) {
+		stat_add(PC_STAT_UPDATE_FAILED, 1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline struct pc_counts *cgroup_counts(__u64 cgid)
+{
+	struct pc_counts zero = {};
+
+	return get_or_insert(&cgroups, &cgid, &zero, PC_STAT_CGROUP_INSERTS);
+}
+
+static __always_inline void on_add(__u32 dev, __u64 ino, __u64 nr)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pc_task_key tk = { .cgid = cgid, .tgid = tgid };
+	struct pc_file_key fk = { .ino = ino, .dev = dev };
+	struct pc_counts *c;
+	struct pc_task *t, tinit = {};
+	struct pc_file *f, finit = {};
+
+	stat_add(PC_STAT_EVENTS, 1);
+	c = cgroup_counts(cgid);
+	if (c)
+		__sync_fetch_and_add(&c->added, nr);
+
+	bpf_get_current_comm(tinit.comm, sizeof(tinit.comm));
+	t = get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
+	if (t) {
+		__sync_fetch_and_add(&t->c.added, nr);
+		/* The name may have changed by exec since the entry was made. */
+		__builtin_memcpy(t->comm, tinit.comm, sizeof(t->comm));
+	}
+
+	finit.owner_cgid = cgid;
+	finit.owner_tgid = tgid;
+	__builtin_memcpy(finit.owner_comm, tinit.comm, sizeof(finit.owner_comm));
+	f = get_or_insert(&files, &fk, &finit, PC_STAT_FILE_INSERTS);
+	if (f)
+		__sync_fetch_and_add(&f->c.added, nr);
+}
+
+/* Removals run in reclaim, truncate or drop_caches context, so the current
+ * task says nothing about whose cache left: charge the file's owner. */
+static __always_inline void on_remove(__u32 dev, __u64 ino, __u64 nr)
+{
+	struct pc_file_key fk = { .ino = ino, .dev = dev };
+	struct pc_task_key tk = {};
+	struct pc_counts *c;
+	struct pc_task *t;
+	struct pc_file *f;
+
+	stat_add(PC_STAT_EVENTS, 1);
+	f = bpf_map_lookup_elem(&files, &fk);
+	if (!f) {
+		stat_add(PC_STAT_REMOVED_UNOWNED, nr);
+		return;
+	}
+	__sync_fetch_and_add(&f->c.removed, nr);
+	c = cgroup_counts(f->owner_cgid);
+	if (c)
+		__sync_fetch_and_add(&c->removed, nr);
+	tk.cgid = f->owner_cgid;
+	tk.tgid = f->owner_tgid;
+	t = bpf_map_lookup_elem(&tasks, &tk);
+	if (t)
+		__sync_fetch_and_add(&t->c.removed, nr);
+}
+
+static __always_inline void on_dirty(__u32 dev, __u64 ino, bool have_file, __u64 nr)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct pc_task_key tk = { .cgid = cgid, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct pc_file_key fk = { .ino = ino, .dev = dev };
+	struct pc_counts *c;
+	struct pc_task *t, tinit = {};
+	struct pc_file *f;
+
+	stat_add(PC_STAT_EVENTS, 1);
+	c = cgroup_counts(cgid);
+	if (c)
+		__sync_fetch_and_add(&c->dirtied, nr);
+	bpf_get_current_comm(tinit.comm, sizeof(tinit.comm));
+	t = get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
+	if (t)
+		__sync_fetch_and_add(&t->c.dirtied, nr);
+	if (!have_file)
+		return;
+	f = bpf_map_lookup_elem(&files, &fk);
+	if (f)
+		__sync_fetch_and_add(&f->c.dirtied, nr);
+}
+
+static __always_inline __u64 folio_nr(struct folio *folio)
+{
+	struct folio___ulong *old = (void *)folio;
+	unsigned long flags;
+
+	if (bpf_core_field_exists(folio->flags.f))
+		flags = BPF_CORE_READ(folio, flags.f);
+	else
+		flags = BPF_CORE_READ(old, flags);
+	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	if (bpf_core_field_exists(folio->_flags_1))
+		return 1UL << (BPF_CORE_READ(folio, _flags_1) & 0xff);
+	if (bpf_core_field_exists(old->_folio_order))
+		return 1UL << BPF_CORE_READ(old, _folio_order);
+	return 1;
+}
+
+static __always_inline __u32 mapping_dev(struct address_space *m)
+{
+	return BPF_CORE_READ(m, host, i_sb, s_dev);
+}
+
+static __always_inline __u64 mapping_ino(struct address_space *m)
+{
+	return BPF_CORE_READ(m, host, i_ino);
+}
+
+/* --- fentry mode: the folio-era functions behind the tracepoints --- */
+
+SEC("fexit/__filemap_add_folio")
+int BPF_PROG(fexit_filemap_add_folio, struct address_space *mapping, struct folio *folio,
+	     unsigned long index, unsigned int gfp, void **shadowp, int ret)
+{
+	if (ret == 0)
+		on_add(mapping_dev(mapping), mapping_ino(mapping), folio_nr(folio));
+	return 0;
+}
+
+/* Both __filemap_remove_folio and delete_from_page_cache_batch pass here. */
+SEC("fentry/filemap_unaccount_folio")
+int BPF_PROG(fentry_filemap_unaccount_folio, struct address_space *mapping, struct folio *folio)
+{
+	on_remove(mapping_dev(mapping), mapping_ino(mapping), folio_nr(folio));
+	return 0;
+}
+
+/* Called only for a folio that was clean: counts each dirtying once. */
+SEC("fentry/__folio_mark_dirty")
+int BPF_PROG(fentry_folio_mark_dirty, struct folio *folio, struct address_space *mapping)
+{
+	if (mapping)
+		on_dirty(mapping_dev(mapping), mapping_ino(mapping), true, folio_nr(folio));
+	return 0;
+}
+
+/* --- tp_btf mode: BTF-typed tracepoints, folio pointers as arguments --- */
+
+SEC("tp_btf/mm_filemap_add_to_page_cache")
+int BPF_PROG(btf_add, struct folio *folio)
+{
+	struct address_space *m = BPF_CORE_READ(folio, mapping);
+
+	on_add(mapping_dev(m), mapping_ino(m), folio_nr(folio));
+	return 0;
+}
+
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(btf_delete, struct folio *folio)
+{
+	struct address_space *m = BPF_CORE_READ(folio, mapping);
+
+	on_remove(mapping_dev(m), mapping_ino(m), folio_nr(folio));
+	return 0;
+}
+
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(btf_dirty, struct folio *folio, struct address_space *mapping)
+{
+	if (mapping)
+		on_dirty(mapping_dev(mapping), mapping_ino(mapping), true, folio_nr(folio));
+	return 0;
+}
+
+/* --- tracepoint mode: classic tracepoints, no BTF-typed arguments --- */
+
+static __always_inline __u64 tp_nr(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
+{
+	if (bpf_core_field_exists(ctx->order))
+		return 1UL << BPF_CORE_READ(ctx, order);
+	return 1;
+}
+
+SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
+int tp_add(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
+{
+	on_add(BPF_CORE_READ(ctx, s_dev), BPF_CORE_READ(ctx, i_ino), tp_nr(ctx));
+	return 0;
+}
+
+SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
+int tp_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
+{
+	on_remove(BPF_CORE_READ(ctx, s_dev), BPF_CORE_READ(ctx, i_ino), tp_nr(ctx));
+	return 0;
+}
+
+/* This event carries neither the device nor the folio size: one page per
+ * event, charged to the cgroup and process only (a lower bound where large
+ * folios are in use). */
+SEC("tracepoint/writeback/writeback_dirty_folio")
+int tp_dirty(struct trace_event_raw_writeback_folio_template *ctx)
+{
+	on_dirty(0, BPF_CORE_READ(ctx, ino), false, 1);
+	return 0;
+}

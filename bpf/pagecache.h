@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between pagecache.bpf.c and agent/tracker/: map keys and values.
+ * Counters are cumulative page counts since the programs were loaded; user
+ * space turns them into bytes and deltas. */
+#pragma once
+
+#define PC_COMM_LEN 16
+
+/* Map sizes: LRU, so a burst of new keys evicts the coldest ones; evictions
+ * are counted as inserts minus live entries and reported, never hidden. */
+#define PC_MAX_CGROUPS 4096
+#define PC_MAX_TASKS 8192
+#define PC_MAX_FILES 16384
+
+struct pc_counts {
+	__u64 added;
+	__u64 removed;
+	__u64 dirtied;
+};
+
+struct pc_task_key {
+	__u64 cgid;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct pc_task {
+	struct pc_counts c;
+	char comm[PC_COMM_LEN];
+};
+
+struct pc_file_key {
+	__u64 ino;
+	__u32 dev;  /* kernel encoding: major << 20 | minor */
+	__u32 pad;
+};
+
+struct pc_file {
+	struct pc_counts c;
+	/* Who added the file's first tracked page: removals (which run in
+	 * reclaim or truncate context) are charged back to this owner. */
+	__u64 owner_cgid;
+	__u32 owner_tgid;
+	__u32 pad;
+	char owner_comm[PC_COMM_LEN];
+};
+
+enum pc_stat {
+	PC_STAT_CGROUP_INSERTS,
+	PC_STAT_TASK_INSERTS,
+	PC_STAT_FILE_INSERTS,
+	PC_STAT_UPDATE_FAILED,       /* map update refused: event lost */
+	PC_STAT_REMOVED_UNOWNED,     /* pages removed from files added before we looked */
+	PC_STAT_EVENTS,
+	PC_STAT_MAX,
+};
