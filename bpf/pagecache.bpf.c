@@ -21,8 +21,16 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PC_MAX_CGROUPS);
 	__type(key, __u64);
-	__type(value, struct pc_counts);
+	__type(value, struct pc_cgroup);
 } cgroups SEC(".maps");
+
+/* Room for a new cgroup entry: too big for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_cgroup);
+} cgroup_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -72,11 +80,52 @@ static __always_inline void *get_or_insert(void *map, const void *key, const voi
 	return bpf_map_lookup_elem(map, key);
 }
 
-static __always_inline struct pc_counts *cgroup_counts(__u64 cgid)
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {
-	struct pc_counts zero = {};
+	struct kernfs_node___old *old = (void *)kn;
 
-	return get_or_insert(&cgroups, &cgid, &zero, PC_STAT_CGROUP_INSERTS);
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ(old, parent);
+}
+
+static __always_inline void cgroup_names(struct pc_cgroup *v)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	struct kernfs_node *kn = BPF_CORE_READ(cg, kn);
+
+	v->level = BPF_CORE_READ(cg, level);
+	for (int i = 0; i < PC_CG_NAMES && kn; i++) {
+		bpf_probe_read_kernel_str(v->names[i], PC_CG_NAME_LEN, BPF_CORE_READ(kn, name));
+		kn = kn_parent(kn);
+	}
+}
+
+/* current: cgid is the running task's cgroup, so its names can be read. */
+static __always_inline struct pc_counts *cgroup_counts(__u64 cgid, bool current)
+{
+	struct pc_cgroup *v = bpf_map_lookup_elem(&cgroups, &cgid);
+	__u32 zero = 0;
+
+	if (v)
+		return &v->c;
+	v = bpf_map_lookup_elem(&cgroup_scratch, &zero);
+	if (!v)
+		return NULL;
+	__builtin_memset(v, 0, sizeof(*v));
+	if (current)
+		cgroup_names(v);
+	v = get_or_insert(&cgroups, &cgid, v, PC_STAT_CGROUP_INSERTS);
+	return v ? &v->c : NULL;
+}
+
+static __always_inline void parent_comm(char *buf)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+
+	bpf_probe_read_kernel_str(buf, PC_COMM_LEN, parent->comm);
 }
 
 static __always_inline void on_add(__u32 dev, __u64 ino, __u64 nr)
@@ -90,12 +139,15 @@ static __always_inline void on_add(__u32 dev, __u64 ino, __u64 nr)
 	struct pc_file *f, finit = {};
 
 	stat_add(PC_STAT_EVENTS, 1);
-	c = cgroup_counts(cgid);
+	c = cgroup_counts(cgid, true);
 	if (c)
 		__sync_fetch_and_add(&c->added, nr);
 
 	bpf_get_current_comm(tinit.comm, sizeof(tinit.comm));
-	t = get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
+	t = bpf_map_lookup_elem(&tasks, &tk);
+	if (!t)
+		parent_comm(tinit.parent_comm);
+	t = t ?: get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
 	if (t) {
 		__sync_fetch_and_add(&t->c.added, nr);
 		/* The name may have changed by exec since the entry was made. */
@@ -105,7 +157,13 @@ static __always_inline void on_add(__u32 dev, __u64 ino, __u64 nr)
 	finit.owner_cgid = cgid;
 	finit.owner_tgid = tgid;
 	__builtin_memcpy(finit.owner_comm, tinit.comm, sizeof(finit.owner_comm));
-	f = get_or_insert(&files, &fk, &finit, PC_STAT_FILE_INSERTS);
+	f = bpf_map_lookup_elem(&files, &fk);
+	if (!f) {
+		if (t)
+			__builtin_memcpy(finit.owner_parent_comm, t->parent_comm,
+					 sizeof(finit.owner_parent_comm));
+		f = get_or_insert(&files, &fk, &finit, PC_STAT_FILE_INSERTS);
+	}
 	if (f)
 		__sync_fetch_and_add(&f->c.added, nr);
 }
@@ -127,7 +185,7 @@ static __always_inline void on_remove(__u32 dev, __u64 ino, __u64 nr)
 		return;
 	}
 	__sync_fetch_and_add(&f->c.removed, nr);
-	c = cgroup_counts(f->owner_cgid);
+	c = cgroup_counts(f->owner_cgid, false);
 	if (c)
 		__sync_fetch_and_add(&c->removed, nr);
 	tk.cgid = f->owner_cgid;
@@ -147,11 +205,14 @@ static __always_inline void on_dirty(__u32 dev, __u64 ino, bool have_file, __u64
 	struct pc_file *f;
 
 	stat_add(PC_STAT_EVENTS, 1);
-	c = cgroup_counts(cgid);
+	c = cgroup_counts(cgid, true);
 	if (c)
 		__sync_fetch_and_add(&c->dirtied, nr);
 	bpf_get_current_comm(tinit.comm, sizeof(tinit.comm));
-	t = get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
+	t = bpf_map_lookup_elem(&tasks, &tk);
+	if (!t)
+		parent_comm(tinit.parent_comm);
+	t = t ?: get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
 	if (t)
 		__sync_fetch_and_add(&t->c.dirtied, nr);
 	if (!have_file)

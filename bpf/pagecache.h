@@ -18,6 +18,19 @@ struct pc_counts {
 	__u64 dirtied;
 };
 
+/* The names of a cgroup and its two ancestors, read when the cgroup is
+ * first seen, so a container whose cgroup is gone by the time user space
+ * looks (a build step lasts a second) can still be named and classified. */
+#define PC_CG_NAME_LEN 80
+#define PC_CG_NAMES 3
+
+struct pc_cgroup {
+	struct pc_counts c;
+	__u32 level;  /* depth below the root cgroup; 0 = root or unknown */
+	__u32 pad;
+	char names[PC_CG_NAMES][PC_CG_NAME_LEN];  /* [0] = the cgroup's own */
+};
+
 struct pc_task_key {
 	__u64 cgid;
 	__u32 tgid;
@@ -27,6 +40,8 @@ struct pc_task_key {
 struct pc_task {
 	struct pc_counts c;
 	char comm[PC_COMM_LEN];
+	/* dockerd re-executes itself for layer work: those show as "exe". */
+	char parent_comm[PC_COMM_LEN];
 };
 
 struct pc_file_key {
@@ -43,6 +58,7 @@ struct pc_file {
 	__u32 owner_tgid;
 	__u32 pad;
 	char owner_comm[PC_COMM_LEN];
+	char owner_parent_comm[PC_COMM_LEN];
 };
 
 enum pc_stat {

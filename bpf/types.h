@@ -47,6 +47,31 @@ struct folio___ulong {
 	unsigned char _folio_order;  /* before 6.10 */
 };
 
+/* kernfs_node.parent became __parent in 6.15; both flavors are declared. */
+struct kernfs_node {
+	struct kernfs_node *__parent;
+	const char *name;
+};
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+	int level;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
+
+struct task_struct {
+	struct task_struct *real_parent;
+	struct css_set *cgroups;
+	char comm[16];
+};
+
 struct trace_entry {
 	unsigned short type;
 };

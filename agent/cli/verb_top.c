@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,12 +147,20 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_until(uint64_t deadline)
+/* Sleeps until deadline, handling the resolver's container events as they
+ * come (a build step's container lives about a second). */
+static void wait_until(uint64_t deadline, struct resolver *res)
 {
-	struct timespec ts = { .tv_sec = (time_t)(deadline / NSEC), .tv_nsec = (long)(deadline % NSEC) };
+	struct pollfd p = { .fd = res ? resolver_watch_fd(res) : -1, .events = POLLIN };
 
-	while (!stop_requested && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	while (!stop_requested) {
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			return;
+		if (poll(&p, 1, (int)((deadline - now + 999999) / 1000000)) > 0)
+			resolver_process_events(res);
+	}
 }
 
 static uint64_t page_cache_bytes(const char *root)
@@ -189,7 +198,7 @@ static int run_unavailable(const struct top_args *a, struct top_meta *m)
 	uint64_t start = now_ns();
 
 	do {
-		sleep_until(now_ns() + (uint64_t)((a->once ? a->duration : a->interval) * NSEC));
+		wait_until(now_ns() + (uint64_t)((a->once ? a->duration : a->interval) * NSEC), NULL);
 		m->duration_s = (double)(now_ns() - start) / NSEC;
 		m->page_cache_bytes = page_cache_bytes(a->common.root);
 		if (!a->once && isatty(STDOUT_FILENO))
@@ -214,13 +223,15 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 		next += period;
 		if (a->once && next > end)
 			next = end;
-		sleep_until(next);
+		wait_until(next, res);
 		if (tracker_sample(t, &l, now_ns()) < 0) {
 			cli_error("top", "cannot read the BPF maps: %s", strerror(errno));
 			r = EXIT_ERROR;
 			break;
 		}
 		resolver_tick(res);
+		/* Name what is there now: cgroups and containers may be gone later. */
+		top_view_resolve(&l, res);
 		if (a->once && now_ns() < end && !stop_requested)
 			continue;
 		if (top_view_build(&l, res, a->limit, &v) < 0) {

@@ -14,6 +14,8 @@ const struct classify_rule classify_rules[] = {
 	{ MATCH_CGROUP_SEGMENT, "buildkit", TCLASS_DOCKER_BUILD, "BuildKit step cgroup" },
 	{ MATCH_DOCKER_BUILD_CONTAINER, NULL, TCLASS_DOCKER_BUILD, "legacy builder step container" },
 	{ MATCH_COMM, "dockerd", TCLASS_DOCKER_DAEMON, "Docker daemon (writes committed layers)" },
+	{ MATCH_PARENT_COMM, "dockerd", TCLASS_DOCKER_DAEMON,
+	  "helper forked by dockerd (layer unpacking re-executes dockerd as \"exe\")" },
 	{ MATCH_COMM, "containerd", TCLASS_DOCKER_DAEMON, "containerd (unpacks image layers)" },
 	{ MATCH_COMM_PREFIX, "containerd-shim", TCLASS_DOCKER_DAEMON, "containerd shim" },
 	{ MATCH_DOCKER_CONTAINER, NULL, TCLASS_DOCKER_CONTAINER, "Docker container cgroup" },
@@ -103,6 +105,8 @@ static bool rule_matches(const struct classify_rule *r, const struct classify_in
 		return in->comm && !strcmp(in->comm, r->pattern);
 	case MATCH_COMM_PREFIX:
 		return in->comm && !strncmp(in->comm, r->pattern, strlen(r->pattern));
+	case MATCH_PARENT_COMM:
+		return in->parent_comm && !strcmp(in->parent_comm, r->pattern);
 	case MATCH_CGROUP_SEGMENT:
 		return in->cgroup_path &&
 		       any_segment(in->cgroup_path, seg_equals, (void *)r->pattern);

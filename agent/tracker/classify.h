@@ -16,6 +16,7 @@ enum tclass {
 struct classify_input {
 	const char *cgroup_path;  /* relative to the cgroup2 mount, "/..."; NULL unknown */
 	const char *comm;         /* process name (15 chars at most); NULL unknown */
+	const char *parent_comm;  /* its parent's name; NULL unknown */
 	bool build_container;     /* the docker container of cgroup_path is a
 				     legacy-builder step (see resolve.h) */
 };
@@ -24,6 +25,7 @@ struct classify_input {
 enum classify_match {
 	MATCH_COMM,            /* comm equals pattern */
 	MATCH_COMM_PREFIX,     /* comm starts with pattern */
+	MATCH_PARENT_COMM,     /* the parent's comm equals pattern */
 	MATCH_CGROUP_SEGMENT,  /* a path segment equals pattern */
 	MATCH_DOCKER_BUILD_CONTAINER,  /* docker container cgroup flagged as a build step */
 	MATCH_DOCKER_CONTAINER,        /* .../docker/<64 hex> or .../docker-<64 hex>.scope */

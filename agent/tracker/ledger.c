@@ -17,8 +17,11 @@ void ledger_init(struct ledger *l, uint64_t page_size, uint64_t now_ns)
 
 void ledger_free(struct ledger *l)
 {
-	for (int k = 0; k < _LEDGER_KINDS; k++)
+	for (int k = 0; k < _LEDGER_KINDS; k++) {
+		for (size_t i = 0; i < l->t[k].n; i++)
+			free(l->t[k].v[i].path_hint);
 		free(l->t[k].v);
+	}
 	memset(l, 0, sizeof(*l));
 }
 
@@ -58,6 +61,11 @@ static void fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t 
 	e->raw = it->pages;
 	memcpy(e->comm, it->comm, sizeof(e->comm));
 	e->comm[sizeof(e->comm) - 1] = '\0';
+	memcpy(e->parent_comm, it->parent_comm, sizeof(e->parent_comm));
+	e->parent_comm[sizeof(e->parent_comm) - 1] = '\0';
+	/* A hint that cannot be copied is only a hint: the entry stays. */
+	if (!e->path_hint && it->path_hint)
+		e->path_hint = strdup(it->path_hint);
 	e->owner_cgid = it->owner_cgid;
 	e->owner_tgid = it->owner_tgid;
 }

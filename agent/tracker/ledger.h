@@ -29,6 +29,8 @@ struct ledger_item {
 	struct ledger_key key;
 	struct ledger_counts pages;
 	char comm[LEDGER_COMM_LEN];   /* tasks: process name; files: owner's */
+	char parent_comm[LEDGER_COMM_LEN];  /* name of that process's parent */
+	const char *path_hint;        /* cgroups: path rebuilt from kernfs names */
 	uint64_t owner_cgid;          /* files: cgroup of the first adder */
 	uint32_t owner_tgid;          /* files: process of the first adder */
 };
@@ -38,6 +40,8 @@ struct ledger_entry {
 	struct ledger_counts bytes;  /* since the ledger started */
 	struct ledger_counts raw;    /* last cumulative pages seen */
 	char comm[LEDGER_COMM_LEN];
+	char parent_comm[LEDGER_COMM_LEN];
+	char *path_hint;  /* kept from the first item that had one */
 	uint64_t owner_cgid;
 	uint32_t owner_tgid;
 	uint64_t hist_added[LEDGER_HIST];

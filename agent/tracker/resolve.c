@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -20,6 +21,12 @@
 #define WALK_LIMIT_DEFAULT 200000
 #define WALK_DEPTH_MAX 24
 #define RESOLVE_CACHE_MAX 65536
+#define WATCH_MAX 256
+
+struct container_watch {
+	int wd;
+	char id[65];
+};
 
 struct named {
 	uint64_t a, b;
@@ -41,6 +48,8 @@ struct resolver {
 	struct named_set cgroups;     /* a = id */
 	struct named_set files;       /* a = dev, b = ino */
 	struct named_set containers;  /* a, b = first 32 hex digits of the id; path "build" or NULL */
+	int inotify_fd, containers_wd;
+	struct container_watch watches[WATCH_MAX];  /* wd -1 = free */
 };
 
 uint64_t kernel_dev_to_user(uint32_t kdev)
@@ -70,19 +79,13 @@ static struct named *set_find(struct named_set *s, uint64_t a, uint64_t b)
 	return bsearch(&key, s->v, s->n, sizeof(*s->v), named_cmp);
 }
 
-/* Adds or replaces; path is copied (NULL allowed). */
-static int set_put(struct named_set *s, uint64_t a, uint64_t b, const char *path)
+/* Appends without looking for the key: for scans that start from empty. */
+static int set_append(struct named_set *s, uint64_t a, uint64_t b, const char *path)
 {
-	struct named *e = s->sorted ? set_find(s, a, b) : NULL;
 	char *copy = NULL;
 
 	if (path && !(copy = strdup(path)))
 		return -ENOMEM;
-	if (e) {
-		free(e->path);
-		e->path = copy;
-		return 0;
-	}
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 64;
 		struct named *nv = realloc(s->v, ncap * sizeof(*nv));
@@ -99,12 +102,66 @@ static int set_put(struct named_set *s, uint64_t a, uint64_t b, const char *path
 	return 0;
 }
 
+/* Adds or replaces; path is copied (NULL allowed). */
+static int set_put(struct named_set *s, uint64_t a, uint64_t b, const char *path)
+{
+	struct named *e = set_find(s, a, b);
+	char *copy = NULL;
+
+	if (!e)
+		return set_append(s, a, b, path);
+	if (path && !(copy = strdup(path)))
+		return -ENOMEM;
+	free(e->path);
+	e->path = copy;
+	return 0;
+}
+
 static void set_clear(struct named_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].path);
 	free(s->v);
 	memset(s, 0, sizeof(*s));
+}
+
+static bool is_container_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == 64 && s[64] == '\0';
+}
+
+static int containers_dir(const struct resolver *r, char *buf, size_t size)
+{
+	char rel[PATH_MAX];
+
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/containers", r->docker_root) >= sizeof(rel))
+		return -ENAMETOOLONG;
+	return root_path(r->root, rel, buf, size);
+}
+
+/* Watching is a best effort: without it, containers are still looked up
+ * when a sample sees them. */
+static void watch_start(struct resolver *r)
+{
+	char dir[PATH_MAX];
+
+	if (containers_dir(r, dir, sizeof(dir)) < 0)
+		return;
+	r->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (r->inotify_fd < 0)
+		return;
+	r->containers_wd = inotify_add_watch(r->inotify_fd, dir, IN_CREATE | IN_ONLYDIR);
+	if (r->containers_wd < 0) {
+		close(r->inotify_fd);
+		r->inotify_fd = -1;
+	}
+}
+
+int resolver_watch_fd(struct resolver *r)
+{
+	return r->inotify_fd;
 }
 
 int resolver_new(const struct resolver_opts *o, struct resolver **ret)
@@ -120,6 +177,10 @@ int resolver_new(const struct resolver_opts *o, struct resolver **ret)
 		 o->docker_root ? o->docker_root : "/var/lib/docker");
 	r->walk_limit = o->walk_limit ? o->walk_limit : WALK_LIMIT_DEFAULT;
 	r->gen = 1;
+	r->inotify_fd = -1;
+	for (size_t i = 0; i < WATCH_MAX; i++)
+		r->watches[i].wd = -1;
+	watch_start(r);
 	*ret = r;
 	return 0;
 }
@@ -131,6 +192,8 @@ void resolver_free(struct resolver *r)
 	set_clear(&r->cgroups);
 	set_clear(&r->files);
 	set_clear(&r->containers);
+	if (r->inotify_fd >= 0)
+		close(r->inotify_fd);
 	free(r);
 }
 
@@ -210,7 +273,7 @@ static int cgroup_seen(struct walk *w, const char *rel, const struct stat *st)
 
 	if (!S_ISDIR(st->st_mode))
 		return 1;
-	set_put(&r->cgroups, st->st_ino, 0, *rel ? rel : "/");
+	set_append(&r->cgroups, st->st_ino, 0, *rel ? rel : "/");
 	return 0;
 }
 
@@ -221,9 +284,10 @@ const char *resolver_cgroup_path(struct resolver *r, uint64_t cgid)
 
 	if (e || !r->cgroup2[0] || r->cgroup_scan_gen == r->gen)
 		return e ? e->path : NULL;
+	/* Start over: paths of removed cgroups are not kept (the BPF side
+	 * records names for those), and ids are never reused. */
 	r->cgroup_scan_gen = r->gen;
-	if (r->cgroups.n > RESOLVE_CACHE_MAX)
-		set_clear(&r->cgroups);
+	set_clear(&r->cgroups);
 	walk(&w, r->root, r->cgroup2);
 	e = set_find(&r->cgroups, cgid, 0);
 	return e ? e->path : NULL;
@@ -341,12 +405,13 @@ const char *resolver_file_path(struct resolver *r, uint64_t dev, uint64_t ino)
 	return e ? e->path : NULL;
 }
 
-/* The legacy builder (builder/dockerfile in Docker 20.10) creates RUN
- * containers from an image id with Entrypoint [""]; `docker run` keeps the
- * image name the user typed and a null or real entrypoint. */
+/* The legacy builder (builder/dockerfile, seen with Docker 20.10) creates
+ * each RUN container from the previous step's image id ("sha256:...") with
+ * its health check disabled (Healthcheck.Test ["NONE"]); `docker run` keeps
+ * the image name the user typed and the image's health check. */
 static bool config_is_build_step(const char *path)
 {
-	json_t *doc = json_load_file(path, 0, NULL), *cfg, *ep;
+	json_t *doc = json_load_file(path, 0, NULL), *cfg, *test;
 	const char *image;
 	bool r = false;
 
@@ -354,9 +419,9 @@ static bool config_is_build_step(const char *path)
 		return false;
 	cfg = json_object_get(doc, "Config");
 	image = json_string_value(json_object_get(cfg, "Image"));
-	ep = json_object_get(cfg, "Entrypoint");
-	if (image && !strncmp(image, "sha256:", 7) && json_is_array(ep) && json_array_size(ep) == 1 &&
-	    !strcmp(json_string_value(json_array_get(ep, 0)) ?: "x", ""))
+	test = json_object_get(json_object_get(cfg, "Healthcheck"), "Test");
+	if (image && !strncmp(image, "sha256:", 7) && json_array_size(test) == 1 &&
+	    !strcmp(json_string_value(json_array_get(test, 0)) ?: "", "NONE"))
 		r = true;
 	json_decref(doc);
 	return r;
@@ -369,18 +434,18 @@ static uint64_t hex16(const char *s)
 			NULL, 16);
 }
 
-bool resolver_build_container(struct resolver *r, const char *cgroup_path)
+/* refresh: look again when the cached answer is "no" (the config may
+ * have been read before it was written). */
+static bool container_check(struct resolver *r, const char id[65], bool refresh)
 {
-	char id[65], rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX], path[PATH_MAX];
 	struct named *e;
 	bool yes;
 
-	if (!docker_container_id(cgroup_path, id))
-		return false;
 	if (r->containers.n > RESOLVE_CACHE_MAX)
 		set_clear(&r->containers);
 	e = set_find(&r->containers, hex16(id), hex16(id + 16));
-	if (e)
+	if (e && (e->path || !refresh))
 		return e->path != NULL;
 	if ((size_t)snprintf(rel, sizeof(rel), "%s/containers/%s/config.v2.json", r->docker_root,
 			     id) >= sizeof(rel) ||
@@ -390,4 +455,69 @@ bool resolver_build_container(struct resolver *r, const char *cgroup_path)
 	/* The builder removes its containers: cache the answer for the id. */
 	set_put(&r->containers, hex16(id), hex16(id + 16), yes ? "build" : NULL);
 	return yes;
+}
+
+bool resolver_build_container(struct resolver *r, const char *cgroup_path)
+{
+	char id[65];
+
+	return docker_container_id(cgroup_path, id) && container_check(r, id, false);
+}
+
+static void watch_container(struct resolver *r, const char *id)
+{
+	char dir[PATH_MAX], sub[PATH_MAX];
+	int wd;
+
+	if (containers_dir(r, dir, sizeof(dir)) < 0 ||
+	    (size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, id) >= sizeof(sub))
+		return;
+	wd = inotify_add_watch(r->inotify_fd, sub, IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR);
+	if (wd < 0)
+		return;
+	for (size_t i = 0; i < WATCH_MAX; i++)
+		if (r->watches[i].wd < 0 || r->watches[i].wd == wd) {
+			r->watches[i].wd = wd;
+			memcpy(r->watches[i].id, id, 65);
+			return;
+		}
+	/* More containers created at once than slots: they are looked up later. */
+	inotify_rm_watch(r->inotify_fd, wd);
+}
+
+static void config_written(struct resolver *r, int wd, uint32_t mask)
+{
+	for (size_t i = 0; i < WATCH_MAX; i++) {
+		if (r->watches[i].wd != wd)
+			continue;
+		if (mask & IN_IGNORED) {
+			r->watches[i].wd = -1;
+			return;
+		}
+		container_check(r, r->watches[i].id, true);
+		return;
+	}
+}
+
+void resolver_process_events(struct resolver *r)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	if (r->inotify_fd < 0)
+		return;
+	while ((n = read(r->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			if (ev->wd == r->containers_wd && ev->len && (ev->mask & IN_ISDIR) &&
+			    is_container_id(ev->name))
+				watch_container(r, ev->name);
+			else if (ev->wd != r->containers_wd &&
+				 (ev->mask & IN_IGNORED ||
+				  (ev->len && !strcmp(ev->name, "config.v2.json"))))
+				config_written(r, ev->wd, ev->mask);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
 }

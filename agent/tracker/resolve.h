@@ -41,8 +41,16 @@ const char *resolver_file_path(struct resolver *r, uint64_t dev, uint64_t ino);
 
 /* True when cgroup_path is a docker container that the legacy builder
  * created for a RUN step: its config.v2.json under the data root names
- * its image by id and has the empty entrypoint the builder sets. */
+ * its image by id and has the health check the builder turns off. */
 bool resolver_build_container(struct resolver *r, const char *cgroup_path);
+
+/* The legacy builder removes each step's container a second after it
+ * starts, often before a sample: an inotify watch on the data root's
+ * containers/ lets the caller read each new container's config as it is
+ * written.  Poll this fd (-1 when there is nothing to watch) and call
+ * resolver_process_events() when it is readable. */
+int resolver_watch_fd(struct resolver *r);
+void resolver_process_events(struct resolver *r);
 
 /* Kernel dev_t (major << 20 | minor, as tracepoints and s_dev carry it)
  * to user-space dev_t (as stat(2) reports it). */

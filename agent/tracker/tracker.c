@@ -30,6 +30,8 @@
 #define CAP_BPF 39
 #endif
 
+#define CG_HINT_LEN (8 + PC_CG_NAMES * PC_CG_NAME_LEN)
+
 struct map_buf {
 	void *keys, *values;
 	size_t key_size, value_size, max;
@@ -41,6 +43,7 @@ struct tracker {
 	char probe_log[512];
 	struct map_buf bufs[_LEDGER_KINDS];
 	struct ledger_item *items[_LEDGER_KINDS];
+	char (*hints)[CG_HINT_LEN];  /* one per cgroup map entry */
 	int ncpus;
 };
 
@@ -176,7 +179,7 @@ static int bufs_alloc(struct tracker *t)
 	static const struct {
 		size_t key, value, max;
 	} sz[_LEDGER_KINDS] = {
-		[LEDGER_CGROUPS] = { sizeof(__u64), sizeof(struct pc_counts), PC_MAX_CGROUPS },
+		[LEDGER_CGROUPS] = { sizeof(__u64), sizeof(struct pc_cgroup), PC_MAX_CGROUPS },
 		[LEDGER_TASKS] = { sizeof(struct pc_task_key), sizeof(struct pc_task), PC_MAX_TASKS },
 		[LEDGER_FILES] = { sizeof(struct pc_file_key), sizeof(struct pc_file), PC_MAX_FILES },
 	};
@@ -193,7 +196,8 @@ static int bufs_alloc(struct tracker *t)
 		if (!b->keys || !b->values || !t->items[k])
 			return -ENOMEM;
 	}
-	return 0;
+	t->hints = calloc(PC_MAX_CGROUPS, sizeof(*t->hints));
+	return t->hints ? 0 : -ENOMEM;
 }
 
 int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, size_t why_len)
@@ -284,6 +288,26 @@ one_by_one:
 	return 0;
 }
 
+/* "/a/b/c" from the names the programs read; deeper cgroups keep their
+ * last three names under "/...".  NULL when the names were not read
+ * (entries created by a removal, charged to a cgroup not running). */
+static const char *cgroup_hint(const struct pc_cgroup *v, char *buf)
+{
+	size_t used = 0;
+	unsigned n = v->level < PC_CG_NAMES ? v->level : PC_CG_NAMES;
+
+	if (!v->names[0][0])
+		return NULL;
+	if (v->level == 0)
+		return "/";
+	if (v->level > PC_CG_NAMES)
+		used = (size_t)snprintf(buf, CG_HINT_LEN, "/...");
+	for (unsigned i = n; i-- > 0;)
+		used += (size_t)snprintf(buf + used, CG_HINT_LEN - used, "/%.*s", PC_CG_NAME_LEN,
+					 v->names[i]);
+	return buf;
+}
+
 static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 {
 	struct map_buf *b = &t->bufs[k];
@@ -292,8 +316,11 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		memset(&it[i], 0, sizeof(it[i]));
 		if (k == LEDGER_CGROUPS) {
+			const struct pc_cgroup *v = &((struct pc_cgroup *)b->values)[i];
+
 			it[i].key.a = ((__u64 *)b->keys)[i];
-			it[i].pages = *(struct ledger_counts *)&((struct pc_counts *)b->values)[i];
+			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
+			it[i].path_hint = cgroup_hint(v, t->hints[i]);
 		} else if (k == LEDGER_TASKS) {
 			const struct pc_task_key *key = &((struct pc_task_key *)b->keys)[i];
 			const struct pc_task *v = &((struct pc_task *)b->values)[i];
@@ -301,6 +328,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].key = (struct ledger_key){ key->cgid, key->tgid };
 			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
 			memcpy(it[i].comm, v->comm, sizeof(it[i].comm));
+			memcpy(it[i].parent_comm, v->parent_comm, sizeof(it[i].parent_comm));
 		} else {
 			const struct pc_file_key *key = &((struct pc_file_key *)b->keys)[i];
 			const struct pc_file *v = &((struct pc_file *)b->values)[i];
@@ -308,10 +336,12 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].key = (struct ledger_key){ kernel_dev_to_user(key->dev), key->ino };
 			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
 			memcpy(it[i].comm, v->owner_comm, sizeof(it[i].comm));
+			memcpy(it[i].parent_comm, v->owner_parent_comm, sizeof(it[i].parent_comm));
 			it[i].owner_cgid = v->owner_cgid;
 			it[i].owner_tgid = v->owner_tgid;
 		}
 		it[i].comm[LEDGER_COMM_LEN - 1] = '\0';
+		it[i].parent_comm[LEDGER_COMM_LEN - 1] = '\0';
 	}
 }
 
@@ -373,5 +403,6 @@ void tracker_close(struct tracker *t)
 		free(t->bufs[k].values);
 		free(t->items[k]);
 	}
+	free(t->hints);
 	free(t);
 }

@@ -70,7 +70,7 @@ static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct 
 	struct ledger_counts rest = c->bytes;
 	double rest1 = ledger_rate(l, c, 1000000000ull, false);
 	double rest10 = ledger_rate(l, c, 10000000000ull, false);
-	struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, c->key.a) };
+	struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, c->key.a) ?: c->path_hint };
 	enum tclass path_class;
 	int ret;
 
@@ -83,6 +83,7 @@ static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct 
 		enum tclass k;
 
 		in.comm = t->comm;
+		in.parent_comm = t->parent_comm;
 		k = classify(&in);
 		counts_add(&row[k].bytes, &t->bytes);
 		row[k].rate1 += ledger_rate(l, t, 1000000000ull, false);
@@ -129,6 +130,13 @@ static int entry_added_cmp(const void *a, const void *b)
 	return 0;
 }
 
+static const char *cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
+{
+	const struct ledger_entry *c = ledger_find(l, LEDGER_CGROUPS, (struct ledger_key){ cgid, 0 });
+
+	return resolver_cgroup_path(r, cgid) ?: (c ? c->path_hint : NULL);
+}
+
 static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 		       struct top_view *v)
 {
@@ -155,8 +163,8 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 	for (size_t i = 0; i < n; i++) {
 		const struct ledger_entry *e = order[i];
 		struct top_file *f = &v->files[i];
-		struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, e->owner_cgid),
-					     .comm = e->comm };
+		struct classify_input in = { .cgroup_path = cgroup_path(l, r, e->owner_cgid),
+					     .comm = e->comm, .parent_comm = e->parent_comm };
 
 		in.build_container = resolver_build_container(r, in.cgroup_path);
 		*f = (struct top_file){
@@ -170,6 +178,15 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 	}
 	v->nfiles = n;
 	return 0;
+}
+
+void top_view_resolve(const struct ledger *l, struct resolver *r)
+{
+	const struct ledger_table *cg = &l->t[LEDGER_CGROUPS];
+
+	for (size_t i = 0; i < cg->n; i++)
+		resolver_build_container(r, resolver_cgroup_path(r, cg->v[i].key.a) ?:
+						    cg->v[i].path_hint);
 }
 
 int top_view_build(const struct ledger *l, struct resolver *r, size_t max_files,

@@ -51,6 +51,9 @@ struct top_view {
 	uint64_t page_size;
 };
 
+/* Looks up the names of every cgroup in the ledger now, while they exist
+ * (cached by the resolver; a scan happens only for new ids). */
+void top_view_resolve(const struct ledger *l, struct resolver *r);
 int top_view_build(const struct ledger *l, struct resolver *r, size_t max_files,
 		   struct top_view *v);
 void top_view_free(struct top_view *v);

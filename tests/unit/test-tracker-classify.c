@@ -17,6 +17,23 @@ static enum tclass cls(const char *path, const char *comm, bool build)
 	return classify(&in);
 }
 
+static enum tclass cls_parent(const char *path, const char *comm, const char *parent)
+{
+	struct classify_input in = { .cgroup_path = path, .comm = comm, .parent_comm = parent };
+
+	return classify(&in);
+}
+
+static void test_parent(void **state)
+{
+	/* dockerd re-executes itself to unpack layers: the child is "exe". */
+	assert_int_equal(cls_parent("/", "exe", "dockerd"), TCLASS_DOCKER_DAEMON);
+	assert_int_equal(cls_parent("/", "exe", "bash"), TCLASS_OTHER);
+	assert_int_equal(cls_parent("/", "exe", ""), TCLASS_OTHER);
+	/* A RUN step's process is the build's, whoever its parent is. */
+	assert_int_equal(cls_parent("/buildkit/x", "sh", "dockerd"), TCLASS_DOCKER_BUILD);
+}
+
 static void test_processes(void **state)
 {
 	assert_int_equal(cls("/", "buildkitd", false), TCLASS_DOCKER_BUILD);
@@ -88,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_container_id),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_parent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

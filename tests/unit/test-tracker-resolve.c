@@ -15,6 +15,7 @@
 #include "tracker/resolve.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID3 "2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID2 "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static char root[256];
@@ -60,10 +61,13 @@ static int setup(void **state)
 	put("/var/lib/docker/overlay2/abc/diff/usr/lib/big.so", "x");
 	mkpath("/var/lib/docker/containers/" ID);
 	put("/var/lib/docker/containers/" ID "/config.v2.json",
-	    "{\"Config\":{\"Image\":\"sha256:feed\",\"Entrypoint\":[\"\"]}}");
+	    "{\"Config\":{\"Image\":\"sha256:feed\",\"Healthcheck\":{\"Test\":[\"NONE\"]}}}");
 	mkpath("/var/lib/docker/containers/" ID2);
 	put("/var/lib/docker/containers/" ID2 "/config.v2.json",
-	    "{\"Config\":{\"Image\":\"busybox\",\"Entrypoint\":null}}");
+	    "{\"Config\":{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"NONE\"]}}}");
+	mkpath("/var/lib/docker/containers/" ID3);
+	put("/var/lib/docker/containers/" ID3 "/config.v2.json",
+	    "{\"Config\":{\"Image\":\"sha256:feed\",\"Entrypoint\":null}}");
 	mkpath("/proc");
 	return 0;
 }
@@ -128,6 +132,7 @@ static void test_build_container(void **state)
 	assert_true(resolver_build_container(r, "/system.slice/docker-" ID ".scope"));
 	assert_true(resolver_build_container(r, "/docker/" ID));
 	assert_false(resolver_build_container(r, "/docker/" ID2));
+	assert_false(resolver_build_container(r, "/docker/" ID3));
 	assert_false(resolver_build_container(r, "/user.slice"));
 	assert_false(resolver_build_container(r, NULL));
 	resolver_free(r);
