@@ -61,12 +61,33 @@ struct pc_file {
 	char owner_parent_comm[PC_COMM_LEN];
 };
 
+/* Per-CPU pending counts (see the slots map): what user space sees lags
+ * the kernel by less than PC_FLUSH_PAGES pages per CPU and slot. */
+#define PC_FLUSH_PAGES 64
+
+enum pc_slot_kind {
+	PC_SLOT_ADD,
+	PC_SLOT_DIRTY,
+	PC_SLOT_REMOVE,
+	PC_SLOT_MAX,
+};
+
+struct pc_slot {
+	__u64 cgid;  /* add, dirty: the running task's; remove: 0 */
+	__u64 task;  /* add, dirty: its task_struct address, the fast-path key */
+	__u64 ino;
+	__u64 pages;
+	__u32 tgid;
+	__u32 dev;
+	__u32 have_file;
+	__u32 used;
+};
+
 enum pc_stat {
 	PC_STAT_CGROUP_INSERTS,
 	PC_STAT_TASK_INSERTS,
 	PC_STAT_FILE_INSERTS,
 	PC_STAT_UPDATE_FAILED,       /* map update refused: event lost */
 	PC_STAT_REMOVED_UNOWNED,     /* pages removed from files added before we looked */
-	PC_STAT_EVENTS,
 	PC_STAT_MAX,
 };

@@ -85,7 +85,7 @@ json_t *top_json(const struct top_view *v, const struct top_meta *m)
 				"unavailable_reason",
 				m->unavailable ? json_string_lossy(m->unavailable) : json_null());
 
-	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o, s:o}", "schema_version", 1,
+	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "schema_version", 1,
 			 "agent_version", PACKAGE_VERSION, "bpf", bpf, "cgroup2_mount",
 			 path_json(m->cgroup2), "duration_seconds", m->duration_s,
 			 "page_cache_bytes",
@@ -93,6 +93,5 @@ json_t *top_json(const struct top_view *v, const struct top_meta *m)
 					     : json_null(),
 			 "cgroups", v ? rows_json(v) : json_null(), "files",
 			 v ? files_json(v) : json_null(), "overflow",
-			 v ? overflow_json(&v->overflow) : json_null(), "events",
-			 v ? json_integer((json_int_t)v->events) : json_null());
+			 v ? overflow_json(&v->overflow) : json_null());
 }

@@ -64,7 +64,6 @@ struct ledger_stats {
 	uint64_t cgroup_inserts, task_inserts, file_inserts;
 	uint64_t update_failures;
 	uint64_t removed_unowned_pages;
-	uint64_t events;
 };
 
 enum ledger_kind { LEDGER_CGROUPS, LEDGER_TASKS, LEDGER_FILES, _LEDGER_KINDS };
@@ -82,7 +81,6 @@ struct ledger {
 	uint64_t page_size;
 	uint64_t start_ns;
 	struct ledger_overflow overflow;
-	uint64_t events;
 };
 
 void ledger_init(struct ledger *l, uint64_t page_size, uint64_t now_ns);

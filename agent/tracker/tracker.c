@@ -364,7 +364,6 @@ static int read_stats(struct tracker *t, struct ledger_stats *st)
 	st->file_inserts = sum[PC_STAT_FILE_INSERTS];
 	st->update_failures = sum[PC_STAT_UPDATE_FAILED];
 	st->removed_unowned_pages = sum[PC_STAT_REMOVED_UNOWNED];
-	st->events = sum[PC_STAT_EVENTS];
 	return 0;
 }
 

@@ -47,7 +47,6 @@ struct top_view {
 	struct top_file *files; /* the max_files files that gained the most */
 	size_t nfiles;
 	struct ledger_overflow overflow;
-	uint64_t events;
 	uint64_t page_size;
 };
 
