@@ -11,7 +11,7 @@ for t in dockerd docker busybox; do
 	command -v "$t" >/dev/null || skip "$t is not installed (docker.io, busybox-static)"
 done
 BUSYBOX=$(command -v busybox)
-file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
+ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable' ||
 	skip "$BUSYBOX is not static (install busybox-static)"
 
 MIB=48
