@@ -69,12 +69,13 @@ static json_t *files_json(const struct top_view *v)
 
 static json_t *overflow_json(const struct ledger_overflow *o)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "cgroups_evicted",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "cgroups_evicted",
 			 (json_int_t)o->cgroups_evicted, "processes_evicted",
 			 (json_int_t)o->tasks_evicted, "files_evicted",
 			 (json_int_t)o->files_evicted, "update_failures",
 			 (json_int_t)o->update_failures, "removed_unowned_bytes",
-			 (json_int_t)o->removed_unowned_bytes);
+			 (json_int_t)o->removed_unowned_bytes, "events_missed",
+			 (json_int_t)o->events_missed);
 }
 
 json_t *top_json(const struct top_view *v, const struct top_meta *m)

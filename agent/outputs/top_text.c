@@ -60,11 +60,12 @@ void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
 	rows_text(f, v, m->limit);
 	files_text(f, v, m->limit);
 	if (v->overflow.cgroups_evicted || v->overflow.tasks_evicted || v->overflow.files_evicted ||
-	    v->overflow.update_failures)
+	    v->overflow.update_failures || v->overflow.events_missed)
 		fprintf(f, "\noverflow: %llu cgroups, %llu processes, %llu files evicted, "
-			   "%llu updates lost\n",
+			   "%llu updates lost, %llu events missed\n",
 			(unsigned long long)v->overflow.cgroups_evicted,
 			(unsigned long long)v->overflow.tasks_evicted,
 			(unsigned long long)v->overflow.files_evicted,
-			(unsigned long long)v->overflow.update_failures);
+			(unsigned long long)v->overflow.update_failures,
+			(unsigned long long)v->overflow.events_missed);
 }

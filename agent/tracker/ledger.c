@@ -119,6 +119,7 @@ static void overflow_update(struct ledger *l, const struct ledger_snapshot *s)
 	l->overflow.files_evicted = sat_sub(st->file_inserts, s->n[LEDGER_FILES]);
 	l->overflow.update_failures = st->update_failures;
 	l->overflow.removed_unowned_bytes = st->removed_unowned_pages * l->page_size;
+	l->overflow.events_missed = st->events_missed;
 }
 
 int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t now_ns)

@@ -58,12 +58,15 @@ struct ledger_overflow {
 	uint64_t cgroups_evicted, tasks_evicted, files_evicted;
 	uint64_t update_failures;
 	uint64_t removed_unowned_bytes;  /* removed from files added before tracking */
+	uint64_t events_missed;  /* the kernel skipped a program (it was running
+				    on that CPU already: preempted mid-event) */
 };
 
 struct ledger_stats {
 	uint64_t cgroup_inserts, task_inserts, file_inserts;
 	uint64_t update_failures;
 	uint64_t removed_unowned_pages;
+	uint64_t events_missed;
 };
 
 enum ledger_kind { LEDGER_CGROUPS, LEDGER_TASKS, LEDGER_FILES, _LEDGER_KINDS };

@@ -345,6 +345,24 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 	}
 }
 
+/* Events the kernel did not run a program for, because the same program
+ * was already running on that CPU (its task preempted mid-event). */
+static uint64_t programs_missed(struct tracker *t)
+{
+	struct bpf_program *p[3];
+	uint64_t n = 0;
+
+	mode_programs(t->skel, t->mode, p);
+	for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p[i]), &info, &len) == 0)
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 static int read_stats(struct tracker *t, struct ledger_stats *st)
 {
 	__u64 sum[PC_STAT_MAX] = { 0 };
@@ -364,6 +382,7 @@ static int read_stats(struct tracker *t, struct ledger_stats *st)
 	st->file_inserts = sum[PC_STAT_FILE_INSERTS];
 	st->update_failures = sum[PC_STAT_UPDATE_FAILED];
 	st->removed_unowned_pages = sum[PC_STAT_REMOVED_UNOWNED];
+	st->events_missed = programs_missed(t);
 	return 0;
 }
 
