@@ -71,7 +71,7 @@ static void fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t 
 }
 
 static int table_fold(struct ledger_table *t, const struct ledger_item *items, size_t n,
-		      uint64_t page)
+		      uint64_t page, uint64_t seq)
 {
 	size_t old_n = t->n;
 
@@ -93,6 +93,7 @@ static int table_fold(struct ledger_table *t, const struct ledger_item *items, s
 			e->key = items[i].key;
 		}
 		fold(e, &items[i], page);
+		e->seen = seq;
 	}
 	if (t->n != old_n)
 		qsort(t->v, t->n, sizeof(*t->v), key_cmp);
@@ -122,14 +123,47 @@ static void overflow_update(struct ledger *l, const struct ledger_snapshot *s)
 	l->overflow.events_missed = st->events_missed;
 }
 
+/* Gone from the source and idle for the whole window: nothing to show. */
+static bool stale(const struct ledger *l, const struct ledger_entry *e)
+{
+	unsigned oldest = (l->head + 1) % LEDGER_HIST;
+
+	return e->seen != l->seq && l->samples == LEDGER_HIST &&
+	       e->hist_added[oldest] == e->hist_added[l->head] &&
+	       e->hist_net[oldest] == e->hist_net[l->head];
+}
+
+static void prune(struct ledger *l, enum ledger_kind k)
+{
+	struct ledger_table *t = &l->t[k];
+	size_t w = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct ledger_entry *e = &t->v[i];
+
+		if (!stale(l, e)) {
+			if (w != i)
+				t->v[w] = *e;
+			w++;
+			continue;
+		}
+		l->pruned[k].added += e->bytes.added;
+		l->pruned[k].removed += e->bytes.removed;
+		l->pruned[k].dirtied += e->bytes.dirtied;
+		free(e->path_hint);
+	}
+	t->n = w;
+}
+
 int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t now_ns)
 {
 	int r;
 
 	if (now_ns < l->ts[l->head])
 		return -EINVAL;
+	l->seq++;
 	for (int k = 0; k < _LEDGER_KINDS; k++) {
-		r = table_fold(&l->t[k], s->items[k], s->n[k], l->page_size);
+		r = table_fold(&l->t[k], s->items[k], s->n[k], l->page_size, l->seq);
 		if (r < 0)
 			return r;
 	}
@@ -138,13 +172,15 @@ int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t no
 	l->ts[l->head] = now_ns;
 	if (l->samples < LEDGER_HIST)
 		l->samples++;
-	for (int k = 0; k < _LEDGER_KINDS; k++)
+	for (int k = 0; k < _LEDGER_KINDS; k++) {
 		for (size_t i = 0; i < l->t[k].n; i++) {
 			struct ledger_entry *e = &l->t[k].v[i];
 
 			e->hist_added[l->head] = e->bytes.added;
 			e->hist_net[l->head] = ledger_net(e);
 		}
+		prune(l, k);
+	}
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct ledger_entry {
 	char comm[LEDGER_COMM_LEN];
 	char parent_comm[LEDGER_COMM_LEN];
 	char *path_hint;  /* kept from the first item that had one */
+	uint64_t seen;    /* ledger sample in which the source last had it */
 	uint64_t owner_cgid;
 	uint32_t owner_tgid;
 	uint64_t hist_added[LEDGER_HIST];
@@ -79,6 +80,9 @@ struct ledger_snapshot {
 
 struct ledger {
 	struct ledger_table t[_LEDGER_KINDS];
+	/* Bytes of entries dropped from the tables (see ledger_update). */
+	struct ledger_counts pruned[_LEDGER_KINDS];
+	uint64_t seq;  /* samples folded so far */
 	uint64_t ts[LEDGER_HIST];
 	unsigned head, samples;
 	uint64_t page_size;
@@ -89,7 +93,10 @@ struct ledger {
 void ledger_init(struct ledger *l, uint64_t page_size, uint64_t now_ns);
 void ledger_free(struct ledger *l);
 /* Folds a snapshot in.  A counter lower than last time means the source
- * evicted and re-created the key: the new value is all new.  -ENOMEM (the
+ * evicted and re-created the key: the new value is all new.  An entry the
+ * source no longer has and that did not change over the whole rate window
+ * is dropped, its bytes added to pruned[], so the ledger stays about as
+ * big as the source's bounded maps however long it runs.  -ENOMEM (the
  * ledger is unchanged for the entries not yet folded), -EINVAL when time
  * goes backwards. */
 int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t now_ns);

@@ -109,6 +109,32 @@ static void test_many_keys_and_overflow(void **state)
 	ledger_free(&l);
 }
 
+static void test_prune(void **state)
+{
+	struct ledger_item it[2] = { { .key = { 1, 0 }, .pages = { 5, 0, 0 } },
+				     { .key = { 2, 0 }, .pages = { 7, 0, 0 } } };
+	struct ledger_snapshot s = { .items = { it }, .n = { 2 } };
+	struct ledger l;
+	uint64_t t = 1;
+
+	ledger_init(&l, PAGE, 0);
+	assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	/* Key 1 leaves the source; key 2 stays, idle.  Neither goes while the
+	 * rate window still shows key 1's bytes arriving. */
+	it[0] = it[1];
+	s.n[0] = 1;
+	for (int i = 0; i < LEDGER_HIST - 2; i++)
+		assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	assert_non_null(cg(&l, 1));
+	assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	assert_null(cg(&l, 1));
+	assert_int_equal(l.pruned[LEDGER_CGROUPS].added, 5 * PAGE);
+	assert_non_null(cg(&l, 2));
+	assert_int_equal(cg(&l, 2)->bytes.added, 7 * PAGE);
+	ledger_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_first_interval),
 		cmocka_unit_test(test_many_keys_and_overflow),
+		cmocka_unit_test(test_prune),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
