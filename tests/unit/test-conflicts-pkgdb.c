@@ -4,12 +4,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "conflicts/pkgdb.h"
 #include "conflicts/rules.h"
+#include "shared/util.h"
 
 struct ctx {
 	struct pkgdb db;
@@ -201,6 +204,68 @@ static void test_rules(void **state)
 				    !(conflict_rules[i].families & conflict_rules[j].families));
 }
 
+/* The man page's CONFLICT RULES list and rules.c are one table: every
+ * family's line names exactly the table's names for that family. */
+static void test_man_page_matches_table(void **state)
+{
+	static const struct { const char *label; unsigned fam; } fams[] = {
+		{ "Ubuntu", FAM_UBUNTU }, { "Debian", FAM_DEBIAN }, { "Fedora", FAM_FEDORA },
+		{ "RHEL", FAM_RHEL }, { "CentOS", FAM_CENTOS }, { "SLES", FAM_SLES },
+		{ "Alpine", FAM_ALPINE }, { "Arch", FAM_ARCH }, { "Snap", FAM_SNAP },
+	};
+	const char *srcdir = getenv("top_srcdir");
+	char path[4096], *text = NULL, *cursor, *line, *label = NULL;
+	unsigned lineno = 0, seen = 0;
+	bool in_section = false, after_tp = false;
+
+	(void)state;
+	if (!srcdir)
+		skip();
+	snprintf(path, sizeof(path), "%s/man/wsldock-agent.8", srcdir);
+	assert_int_equal(read_text_file(path, 1u << 20, &text, NULL), 0);
+	for (cursor = text; (line = next_line(&cursor, &lineno));) {
+		if (!strncmp(line, ".SH ", 4)) {
+			in_section = !strcmp(line, ".SH CONFLICT RULES");
+			continue;
+		}
+		if (!in_section)
+			continue;
+		if (!strncmp(line, ".B ", 3) && after_tp) {
+			label = line + 3;
+			after_tp = false;
+			continue;
+		}
+		after_tp = !strcmp(line, ".TP");
+		if (!label || line[0] == '.') {
+			label = NULL;
+			continue;
+		}
+		unsigned fam = 0, n = 0, want = 0;
+		char *save = NULL, *w, *o;
+
+		for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+			if (!strncmp(label, fams[i].label, strlen(fams[i].label)))
+				fam = fams[i].fam;
+		if (!fam)
+			fail_msg("man page line %u: unknown family '%s'", lineno, label);
+		for (w = o = line; *w; w++)  /* "\-" is roff for "-" */
+			if (!(w[0] == '\\' && w[1] == '-'))
+				*o++ = *w;
+		*o = '\0';
+		for (w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save), n++)
+			if (!conflict_rule_find(w, fam))
+				fail_msg("man page: %s listed for %s but not in rules.c", w, label);
+		for (size_t i = 0; i < conflict_rules_n; i++)
+			want += !!(conflict_rules[i].families & fam);
+		if (n != want)
+			fail_msg("man page: %u names for %s, rules.c has %u", n, label, want);
+		seen |= fam;
+		label = NULL;
+	}
+	free(text);
+	assert_int_equal(seen, (1u << (sizeof(fams) / sizeof(fams[0]))) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pacman, setup, teardown),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_man_page_matches_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
