@@ -148,21 +148,19 @@ static void find_binaries(struct conflict_facts *f)
 	static const char *const dirs[] = { "/usr/local/bin", "/usr/local/sbin", "/usr/bin",
 					    "/usr/sbin", "/bin", "/sbin", "/snap/bin" };
 	static const char *const names[] = { "docker", "dockerd", "containerd" };
+	const char *path = getenv("PATH");
 	dev_t devs[BINARY_FACTS_MAX];
 	ino_t inos[BINARY_FACTS_MAX];
-	_cleanup_free_ char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 
 	for (size_t n = 0; n < ELEMENTSOF(names); n++) {
+		_cleanup_free_ char *copy = path ? strdup(path) : NULL;
 		char *save = NULL;
 
 		for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
 			add_binary(f, dirs[i], names[n], devs, inos);
-		if (!path)
-			continue;
-		_cleanup_free_ char *copy = strdup(path);
 		for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
 		     dir = strtok_r(NULL, ":", &save))
-			if (dir[0] == '/')
+			if (dir[0] == '/')  /* relative PATH entries mean nothing under a root */
 				add_binary(f, dir, names[n], devs, inos);
 	}
 }
