@@ -24,3 +24,10 @@ ok "Desktop's link: exit 0, integration present"
 agent conflicts --root "$R" >"$TMP/text" 2>&1 || fail "text output: exit $?"
 grep -q "Docker Desktop integration is present" "$TMP/text" || { cat "$TMP/text"; fail "text output does not say so"; }
 ok "text output says integration is present"
+
+# The same findings appear in `report` (its exit status is about /proc and
+# /sys, absent from this tree, so only the document is checked).
+OUT=$(agent report --json --root "$R" 2>/dev/null)
+expect '.conflicts.desktop_integration == true and .conflicts.conflicts == 0' "report --json has no conflicts member"
+agent report --root "$R" 2>/dev/null | grep -q "Docker Desktop integration is present" || fail "report text lacks the conflicts section"
+ok "report shows the conflicts findings"
