@@ -84,6 +84,11 @@ struct finding_list {
 const char *severity_name(enum severity s);
 const char *finding_kind_name(enum finding_kind k);
 
+/* Asks systemd over the bus whether each unit is enabled or active (used
+ * when systemd runs; exposed so a test can point it at its own bus). */
+struct sd_bus;
+void conflicts_units_from_bus(struct sd_bus *bus, struct unit_fact units[_UNIT_MAX]);
+
 /* Reads every source under root (NULL or "/" = this system). */
 void conflicts_collect(struct conflict_facts *f, const char *root, struct diag_list *d);
 void conflicts_facts_free(struct conflict_facts *f);

@@ -199,7 +199,7 @@ static void units_from_links(struct conflict_facts *f)
 	closedir(dh);
 }
 
-static int unit_from_bus(sd_bus *bus, struct unit_fact *uf, const char *unit)
+static void unit_from_bus(sd_bus *bus, struct unit_fact *uf, const char *unit)
 {
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
@@ -215,6 +215,7 @@ static int unit_from_bus(sd_bus *bus, struct unit_fact *uf, const char *unit)
 			      !strcmp(state, "linked") || !strcmp(state, "alias");
 	snprintf(uf->value, sizeof(uf->value), "UnitFileState=%.40s", state ? state : "unknown");
 	reply = sd_bus_message_unref(reply);
+	state = NULL;  /* it pointed into the reply */
 	sd_bus_error_free(&err);
 	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			       "org.freedesktop.systemd1.Manager", "LoadUnit", &err, &reply, "s", unit);
@@ -229,7 +230,12 @@ static int unit_from_bus(sd_bus *bus, struct unit_fact *uf, const char *unit)
 	sd_bus_message_unref(reply);
 	sd_bus_error_free(&err);
 	snprintf(uf->evidence, sizeof(uf->evidence), "systemd (D-Bus) %s", unit);
-	return 0;
+}
+
+void conflicts_units_from_bus(sd_bus *bus, struct unit_fact units[_UNIT_MAX])
+{
+	for (unsigned u = 0; u < _UNIT_MAX; u++)
+		unit_from_bus(bus, &units[u], unit_names[u]);
 }
 
 static void find_units(struct conflict_facts *f, struct diag_list *d)
@@ -255,8 +261,7 @@ static void find_units(struct conflict_facts *f, struct diag_list *d)
 		units_from_links(f);
 		return;
 	}
-	for (unsigned u = 0; u < _UNIT_MAX; u++)
-		unit_from_bus(bus, &f->units[u], unit_names[u]);
+	conflicts_units_from_bus(bus, f->units);
 	sd_bus_flush_close_unref(bus);
 }
 

@@ -13,13 +13,18 @@ agent_libwsldock_a_CFLAGS += $(SQLITE_CFLAGS)
 WSLDOCK_LIBS += $(SQLITE_LIBS)
 
 # Unit tests: the text parsers and the decision table, no root needed.
-UNIT_TESTS += tests/unit/test-conflicts-pkgdb tests/unit/test-conflicts-decide
+UNIT_TESTS += tests/unit/test-conflicts-pkgdb tests/unit/test-conflicts-decide \
+	tests/unit/test-conflicts-bus
 tests_unit_test_conflicts_pkgdb_SOURCES = tests/unit/test-conflicts-pkgdb.c
 tests_unit_test_conflicts_pkgdb_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_conflicts_pkgdb_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_conflicts_decide_SOURCES = tests/unit/test-conflicts-decide.c
 tests_unit_test_conflicts_decide_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_conflicts_decide_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
+# systemd over D-Bus, answered by a stand-in on a private dbus-daemon.
+tests_unit_test_conflicts_bus_SOURCES = tests/unit/test-conflicts-bus.c
+tests_unit_test_conflicts_bus_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_conflicts_bus_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
 
 # Script tests: databases written by the real tools, malformed ones, the
 # Desktop-integration and debootstrap acceptance roots.
