@@ -3,6 +3,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +103,42 @@ static void read_pkgdbs(struct conflict_facts *f, struct diag_list *d)
 	}
 }
 
+/* ROOT/abs with symlinks resolved as if ROOT were "/": an absolute link in
+ * a distro tree (var/run -> /run, a bin directory linked elsewhere) must
+ * not lead to this system's files.  The last component is not followed.
+ * Kernels before 5.6 lack openat2: plain concatenation then. */
+static int path_in_root(const struct conflict_facts *f, const char *abs, char *buf, size_t size)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char proc[64];
+	int rootfd, fd, r = 0;
+	ssize_t n;
+
+	if (!f->root[0])
+		return root_path(NULL, abs, buf, size);
+	rootfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, rootfd, abs, &how, sizeof(how));
+	if (fd < 0) {
+		r = errno == ENOSYS ? root_path(f->root, abs, buf, size) : -errno;
+		goto out;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, size - 1);
+	if (n < 0 || (size_t)n >= size - 1)
+		r = n < 0 ? -errno : -ENAMETOOLONG;
+	else
+		buf[n] = '\0';
+	close(fd);
+out:
+	close(rootfd);
+	return r;
+}
+
 static bool seen_binary(const struct conflict_facts *f, const struct stat *sb, dev_t *devs,
 			ino_t *inos)
 {
@@ -114,15 +153,12 @@ static void add_binary(struct conflict_facts *f, const char *dir, const char *na
 {
 	char abs[PATH_MAX], path[PATH_MAX];
 	struct binary_fact *b;
-	struct stat sb, lsb;
+	struct stat sb;
 	ssize_t n;
 
 	if (snprintf(abs, sizeof(abs), "%s/%s", dir, name) >= (int)sizeof(abs) ||
-	    root_path(f->root, abs, path, sizeof(path)) < 0 || lstat(path, &lsb) < 0)
+	    path_in_root(f, abs, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
 		return;
-	/* A Desktop link dangles while Desktop is stopped: keep it anyway. */
-	if (stat(path, &sb) < 0)
-		sb = lsb;
 	if (seen_binary(f, &sb, devs, inos))
 		return;
 	if (f->nbins == BINARY_FACTS_MAX) {
@@ -132,7 +168,7 @@ static void add_binary(struct conflict_facts *f, const char *dir, const char *na
 	b = &f->bins[f->nbins];
 	memset(b, 0, sizeof(*b));
 	snprintf(b->path, sizeof(b->path), "%s", abs);
-	if (S_ISLNK(lsb.st_mode) && (n = readlink(path, b->target, sizeof(b->target) - 1)) > 0) {
+	if (S_ISLNK(sb.st_mode) && (n = readlink(path, b->target, sizeof(b->target) - 1)) > 0) {
 		b->target[n] = '\0';
 		b->desktop = string_has_prefix(b->target, DESKTOP_PREFIX);
 	}
@@ -373,17 +409,19 @@ static void find_socket(struct conflict_facts *f)
 		struct stat sb;
 		ssize_t n;
 
-		if (root_path(f->root, socks[i], path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
+		if (path_in_root(f, socks[i], path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
 			continue;
 		snprintf(f->sock_path, sizeof(f->sock_path), "%s", socks[i]);
 		f->sock = SOCKET_OWNER_UNKNOWN;
-		if (S_ISLNK(sb.st_mode) && (n = readlink(path, target, sizeof(target) - 1)) > 0) {
-			target[n] = '\0';
+		/* A link is Desktop's or of unknown origin: following it could
+		 * leave the root. */
+		if (S_ISLNK(sb.st_mode)) {
+			n = readlink(path, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
 			snprintf(f->sock_evidence, sizeof(f->sock_evidence), "-> %.1000s", target);
 			if (string_has_prefix(target, DESKTOP_PREFIX))
 				f->sock = SOCKET_DESKTOP;
-			if (f->sock == SOCKET_DESKTOP || stat(path, &sb) < 0)
-				return;
+			return;
 		}
 		if (!S_ISSOCK(sb.st_mode)) {
 			snprintf(f->sock_evidence, sizeof(f->sock_evidence), "not a socket");

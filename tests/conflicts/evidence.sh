@@ -22,6 +22,23 @@ check "$R"
 expect_rc 0 "Desktop link only"
 ok "binaries: hand-copied flagged, Desktop's link not"
 
+# Absolute links inside the tree resolve inside it, never to this system:
+# usr/local/sbin -> $TMP/outside (which holds a dockerd) and var/run -> /run.
+mkdir -p "$TMP/outside" "$R/var"
+printf '#!/bin/sh\n' >"$TMP/outside/dockerd"; chmod +x "$TMP/outside/dockerd"
+ln -s "$TMP/outside" "$R/usr/local/sbin"
+ln -s /run "$R/var/run"
+check "$R"
+expect_rc 0 "absolute links stay in the root"
+expect_not '.findings[] | select(.kind == "binary" or .kind == "socket")' "followed a link out of the root"
+mkdir -p "$R$TMP/outside"
+cp "$TMP/outside/dockerd" "$R$TMP/outside/dockerd"
+check "$R"
+expect ".findings[] | select(.kind == \"binary\" and .evidence.file == \"/usr/local/sbin/dockerd\")" \
+	"binary behind an absolute link inside the root not found"
+rm -rf "$R/usr/local/sbin" "$R/var/run" "$R${TMP%/*}"
+ok "absolute links resolve inside the root"
+
 # Enablement links, as systemctl enable makes them.
 mkdir -p "$R/lib/systemd/system" "$R/etc/systemd/system/sockets.target.wants"
 printf '[Socket]\nListenStream=/run/docker.sock\n[Install]\nWantedBy=sockets.target\n' >"$R/lib/systemd/system/docker.socket"
