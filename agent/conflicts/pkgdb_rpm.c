@@ -99,6 +99,47 @@ out:
 	return r;
 }
 
+/* Reads all of fd (bounded) into a NUL-terminated buffer. */
+static int slurp(int fd, char **ret)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t k;
+
+		if (cap - len < 4096) {
+			char *nbuf;
+
+			if (cap >= PKGDB_FILE_MAX)
+				goto too_big;
+			cap = cap ? cap * 2 : 16384;
+			nbuf = realloc(buf, cap + 1);
+			if (!nbuf) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nbuf;
+		}
+		k = read(fd, buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			free(buf);
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	return 0;
+too_big:
+	free(buf);
+	return -EFBIG;
+}
+
 /* Berkeley DB and NDB have no stable library to read them with; rpm itself
  * does, when it is installed. */
 static int read_with_rpm(struct pkgdb *db, const char *dir, const char *dbfile,
@@ -106,30 +147,30 @@ static int read_with_rpm(struct pkgdb *db, const char *dir, const char *dbfile,
 {
 	char *argv[] = { "rpm", "-qa", "--dbpath", (char *)dir, "--qf", "%{NAME}\\n", NULL };
 	_cleanup_free_ char *out = NULL;
-	char tmpl[] = "/tmp/wsldock-rpmqa-XXXXXX", *cursor, *line;
 	posix_spawn_file_actions_t fa;
+	char *cursor, *line;
 	size_t file;
 	unsigned lineno = 0;
+	int fds[2], status = 0, r, k;
 	pid_t pid;
-	int fd, status = 0, r;
 
 	snprintf(db->st.path, sizeof(db->st.path), "%s/%s", dir, dbfile);
 	r = pkgdb_add_file(db, db->st.path, &file);
 	if (r < 0)
 		return r;
-	fd = mkstemp(tmpl);
-	if (fd < 0)
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	unlink(tmpl);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
 	r = posix_spawnp(&pid, "rpm", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	k = r == 0 ? slurp(fds[0], &out) : 0;
+	close(fds[0]);
 	if (r == 0 && waitpid(pid, &status, 0) < 0)
 		r = errno;
-	if (r != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		close(fd);
+	if (r != 0 || k < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		source_fail(&db->st, SOURCE_UNREADABLE,
 			    "cannot read %s: Berkeley DB/NDB format, and %s", db->st.path,
 			    r == ENOENT ? "rpm is not installed to read it"
@@ -137,15 +178,6 @@ static int read_with_rpm(struct pkgdb *db, const char *dir, const char *dbfile,
 		diag_add_at(d, db->st.path, 0, "%s", db->st.reason);
 		return -EIO;
 	}
-	{
-		char procfd[64];
-
-		snprintf(procfd, sizeof(procfd), "/proc/self/fd/%d", fd);
-		r = read_text_file(procfd, PKGDB_FILE_MAX, &out, NULL);
-	}
-	close(fd);
-	if (r < 0)
-		return r;
 	cursor = out;
 	while ((line = next_line(&cursor, &lineno)))
 		if (*line && (r = put_name(db, line, file, d)) < 0)
