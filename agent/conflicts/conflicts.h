@@ -21,6 +21,9 @@ struct binary_fact {
 	char path[PATH_MAX];    /* absolute, as seen inside the root */
 	char target[PATH_MAX];  /* symlink target; empty for a plain file */
 	bool desktop;           /* a link into /mnt/wsl/docker-desktop/ */
+	bool owner_checked;     /* the file lists of conflicting packages were read */
+	char owner[PKG_NAME_MAX];  /* the conflicting package that installed it */
+	enum pkgdb_kind owner_db;
 };
 
 enum { UNIT_DOCKER_SERVICE, UNIT_DOCKER_SOCKET, UNIT_CONTAINERD_SERVICE, _UNIT_MAX };

@@ -201,6 +201,96 @@ static void find_binaries(struct conflict_facts *f)
 	}
 }
 
+/* Whether a file list ("/usr/bin/docker" lines for dpkg, "usr/bin/docker"
+ * for pacman) names path. */
+static bool list_has(const char *list, const char *path, bool strip_slash)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned lineno = 0;
+	char *cursor, *line;
+
+	if (read_text_file(list, PKGDB_FILE_MAX, &text, NULL) < 0)
+		return false;
+	if (strip_slash)
+		path++;
+	for (cursor = text; (line = next_line(&cursor, &lineno));)
+		if (!strcmp(line, path))
+			return true;
+	return false;
+}
+
+static bool dpkg_owns(const struct conflict_facts *f, const char *pkg, const char *path)
+{
+	char dir[PATH_MAX], list[PATH_MAX];
+	struct dirent *e;
+	bool found = false;
+	size_t len = strlen(pkg);
+	DIR *dh;
+
+	if (root_path(f->root, "/var/lib/dpkg/info", dir, sizeof(dir)) < 0 ||
+	    snprintf(list, sizeof(list), "%s/%s.list", dir, pkg) >= (int)sizeof(list))
+		return false;
+	if (access(list, F_OK) == 0)
+		return list_has(list, path, false);
+	/* Multi-Arch: same packages keep <name>:<arch>.list. */
+	if (!(dh = opendir(dir)))
+		return false;
+	while (!found && (e = readdir(dh))) {
+		if (strncmp(e->d_name, pkg, len) || e->d_name[len] != ':' || !has_suffix(e->d_name, ".list"))
+			continue;
+		if (snprintf(list, sizeof(list), "%s/%s", dir, e->d_name) < (int)sizeof(list))
+			found = list_has(list, path, false);
+	}
+	closedir(dh);
+	return found;
+}
+
+static bool pacman_owns(const struct pkgdb *db, const struct pkg *p, const char *path)
+{
+	char list[PATH_MAX];
+	const char *desc = db->files[p->file];
+	size_t len = strlen(desc);
+
+	if (len < 4 || strcmp(desc + len - 4, "desc") || len >= sizeof(list))
+		return false;
+	snprintf(list, sizeof(list), "%.*sfiles", (int)(len - 4), desc);
+	return list_has(list, path, true);
+}
+
+/* Which conflicting package installed each binary, where the database
+ * keeps file lists cheaply (dpkg, pacman): a binary none of them owns was
+ * copied in by hand and needs its own remedy. */
+static void find_binary_owners(struct conflict_facts *f)
+{
+	static const enum pkgdb_kind kinds[] = { PKGDB_DPKG, PKGDB_PACMAN };
+
+	for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+		const struct pkgdb *db = &f->dbs[kinds[k]];
+		unsigned fam = f->os_families & families_of_pkgdb(kinds[k]) ?: families_of_pkgdb(kinds[k]);
+
+		if (!db->present || db->st.state != SOURCE_OK)
+			continue;
+		for (size_t b = 0; b < f->nbins; b++) {
+			struct binary_fact *bf = &f->bins[b];
+
+			if (bf->desktop || bf->owner[0])
+				continue;
+			bf->owner_checked = true;
+			for (size_t i = 0; i < db->n && !bf->owner[0]; i++) {
+				const struct pkg *p = &db->pkgs[i];
+
+				if (!conflict_rule_find(p->name, fam) || p->state == PKG_NOT_INSTALLED)
+					continue;
+				if (kinds[k] == PKGDB_DPKG ? dpkg_owns(f, p->name, bf->path)
+							   : pacman_owns(db, p, bf->path)) {
+					snprintf(bf->owner, sizeof(bf->owner), "%s", p->name);
+					bf->owner_db = kinds[k];
+				}
+			}
+		}
+	}
+}
+
 /* Without systemd running, enablement is the install symlinks in
  * ROOT/etc/systemd/system/<target>.wants/ (what systemctl enable made). */
 static void units_from_links(struct conflict_facts *f)
@@ -504,6 +594,7 @@ void conflicts_collect(struct conflict_facts *f, const char *root, struct diag_l
 	read_os_release(f, d);
 	read_pkgdbs(f, d);
 	find_binaries(f);
+	find_binary_owners(f);
 	find_units(f, d);
 	find_socket(f);
 	if ((v = getenv("DOCKER_HOST")))

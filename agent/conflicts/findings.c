@@ -175,10 +175,18 @@ static void decide_binaries(const struct conflict_facts *f, const char *pkg_reme
 		snprintf(value, sizeof(value), "%s%.4000s", b->target[0] ? "-> " : "",
 			 b->target[0] ? b->target : "file");
 		x = add(l, SEV_CONFLICT, KIND_BINARY, id, base, b->path, value,
-			"%s is not Docker Desktop's link into /mnt/wsl/docker-desktop/", base);
-		if (x)
-			snprintf(x->remedy, sizeof(x->remedy), "%s", pkg_remedy[0] ? pkg_remedy : "");
-		if (x && !pkg_remedy[0])
+			"%s is not Docker Desktop's link into /mnt/wsl/docker-desktop/%s%s%s", base,
+			b->owner[0] ? " (installed by " : b->owner_checked ? " (copied by hand)" : "",
+			b->owner, b->owner[0] ? ")" : "");
+		if (!x)
+			continue;
+		/* Without file lists to tell, a binary next to conflicting
+		 * packages most likely came with them. */
+		if (b->owner[0])
+			remove_command(f, b->owner_db, false, x->remedy, sizeof(x->remedy));
+		else if (!b->owner_checked && pkg_remedy[0])
+			snprintf(x->remedy, sizeof(x->remedy), "%s", pkg_remedy);
+		else
 			snprintf(x->remedy, sizeof(x->remedy), "sudo rm %.1000s", b->path);
 	}
 	if (f->bins_dropped)

@@ -22,6 +22,9 @@ mkdeb() { # name [conffile]
 	printf 'Package: %s\nVersion: 1.0-1\nArchitecture: all\nMaintainer: test <test@invalid>\nDescription: wsldock test package\n' \
 		"$1" >"$d/DEBIAN/control"
 	echo "$1" >"$d/usr/share/doc/$1/README"
+	if [ "$1" = docker.io ]; then
+		mkdir -p "$d/usr/bin"; printf '#!/bin/sh\n' >"$d/usr/bin/docker"; chmod 755 "$d/usr/bin/docker"
+	fi
 	if [ $# -gt 1 ]; then
 		mkdir -p "$d/etc"; echo x >"$d/etc/$1.conf"; echo "/etc/$1.conf" >"$d/DEBIAN/conffiles"
 	fi
@@ -69,6 +72,20 @@ expect '.findings[] | select(.name == "docker.io") | select(.evidence.file | tes
 expect '.findings[] | select(.name == "docker-ce-cli") | select(.evidence.file == "/var/lib/dpkg/updates/0001:1")' \
 	"evidence does not name the updates/ entry"
 ok "installed, unpacked, config-files, purged and pending states match dpkg-query"
+
+# Binaries: the one docker.io installed goes with it (dpkg's file list),
+# a hand copy next to it needs its own remedy.
+mkdir -p "$R/usr/local/bin"
+printf '#!/bin/sh\n' >"$R/usr/local/bin/dockerd"; chmod 755 "$R/usr/local/bin/dockerd"
+check "$R"
+expect '.findings[] | select(.kind == "binary" and .evidence.file == "/usr/bin/docker"
+	and (.message | contains("installed by docker.io")) and (.remedy | startswith("sudo apt remove ")))' \
+	"/usr/bin/docker not attributed to docker.io"
+expect '.findings[] | select(.kind == "binary" and .evidence.file == "/usr/local/bin/dockerd"
+	and (.message | contains("copied by hand")) and .remedy == "sudo rm /usr/local/bin/dockerd")' \
+	"hand-copied dockerd not told apart"
+rm "$R/usr/local/bin/dockerd"
+ok "binaries: owned by docker.io (dpkg file list) vs copied by hand"
 
 # Without --fix nothing changes; --fix off a terminal without --yes refuses.
 [ "$(cat "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/updates/0001" | md5sum)" = "$sum_before" ] \

@@ -42,6 +42,7 @@ for p in docker hello; do
 	printf 'pkgname = %s\npkgbase = %s\npkgver = 1:24.0.7-1\npkgdesc = wsldock test\nurl = https://invalid\nbuilddate = 1700000000\npackager = test\nsize = 10\narch = any\nlicense = MIT\n' \
 		"$p" "$p" >"$d/.PKGINFO"
 	echo "$p" >"$d/usr/share/doc/$p/README"
+	[ "$p" != docker ] || { mkdir -p "$d/usr/bin"; printf '#!/bin/sh\n' >"$d/usr/bin/docker"; chmod 755 "$d/usr/bin/docker"; }
 	(cd "$d" && tar -czf "$TMP/$p-24.0.7-1-any.pkg.tar.gz" .PKGINFO usr) || fail "tar $p"
 done
 pacman --config "$TMP/pacman.conf" --root "$P" --dbpath "$P/var/lib/pacman" -U --noconfirm \
@@ -52,7 +53,10 @@ expect_rc 1 "arch"
 expect '.findings[] | select(.kind == "package" and .name == "docker" and .remedy == "sudo pacman -Rns docker"
 	and .evidence.value == "installed 1:24.0.7-1")' "pacman docker not reported"
 expect_not '.findings[] | select(.name == "hello")' "unrelated pacman package reported"
-ok "pacman: docker found with pacman -Rns"
+expect '.findings[] | select(.kind == "binary" and .evidence.file == "/usr/bin/docker"
+	and (.message | contains("installed by docker")) and .remedy == "sudo pacman -Rns docker")' \
+	"/usr/bin/docker not attributed to the pacman package (local/*/files)"
+ok "pacman: docker found with pacman -Rns, its binary attributed to it"
 
 [ "$(id -u)" -eq 0 ] || skip "pacman --root needs root: the --fix run is skipped"
 agent conflicts --root "$P" --fix --yes </dev/null >"$TMP/fix.out" 2>&1; rc=$?

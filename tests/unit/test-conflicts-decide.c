@@ -173,6 +173,16 @@ static void test_binaries(void **state)
 	add_pkg(f, PKGDB_DPKG, "docker.io", PKG_INSTALLED);
 	conflicts_decide(f, l);
 	assert_string_equal(find(l, "binary-/usr/local/bin/dockerd")->remedy, "sudo apt remove docker.io");
+	/* File lists read: owned goes with its package, unowned is a hand copy. */
+	f->bins[1].owner_checked = true;
+	conflicts_decide(f, l);
+	assert_string_equal(find(l, "binary-/usr/local/bin/dockerd")->remedy, "sudo rm /usr/local/bin/dockerd");
+	assert_non_null(strstr(find(l, "binary-/usr/local/bin/dockerd")->message, "(copied by hand)"));
+	snprintf(f->bins[1].owner, sizeof(f->bins[1].owner), "docker.io");
+	f->bins[1].owner_db = PKGDB_DPKG;
+	conflicts_decide(f, l);
+	assert_string_equal(find(l, "binary-/usr/local/bin/dockerd")->remedy, "sudo apt remove docker.io");
+	assert_non_null(strstr(find(l, "binary-/usr/local/bin/dockerd")->message, "(installed by docker.io)"));
 	facts_free(f);
 	free(l);
 }
