@@ -84,7 +84,8 @@ void conflicts_text(FILE *out, const struct conflict_facts *f, const struct find
 	if (l->dropped)
 		fprintf(out, "\n%zu more findings were dropped\n", l->dropped);
 	if (n)
-		fprintf(out, "\n%zu finding%s stand%s in Docker Desktop's way; `wsldock-agent conflicts --fix` removes what it can.\n",
+		fprintf(out, "\n%zu finding%s stand%s in Docker Desktop's way;"
+			" `wsldock-agent conflicts --fix` removes what it can.\n",
 			n, n == 1 ? "" : "s", n == 1 ? "s" : "");
 	else
 		fprintf(out, "\nNo native Docker install conflicts with Docker Desktop.\n");
