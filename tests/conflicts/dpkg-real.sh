@@ -100,6 +100,17 @@ for p in docker.io containerd docker-ce-cli; do
 done
 ok "--fix without --yes shows the plan and changes nothing"
 
+# On a terminal it asks; "n" changes nothing (script(1) provides the pty).
+if command -v script >/dev/null; then
+	echo n | env -u DOCKER_HOST HOME=/nonexistent script -qec "'$AGENT' conflicts --root '$R' --fix" /dev/null \
+		>"$TMP/ask.out" 2>&1; rc=$?
+	grep -q "Run these commands? \[y/N\]" "$TMP/ask.out" || { cat "$TMP/ask.out"; fail "--fix on a terminal did not ask"; }
+	[ "$rc" -eq 1 ] || { cat "$TMP/ask.out"; fail "--fix declined: exit $rc, expected 1"; }
+	[ "$(cat "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/updates/0001" | md5sum)" = "$sum_before" ] \
+		|| fail "declined --fix changed the database"
+	ok "--fix on a terminal asks, and a no changes nothing"
+fi
+
 [ -z "$FORCE" ] || skip "dpkg --root needs root to remove packages: the --fix run is skipped"
 agent conflicts --root "$R" --fix --yes </dev/null >"$TMP/fix.out" 2>&1; rc=$?
 [ "$rc" -eq 0 ] || { cat "$TMP/fix.out"; fail "--fix --yes: exit $rc, expected 0"; }
