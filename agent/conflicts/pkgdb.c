@@ -105,28 +105,5 @@ bool pkg_copy_field(char *dst, size_t size, const char *value)
 
 int pkgdb_load(const char *path, struct source_status *st, char **text, struct diag_list *d)
 {
-	int r;
-
-	snprintf(st->path, sizeof(st->path), "%s", path);
-	r = read_text_file(path, PKGDB_FILE_MAX, text, NULL);
-	if (r == -ENOENT || r == -ENOTDIR) {
-		source_fail(st, SOURCE_ABSENT, "%s does not exist", path);
-		return -ENOENT;
-	}
-	if (r == -EILSEQ || r == -EFBIG) {
-		source_fail(st, SOURCE_MALFORMED, "cannot read %s: %s", path,
-			    r == -EILSEQ ? "binary data (NUL bytes) in a text database"
-					 : "larger than 64 MiB, not a package database");
-		diag_add_at(d, path, 0, "%s", r == -EILSEQ ? "binary data (NUL bytes) in a text database"
-							  : "larger than 64 MiB, not a package database");
-		return r;
-	}
-	if (r < 0) {
-		source_fail(st, SOURCE_UNREADABLE, "cannot read %s: %s", path, strerror(-r));
-		diag_add_at(d, path, 0, "cannot read: %s", strerror(-r));
-		return r;
-	}
-	st->state = SOURCE_OK;
-	st->reason[0] = '\0';
-	return 0;
+	return source_load_path(path, SOURCE_OPTIONAL, PKGDB_FILE_MAX, st, text, d);
 }

@@ -56,7 +56,7 @@ expect '.findings[] | select(.id == "pkgdb-unreadable-dpkg" and (.evidence.value
 printf 'Package: docker.io\nStatus: install ok installed\n' >"$D/status"
 { head -c 512 /dev/urandom; printf '\0'; } >"$D/updates/0007"
 run "binary updates entry"
-diag "updates/0007: binary data" "junk updates/ entry"
+diag "updates/0007: contains binary data" "junk updates/ entry"
 expect '.findings[] | select(.id == "pkgdb-malformed-dpkg")' "junk updates/ entry not counted"
 rm -f "$D/updates/0007"
 ok "binary junk"
