@@ -36,4 +36,5 @@ void cli_error(const char *verb, const char *fmt, ...);
 extern const char *program_name;
 
 int verb_report(int argc, char **argv);
+int verb_conflicts(int argc, char **argv);
 int verb_top(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
 #include "outputs/report.h"
+#include "conflicts/conflicts.h"
 #include "shared/util.h"
 
 #define LABEL_WIDTH 24
@@ -155,6 +156,7 @@ void report_text(FILE *f, const struct mem_state *s, const struct diag_list *d)
 	memory_rows(f, s);
 	reporting_rows(f, s);
 	psi_rows(f, s);
+	conflicts_report_text(f, s->root);
 	if (d->n) {
 		section(f, "Problems (also on standard error)");
 		for (size_t i = 0; i < d->n; i++)

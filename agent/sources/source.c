@@ -34,6 +34,39 @@ void source_fail(struct source_status *st, enum source_state state, const char *
 	va_end(ap);
 }
 
+int source_load_path(const char *path, enum source_need need, size_t max,
+		     struct source_status *st, char **text, struct diag_list *d)
+{
+	int r;
+
+	if (st->path != path)
+		snprintf(st->path, sizeof(st->path), "%s", path);
+	r = read_text_file(path, max, text, NULL);
+	if (r == -ENOENT || r == -ENOTDIR || r == -EOPNOTSUPP) {
+		/* EOPNOTSUPP: the file exists but the feature is off (PSI
+		 * built in but disabled at boot). */
+		source_fail(st, SOURCE_ABSENT, "%s %s", path,
+			    r == -EOPNOTSUPP ? "is present but the feature is disabled" : "does not exist");
+		if (need == SOURCE_REQUIRED)
+			diag_add_at(d, path, 0, "missing");
+		return r == -EOPNOTSUPP ? r : -ENOENT;
+	}
+	if (r == -EILSEQ)
+		source_fail(st, SOURCE_MALFORMED, "contains binary data (NUL bytes)");
+	else if (r == -EFBIG)
+		source_fail(st, SOURCE_MALFORMED, "larger than %zu MiB: not the file expected here",
+			    max >> 20);
+	else if (r < 0)
+		source_fail(st, SOURCE_UNREADABLE, "cannot read: %s", strerror(-r));
+	if (r < 0) {
+		diag_add_at(d, path, 0, "%s", st->reason);
+		return r;
+	}
+	st->state = SOURCE_OK;
+	st->reason[0] = '\0';
+	return 0;
+}
+
 int source_load(const char *root, const char *abs, enum source_need need,
 		struct source_status *st, char **text, struct diag_list *d)
 {
@@ -45,28 +78,5 @@ int source_load(const char *root, const char *abs, enum source_need need,
 		diag_add_at(d, abs, 0, "path too long under the root prefix");
 		return r;
 	}
-	r = read_text_file(st->path, READ_FILE_MAX_DEFAULT, text, NULL);
-	if (r == -ENOENT || r == -ENOTDIR || r == -EOPNOTSUPP) {
-		/* EOPNOTSUPP: the file exists but the feature is off (PSI
-		 * built in but disabled at boot). */
-		source_fail(st, SOURCE_ABSENT, "%s %s", st->path,
-			    r == -EOPNOTSUPP ? "is present but the feature is disabled" : "does not exist");
-		if (need == SOURCE_REQUIRED)
-			diag_add_at(d, st->path, 0, "missing");
-		return r;
-	}
-	if (r == -EILSEQ || r == -EFBIG) {
-		source_fail(st, SOURCE_MALFORMED, "%s",
-			    r == -EILSEQ ? "contains binary data (NUL bytes)" : "too large for a kernel text file");
-		diag_add_at(d, st->path, 0, "%s", st->reason);
-		return r;
-	}
-	if (r < 0) {
-		source_fail(st, SOURCE_UNREADABLE, "cannot read: %s", strerror(-r));
-		diag_add_at(d, st->path, 0, "%s", st->reason);
-		return r;
-	}
-	st->state = SOURCE_OK;
-	st->reason[0] = '\0';
-	return 0;
+	return source_load_path(st->path, need, READ_FILE_MAX_DEFAULT, st, text, d);
 }

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "conflicts/conflicts.h"
+#include "shared/json_util.h"
+
+enum { OPT_FIX = OPT_COMMON_LAST, OPT_YES };
+
+static void conflicts_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s conflicts [--json] [--root DIR] [--fix [--yes]]\n"
+		"\n"
+		"Finds Docker Engine and CLI installed directly in this distro, which Docker\n"
+		"Desktop's WSL integration requires removed: packages, binaries, services,\n"
+		"the docker socket, DOCKER_HOST and docker contexts.\n"
+		"\n"
+		"  --json       print one JSON document (schema in wsldock-agent(8))\n"
+		"  --root DIR   examine the distro tree under DIR instead of /\n"
+		"  --fix        show the removal plan, ask, then run the package manager and\n"
+		"               systemctl (with --root, acting on DIR only)\n"
+		"  --yes        do not ask (for scripts)\n"
+		"  -h, --help   show this help\n"
+		"\n"
+		"Without --fix nothing is changed.  Exit status: 0 nothing conflicts,\n"
+		"1 something conflicts (or could not be checked), 2 error.\n",
+		program_name);
+}
+
+static bool ask(void)
+{
+	char line[16];
+
+	fprintf(stderr, "Run these commands? [y/N] ");
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static int fix(const struct conflict_facts *f, const struct finding_list *l, bool yes)
+{
+	struct fix_plan *p = calloc(1, sizeof(*p));
+	int r = EXIT_ERROR;
+
+	if (!p) {
+		cli_error("conflicts", "out of memory");
+		return EXIT_ERROR;
+	}
+	fix_plan_build(f, l, yes, p);
+	fprintf(stderr, "\nPlan:\n");
+	fix_plan_print(stderr, p);
+	if (!p->n) {
+		r = conflicts_count(l) ? EXIT_FLAGGED : EXIT_CLEAN;
+		goto out;
+	}
+	if (!yes && !isatty(STDIN_FILENO)) {
+		cli_error("conflicts", "--fix asks before changing anything: run it on a terminal, or add --yes");
+		goto out;
+	}
+	if (!yes && !ask()) {
+		fprintf(stderr, "Nothing changed.\n");
+		r = EXIT_FLAGGED;
+		goto out;
+	}
+	r = fix_plan_run(p, stderr) < 0 ? EXIT_ERROR : EXIT_CLEAN;
+	/* What the commands could not remove still conflicts. */
+	if (r == EXIT_CLEAN && p->skipped)
+		r = EXIT_FLAGGED;
+out:
+	free(p);
+	return r;
+}
+
+int verb_conflicts(int argc, char **argv)
+{
+	static const struct option options[] = {
+		CLI_COMMON_OPTIONS,
+		{ "fix", no_argument, NULL, OPT_FIX },
+		{ "yes", no_argument, NULL, OPT_YES },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common common = { 0 };
+	struct diag_list diags = { 0 };
+	struct conflict_facts *f = NULL;
+	struct finding_list *l = NULL;
+	bool do_fix = false, yes = false;
+	int c, r = EXIT_ERROR;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (cli_common_option(c, optarg, &common))
+			continue;
+		if (c == OPT_FIX || c == OPT_YES) {
+			*(c == OPT_FIX ? &do_fix : &yes) = true;
+			continue;
+		}
+		if (c == 'h') {
+			conflicts_usage(stdout);
+			return EXIT_CLEAN;
+		}
+		conflicts_usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (optind < argc) {
+		cli_error("conflicts", "unexpected argument '%s'", argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (yes && !do_fix) {
+		cli_error("conflicts", "--yes only makes sense with --fix");
+		return EXIT_ERROR;
+	}
+	if (common.root && access(common.root, F_OK) < 0) {
+		cli_error("conflicts", "--root %s: no such directory", common.root);
+		return EXIT_ERROR;
+	}
+	f = calloc(1, sizeof(*f));
+	l = calloc(1, sizeof(*l));
+	if (!f || !l) {
+		cli_error("conflicts", "out of memory");
+		goto out;
+	}
+	conflicts_collect(f, common.root, &diags);
+	conflicts_decide(f, l);
+	if (common.json) {
+		json_t *doc = conflicts_json(f, l, &diags);
+
+		if (!doc || json_print(doc) < 0) {
+			cli_error("conflicts", "cannot write the JSON document");
+			json_decref(doc);
+			goto out;
+		}
+		json_decref(doc);
+	} else {
+		conflicts_text(stdout, f, l);
+		fflush(stdout);
+	}
+	diag_print(&diags, stderr, program_name);
+	r = conflicts_count(l) ? EXIT_FLAGGED : EXIT_CLEAN;
+	if (do_fix)
+		r = fix(f, l, yes);
+out:
+	if (f)
+		conflicts_facts_free(f);
+	free(f);
+	free(l);
+	diag_free(&diags);
+	return r;
+}

@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: MIT */
+#include "conflicts/conflicts.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#include "conflicts/rules.h"
+#include "shared/util.h"
+
+#define DESKTOP_PREFIX "/mnt/wsl/docker-desktop/"
+
+static const char *const unit_names[_UNIT_MAX] = {
+	[UNIT_DOCKER_SERVICE] = "docker.service",
+	[UNIT_DOCKER_SOCKET] = "docker.socket",
+	[UNIT_CONTAINERD_SERVICE] = "containerd.service",
+};
+
+const char *unit_name(unsigned u)
+{
+	return u < _UNIT_MAX ? unit_names[u] : "?";
+}
+
+static bool is_live(const char *root)
+{
+	return !root || !*root || !strcmp(root, "/");
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a > b && !strcmp(s + a - b, suffix);
+}
+
+static void unquote(char *v)
+{
+	size_t len = strlen(v);
+
+	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
+		memmove(v, v + 1, len - 2);
+		v[len - 2] = '\0';
+	}
+}
+
+/* ID picks the family; ID_LIKE is the fallback for derivatives. */
+static void read_os_release(struct conflict_facts *f, struct diag_list *d)
+{
+	static const char *const files[] = { "/etc/os-release", "/usr/lib/os-release" };
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *text = NULL;
+		struct source_status st = { 0 };
+		unsigned like = 0, lineno = 0;
+		char *cursor, *line;
+
+		if (source_load(f->root, files[i], SOURCE_OPTIONAL, &st, &text, d) < 0)
+			continue;
+		snprintf(f->os_file, sizeof(f->os_file), "%s", st.path);
+		for (cursor = text; (line = next_line(&cursor, &lineno));) {
+			strip_trailing_space(line);
+			if (string_has_prefix(line, "ID=")) {
+				unquote(line + 3);
+				snprintf(f->os_id, sizeof(f->os_id), "%s", line + 3);
+				f->os_families = family_from_os_id(f->os_id);
+			} else if (string_has_prefix(line, "ID_LIKE=")) {
+				char *save = NULL;
+
+				unquote(line + 8);
+				for (char *w = strtok_r(line + 8, " ", &save); w; w = strtok_r(NULL, " ", &save))
+					like |= family_from_os_id(w);
+			}
+		}
+		if (!f->os_families)
+			f->os_families = like;
+		return;
+	}
+}
+
+static void read_pkgdbs(struct conflict_facts *f, struct diag_list *d)
+{
+	static int (*const readers[_PKGDB_MAX])(const char *, struct pkgdb *, struct diag_list *) = {
+		[PKGDB_DPKG] = pkgdb_dpkg_read, [PKGDB_RPM] = pkgdb_rpm_read,
+		[PKGDB_APK] = pkgdb_apk_read, [PKGDB_PACMAN] = pkgdb_pacman_read,
+		[PKGDB_SNAP] = pkgdb_snap_read,
+	};
+
+	for (unsigned k = 0; k < _PKGDB_MAX; k++) {
+		pkgdb_init(&f->dbs[k], k);
+		/* A failure is recorded in the database's status and becomes a
+		 * finding; the other databases are still read. */
+		(void)readers[k](f->root, &f->dbs[k], d);
+	}
+}
+
+/* ROOT/abs with symlinks resolved as if ROOT were "/": an absolute link in
+ * a distro tree (var/run -> /run, a bin directory linked elsewhere) must
+ * not lead to this system's files.  The last component is not followed.
+ * Kernels before 5.6 lack openat2: plain concatenation then. */
+static int path_in_root(const struct conflict_facts *f, const char *abs, char *buf, size_t size)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char proc[64];
+	int rootfd, fd, r = 0;
+	ssize_t n;
+
+	if (!f->root[0])
+		return root_path(NULL, abs, buf, size);
+	rootfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, rootfd, abs, &how, sizeof(how));
+	if (fd < 0) {
+		r = errno == ENOSYS ? root_path(f->root, abs, buf, size) : -errno;
+		goto out;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, size - 1);
+	if (n < 0 || (size_t)n >= size - 1)
+		r = n < 0 ? -errno : -ENAMETOOLONG;
+	else
+		buf[n] = '\0';
+	close(fd);
+out:
+	close(rootfd);
+	return r;
+}
+
+static bool seen_binary(const struct conflict_facts *f, const struct stat *sb, dev_t *devs,
+			ino_t *inos)
+{
+	for (size_t i = 0; i < f->nbins; i++)
+		if (devs[i] == sb->st_dev && inos[i] == sb->st_ino)
+			return true;
+	return false;
+}
+
+static void add_binary(struct conflict_facts *f, const char *dir, const char *name, dev_t *devs,
+		       ino_t *inos)
+{
+	char abs[PATH_MAX], path[PATH_MAX];
+	struct binary_fact *b;
+	struct stat sb;
+	ssize_t n;
+
+	if (snprintf(abs, sizeof(abs), "%s/%s", dir, name) >= (int)sizeof(abs) ||
+	    path_in_root(f, abs, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
+		return;
+	if (seen_binary(f, &sb, devs, inos))
+		return;
+	if (f->nbins == BINARY_FACTS_MAX) {
+		f->bins_dropped++;
+		return;
+	}
+	b = &f->bins[f->nbins];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->path, sizeof(b->path), "%s", abs);
+	if (S_ISLNK(sb.st_mode) && (n = readlink(path, b->target, sizeof(b->target) - 1)) > 0) {
+		b->target[n] = '\0';
+		b->desktop = string_has_prefix(b->target, DESKTOP_PREFIX);
+	}
+	devs[f->nbins] = sb.st_dev;
+	inos[f->nbins] = sb.st_ino;
+	f->nbins++;
+}
+
+/* The usual directories first, then this process's PATH (mapped under the
+ * root), each file counted once however many links reach it. */
+static void find_binaries(struct conflict_facts *f)
+{
+	static const char *const dirs[] = { "/usr/local/bin", "/usr/local/sbin", "/usr/bin",
+					    "/usr/sbin", "/bin", "/sbin", "/snap/bin" };
+	static const char *const names[] = { "docker", "dockerd", "containerd" };
+	const char *path = getenv("PATH");
+	dev_t devs[BINARY_FACTS_MAX];
+	ino_t inos[BINARY_FACTS_MAX];
+
+	for (size_t n = 0; n < ELEMENTSOF(names); n++) {
+		_cleanup_free_ char *copy = path ? strdup(path) : NULL;
+		char *save = NULL;
+
+		for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+			add_binary(f, dirs[i], names[n], devs, inos);
+		for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
+		     dir = strtok_r(NULL, ":", &save))
+			if (dir[0] == '/')  /* relative PATH entries mean nothing under a root */
+				add_binary(f, dir, names[n], devs, inos);
+	}
+}
+
+/* Whether a file list ("/usr/bin/docker" lines for dpkg, "usr/bin/docker"
+ * for pacman) names path. */
+static bool list_has(const char *list, const char *path, bool strip_slash)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned lineno = 0;
+	char *cursor, *line;
+
+	if (read_text_file(list, PKGDB_FILE_MAX, &text, NULL) < 0)
+		return false;
+	if (strip_slash)
+		path++;
+	for (cursor = text; (line = next_line(&cursor, &lineno));)
+		if (!strcmp(line, path))
+			return true;
+	return false;
+}
+
+static bool dpkg_owns(const struct conflict_facts *f, const char *pkg, const char *path)
+{
+	char dir[PATH_MAX], list[PATH_MAX];
+	struct dirent *e;
+	bool found = false;
+	size_t len = strlen(pkg);
+	DIR *dh;
+
+	if (root_path(f->root, "/var/lib/dpkg/info", dir, sizeof(dir)) < 0 ||
+	    snprintf(list, sizeof(list), "%s/%s.list", dir, pkg) >= (int)sizeof(list))
+		return false;
+	if (access(list, F_OK) == 0)
+		return list_has(list, path, false);
+	/* Multi-Arch: same packages keep <name>:<arch>.list. */
+	if (!(dh = opendir(dir)))
+		return false;
+	while (!found && (e = readdir(dh))) {
+		if (strncmp(e->d_name, pkg, len) || e->d_name[len] != ':' || !has_suffix(e->d_name, ".list"))
+			continue;
+		if (snprintf(list, sizeof(list), "%s/%s", dir, e->d_name) < (int)sizeof(list))
+			found = list_has(list, path, false);
+	}
+	closedir(dh);
+	return found;
+}
+
+static bool pacman_owns(const struct pkgdb *db, const struct pkg *p, const char *path)
+{
+	char list[PATH_MAX];
+	const char *desc = db->files[p->file];
+	size_t len = strlen(desc);
+
+	if (len < 4 || strcmp(desc + len - 4, "desc") || len >= sizeof(list))
+		return false;
+	snprintf(list, sizeof(list), "%.*sfiles", (int)(len - 4), desc);
+	return list_has(list, path, true);
+}
+
+/* Which conflicting package installed each binary, where the database
+ * keeps file lists cheaply (dpkg, pacman): a binary none of them owns was
+ * copied in by hand and needs its own remedy. */
+static void find_binary_owners(struct conflict_facts *f)
+{
+	static const enum pkgdb_kind kinds[] = { PKGDB_DPKG, PKGDB_PACMAN };
+
+	for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+		const struct pkgdb *db = &f->dbs[kinds[k]];
+		unsigned fam = f->os_families & families_of_pkgdb(kinds[k]) ?: families_of_pkgdb(kinds[k]);
+
+		if (!db->present || db->st.state != SOURCE_OK)
+			continue;
+		for (size_t b = 0; b < f->nbins; b++) {
+			struct binary_fact *bf = &f->bins[b];
+
+			if (bf->desktop || bf->owner[0])
+				continue;
+			bf->owner_checked = true;
+			for (size_t i = 0; i < db->n && !bf->owner[0]; i++) {
+				const struct pkg *p = &db->pkgs[i];
+
+				if (!conflict_rule_find(p->name, fam) || p->state == PKG_NOT_INSTALLED)
+					continue;
+				if (kinds[k] == PKGDB_DPKG ? dpkg_owns(f, p->name, bf->path)
+							   : pacman_owns(db, p, bf->path)) {
+					snprintf(bf->owner, sizeof(bf->owner), "%s", p->name);
+					bf->owner_db = kinds[k];
+				}
+			}
+		}
+	}
+}
+
+/* Without systemd running, enablement is the install symlinks in
+ * ROOT/etc/systemd/system/<target>.wants/ (what systemctl enable made). */
+static void units_from_links(struct conflict_facts *f)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *dh;
+
+	if (root_path(f->root, "/etc/systemd/system", dir, sizeof(dir)) < 0 || !(dh = opendir(dir)))
+		return;
+	while ((e = readdir(dh))) {
+		if (!has_suffix(e->d_name, ".wants") && !has_suffix(e->d_name, ".requires"))
+			continue;
+		for (unsigned u = 0; u < _UNIT_MAX; u++) {
+			struct unit_fact *uf = &f->units[u];
+			char link[PATH_MAX], target[PATH_MAX];
+			ssize_t n;
+
+			if (uf->enabled || snprintf(link, sizeof(link), "%s/%s/%s", dir, e->d_name,
+						    unit_names[u]) >= (int)sizeof(link))
+				continue;
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n < 0)
+				continue;
+			target[n] = '\0';
+			uf->enabled = true;
+			snprintf(uf->evidence, sizeof(uf->evidence), "/etc/systemd/system/%s/%s",
+				 e->d_name, unit_names[u]);
+			snprintf(uf->value, sizeof(uf->value), "-> %.60s", target);
+		}
+	}
+	closedir(dh);
+}
+
+static void unit_from_bus(sd_bus *bus, struct unit_fact *uf, const char *unit)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	_cleanup_free_ char *active = NULL, *objpath = NULL;
+	const char *state = NULL;
+	int r;
+
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "GetUnitFileState", &err, &reply,
+			       "s", unit);
+	if (r >= 0 && sd_bus_message_read(reply, "s", &state) >= 0)
+		uf->enabled = !strcmp(state, "enabled") || !strcmp(state, "enabled-runtime") ||
+			      !strcmp(state, "linked") || !strcmp(state, "alias");
+	snprintf(uf->value, sizeof(uf->value), "UnitFileState=%.40s", state ? state : "unknown");
+	reply = sd_bus_message_unref(reply);
+	state = NULL;  /* it pointed into the reply */
+	sd_bus_error_free(&err);
+	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "LoadUnit", &err, &reply, "s", unit);
+	if (r >= 0 && sd_bus_message_read(reply, "o", &state) >= 0 && (objpath = strdup(state)) &&
+	    sd_bus_get_property_string(bus, "org.freedesktop.systemd1", objpath,
+				       "org.freedesktop.systemd1.Unit", "ActiveState", &err, &active) >= 0) {
+		uf->active = !strcmp(active, "active") || !strcmp(active, "activating") ||
+			     !strcmp(active, "reloading");
+		size_t len = strlen(uf->value);
+		snprintf(uf->value + len, sizeof(uf->value) - len, " ActiveState=%.16s", active);
+	}
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&err);
+	snprintf(uf->evidence, sizeof(uf->evidence), "systemd (D-Bus) %s", unit);
+}
+
+void conflicts_units_from_bus(sd_bus *bus, struct unit_fact units[_UNIT_MAX])
+{
+	for (unsigned u = 0; u < _UNIT_MAX; u++)
+		unit_from_bus(bus, &units[u], unit_names[u]);
+}
+
+static void find_units(struct conflict_facts *f, struct diag_list *d)
+{
+	char run[PATH_MAX];
+	struct stat sb;
+	sd_bus *bus = NULL;
+	int r;
+
+	/* sd_booted(), under the root: systemd creates this at boot. */
+	f->systemd_running = root_path(f->root, "/run/systemd/system", run, sizeof(run)) == 0 &&
+			     stat(run, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (!f->systemd_running || !is_live(f->root)) {
+		f->systemd_running = false;
+		units_from_links(f);
+		return;
+	}
+	r = sd_bus_open_system(&bus);
+	if (r < 0) {
+		diag_add(d, "systemd runs but its bus cannot be reached (%s): using unit links",
+			 strerror(-r));
+		f->systemd_running = false;
+		units_from_links(f);
+		return;
+	}
+	conflicts_units_from_bus(bus, f->units);
+	sd_bus_flush_close_unref(bus);
+}
+
+/* The inode of a listening unix socket bound to path, from /proc/net/unix
+ * ("Num RefCount Protocol Flags Type St Inode Path"); 0 when not found. */
+static unsigned long socket_inode(const char *root, const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	struct source_status st = { 0 };
+	struct diag_list quiet = { 0 };
+	unsigned long inode = 0;
+	unsigned lineno = 0;
+	char *cursor, *line;
+
+	if (source_load(root, "/proc/net/unix", SOURCE_OPTIONAL, &st, &text, &quiet) < 0) {
+		diag_free(&quiet);
+		return 0;
+	}
+	for (cursor = text; !inode && (line = next_line(&cursor, &lineno));) {
+		unsigned long ino;
+		int off = 0;
+
+		if (lineno == 1 || sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %n", &ino, &off) != 1 || !off)
+			continue;
+		strip_trailing_space(line + off);
+		if (!strcmp(line + off, path))
+			inode = ino;
+	}
+	diag_free(&quiet);
+	return inode;
+}
+
+static bool pid_holds(const char *root, const char *pid, const char *want)
+{
+	char dir[PATH_MAX], rel[64];
+	struct dirent *e;
+	bool found = false;
+	DIR *dh;
+
+	snprintf(rel, sizeof(rel), "/proc/%s/fd", pid);
+	if (root_path(root, rel, dir, sizeof(dir)) < 0 || !(dh = opendir(dir)))
+		return false;
+	while (!found && (e = readdir(dh))) {
+		char link[PATH_MAX], target[64];
+		ssize_t n;
+
+		if (e->d_name[0] == '.' || snprintf(link, sizeof(link), "%s/%s", dir, e->d_name) >= (int)sizeof(link))
+			continue;
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = !strcmp(target, want);
+		}
+	}
+	closedir(dh);
+	return found;
+}
+
+static void describe_pid(const char *root, const char *pid, struct conflict_facts *f)
+{
+	char rel[64], path[PATH_MAX], cmd[512] = "";
+	size_t len = 0;
+	FILE *fp;
+
+	/* cmdline separates arguments with NUL bytes: read it raw. */
+	snprintf(rel, sizeof(rel), "/proc/%s/cmdline", pid);
+	if (root_path(root, rel, path, sizeof(path)) == 0 && (fp = fopen(path, "re"))) {
+		len = fread(cmd, 1, sizeof(cmd) - 1, fp);
+		fclose(fp);
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!cmd[i])
+			cmd[i] = ' ';
+	cmd[len] = '\0';
+	f->sock = strstr(cmd, DESKTOP_PREFIX) || strstr(cmd, "docker-desktop-user-distro")
+			  ? SOCKET_DESKTOP : SOCKET_OTHER;
+	snprintf(f->sock_pid, sizeof(f->sock_pid), "%.15s", pid);
+	snprintf(f->sock_evidence, sizeof(f->sock_evidence), "listener pid %s: %.200s", pid,
+		 len ? cmd : "?");
+}
+
+static void find_socket_owner(struct conflict_facts *f, const char *abs)
+{
+	unsigned long inode = socket_inode(f->root, abs);
+	char proc[PATH_MAX], want[64];
+	struct dirent *e;
+	DIR *dh;
+
+	if (!inode && !strcmp(abs, "/var/run/docker.sock"))
+		inode = socket_inode(f->root, "/run/docker.sock");
+	if (!inode || root_path(f->root, "/proc", proc, sizeof(proc)) < 0 || !(dh = opendir(proc)))
+		return;
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	while ((e = readdir(dh))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !pid_holds(f->root, e->d_name, want))
+			continue;
+		describe_pid(f->root, e->d_name, f);
+		break;
+	}
+	closedir(dh);
+}
+
+static void find_socket(struct conflict_facts *f)
+{
+	static const char *const socks[] = { "/var/run/docker.sock", "/run/docker.sock" };
+
+	for (size_t i = 0; i < ELEMENTSOF(socks); i++) {
+		char path[PATH_MAX], target[PATH_MAX];
+		struct stat sb;
+		ssize_t n;
+
+		if (path_in_root(f, socks[i], path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
+			continue;
+		snprintf(f->sock_path, sizeof(f->sock_path), "%s", socks[i]);
+		f->sock = SOCKET_OWNER_UNKNOWN;
+		/* A link is Desktop's or of unknown origin: following it could
+		 * leave the root. */
+		if (S_ISLNK(sb.st_mode)) {
+			n = readlink(path, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			snprintf(f->sock_evidence, sizeof(f->sock_evidence), "-> %.1000s", target);
+			if (string_has_prefix(target, DESKTOP_PREFIX))
+				f->sock = SOCKET_DESKTOP;
+			return;
+		}
+		if (!S_ISSOCK(sb.st_mode)) {
+			snprintf(f->sock_evidence, sizeof(f->sock_evidence), "not a socket");
+			return;
+		}
+		find_socket_owner(f, socks[i]);
+		return;
+	}
+}
+
+static void find_context(struct conflict_facts *f, struct diag_list *d)
+{
+	const char *cfgdir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+	_cleanup_free_ char *text = NULL;
+	struct source_status st = { 0 };
+	char abs[PATH_MAX];
+	json_error_t err;
+	json_t *doc, *cur;
+
+	if (cfgdir && *cfgdir)
+		snprintf(abs, sizeof(abs), "%s/config.json", cfgdir);
+	else if (home && *home)
+		snprintf(abs, sizeof(abs), "%s/.docker/config.json", home);
+	else
+		return;
+	if (source_load(f->root, abs, SOURCE_OPTIONAL, &st, &text, d) < 0)
+		return;
+	snprintf(f->context_file, sizeof(f->context_file), "%s", abs);
+	doc = json_loads(text, 0, &err);
+	if (!doc) {
+		diag_add_at(d, st.path, (unsigned)(err.line > 0 ? err.line : 0), "not JSON: %s", err.text);
+		return;
+	}
+	cur = json_object_get(doc, "currentContext");
+	if (json_is_string(cur))
+		snprintf(f->context, sizeof(f->context), "%s", json_string_value(cur));
+	json_decref(doc);
+}
+
+/* /etc/wsl.conf is INI: systemd runs in this distro with [boot] systemd=true. */
+static void find_wslconf(struct conflict_facts *f, struct diag_list *d)
+{
+	_cleanup_free_ char *text = NULL;
+	struct source_status st = { 0 };
+	bool boot = false;
+	unsigned lineno = 0;
+	char *cursor, *line;
+
+	f->wslconf_systemd = -1;
+	if (source_load(f->root, "/etc/wsl.conf", SOURCE_OPTIONAL, &st, &text, d) < 0)
+		return;
+	snprintf(f->wslconf_file, sizeof(f->wslconf_file), "/etc/wsl.conf");
+	for (cursor = text; (line = next_line(&cursor, &lineno));) {
+		char *l = skip_space(line), *eq;
+
+		strip_trailing_space(l);
+		if (*l == '[') {
+			boot = !strcasecmp(l, "[boot]");
+			continue;
+		}
+		if (!boot || !(eq = strchr(l, '=')))
+			continue;
+		*eq = '\0';
+		strip_trailing_space(l);
+		if (strcasecmp(l, "systemd"))
+			continue;
+		f->wslconf_line = lineno;
+		f->wslconf_systemd = !strcasecmp(skip_space(eq + 1), "true");
+	}
+}
+
+void conflicts_collect(struct conflict_facts *f, const char *root, struct diag_list *d)
+{
+	struct source_status st = { 0 };
+	struct diag_list quiet = { 0 };
+	const char *v;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->root, sizeof(f->root), "%s", is_live(root) ? "" : root);
+	read_os_release(f, d);
+	read_pkgdbs(f, d);
+	find_binaries(f);
+	find_binary_owners(f);
+	find_units(f, d);
+	find_socket(f);
+	if ((v = getenv("DOCKER_HOST")))
+		snprintf(f->docker_host, sizeof(f->docker_host), "%s", v);
+	if ((v = getenv("DOCKER_CONTEXT")))
+		snprintf(f->docker_context, sizeof(f->docker_context), "%s", v);
+	find_context(f, d);
+	find_wslconf(f, d);
+	/* Only the Desktop fields matter here; a root without /proc (an
+	 * unpacked distro) has no kernel release, which is not a problem for
+	 * this check. */
+	wsl_env_read(f->root, &f->env, &st, &quiet);
+	diag_free(&quiet);
+}
+
+void conflicts_facts_free(struct conflict_facts *f)
+{
+	for (unsigned k = 0; k < _PKGDB_MAX; k++)
+		pkgdb_free(&f->dbs[k]);
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+#include "conflicts/conflicts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conflicts/rules.h"
+#include "shared/json_util.h"
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string_lossy(s) : json_null();
+}
+
+static json_t *finding_json(const struct finding *x)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:o}",
+			 "id", x->id, "severity", severity_name(x->severity),
+			 "kind", finding_kind_name(x->kind), "name", json_string_lossy(x->name),
+			 "message", json_string_lossy(x->message),
+			 "evidence", "file", str_or_null(x->file), "value", str_or_null(x->value),
+			 "remedy", str_or_null(x->remedy));
+}
+
+static json_t *databases_json(const struct conflict_facts *f)
+{
+	json_t *arr = json_array();
+
+	for (unsigned k = 0; k < _PKGDB_MAX; k++) {
+		const struct pkgdb *db = &f->dbs[k];
+
+		if (!db->present)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:o, s:I, s:I}",
+			"format", pkgdb_kind_name(k), "path", json_string_lossy(db->st.path),
+			"state", source_state_name(db->st.state), "reason", str_or_null(db->st.reason),
+			"packages", (json_int_t)db->n, "dropped", (json_int_t)db->dropped));
+	}
+	return arr;
+}
+
+json_t *conflicts_json(const struct conflict_facts *f, const struct finding_list *l,
+		       const struct diag_list *d)
+{
+	json_t *findings = json_array(), *doc;
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(findings, finding_json(&l->items[i]));
+	doc = json_pack("{s:o, s:o, s:o, s:b, s:o, s:I, s:I, s:o}",
+			"root", json_string_lossy(f->root[0] ? f->root : "/"),
+			"os_id", str_or_null(f->os_id),
+			"databases", databases_json(f),
+			"desktop_integration", f->env.desktop_integration,
+			"desktop_evidence", str_or_null(f->env.desktop_evidence),
+			"conflicts", (json_int_t)conflicts_count(l),
+			"findings_dropped", (json_int_t)l->dropped,
+			"findings", findings);
+	if (doc && d)
+		json_object_set_new(doc, "diagnostics", diag_to_json(d));
+	return doc;
+}
+
+void conflicts_text(FILE *out, const struct conflict_facts *f, const struct finding_list *l)
+{
+	size_t n = conflicts_count(l);
+
+	fprintf(out, "Distribution: %s\n", f->os_id[0] ? f->os_id : "unknown");
+	for (unsigned k = 0; k < _PKGDB_MAX; k++)
+		if (f->dbs[k].present)
+			fprintf(out, "Package database: %s %s (%zu packages%s)\n", pkgdb_kind_name(k),
+				f->dbs[k].st.path, f->dbs[k].n,
+				f->dbs[k].st.state == SOURCE_OK ? "" : ", unreadable");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *x = &l->items[i];
+
+		fprintf(out, "\n%-8s %-11s %s: %s\n", severity_name(x->severity),
+			finding_kind_name(x->kind), x->name, x->message);
+		if (x->file[0] || x->value[0])
+			fprintf(out, "         evidence: %s%s%s\n", x->file, x->file[0] && x->value[0] ? "  " : "",
+				x->value);
+		if (x->remedy[0])
+			fprintf(out, "         remedy:   %s\n", x->remedy);
+	}
+	if (l->dropped)
+		fprintf(out, "\n%zu more findings were dropped\n", l->dropped);
+	if (n)
+		fprintf(out, "\n%zu finding%s stand%s in Docker Desktop's way;"
+			" `wsldock-agent conflicts --fix` removes what it can.\n",
+			n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+	else
+		fprintf(out, "\nNo native Docker install conflicts with Docker Desktop.\n");
+}
+
+json_t *conflicts_report_json(const char *root)
+{
+	struct conflict_facts *f = calloc(1, sizeof(*f));
+	struct finding_list *l = calloc(1, sizeof(*l));
+	struct diag_list d = { 0 };
+	json_t *doc = NULL;
+
+	if (f && l) {
+		conflicts_collect(f, root, &d);
+		conflicts_decide(f, l);
+		doc = conflicts_json(f, l, &d);
+		conflicts_facts_free(f);
+	}
+	diag_free(&d);
+	free(f);
+	free(l);
+	return doc ? doc : json_null();
+}
+
+void conflicts_report_text(FILE *out, const char *root)
+{
+	struct conflict_facts *f = calloc(1, sizeof(*f));
+	struct finding_list *l = calloc(1, sizeof(*l));
+	struct diag_list d = { 0 };
+
+	if (f && l) {
+		conflicts_collect(f, root, &d);
+		conflicts_decide(f, l);
+		fprintf(out, "\nConflicting Docker installs (wsldock-agent conflicts)\n");
+		conflicts_text(out, f, l);
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(out, "  %s\n", d.items[i]);
+		conflicts_facts_free(f);
+	}
+	diag_free(&d);
+	free(f);
+	free(l);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#include "conflicts/pkgdb.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "shared/util.h"
+
+/* snapd has no text database worth parsing for one name: the docker snap
+ * is installed when its mount point or one of its revisions exists. */
+static int put_snap(struct pkgdb *db, const char *path, const char *revision)
+{
+	struct pkg p = { .state = PKG_INSTALLED, .state_word = "installed", .name = "docker" };
+	int r;
+
+	snprintf(p.version, sizeof(p.version), "%s", revision);
+	r = pkgdb_add_file(db, path, &p.file);
+	if (r < 0)
+		return r;
+	return pkgdb_put(db, &p, true);
+}
+
+static int scan_revisions(struct pkgdb *db, const char *dir)
+{
+	struct dirent *e;
+	DIR *dh = opendir(dir);
+	int r = 0;
+
+	if (!dh)
+		return 0;
+	while (r >= 0 && (e = readdir(dh))) {
+		char path[PATH_MAX], rev[PKG_VERSION_MAX];
+		size_t len = strlen(e->d_name);
+
+		if (!string_has_prefix(e->d_name, "docker_") || len < 13 ||
+		    strcmp(e->d_name + len - 5, ".snap"))
+			continue;
+		snprintf(rev, sizeof(rev), "%.*s", (int)(len - 12), e->d_name + 7);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		db->present = true;
+		r = put_snap(db, path, rev);
+	}
+	closedir(dh);
+	return r;
+}
+
+int pkgdb_snap_read(const char *root, struct pkgdb *db, struct diag_list *d)
+{
+	char mnt[PATH_MAX], snaps[PATH_MAX];
+	struct stat sb;
+	int r;
+
+	if (root_path(root, "/snap/docker", mnt, sizeof(mnt)) < 0 ||
+	    root_path(root, "/var/lib/snapd/snaps", snaps, sizeof(snaps)) < 0)
+		return -ENAMETOOLONG;
+	snprintf(db->st.path, sizeof(db->st.path), "%s", snaps);
+	db->st.state = SOURCE_OK;
+	r = scan_revisions(db, snaps);
+	if (r < 0)
+		return r;
+	if (stat(mnt, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		db->present = true;
+		if (!pkgdb_find(db, "docker"))
+			return put_snap(db, mnt, "");
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+# Shared helpers for the conflicts script tests (sourced, not run).
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+AGENT=${WSLDOCK_AGENT:?WSLDOCK_AGENT must name the agent binary}
+command -v jq >/dev/null || skip "jq is not installed (apt-get install jq)"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/wsldock-conflicts.XXXXXX") || fail "mktemp"
+trap 'rm -rf "$TMP"' EXIT
+
+# The agent must judge the root alone: nothing from the runner's
+# environment (DOCKER_HOST, a docker context in $HOME, PATH dirs) leaks in.
+agent() {
+	env -u DOCKER_HOST -u DOCKER_CONTEXT -u DOCKER_CONFIG HOME=/nonexistent \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin "$AGENT" "$@"
+}
+
+# conflicts --json --root DIR -> $OUT, exit status -> $RC
+check() {
+	OUT=$(agent conflicts --json --root "$1" 2>"$TMP/stderr"); RC=$?
+}
+
+# has 'jq filter' -> succeeds when the filter selects something in $OUT
+has() { printf '%s\n' "$OUT" | jq -e "$1" >/dev/null 2>&1; }
+
+expect_rc() {
+	[ "$RC" -eq "$1" ] || { printf '%s\n' "$OUT"; cat "$TMP/stderr"; fail "$2: exit $RC, expected $1"; }
+}
+
+expect() {
+	has "$1" || { printf '%s\n' "$OUT"; cat "$TMP/stderr"; fail "$2"; }
+}
+
+expect_not() {
+	! has "$1" || { printf '%s\n' "$OUT"; fail "$2"; }
+}
