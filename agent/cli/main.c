@@ -19,6 +19,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "report", verb_report, "show page cache, reportable free memory and the WSL environment" },
 	{ "conflicts", verb_conflicts, "find native Docker installs that conflict with Docker Desktop" },
+	{ "top", verb_top, "show who fills the page cache, per cgroup, class and file (eBPF)" },
 };
 
 static void usage(FILE *f)

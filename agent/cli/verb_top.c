@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "outputs/top.h"
+#include "shared/json_util.h"
+#include "shared/util.h"
+#include "sources/cgroup_layout.h"
+#include "sources/meminfo.h"
+#include "tracker/tracker.h"
+
+#define NSEC 1000000000ull
+
+enum { OPT_ONCE = OPT_COMMON_LAST, OPT_DURATION, OPT_INTERVAL, OPT_BPF_MODE, OPT_DOCKER_ROOT,
+       OPT_LIMIT };
+
+struct top_args {
+	struct cli_common common;
+	bool once;
+	double duration, interval;
+	enum tracker_mode mode;
+	const char *docker_root;
+	size_t limit;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = 1;
+}
+
+static void top_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s top [--interval SECONDS] [--limit N] [--bpf-mode MODE]\n"
+		"       %s top --once [--duration SECONDS] [--json] ...\n"
+		"\n"
+		"Shows who fills the page cache: bytes added, removed and dirtied per cgroup\n"
+		"and process class, and the files that gained the most, from eBPF.\n"
+		"\n"
+		"  --once              sample for --duration seconds, print once, exit\n"
+		"  --duration SECONDS  how long --once samples (default 5)\n"
+		"  --interval SECONDS  refresh period of the live view (default 1)\n"
+		"  --json              with --once: one JSON document (see wsldock-agent(8))\n"
+		"  --limit N           rows and files shown (default 20)\n"
+		"  --bpf-mode MODE     auto (default), fentry, tp_btf or tracepoint\n"
+		"  --docker-root DIR   Docker's data root, to name files (default /var/lib/docker)\n"
+		"  --root DIR          read /proc, /sys and the data root under DIR\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"Exit status: 0 sampled, 1 BPF unavailable (the reason is printed),\n"
+		"2 usage error.\n",
+		program_name, program_name);
+}
+
+static int parse_seconds(const char *s, double *ret)
+{
+	double v;
+
+	if (parse_double(s, &v) < 0 || v <= 0 || v > 86400)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct top_args *a)
+{
+	static const struct option options[] = {
+		CLI_COMMON_OPTIONS,
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
+		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t n;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (cli_common_option(c, optarg, &a->common))
+			continue;
+		switch (c) {
+		case 'h':
+			top_usage(stdout);
+			return 0;
+		case OPT_ONCE:
+			a->once = true;
+			break;
+		case OPT_DURATION:
+		case OPT_INTERVAL:
+			if (parse_seconds(optarg, c == OPT_DURATION ? &a->duration : &a->interval) < 0) {
+				cli_error("top", "--%s: expected seconds in (0, 86400], got '%s'",
+					  c == OPT_DURATION ? "duration" : "interval", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_BPF_MODE:
+			if (tracker_mode_from_string(optarg, &a->mode) < 0) {
+				cli_error("top", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
+					  optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_DOCKER_ROOT:
+			a->docker_root = optarg;
+			break;
+		case OPT_LIMIT:
+			if (parse_u64(optarg, &n) < 0 || !n || n > 100000) {
+				cli_error("top", "--limit: expected 1..100000, got '%s'", optarg);
+				return -EINVAL;
+			}
+			a->limit = (size_t)n;
+			break;
+		default:
+			top_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		cli_error("top", "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (a->common.json && !a->once) {
+		cli_error("top", "--json needs --once");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps until deadline, handling the resolver's container events as they
+ * come (a build step's container lives about a second). */
+static void wait_until(uint64_t deadline, struct resolver *res)
+{
+	struct pollfd p = { .fd = res ? resolver_watch_fd(res) : -1, .events = POLLIN };
+
+	while (!stop_requested) {
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			return;
+		if (poll(&p, 1, (int)((deadline - now + 999999) / 1000000)) > 0)
+			resolver_process_events(res);
+	}
+}
+
+static uint64_t page_cache_bytes(const char *root)
+{
+	struct kv_table t;
+	struct source_status st = { 0 };
+	struct diag_list d = { 0 };
+	uint64_t v = 0;
+
+	meminfo_init(&t);
+	if (meminfo_read(root, &t, &st, &d) >= 0 && kv_has(&t, MI_CACHED))
+		v = t.values[MI_CACHED];
+	diag_free(&d);
+	return v;
+}
+
+static int print_once(const struct top_view *v, struct top_meta *m, bool json)
+{
+	json_t *doc;
+	int r;
+
+	if (!json) {
+		top_text(stdout, v, m);
+		return fflush(stdout) ? -EIO : 0;
+	}
+	doc = top_json(v, m);
+	r = doc ? json_print(doc) : -ENOMEM;
+	json_decref(doc);
+	return r;
+}
+
+/* Without BPF: say why once, then show what /proc has, never made-up rows. */
+static int run_unavailable(const struct top_args *a, struct top_meta *m)
+{
+	uint64_t start = now_ns();
+
+	do {
+		wait_until(now_ns() + (uint64_t)((a->once ? a->duration : a->interval) * NSEC), NULL);
+		m->duration_s = (double)(now_ns() - start) / NSEC;
+		m->page_cache_bytes = page_cache_bytes(a->common.root);
+		if (!a->once && isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		if (print_once(NULL, m, a->common.json) < 0)
+			return EXIT_ERROR;
+	} while (!a->once && !stop_requested);
+	return EXIT_FLAGGED;
+}
+
+static int run_tracker(const struct top_args *a, struct tracker *t, struct resolver *res,
+		       struct top_meta *m)
+{
+	struct ledger l;
+	struct top_view v;
+	uint64_t start = now_ns(), next = start, end = start + (uint64_t)(a->duration * NSEC);
+	uint64_t period = (uint64_t)((a->once ? 1.0 : a->interval) * NSEC);
+	int r = EXIT_CLEAN;
+
+	ledger_init(&l, (uint64_t)sysconf(_SC_PAGESIZE), start);
+	for (;;) {
+		next += period;
+		if (a->once && next > end)
+			next = end;
+		wait_until(next, res);
+		if (tracker_sample(t, &l, now_ns()) < 0) {
+			cli_error("top", "cannot read the BPF maps: %s", strerror(errno));
+			r = EXIT_ERROR;
+			break;
+		}
+		resolver_tick(res);
+		/* Name what is there now: cgroups and containers may be gone later. */
+		top_view_resolve(&l, res);
+		if (a->once && now_ns() < end && !stop_requested)
+			continue;
+		if (top_view_build(&l, res, a->limit, &v) < 0) {
+			cli_error("top", "out of memory");
+			r = EXIT_ERROR;
+			break;
+		}
+		m->duration_s = (double)(now_ns() - start) / NSEC;
+		m->page_cache_bytes = page_cache_bytes(a->common.root);
+		if (!a->once && isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		if (print_once(&v, m, a->common.json) < 0)
+			r = EXIT_ERROR;
+		top_view_free(&v);
+		if (a->once || stop_requested || r != EXIT_CLEAN)
+			break;
+	}
+	ledger_free(&l);
+	return r;
+}
+
+int verb_top(int argc, char **argv)
+{
+	struct top_args a = { .duration = 5, .interval = 1, .limit = 20 };
+	struct tracker_opts to = { 0 };
+	struct top_meta m = { 0 };
+	struct cgroup_layout cg;
+	struct source_status st = { 0 };
+	struct diag_list d = { 0 };
+	struct tracker *t = NULL;
+	struct resolver *res = NULL;
+	struct sigaction sa = { .sa_handler = on_stop };
+	char why[640];
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_CLEAN;
+	m.limit = a.limit;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (cgroup_layout_read(a.common.root, &cg, &st, &d) < 0 || !cg.unified_path[0]) {
+		diag_print(&d, stderr, program_name);
+		cli_error("top", "no cgroup2 mount found: cannot name cgroups");
+	}
+	diag_free(&d);
+	m.cgroup2 = cg.unified_path[0] ? cg.unified_path : NULL;
+	to.root = a.common.root;
+	to.mode = a.mode;
+	if (tracker_open(&to, &t, why, sizeof(why)) < 0) {
+		cli_error("top", "BPF tracker unavailable, showing /proc figures only: %s", why);
+		m.unavailable = why;
+		return run_unavailable(&a, &m);
+	}
+	m.mode = tracker_mode_name(tracker_mode(t));
+	m.probe_log = tracker_probe_log(t);
+	fprintf(stderr, "%s top: bpf mode %s (%s)\n", program_name, m.mode, m.probe_log);
+	r = resolver_new(&(struct resolver_opts){ .root = a.common.root,
+						  .cgroup2_mount = cg.unified_path,
+						  .docker_root = a.docker_root },
+			 &res);
+	if (r < 0) {
+		cli_error("top", "out of memory");
+		r = EXIT_ERROR;
+		goto out;
+	}
+	r = run_tracker(&a, t, res, &m);
+out:
+	resolver_free(res);
+	tracker_close(t);
+	return r;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#include "outputs/top.h"
+
+#include <math.h>
+
+#include "shared/json_util.h"
+
+static json_t *path_json(const char *p)
+{
+	return p ? json_string_lossy(p) : json_null();
+}
+
+static json_t *procs_json(const struct top_row *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < r->nprocs; i++)
+		json_array_append_new(a, json_pack("{s:o, s:I, s:I}", "comm",
+						   json_string_lossy(r->procs[i].comm), "tgid",
+						   (json_int_t)r->procs[i].tgid, "added_bytes",
+						   (json_int_t)r->procs[i].added));
+	return a;
+}
+
+static json_int_t rate(double r)
+{
+	return (json_int_t)llround(r);
+}
+
+static json_t *rows_json(const struct top_view *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < v->nrows; i++) {
+		const struct top_row *r = &v->rows[i];
+
+		json_array_append_new(
+			a, json_pack("{s:o, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "path",
+				     path_json(r->path), "id", (json_int_t)r->cgid, "class",
+				     tclass_name(r->class), "added_bytes", (json_int_t)r->bytes.added,
+				     "removed_bytes", (json_int_t)r->bytes.removed, "dirtied_bytes",
+				     (json_int_t)r->bytes.dirtied, "net_bytes",
+				     (json_int_t)r->bytes.added - (json_int_t)r->bytes.removed,
+				     "added_rate_1s", rate(r->rate1), "added_rate_10s",
+				     rate(r->rate10), "top_processes", procs_json(r)));
+	}
+	return a;
+}
+
+static json_t *files_json(const struct top_view *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < v->nfiles; i++) {
+		const struct top_file *f = &v->files[i];
+
+		json_array_append_new(
+			a, json_pack("{s:I, s:I, s:o, s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:o}",
+				     "dev", (json_int_t)f->dev, "ino", (json_int_t)f->ino, "path",
+				     path_json(f->path), "class", tclass_name(f->class),
+				     "added_bytes", (json_int_t)f->bytes.added, "removed_bytes",
+				     (json_int_t)f->bytes.removed, "dirtied_bytes",
+				     (json_int_t)f->bytes.dirtied, "added_rate_1s", rate(f->rate1),
+				     "comm", json_string_lossy(f->comm), "tgid", (json_int_t)f->tgid,
+				     "cgroup", path_json(f->owner_path)));
+	}
+	return a;
+}
+
+static json_t *overflow_json(const struct ledger_overflow *o)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "cgroups_evicted",
+			 (json_int_t)o->cgroups_evicted, "processes_evicted",
+			 (json_int_t)o->tasks_evicted, "files_evicted",
+			 (json_int_t)o->files_evicted, "update_failures",
+			 (json_int_t)o->update_failures, "removed_unowned_bytes",
+			 (json_int_t)o->removed_unowned_bytes, "events_missed",
+			 (json_int_t)o->events_missed);
+}
+
+json_t *top_json(const struct top_view *v, const struct top_meta *m)
+{
+	json_t *bpf = json_pack("{s:b, s:o, s:o, s:o}", "available", v != NULL, "mode",
+				m->mode ? json_string(m->mode) : json_null(), "probe",
+				m->probe_log ? json_string_lossy(m->probe_log) : json_null(),
+				"unavailable_reason",
+				m->unavailable ? json_string_lossy(m->unavailable) : json_null());
+
+	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "schema_version", 1,
+			 "agent_version", PACKAGE_VERSION, "bpf", bpf, "cgroup2_mount",
+			 path_json(m->cgroup2), "duration_seconds", m->duration_s,
+			 "page_cache_bytes",
+			 m->page_cache_bytes ? json_integer((json_int_t)m->page_cache_bytes)
+					     : json_null(),
+			 "cgroups", v ? rows_json(v) : json_null(), "files",
+			 v ? files_json(v) : json_null(), "overflow",
+			 v ? overflow_json(&v->overflow) : json_null());
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#include "outputs/top.h"
+
+#include "shared/util.h"
+
+static const char *rate_text(double r, char *buf, size_t size)
+{
+	char b[32];
+
+	snprintf(buf, size, "%s/s", format_bytes(r > 0 ? (uint64_t)r : 0, b, sizeof(b)));
+	return buf;
+}
+
+static void rows_text(FILE *f, const struct top_view *v, size_t limit)
+{
+	fprintf(f, "%-16s %10s %10s %10s %12s %12s  %-24s %s\n", "CLASS", "ADDED", "REMOVED",
+		"DIRTIED", "RATE 1s", "RATE 10s", "TOP PROCESS", "CGROUP");
+	for (size_t i = 0; i < v->nrows && i < limit; i++) {
+		const struct top_row *r = &v->rows[i];
+		char a[32], rm[32], d[32], r1[32], r10[32], proc[40] = "-";
+
+		if (r->nprocs)
+			snprintf(proc, sizeof(proc), "%s[%u]", r->procs[0].comm, r->procs[0].tgid);
+		fprintf(f, "%-16s %10s %10s %10s %12s %12s  %-24s %s\n", tclass_name(r->class),
+			format_bytes(r->bytes.added, a, sizeof(a)),
+			format_bytes(r->bytes.removed, rm, sizeof(rm)),
+			format_bytes(r->bytes.dirtied, d, sizeof(d)),
+			rate_text(r->rate1, r1, sizeof(r1)), rate_text(r->rate10, r10, sizeof(r10)),
+			proc, r->path ? r->path : "(gone)");
+	}
+}
+
+static void files_text(FILE *f, const struct top_view *v, size_t limit)
+{
+	fprintf(f, "\n%-16s %10s %10s  %-12s %s\n", "CLASS", "ADDED", "REMOVED", "DEV:INO", "FILE");
+	for (size_t i = 0; i < v->nfiles && i < limit; i++) {
+		const struct top_file *fl = &v->files[i];
+		char a[32], rm[32], id[48];
+
+		snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)fl->dev,
+			 (unsigned long long)fl->ino);
+		fprintf(f, "%-16s %10s %10s  %-12s %s\n", tclass_name(fl->class),
+			format_bytes(fl->bytes.added, a, sizeof(a)),
+			format_bytes(fl->bytes.removed, rm, sizeof(rm)), id,
+			fl->path ? fl->path : "(path unknown)");
+	}
+}
+
+void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
+{
+	char pc[32];
+
+	fprintf(f, "wsldock-agent top: %.0f s, page cache %s", m->duration_s,
+		m->page_cache_bytes ? format_bytes(m->page_cache_bytes, pc, sizeof(pc)) : "unknown");
+	if (!v) {
+		fprintf(f, "\nno per-cgroup data: %s\n", m->unavailable ? m->unavailable : "unknown");
+		return;
+	}
+	fprintf(f, ", bpf mode %s, cgroups under %s\n\n", m->mode, m->cgroup2 ? m->cgroup2 : "?");
+	rows_text(f, v, m->limit);
+	files_text(f, v, m->limit);
+	if (v->overflow.cgroups_evicted || v->overflow.tasks_evicted || v->overflow.files_evicted ||
+	    v->overflow.update_failures || v->overflow.events_missed)
+		fprintf(f, "\noverflow: %llu cgroups, %llu processes, %llu files evicted, "
+			   "%llu updates lost, %llu events missed\n",
+			(unsigned long long)v->overflow.cgroups_evicted,
+			(unsigned long long)v->overflow.tasks_evicted,
+			(unsigned long long)v->overflow.files_evicted,
+			(unsigned long long)v->overflow.update_failures,
+			(unsigned long long)v->overflow.events_missed);
+}

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+#include "tracker/tracker.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/types.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+/* Relative to this file, so VPATH builds find it without another -I. */
+#include "../../bpf/pagecache.h"
+#include "bpf/pagecache.skel.h"
+#include "shared/util.h"
+#include "tracker/resolve.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+#define CG_HINT_LEN (8 + PC_CG_NAMES * PC_CG_NAME_LEN)
+
+struct map_buf {
+	void *keys, *values;
+	size_t key_size, value_size, max;
+};
+
+struct tracker {
+	struct pagecache *skel;
+	enum tracker_mode mode;
+	char probe_log[512];
+	struct map_buf bufs[_LEDGER_KINDS];
+	struct ledger_item *items[_LEDGER_KINDS];
+	char (*hints)[CG_HINT_LEN];  /* one per cgroup map entry */
+	int ncpus;
+};
+
+const char *tracker_mode_name(enum tracker_mode m)
+{
+	static const char *const n[] = { "auto", "fentry", "tp_btf", "tracepoint" };
+
+	return m < _TRACKER_MODE_MAX ? n[m] : "?";
+}
+
+int tracker_mode_from_string(const char *s, enum tracker_mode *ret)
+{
+	for (int m = 0; m < _TRACKER_MODE_MAX; m++)
+		if (!strcmp(s, tracker_mode_name(m))) {
+			*ret = m;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* libbpf explains every failed probe at length; the probe log says it in
+ * one line, so its chatter is only shown on request. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!getenv("WSLDOCK_BPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_bpf_privileges(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return geteuid() == 0;
+	eff = (uint64_t)d[1].effective << 32 | d[0].effective;
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
+}
+
+static void mode_programs(struct pagecache *s, enum tracker_mode m, struct bpf_program *p[3])
+{
+	switch (m) {
+	case TRACKER_MODE_FENTRY:
+		p[0] = s->progs.fexit_filemap_add_folio;
+		p[1] = s->progs.fentry_filemap_unaccount_folio;
+		p[2] = s->progs.fentry_folio_mark_dirty;
+		break;
+	case TRACKER_MODE_TP_BTF:
+		p[0] = s->progs.btf_add;
+		p[1] = s->progs.btf_delete;
+		p[2] = s->progs.btf_dirty;
+		break;
+	default:
+		p[0] = s->progs.tp_add;
+		p[1] = s->progs.tp_delete;
+		p[2] = s->progs.tp_dirty;
+		break;
+	}
+}
+
+static void set_autoload(struct pagecache *s, enum tracker_mode want)
+{
+	for (int m = TRACKER_MODE_FENTRY; m < _TRACKER_MODE_MAX; m++) {
+		struct bpf_program *p[3];
+
+		mode_programs(s, m, p);
+		for (size_t i = 0; i < ELEMENTSOF(p); i++)
+			bpf_program__set_autoload(p[i], m == (int)want);
+	}
+}
+
+/* The real test: open, load and attach every program of the mode. */
+static int try_mode(enum tracker_mode m, struct pagecache **ret, char *why, size_t why_len)
+{
+	struct pagecache *s = pagecache__open();
+	int r;
+
+	if (!s) {
+		r = -errno;
+		snprintf(why, why_len, "open: %s", strerror(-r));
+		return r;
+	}
+	set_autoload(s, m);
+	r = pagecache__load(s);
+	if (r < 0) {
+		snprintf(why, why_len, "load: %s", strerror(-r));
+		goto fail;
+	}
+	r = pagecache__attach(s);
+	if (r < 0) {
+		snprintf(why, why_len, "attach: %s", strerror(-r));
+		goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	pagecache__destroy(s);
+	return r;
+}
+
+static int probe(struct tracker *t, enum tracker_mode want, char *why, size_t why_len)
+{
+	size_t used = 0;
+	int r = -ENOENT;
+
+	for (int m = TRACKER_MODE_FENTRY; m < _TRACKER_MODE_MAX; m++) {
+		char err[160];
+
+		if (want != TRACKER_MODE_AUTO && m != (int)want)
+			continue;
+		r = try_mode(m, &t->skel, err, sizeof(err));
+		if (r == 0) {
+			snprintf(t->probe_log + used, sizeof(t->probe_log) - used, "%s: attached",
+				 tracker_mode_name(m));
+			t->mode = m;
+			return 0;
+		}
+		used += (size_t)snprintf(t->probe_log + used, sizeof(t->probe_log) - used,
+					 "%s: %s; ", tracker_mode_name(m), err);
+		if (used >= sizeof(t->probe_log))
+			used = sizeof(t->probe_log) - 1;
+	}
+	snprintf(why, why_len, "no BPF attach mode works (%s)", t->probe_log);
+	return r;
+}
+
+static int bufs_alloc(struct tracker *t)
+{
+	static const struct {
+		size_t key, value, max;
+	} sz[_LEDGER_KINDS] = {
+		[LEDGER_CGROUPS] = { sizeof(__u64), sizeof(struct pc_cgroup), PC_MAX_CGROUPS },
+		[LEDGER_TASKS] = { sizeof(struct pc_task_key), sizeof(struct pc_task), PC_MAX_TASKS },
+		[LEDGER_FILES] = { sizeof(struct pc_file_key), sizeof(struct pc_file), PC_MAX_FILES },
+	};
+
+	for (int k = 0; k < _LEDGER_KINDS; k++) {
+		struct map_buf *b = &t->bufs[k];
+
+		b->key_size = sz[k].key;
+		b->value_size = sz[k].value;
+		b->max = sz[k].max;
+		b->keys = calloc(b->max, b->key_size);
+		b->values = calloc(b->max, b->value_size);
+		t->items[k] = calloc(b->max, sizeof(struct ledger_item));
+		if (!b->keys || !b->values || !t->items[k])
+			return -ENOMEM;
+	}
+	t->hints = calloc(PC_MAX_CGROUPS, sizeof(*t->hints));
+	return t->hints ? 0 : -ENOMEM;
+}
+
+int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, size_t why_len)
+{
+	struct tracker *t = NULL;
+	char btf[PATH_MAX];
+	int r;
+
+	r = root_path(o->root, "/sys/kernel/btf/vmlinux", btf, sizeof(btf));
+	if (r < 0 || access(btf, R_OK) < 0) {
+		snprintf(why, why_len, "no kernel BTF (%s): the CO-RE programs cannot load", btf);
+		return -ENOTSUP;
+	}
+	if (!has_bpf_privileges()) {
+		snprintf(why, why_len, "loading BPF needs root or CAP_BPF with CAP_PERFMON");
+		return -EPERM;
+	}
+	libbpf_set_print(libbpf_quiet);
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	t->ncpus = libbpf_num_possible_cpus();
+	r = t->ncpus > 0 ? bufs_alloc(t) : t->ncpus;
+	if (r < 0) {
+		snprintf(why, why_len, "cannot allocate map buffers: %s", strerror(-r));
+		goto fail;
+	}
+	r = probe(t, o->mode, why, why_len);
+	if (r < 0)
+		goto fail;
+	*ret = t;
+	return 0;
+fail:
+	tracker_close(t);
+	return r;
+}
+
+enum tracker_mode tracker_mode(const struct tracker *t)
+{
+	return t->mode;
+}
+
+const char *tracker_probe_log(const struct tracker *t)
+{
+	return t->probe_log;
+}
+
+/* Batch lookup where the kernel has it, key by key where it does not. */
+static int read_map(int fd, struct map_buf *b, size_t *count)
+{
+	__u64 token = 0;
+	size_t n = 0;
+	bool first = true;
+	int r;
+
+	for (;;) {
+		__u32 cnt = (__u32)(b->max - n);
+
+		if (!cnt)
+			break;
+		r = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					 (char *)b->keys + n * b->key_size,
+					 (char *)b->values + n * b->value_size, &cnt, NULL);
+		first = false;
+		if (r < 0 && errno != ENOENT)
+			goto one_by_one;
+		n += cnt;
+		if (r < 0)
+			break;
+	}
+	*count = n;
+	return 0;
+one_by_one:
+	n = 0;
+	for (void *prev = NULL; n < b->max; n++) {
+		void *key = (char *)b->keys + n * b->key_size;
+
+		if (bpf_map_get_next_key(fd, prev, key) < 0)
+			break;
+		if (bpf_map_lookup_elem(fd, key, (char *)b->values + n * b->value_size) < 0)
+			n--;  /* evicted meanwhile: its slot is reused */
+		else
+			prev = key;
+	}
+	*count = n;
+	return 0;
+}
+
+/* "/a/b/c" from the names the programs read; deeper cgroups keep their
+ * last three names under "/...".  NULL when the names were not read
+ * (entries created by a removal, charged to a cgroup not running). */
+static const char *cgroup_hint(const struct pc_cgroup *v, char *buf)
+{
+	size_t used = 0;
+	unsigned n = v->level < PC_CG_NAMES ? v->level : PC_CG_NAMES;
+
+	if (!v->names[0][0])
+		return NULL;
+	if (v->level == 0)
+		return "/";
+	if (v->level > PC_CG_NAMES)
+		used = (size_t)snprintf(buf, CG_HINT_LEN, "/...");
+	for (unsigned i = n; i-- > 0;)
+		used += (size_t)snprintf(buf + used, CG_HINT_LEN - used, "/%.*s", PC_CG_NAME_LEN,
+					 v->names[i]);
+	return buf;
+}
+
+static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
+{
+	struct map_buf *b = &t->bufs[k];
+	struct ledger_item *it = t->items[k];
+
+	for (size_t i = 0; i < n; i++) {
+		memset(&it[i], 0, sizeof(it[i]));
+		if (k == LEDGER_CGROUPS) {
+			const struct pc_cgroup *v = &((struct pc_cgroup *)b->values)[i];
+
+			it[i].key.a = ((__u64 *)b->keys)[i];
+			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
+			it[i].path_hint = cgroup_hint(v, t->hints[i]);
+		} else if (k == LEDGER_TASKS) {
+			const struct pc_task_key *key = &((struct pc_task_key *)b->keys)[i];
+			const struct pc_task *v = &((struct pc_task *)b->values)[i];
+
+			it[i].key = (struct ledger_key){ key->cgid, key->tgid };
+			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
+			memcpy(it[i].comm, v->comm, sizeof(it[i].comm));
+			memcpy(it[i].parent_comm, v->parent_comm, sizeof(it[i].parent_comm));
+		} else {
+			const struct pc_file_key *key = &((struct pc_file_key *)b->keys)[i];
+			const struct pc_file *v = &((struct pc_file *)b->values)[i];
+
+			it[i].key = (struct ledger_key){ kernel_dev_to_user(key->dev), key->ino };
+			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
+			memcpy(it[i].comm, v->owner_comm, sizeof(it[i].comm));
+			memcpy(it[i].parent_comm, v->owner_parent_comm, sizeof(it[i].parent_comm));
+			it[i].owner_cgid = v->owner_cgid;
+			it[i].owner_tgid = v->owner_tgid;
+		}
+		it[i].comm[LEDGER_COMM_LEN - 1] = '\0';
+		it[i].parent_comm[LEDGER_COMM_LEN - 1] = '\0';
+	}
+}
+
+/* Events the kernel did not run a program for, because the same program
+ * was already running on that CPU (its task preempted mid-event). */
+static uint64_t programs_missed(struct tracker *t)
+{
+	struct bpf_program *p[3];
+	uint64_t n = 0;
+
+	mode_programs(t->skel, t->mode, p);
+	for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p[i]), &info, &len) == 0)
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
+static int read_stats(struct tracker *t, struct ledger_stats *st)
+{
+	__u64 sum[PC_STAT_MAX] = { 0 };
+	_cleanup_free_ __u64 *v = calloc((size_t)t->ncpus, sizeof(*v));
+	int fd = bpf_map__fd(t->skel->maps.stats);
+
+	if (!v)
+		return -ENOMEM;
+	for (__u32 k = 0; k < PC_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, v) < 0)
+			return -errno;
+		for (int c = 0; c < t->ncpus; c++)
+			sum[k] += v[c];
+	}
+	st->cgroup_inserts = sum[PC_STAT_CGROUP_INSERTS];
+	st->task_inserts = sum[PC_STAT_TASK_INSERTS];
+	st->file_inserts = sum[PC_STAT_FILE_INSERTS];
+	st->update_failures = sum[PC_STAT_UPDATE_FAILED];
+	st->removed_unowned_pages = sum[PC_STAT_REMOVED_UNOWNED];
+	st->events_missed = programs_missed(t);
+	return 0;
+}
+
+int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
+{
+	struct ledger_snapshot s = { 0 };
+	const int fds[_LEDGER_KINDS] = {
+		[LEDGER_CGROUPS] = bpf_map__fd(t->skel->maps.cgroups),
+		[LEDGER_TASKS] = bpf_map__fd(t->skel->maps.tasks),
+		[LEDGER_FILES] = bpf_map__fd(t->skel->maps.files),
+	};
+	int r;
+
+	/* Stats first: inserts read before the maps never exceed what the maps
+	 * hold plus what was evicted, so eviction counts are never inflated. */
+	r = read_stats(t, &s.stats);
+	if (r < 0)
+		return r;
+	for (int k = 0; k < _LEDGER_KINDS; k++) {
+		r = read_map(fds[k], &t->bufs[k], &s.n[k]);
+		if (r < 0)
+			return r;
+		to_items(t, k, s.n[k]);
+		s.items[k] = t->items[k];
+	}
+	return ledger_update(l, &s, now_ns);
+}
+
+void tracker_close(struct tracker *t)
+{
+	if (!t)
+		return;
+	pagecache__destroy(t->skel);
+	for (int k = 0; k < _LEDGER_KINDS; k++) {
+		free(t->bufs[k].keys);
+		free(t->bufs[k].values);
+		free(t->items[k]);
+	}
+	free(t->hints);
+	free(t);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracker/ledger.h"
+
+/* The BPF page-cache tracker as a source: load and attach once, then fold
+ * the counters into a ledger at every sample.  No global state, so the
+ * daemon can keep one loaded next to everything else. */
+
+enum tracker_mode {
+	TRACKER_MODE_AUTO,
+	TRACKER_MODE_FENTRY,      /* fentry/fexit on the folio-era filemap functions */
+	TRACKER_MODE_TP_BTF,      /* BTF-typed tracepoints (folio arguments) */
+	TRACKER_MODE_TRACEPOINT,  /* classic tracepoints (format fields only) */
+	_TRACKER_MODE_MAX,
+};
+
+const char *tracker_mode_name(enum tracker_mode m);
+/* -EINVAL for an unknown name. */
+int tracker_mode_from_string(const char *s, enum tracker_mode *ret);
+
+struct tracker_opts {
+	const char *root;         /* prefix for /sys/kernel/btf, ...; NULL = live */
+	enum tracker_mode mode;   /* AUTO probes fentry, tp_btf, tracepoint in order */
+};
+
+struct tracker;
+
+/* Checks BTF and privileges, then loads and attaches: with AUTO, each mode
+ * in order until one attaches for real.  On failure returns negative errno
+ * and one line in why saying what is missing.  tracker_probe_log() tells
+ * which mode won and why the better ones did not. */
+int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, size_t why_len);
+enum tracker_mode tracker_mode(const struct tracker *t);
+const char *tracker_probe_log(const struct tracker *t);
+/* Reads every map and folds the counters into l at now_ns. */
+int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns);
+void tracker_close(struct tracker *t);

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+#include "tracker/view.h"
+
+#include "shared/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t sat_sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static void counts_add(struct ledger_counts *d, const struct ledger_counts *s)
+{
+	d->added += s->added;
+	d->removed += s->removed;
+	d->dirtied += s->dirtied;
+}
+
+static bool counts_zero(const struct ledger_counts *c)
+{
+	return !c->added && !c->removed && !c->dirtied;
+}
+
+/* Keeps the TOP_PROCS processes that added the most. */
+static void row_add_proc(struct top_row *row, const struct ledger_entry *t)
+{
+	size_t i;
+
+	if (row->nprocs < TOP_PROCS)
+		i = row->nprocs++;
+	else if (t->bytes.added > row->procs[TOP_PROCS - 1].added)
+		i = TOP_PROCS - 1;
+	else
+		return;
+	row->procs[i] = (struct top_proc){ .tgid = (uint32_t)t->key.b, .added = t->bytes.added };
+	memcpy(row->procs[i].comm, t->comm, sizeof(row->procs[i].comm));
+	for (; i > 0 && row->procs[i].added > row->procs[i - 1].added; i--) {
+		struct top_proc tmp = row->procs[i];
+
+		row->procs[i] = row->procs[i - 1];
+		row->procs[i - 1] = tmp;
+	}
+}
+
+static int rows_push(struct top_view *v, size_t *cap, const struct top_row *row)
+{
+	if (v->nrows == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		struct top_row *nr = realloc(v->rows, ncap * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		v->rows = nr;
+		*cap = ncap;
+	}
+	v->rows[v->nrows++] = *row;
+	return 0;
+}
+
+/* One cgroup: split its bytes by the class of each process that added them;
+ * what no process entry accounts for (evicted ones) keeps the path's class. */
+static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct ledger_entry *c,
+		       size_t *task_i, struct top_view *v, size_t *cap)
+{
+	const struct ledger_table *tasks = &l->t[LEDGER_TASKS];
+	struct top_row row[_TCLASS_MAX] = { 0 };
+	struct ledger_counts rest = c->bytes;
+	double rest1 = ledger_rate(l, c, 1000000000ull, false);
+	double rest10 = ledger_rate(l, c, 10000000000ull, false);
+	struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, c->key.a) ?: c->path_hint };
+	enum tclass path_class;
+	int ret;
+
+	in.build_container = resolver_build_container(r, in.cgroup_path);
+	path_class = classify(&in);
+	while (*task_i < tasks->n && tasks->v[*task_i].key.a < c->key.a)
+		(*task_i)++;
+	for (; *task_i < tasks->n && tasks->v[*task_i].key.a == c->key.a; (*task_i)++) {
+		const struct ledger_entry *t = &tasks->v[*task_i];
+		enum tclass k;
+
+		in.comm = t->comm;
+		in.parent_comm = t->parent_comm;
+		k = classify(&in);
+		counts_add(&row[k].bytes, &t->bytes);
+		row[k].rate1 += ledger_rate(l, t, 1000000000ull, false);
+		row[k].rate10 += ledger_rate(l, t, 10000000000ull, false);
+		rest1 -= ledger_rate(l, t, 1000000000ull, false);
+		rest10 -= ledger_rate(l, t, 10000000000ull, false);
+		rest.added = sat_sub(rest.added, t->bytes.added);
+		rest.removed = sat_sub(rest.removed, t->bytes.removed);
+		rest.dirtied = sat_sub(rest.dirtied, t->bytes.dirtied);
+		if (t->bytes.added)
+			row_add_proc(&row[k], t);
+	}
+	counts_add(&row[path_class].bytes, &rest);
+	row[path_class].rate1 += rest1 > 0 ? rest1 : 0;
+	row[path_class].rate10 += rest10 > 0 ? rest10 : 0;
+	for (int k = 0; k < _TCLASS_MAX; k++) {
+		if (counts_zero(&row[k].bytes))
+			continue;
+		row[k].cgid = c->key.a;
+		row[k].path = in.cgroup_path;
+		row[k].class = k;
+		ret = rows_push(v, cap, &row[k]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+
+	if (x->bytes.added != y->bytes.added)
+		return x->bytes.added > y->bytes.added ? -1 : 1;
+	return x->cgid < y->cgid ? -1 : x->cgid > y->cgid;
+}
+
+static int entry_added_cmp(const void *a, const void *b)
+{
+	const struct ledger_entry *const *x = a, *const *y = b;
+
+	if ((*x)->bytes.added != (*y)->bytes.added)
+		return (*x)->bytes.added > (*y)->bytes.added ? -1 : 1;
+	return 0;
+}
+
+static const char *cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
+{
+	const struct ledger_entry *c = ledger_find(l, LEDGER_CGROUPS, (struct ledger_key){ cgid, 0 });
+
+	return resolver_cgroup_path(r, cgid) ?: (c ? c->path_hint : NULL);
+}
+
+static int files_build(const struct ledger *l, struct resolver *r, size_t max,
+		       struct top_view *v)
+{
+	const struct ledger_table *ft = &l->t[LEDGER_FILES];
+	_cleanup_free_ const struct ledger_entry **order = calloc(ft->n + 1, sizeof(*order));
+	_cleanup_free_ struct file_id *ids = NULL;
+	size_t n = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < ft->n; i++)
+		if (ft->v[i].bytes.added)
+			order[n++] = &ft->v[i];
+	qsort(order, n, sizeof(*order), entry_added_cmp);
+	if (n > max)
+		n = max;
+	v->files = calloc(n + 1, sizeof(*v->files));
+	ids = calloc(n + 1, sizeof(*ids));
+	if (!v->files || !ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (struct file_id){ order[i]->key.a, order[i]->key.b };
+	resolver_lookup_files(r, ids, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_entry *e = order[i];
+		struct top_file *f = &v->files[i];
+		struct classify_input in = { .cgroup_path = cgroup_path(l, r, e->owner_cgid),
+					     .comm = e->comm, .parent_comm = e->parent_comm };
+
+		in.build_container = resolver_build_container(r, in.cgroup_path);
+		*f = (struct top_file){
+			.dev = e->key.a, .ino = e->key.b, .bytes = e->bytes, .tgid = e->owner_tgid,
+			.path = resolver_file_path(r, e->key.a, e->key.b), .class = classify(&in),
+			.rate1 = ledger_rate(l, e, 1000000000ull, false),
+			.rate10 = ledger_rate(l, e, 10000000000ull, false),
+			.owner_path = in.cgroup_path,
+		};
+		memcpy(f->comm, e->comm, sizeof(f->comm));
+	}
+	v->nfiles = n;
+	return 0;
+}
+
+void top_view_resolve(const struct ledger *l, struct resolver *r)
+{
+	const struct ledger_table *cg = &l->t[LEDGER_CGROUPS];
+
+	for (size_t i = 0; i < cg->n; i++)
+		resolver_build_container(r, resolver_cgroup_path(r, cg->v[i].key.a) ?:
+						    cg->v[i].path_hint);
+}
+
+int top_view_build(const struct ledger *l, struct resolver *r, size_t max_files,
+		   struct top_view *v)
+{
+	const struct ledger_table *cg = &l->t[LEDGER_CGROUPS];
+	size_t cap = 0, task_i = 0;
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->overflow = l->overflow;
+	v->page_size = l->page_size;
+	for (size_t i = 0; i < cg->n; i++) {
+		if (counts_zero(&cg->v[i].bytes))
+			continue;
+		ret = cgroup_rows(l, r, &cg->v[i], &task_i, v, &cap);
+		if (ret < 0)
+			goto fail;
+	}
+	if (v->nrows)
+		qsort(v->rows, v->nrows, sizeof(*v->rows), row_cmp);
+	ret = files_build(l, r, max_files, v);
+	if (ret < 0)
+		goto fail;
+	return 0;
+fail:
+	top_view_free(v);
+	return ret;
+}
+
+void top_view_free(struct top_view *v)
+{
+	free(v->rows);
+	free(v->files);
+	memset(v, 0, sizeof(*v));
+}

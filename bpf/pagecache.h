@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between pagecache.bpf.c and agent/tracker/: map keys and values.
+ * Counters are cumulative page counts since the programs were loaded; user
+ * space turns them into bytes and deltas. */
+#pragma once
+
+#define PC_COMM_LEN 16
+
+/* Map sizes: LRU, so a burst of new keys evicts the coldest ones; evictions
+ * are counted as inserts minus live entries and reported, never hidden. */
+#define PC_MAX_CGROUPS 4096
+#define PC_MAX_TASKS 8192
+#define PC_MAX_FILES 16384
+
+struct pc_counts {
+	__u64 added;
+	__u64 removed;
+	__u64 dirtied;
+};
+
+/* The names of a cgroup and its two ancestors, read when the cgroup is
+ * first seen, so a container whose cgroup is gone by the time user space
+ * looks (a build step lasts a second) can still be named and classified. */
+#define PC_CG_NAME_LEN 80
+#define PC_CG_NAMES 3
+
+struct pc_cgroup {
+	struct pc_counts c;
+	__u32 level;  /* depth below the root cgroup; 0 = root or unknown */
+	__u32 pad;
+	char names[PC_CG_NAMES][PC_CG_NAME_LEN];  /* [0] = the cgroup's own */
+};
+
+struct pc_task_key {
+	__u64 cgid;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct pc_task {
+	struct pc_counts c;
+	char comm[PC_COMM_LEN];
+	/* dockerd re-executes itself for layer work: those show as "exe". */
+	char parent_comm[PC_COMM_LEN];
+};
+
+struct pc_file_key {
+	__u64 ino;
+	__u32 dev;  /* kernel encoding: major << 20 | minor */
+	__u32 pad;
+};
+
+struct pc_file {
+	struct pc_counts c;
+	/* Who added the file's first tracked page: removals (which run in
+	 * reclaim or truncate context) are charged back to this owner. */
+	__u64 owner_cgid;
+	__u32 owner_tgid;
+	__u32 pad;
+	char owner_comm[PC_COMM_LEN];
+	char owner_parent_comm[PC_COMM_LEN];
+};
+
+/* Per-CPU pending counts (see the slots map): what user space sees lags
+ * the kernel by less than PC_FLUSH_PAGES pages per CPU and slot. */
+#define PC_FLUSH_PAGES 64
+
+enum pc_slot_kind {
+	PC_SLOT_ADD,
+	PC_SLOT_DIRTY,
+	PC_SLOT_REMOVE,
+	PC_SLOT_MAX,
+};
+
+struct pc_slot {
+	__u64 cgid;  /* add, dirty: the running task's; remove: 0 */
+	__u64 task;  /* add, dirty: its task_struct address, the fast-path key */
+	__u64 ino;
+	__u64 pages;
+	__u32 tgid;
+	__u32 dev;
+	__u32 have_file;
+	__u32 used;
+};
+
+enum pc_stat {
+	PC_STAT_CGROUP_INSERTS,
+	PC_STAT_TASK_INSERTS,
+	PC_STAT_FILE_INSERTS,
+	PC_STAT_UPDATE_FAILED,       /* map update refused: event lost */
+	PC_STAT_REMOVED_UNOWNED,     /* pages removed from files added before we looked */
+	PC_STAT_MAX,
+};

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* The few kernel types the tracker reads, declared by hand instead of a
+ * full vmlinux.h: preserve_access_index makes every field access a CO-RE
+ * relocation, so libbpf fixes offsets against the running kernel's BTF at
+ * load time and only the names used here must exist there. */
+#pragma once
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+typedef __u8 u8;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __u32 dev_t;
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct super_block {
+	dev_t s_dev;
+};
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+};
+
+struct address_space {
+	struct inode *host;
+};
+
+/* 6.18 wraps page flags in memdesc_flags_t; older kernels use a bare
+ * unsigned long.  Both flavors are declared; the loader keeps the one that
+ * matches. */
+typedef struct {
+	unsigned long f;
+} memdesc_flags_t;
+
+struct folio {
+	memdesc_flags_t flags;
+	struct address_space *mapping;
+	unsigned long _flags_1;  /* order in the low byte since 6.10 */
+};
+
+struct folio___ulong {
+	unsigned long flags;
+	unsigned char _folio_order;  /* before 6.10 */
+};
+
+/* kernfs_node.parent became __parent in 6.15; both flavors are declared. */
+struct kernfs_node {
+	struct kernfs_node *__parent;
+	const char *name;
+};
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+	int level;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
+
+struct task_struct {
+	struct task_struct *real_parent;
+	struct css_set *cgroups;
+	char comm[16];
+};
+
+struct trace_entry {
+	unsigned short type;
+};
+
+struct trace_event_raw_mm_filemap_op_page_cache {
+	struct trace_entry ent;
+	unsigned long i_ino;
+	dev_t s_dev;
+	unsigned char order;  /* since 6.8; absent means order 0 */
+};
+
+struct trace_event_raw_writeback_folio_template {
+	struct trace_entry ent;
+	unsigned long ino;
+};
+
+#pragma clang attribute pop
+
+enum pageflags {
+	PG_head = 6,
+};

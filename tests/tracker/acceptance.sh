@@ -1,0 +1,49 @@
+#!/bin/sh
+# The issue's acceptance check, as stated: while
+# `wsldock-agent top --once --duration 8 --json` runs, a process in a fresh
+# cgroup under the cgroup2 mount writes and reads 256 MiB; the JSON lists
+# that cgroup's path with added_bytes >= 243 MiB, and "files" holds at
+# least one of the files written, by path or by device and inode.
+set -u
+. "${top_srcdir:-.}/tests/tracker/lib.sh"
+require_root
+
+CG2=$(cgroup2_mount)
+[ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
+WORK=$(scratch_dir)
+CG="$CG2/wsldock-accept-$$"
+AGENT_PID=
+cleanup() {
+	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
+	rm -rf "$WORK"
+	rmdir "$CG" 2>/dev/null
+	:
+}
+trap cleanup EXIT INT TERM
+
+mkdir "$CG" || fail "cannot create $CG"
+mkdir "$WORK/data"
+start_top "$WORK/out" --duration 8 ||
+	skip "the BPF tracker cannot load here: $(tail -1 "$WORK/out.err")"
+run_in_cgroup "$CG" sh -c ". '$top_srcdir/tests/tracker/lib.sh'; write_and_read '$WORK/data' 64 4" ||
+	fail "the writer failed"
+stat -c '%d %i %n' "$WORK/data"/f* >"$WORK/written"
+wait "$AGENT_PID" || fail "top exited with $?: $(cat "$WORK/out.err")"
+AGENT_PID=
+
+python3 - "$WORK/out.json" "/${CG#"$CG2"/}" "$WORK/written" <<'PY' || fail "acceptance check failed"
+import json, os, sys
+doc = json.load(open(sys.argv[1]))
+path = sys.argv[2]
+written = [l.split(maxsplit=2) for l in open(sys.argv[3])]
+ids = {(int(d), int(i)) for d, i, _ in written}
+paths = {os.path.realpath(n.strip()) for _, _, n in written}
+added = sum(r["added_bytes"] for r in doc["cgroups"] if r["path"] == path)
+print(f"{path}: added_bytes {added} ({added / 2**20:.1f} MiB), mode {doc['bpf']['mode']}")
+hits = [f for f in doc["files"]
+        if (f["dev"], f["ino"]) in ids or (f["path"] and os.path.realpath(f["path"]) in paths)]
+print(f"files written found in files[]: {len(hits)} of {len(ids)}")
+ok = added >= 243 * 2**20 and hits
+sys.exit(0 if ok else 1)
+PY
+echo "acceptance: pass"
