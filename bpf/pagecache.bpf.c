@@ -143,10 +143,10 @@ static __always_inline void parent_comm(char *buf)
  * additions, file entries exist, while the task whose names they record is
  * the current one. */
 static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 dev, __u64 ino,
-					   bool file)
+					   __u32 gen, bool file)
 {
 	struct pc_task_key tk = { .cgid = cgid, .tgid = tgid };
-	struct pc_file_key fk = { .ino = ino, .dev = dev };
+	struct pc_file_key fk = { .ino = ino, .dev = dev, .gen = gen };
 	struct pc_task *t, tinit = {};
 	struct pc_file finit = {};
 
@@ -174,7 +174,7 @@ static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 dev, __
 static __always_inline void flush_add(struct pc_slot *s)
 {
 	struct pc_task_key tk = { .cgid = s->cgid, .tgid = s->tgid };
-	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev };
+	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev, .gen = s->gen };
 	struct pc_counts *c = cgroup_counts(s->cgid, false);
 	struct pc_task *t = bpf_map_lookup_elem(&tasks, &tk);
 	struct pc_file *f = bpf_map_lookup_elem(&files, &fk);
@@ -193,7 +193,7 @@ static __always_inline void flush_add(struct pc_slot *s)
 static __always_inline void flush_dirty(struct pc_slot *s)
 {
 	struct pc_task_key tk = { .cgid = s->cgid, .tgid = s->tgid };
-	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev };
+	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev, .gen = s->gen };
 	struct pc_counts *c = cgroup_counts(s->cgid, false);
 	struct pc_task *t = bpf_map_lookup_elem(&tasks, &tk);
 	struct pc_file *f;
@@ -212,7 +212,7 @@ static __always_inline void flush_dirty(struct pc_slot *s)
  * task says nothing about whose cache left: charge the file's owner. */
 static __always_inline void flush_remove(struct pc_slot *s)
 {
-	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev };
+	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev, .gen = s->gen };
 	struct pc_file *f = bpf_map_lookup_elem(&files, &fk);
 	struct pc_task_key tk = {};
 	struct pc_counts *c;
@@ -243,14 +243,15 @@ static __always_inline struct pc_slot *slot(__u32 kind)
 /* The fast path compares the task pointer only; the cgroup and tgid are
  * looked up when a run starts, and again after each flush, so a task moved
  * to another cgroup is charged there within PC_FLUSH_PAGES pages. */
-static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino, bool have_file)
+static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino, __u32 gen,
+						bool have_file)
 {
 	__u64 task = bpf_get_current_task();
 	struct pc_slot *s = slot(kind);
 
 	if (!s)
 		return NULL;
-	if (s->used && s->task == task && s->dev == dev && s->ino == ino)
+	if (s->used && s->task == task && s->dev == dev && s->ino == ino && s->gen == gen)
 		return s;
 	if (s->pages) {
 		if (kind == PC_SLOT_ADD)
@@ -260,14 +261,15 @@ static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino
 	}
 	*s = (struct pc_slot){ .cgid = bpf_get_current_cgroup_id(),
 			       .tgid = bpf_get_current_pid_tgid() >> 32, .task = task,
-			       .dev = dev, .ino = ino, .have_file = have_file, .used = 1 };
-	ensure_entries(s->cgid, s->tgid, dev, ino, kind == PC_SLOT_ADD);
+			       .dev = dev, .ino = ino, .gen = gen, .have_file = have_file,
+			       .used = 1 };
+	ensure_entries(s->cgid, s->tgid, dev, ino, gen, kind == PC_SLOT_ADD);
 	return s;
 }
 
-static __always_inline void on_add(__u32 dev, __u64 ino, __u64 nr)
+static __always_inline void on_add(__u32 dev, __u64 ino, __u32 gen, __u64 nr)
 {
-	struct pc_slot *s = run_slot(PC_SLOT_ADD, dev, ino, true);
+	struct pc_slot *s = run_slot(PC_SLOT_ADD, dev, ino, gen, true);
 
 	if (!s)
 		return;
@@ -278,9 +280,9 @@ static __always_inline void on_add(__u32 dev, __u64 ino, __u64 nr)
 	}
 }
 
-static __always_inline void on_dirty(__u32 dev, __u64 ino, bool have_file, __u64 nr)
+static __always_inline void on_dirty(__u32 dev, __u64 ino, __u32 gen, bool have_file, __u64 nr)
 {
-	struct pc_slot *s = run_slot(PC_SLOT_DIRTY, dev, ino, have_file);
+	struct pc_slot *s = run_slot(PC_SLOT_DIRTY, dev, ino, gen, have_file);
 
 	if (!s)
 		return;
@@ -291,16 +293,16 @@ static __always_inline void on_dirty(__u32 dev, __u64 ino, bool have_file, __u64
 	}
 }
 
-static __always_inline void on_remove(__u32 dev, __u64 ino, __u64 nr)
+static __always_inline void on_remove(__u32 dev, __u64 ino, __u32 gen, __u64 nr)
 {
 	struct pc_slot *s = slot(PC_SLOT_REMOVE);
 
 	if (!s)
 		return;
-	if (!s->used || s->dev != dev || s->ino != ino) {
+	if (!s->used || s->dev != dev || s->ino != ino || s->gen != gen) {
 		if (s->pages)
 			flush_remove(s);
-		*s = (struct pc_slot){ .dev = dev, .ino = ino, .used = 1 };
+		*s = (struct pc_slot){ .dev = dev, .ino = ino, .gen = gen, .used = 1 };
 	}
 	s->pages += nr;
 	if (s->pages >= PC_FLUSH_PAGES)
@@ -338,6 +340,11 @@ static __always_inline __u64 mapping_ino(struct address_space *m)
 	return m->host->i_ino;
 }
 
+static __always_inline __u32 mapping_gen(struct address_space *m)
+{
+	return m->host->i_generation;
+}
+
 /* --- fentry mode: the folio-era functions behind the tracepoints --- */
 
 SEC("fexit/__filemap_add_folio")
@@ -345,7 +352,8 @@ int BPF_PROG(fexit_filemap_add_folio, struct address_space *mapping, struct foli
 	     unsigned long index, unsigned int gfp, void **shadowp, int ret)
 {
 	if (ret == 0)
-		on_add(mapping_dev(mapping), mapping_ino(mapping), folio_nr(folio));
+		on_add(mapping_dev(mapping), mapping_ino(mapping), mapping_gen(mapping),
+		       folio_nr(folio));
 	return 0;
 }
 
@@ -353,7 +361,8 @@ int BPF_PROG(fexit_filemap_add_folio, struct address_space *mapping, struct foli
 SEC("fentry/filemap_unaccount_folio")
 int BPF_PROG(fentry_filemap_unaccount_folio, struct address_space *mapping, struct folio *folio)
 {
-	on_remove(mapping_dev(mapping), mapping_ino(mapping), folio_nr(folio));
+	on_remove(mapping_dev(mapping), mapping_ino(mapping), mapping_gen(mapping),
+		  folio_nr(folio));
 	return 0;
 }
 
@@ -362,7 +371,8 @@ SEC("fentry/__folio_mark_dirty")
 int BPF_PROG(fentry_folio_mark_dirty, struct folio *folio, struct address_space *mapping)
 {
 	if (mapping)
-		on_dirty(mapping_dev(mapping), mapping_ino(mapping), true, folio_nr(folio));
+		on_dirty(mapping_dev(mapping), mapping_ino(mapping), mapping_gen(mapping), true,
+			 folio_nr(folio));
 	return 0;
 }
 
@@ -373,7 +383,7 @@ int BPF_PROG(btf_add, struct folio *folio)
 {
 	struct address_space *m = folio->mapping;
 
-	on_add(mapping_dev(m), mapping_ino(m), folio_nr(folio));
+	on_add(mapping_dev(m), mapping_ino(m), mapping_gen(m), folio_nr(folio));
 	return 0;
 }
 
@@ -382,7 +392,7 @@ int BPF_PROG(btf_delete, struct folio *folio)
 {
 	struct address_space *m = folio->mapping;
 
-	on_remove(mapping_dev(m), mapping_ino(m), folio_nr(folio));
+	on_remove(mapping_dev(m), mapping_ino(m), mapping_gen(m), folio_nr(folio));
 	return 0;
 }
 
@@ -390,7 +400,8 @@ SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(btf_dirty, struct folio *folio, struct address_space *mapping)
 {
 	if (mapping)
-		on_dirty(mapping_dev(mapping), mapping_ino(mapping), true, folio_nr(folio));
+		on_dirty(mapping_dev(mapping), mapping_ino(mapping), mapping_gen(mapping), true,
+			 folio_nr(folio));
 	return 0;
 }
 
@@ -406,14 +417,14 @@ static __always_inline __u64 tp_nr(struct trace_event_raw_mm_filemap_op_page_cac
 SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
 int tp_add(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 {
-	on_add(ctx->s_dev, ctx->i_ino, tp_nr(ctx));
+	on_add(ctx->s_dev, ctx->i_ino, 0, tp_nr(ctx));
 	return 0;
 }
 
 SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
 int tp_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 {
-	on_remove(ctx->s_dev, ctx->i_ino, tp_nr(ctx));
+	on_remove(ctx->s_dev, ctx->i_ino, 0, tp_nr(ctx));
 	return 0;
 }
 
@@ -423,6 +434,6 @@ int tp_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 SEC("tracepoint/writeback/writeback_dirty_folio")
 int tp_dirty(struct trace_event_raw_writeback_folio_template *ctx)
 {
-	on_dirty(0, ctx->ino, false, 1);
+	on_dirty(0, ctx->ino, 0, false, 1);
 	return 0;
 }

@@ -47,7 +47,10 @@ struct pc_task {
 struct pc_file_key {
 	__u64 ino;
 	__u32 dev;  /* kernel encoding: major << 20 | minor */
-	__u32 pad;
+	/* i_generation: a freed inode number handed to a new file is another
+	 * file, not a continuation of the deleted one's owner and counts.  0 in
+	 * classic tracepoint mode, whose events carry no inode. */
+	__u32 gen;
 };
 
 struct pc_file {
@@ -81,6 +84,8 @@ struct pc_slot {
 	__u32 dev;
 	__u32 have_file;
 	__u32 used;
+	__u32 gen;
+	__u32 pad;
 };
 
 enum pc_stat {

@@ -39,7 +39,8 @@ static int key_cmp(const void *a, const void *b)
 static struct ledger_entry *table_find(const struct ledger_table *t, struct ledger_key key)
 {
 	/* key is the first member of ledger_entry, so key_cmp compares entries. */
-	return bsearch(&key, t->v, t->n, sizeof(*t->v), key_cmp);
+	/* bsearch takes no NULL base, even for zero elements. */
+	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), key_cmp) : NULL;
 }
 
 const struct ledger_entry *ledger_find(const struct ledger *l, enum ledger_kind k,
@@ -76,7 +77,8 @@ static int table_fold(struct ledger_table *t, const struct ledger_item *items, s
 	size_t old_n = t->n;
 
 	for (size_t i = 0; i < n; i++) {
-		struct ledger_entry *e = bsearch(&items[i].key, t->v, old_n, sizeof(*t->v), key_cmp);
+		struct ledger_entry *e = old_n ? bsearch(&items[i].key, t->v, old_n, sizeof(*t->v),
+							 key_cmp) : NULL;
 
 		if (!e) {
 			if (t->n == t->cap) {

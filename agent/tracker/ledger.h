@@ -19,10 +19,21 @@ struct ledger_counts {
 };
 
 /* cgroups: a = cgroup id; tasks: a = cgroup id, b = tgid;
- * files: a = device (user-space dev_t), b = inode. */
+ * files: a = device (user-space dev_t, which fits 32 bits for every device
+ * the kernel's 32-bit encoding can name) | inode generation << 32, b = inode. */
 struct ledger_key {
 	uint64_t a, b;
 };
+
+static inline uint64_t ledger_file_key_a(uint64_t dev, uint32_t gen)
+{
+	return dev | (uint64_t)gen << 32;
+}
+
+static inline uint64_t ledger_file_dev(const struct ledger_key *k)
+{
+	return (uint32_t)k->a;
+}
 
 /* One entry of a source snapshot: cumulative pages since the source began. */
 struct ledger_item {

@@ -72,6 +72,9 @@ static struct named *set_find(struct named_set *s, uint64_t a, uint64_t b)
 {
 	struct named key = { a, b, NULL };
 
+	/* qsort and bsearch take no NULL base, even for zero elements. */
+	if (!s->n)
+		return NULL;
 	if (!s->sorted) {
 		qsort(s->v, s->n, sizeof(*s->v), named_cmp);
 		s->sorted = true;

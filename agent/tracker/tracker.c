@@ -333,7 +333,8 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			const struct pc_file_key *key = &((struct pc_file_key *)b->keys)[i];
 			const struct pc_file *v = &((struct pc_file *)b->values)[i];
 
-			it[i].key = (struct ledger_key){ kernel_dev_to_user(key->dev), key->ino };
+			it[i].key = (struct ledger_key){
+				ledger_file_key_a(kernel_dev_to_user(key->dev), key->gen), key->ino };
 			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
 			memcpy(it[i].comm, v->owner_comm, sizeof(it[i].comm));
 			memcpy(it[i].parent_comm, v->owner_parent_comm, sizeof(it[i].parent_comm));

@@ -158,7 +158,7 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 	if (!v->files || !ids)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		ids[i] = (struct file_id){ order[i]->key.a, order[i]->key.b };
+		ids[i] = (struct file_id){ ledger_file_dev(&order[i]->key), order[i]->key.b };
 	resolver_lookup_files(r, ids, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct ledger_entry *e = order[i];
@@ -168,8 +168,10 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 
 		in.build_container = resolver_build_container(r, in.cgroup_path);
 		*f = (struct top_file){
-			.dev = e->key.a, .ino = e->key.b, .bytes = e->bytes, .tgid = e->owner_tgid,
-			.path = resolver_file_path(r, e->key.a, e->key.b), .class = classify(&in),
+			.dev = ledger_file_dev(&e->key), .ino = e->key.b, .bytes = e->bytes,
+			.tgid = e->owner_tgid,
+			.path = resolver_file_path(r, ledger_file_dev(&e->key), e->key.b),
+			.class = classify(&in),
 			.rate1 = ledger_rate(l, e, 1000000000ull, false),
 			.rate10 = ledger_rate(l, e, 10000000000ull, false),
 			.owner_path = in.cgroup_path,
