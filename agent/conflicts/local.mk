@@ -38,9 +38,7 @@ SCRIPT_TESTS += \
 	tests/conflicts/debootstrap-docker.sh
 EXTRA_DIST += tests/conflicts/lib.sh tests/conflicts/fixtures bench/conflicts-speed
 
-FUZZ_TARGETS += conflicts-dpkg conflicts-apk conflicts-pacman
+FUZZ_TARGETS += pkgdb
 FUZZ_LIB_SRCS += agent/conflicts/pkgdb.c agent/conflicts/pkgdb_dpkg.c \
 	agent/conflicts/pkgdb_apk.c agent/conflicts/pkgdb_pacman.c
-EXTRA_DIST += tests/fuzz/fuzz-conflicts-dpkg.c tests/fuzz/fuzz-conflicts-apk.c \
-	tests/fuzz/fuzz-conflicts-pacman.c tests/fuzz/corpus/conflicts-dpkg \
-	tests/fuzz/corpus/conflicts-apk tests/fuzz/corpus/conflicts-pacman
+EXTRA_DIST += tests/fuzz/fuzz-pkgdb.c tests/fuzz/corpus/pkgdb

@@ -107,3 +107,18 @@ int pkgdb_load(const char *path, struct source_status *st, char **text, struct d
 {
 	return source_load_path(path, SOURCE_OPTIONAL, PKGDB_FILE_MAX, st, text, d);
 }
+
+int pkgdb_open_text(const char *root, const char *abs, struct pkgdb *db, char **text,
+		    struct diag_list *d)
+{
+	int r;
+
+	r = root_path(root, abs, db->st.path, sizeof(db->st.path));
+	if (r < 0)
+		return r;
+	r = pkgdb_load(db->st.path, &db->st, text, d);
+	if (r == -ENOENT)
+		return 0;
+	db->present = true;
+	return r < 0 ? r : 1;
+}

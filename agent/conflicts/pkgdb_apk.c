@@ -89,17 +89,10 @@ int pkgdb_apk_parse(struct pkgdb *db, const char *path, char *text, struct diag_
 int pkgdb_apk_read(const char *root, struct pkgdb *db, struct diag_list *d)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX];
 	int r;
 
-	r = root_path(root, "/lib/apk/db/installed", path, sizeof(path));
-	if (r < 0)
+	r = pkgdb_open_text(root, "/lib/apk/db/installed", db, &text, d);
+	if (r <= 0)
 		return r;
-	r = pkgdb_load(path, &db->st, &text, d);
-	if (r == -ENOENT)
-		return 0;
-	db->present = true;
-	if (r < 0)
-		return r;
-	return pkgdb_apk_parse(db, path, text, d);
+	return pkgdb_apk_parse(db, db->st.path, text, d);
 }

@@ -192,19 +192,12 @@ static int read_updates(const char *root, struct pkgdb *db, struct diag_list *d)
 int pkgdb_dpkg_read(const char *root, struct pkgdb *db, struct diag_list *d)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX];
 	int r;
 
-	r = root_path(root, "/var/lib/dpkg/status", path, sizeof(path));
-	if (r < 0)
+	r = pkgdb_open_text(root, "/var/lib/dpkg/status", db, &text, d);
+	if (r <= 0)
 		return r;
-	r = pkgdb_load(path, &db->st, &text, d);
-	if (r == -ENOENT)
-		return 0;
-	db->present = true;
-	if (r < 0)
-		return r;
-	r = pkgdb_dpkg_parse(db, path, text, false, d);
+	r = pkgdb_dpkg_parse(db, db->st.path, text, false, d);
 	if (r < 0)
 		return r;
 	return read_updates(root, db, d);
