@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared helpers for the conflicts script tests (sourced, not run).
 set -u
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared by the tracker's script tests (sourced, POSIX sh).
 # They need root (CI runs as root); elsewhere they skip with the reason.
 
