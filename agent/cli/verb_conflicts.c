@@ -94,7 +94,11 @@ int verb_conflicts(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common))
+		int handled = cli_common_option(c, optarg, &common);
+
+		if (handled < 0)
+			return EXIT_ERROR;
+		if (handled)
 			continue;
 		if (c == OPT_FIX || c == OPT_YES) {
 			*(c == OPT_FIX ? &do_fix : &yes) = true;
@@ -113,10 +117,6 @@ int verb_conflicts(int argc, char **argv)
 	}
 	if (yes && !do_fix) {
 		cli_error("conflicts", "--yes only makes sense with --fix");
-		return EXIT_ERROR;
-	}
-	if (common.root && access(common.root, F_OK) < 0) {
-		cli_error("conflicts", "--root %s: no such directory", common.root);
 		return EXIT_ERROR;
 	}
 	f = calloc(1, sizeof(*f));

@@ -89,7 +89,11 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &a->common))
+		int handled = cli_common_option(c, optarg, &a->common);
+
+		if (handled < 0)
+			return -EINVAL;
+		if (handled)
 			continue;
 		switch (c) {
 		case 'h':
