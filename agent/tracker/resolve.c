@@ -386,12 +386,16 @@ void resolver_lookup_files(struct resolver *r, const struct file_id *ids, size_t
 	/* The cache only grows while the agent runs: start over when large. */
 	if (r->files.n > RESOLVE_CACHE_MAX)
 		set_clear(&r->files);
-	for (size_t i = 0; i < n; i++)
-		if (!set_find(&r->files, ids[i].dev, ids[i].ino))
-			set_put(&r->files, ids[i].dev, ids[i].ino, NULL);
-	for (size_t i = 0; i < r->files.n; i++)
-		if (!r->files.v[i].path)
+	/* Only the files asked for now are worth a scan: unnamed entries of
+	 * files long deleted would otherwise make every tick walk to budget. */
+	for (size_t i = 0; i < n; i++) {
+		struct named *e = set_find(&r->files, ids[i].dev, ids[i].ino);
+
+		if (!e)
+			set_append(&r->files, ids[i].dev, ids[i].ino, NULL);
+		if (!e || !e->path)
 			fw.missing++;
+	}
 	if (!fw.missing || r->file_scan_gen == r->gen)
 		return;
 	r->file_scan_gen = r->gen;
