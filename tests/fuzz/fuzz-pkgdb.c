@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conflicts/pkgdb.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "conflicts/pkgdb.h"
 
 static void parse(uint8_t which, const char *text, struct pkgdb *db, struct diag_list *d)
 {
@@ -42,14 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkgdb db;
 	char *text;
 
-	/* The readers refuse files with NUL bytes before parsing; so do we. */
-	if (size < 1 || memchr(data + 1, '\0', size - 1))
-		return 0;
-	text = malloc(size);
+	text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
 	pkgdb_init(&db, PKGDB_DPKG);
 	parse(data[0], text, &db, &d);
 	for (size_t i = 0; i < db.n; i++)

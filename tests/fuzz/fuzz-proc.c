@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
+
 #include "sources/buddyinfo.h"
 #include "sources/cgroup_layout.h"
 #include "sources/kv.h"
 #include "sources/meminfo.h"
 #include "sources/psi.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,16 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct psi p;
 	char *text;
 
-	if (size < 1)
-		return 0;
-	/* The readers refuse files with NUL bytes before parsing; so do we. */
-	if (memchr(data + 1, '\0', size - 1))
-		return 0;
-	text = malloc(size);
+	text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
 	switch (data[0] % 5) {
 	case 0:
 		meminfo_init(&t);
