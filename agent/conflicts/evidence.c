@@ -18,8 +18,6 @@
 #include "conflicts/rules.h"
 #include "shared/util.h"
 
-#define DESKTOP_PREFIX "/mnt/wsl/docker-desktop/"
-
 static const char *const unit_names[_UNIT_MAX] = {
 	[UNIT_DOCKER_SERVICE] = "docker.service",
 	[UNIT_DOCKER_SOCKET] = "docker.socket",
@@ -170,7 +168,7 @@ static void add_binary(struct conflict_facts *f, const char *dir, const char *na
 	snprintf(b->path, sizeof(b->path), "%s", abs);
 	if (S_ISLNK(sb.st_mode) && (n = readlink(path, b->target, sizeof(b->target) - 1)) > 0) {
 		b->target[n] = '\0';
-		b->desktop = string_has_prefix(b->target, DESKTOP_PREFIX);
+		b->desktop = string_has_prefix(b->target, DESKTOP_MNT "/");
 	}
 	devs[f->nbins] = sb.st_dev;
 	inos[f->nbins] = sb.st_ino;
@@ -462,7 +460,7 @@ static void describe_pid(const char *root, const char *pid, struct conflict_fact
 		if (!cmd[i])
 			cmd[i] = ' ';
 	cmd[len] = '\0';
-	f->sock = strstr(cmd, DESKTOP_PREFIX) || strstr(cmd, "docker-desktop-user-distro")
+	f->sock = strstr(cmd, DESKTOP_MNT "/") || strstr(cmd, "docker-desktop-user-distro")
 			  ? SOCKET_DESKTOP : SOCKET_OTHER;
 	snprintf(f->sock_pid, sizeof(f->sock_pid), "%.15s", pid);
 	snprintf(f->sock_evidence, sizeof(f->sock_evidence), "listener pid %s: %.200s", pid,
@@ -509,7 +507,7 @@ static void find_socket(struct conflict_facts *f)
 			n = readlink(path, target, sizeof(target) - 1);
 			target[n > 0 ? n : 0] = '\0';
 			snprintf(f->sock_evidence, sizeof(f->sock_evidence), "-> %.1000s", target);
-			if (string_has_prefix(target, DESKTOP_PREFIX))
+			if (string_has_prefix(target, DESKTOP_MNT "/"))
 				f->sock = SOCKET_DESKTOP;
 			return;
 		}

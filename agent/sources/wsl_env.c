@@ -10,8 +10,6 @@
 
 #include "shared/util.h"
 
-#define DESKTOP_MNT "/mnt/wsl/docker-desktop"
-
 const char *wsl_kind_name(enum wsl_kind k)
 {
 	switch (k) {

@@ -6,6 +6,10 @@
 
 #include "sources/source.h"
 
+/* Docker Desktop's share in the tmpfs all distros of the VM see; its CLI
+ * integration links the distro's docker commands into it. */
+#define DESKTOP_MNT "/mnt/wsl/docker-desktop"
+
 enum wsl_kind {
 	WSL_NONE,
 	WSL_1,
