@@ -86,9 +86,7 @@ int verb_conflicts(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common common = { 0 };
-	struct diag_list diags = { 0 };
-	struct conflict_facts *f = NULL;
-	struct finding_list *l = NULL;
+	struct conflicts_snapshot *snap = NULL;
 	bool do_fix = false, yes = false;
 	int c, r = EXIT_ERROR;
 
@@ -119,16 +117,13 @@ int verb_conflicts(int argc, char **argv)
 		cli_error("conflicts", "--yes only makes sense with --fix");
 		return EXIT_ERROR;
 	}
-	f = calloc(1, sizeof(*f));
-	l = calloc(1, sizeof(*l));
-	if (!f || !l) {
+	snap = conflicts_snapshot_collect(common.root);
+	if (!snap) {
 		cli_error("conflicts", "out of memory");
-		goto out;
+		return EXIT_ERROR;
 	}
-	conflicts_collect(f, common.root, &diags);
-	conflicts_decide(f, l);
 	if (common.json) {
-		json_t *doc = conflicts_json(f, l, &diags);
+		json_t *doc = conflicts_json(&snap->facts, &snap->findings, &snap->diags);
 
 		if (!doc || json_print(doc) < 0) {
 			cli_error("conflicts", "cannot write the JSON document");
@@ -137,18 +132,14 @@ int verb_conflicts(int argc, char **argv)
 		}
 		json_decref(doc);
 	} else {
-		conflicts_text(stdout, f, l);
+		conflicts_text(stdout, &snap->facts, &snap->findings);
 		fflush(stdout);
 	}
-	diag_print(&diags, stderr, program_name);
-	r = conflicts_count(l) ? EXIT_FLAGGED : EXIT_CLEAN;
+	diag_print(&snap->diags, stderr, program_name);
+	r = conflicts_count(&snap->findings) ? EXIT_FLAGGED : EXIT_CLEAN;
 	if (do_fix)
-		r = fix(f, l, yes);
+		r = fix(&snap->facts, &snap->findings, yes);
 out:
-	if (f)
-		conflicts_facts_free(f);
-	free(f);
-	free(l);
-	diag_free(&diags);
+	conflicts_snapshot_free(snap);
 	return r;
 }

@@ -34,6 +34,7 @@ int verb_report(int argc, char **argv)
 	};
 	struct cli_common common = { 0 };
 	struct diag_list diags = { 0 };
+	struct conflicts_snapshot *conflicts = NULL;
 	struct mem_state *s = NULL;
 	int c, r = EXIT_ERROR;
 
@@ -62,8 +63,10 @@ int verb_report(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	mem_state_collect(s, common.root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
+	/* Out of memory here only leaves the conflicts section out. */
+	conflicts = conflicts_snapshot_collect(common.root);
 	if (common.json) {
-		json_t *doc = report_json(s, &diags);
+		json_t *doc = report_json(s, conflicts, &diags);
 
 		if (!doc || json_print(doc) < 0) {
 			cli_error("report", "cannot write the JSON report");
@@ -72,12 +75,13 @@ int verb_report(int argc, char **argv)
 		}
 		json_decref(doc);
 	} else {
-		report_text(stdout, s, &diags);
+		report_text(stdout, s, conflicts, &diags);
 		fflush(stdout);
 	}
 	diag_print(&diags, stderr, program_name);
 	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;
 out:
+	conflicts_snapshot_free(conflicts);
 	diag_free(&diags);
 	free(s);
 	return r;

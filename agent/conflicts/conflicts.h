@@ -104,9 +104,19 @@ json_t *conflicts_json(const struct conflict_facts *f, const struct finding_list
 		       const struct diag_list *d);
 void conflicts_text(FILE *out, const struct conflict_facts *f, const struct finding_list *l);
 
-/* For `report`: collects, decides and renders in one call. */
-json_t *conflicts_report_json(const char *root);
-void conflicts_report_text(FILE *out, const char *root);
+/* What `report` shows of the check: collected once by the verb, rendered
+ * by the report's outputs. */
+struct conflicts_snapshot {
+	struct conflict_facts facts;
+	struct finding_list findings;
+	struct diag_list diags;  /* kept apart from the memory report's */
+};
+
+/* NULL when out of memory; free with conflicts_snapshot_free. */
+struct conflicts_snapshot *conflicts_snapshot_collect(const char *root);
+void conflicts_snapshot_free(struct conflicts_snapshot *c);
+json_t *conflicts_report_json(const struct conflicts_snapshot *c);
+void conflicts_report_text(FILE *out, const struct conflicts_snapshot *c);
 
 /* --fix: the commands that would remove what conflicts (argv arrays). */
 #define FIX_STEPS_MAX 8

@@ -91,41 +91,39 @@ void conflicts_text(FILE *out, const struct conflict_facts *f, const struct find
 		fprintf(out, "\nNo native Docker install conflicts with Docker Desktop.\n");
 }
 
-json_t *conflicts_report_json(const char *root)
+struct conflicts_snapshot *conflicts_snapshot_collect(const char *root)
 {
-	struct conflict_facts *f = calloc(1, sizeof(*f));
-	struct finding_list *l = calloc(1, sizeof(*l));
-	struct diag_list d = { 0 };
-	json_t *doc = NULL;
+	struct conflicts_snapshot *c = calloc(1, sizeof(*c));
 
-	if (f && l) {
-		conflicts_collect(f, root, &d);
-		conflicts_decide(f, l);
-		doc = conflicts_json(f, l, &d);
-		conflicts_facts_free(f);
-	}
-	diag_free(&d);
-	free(f);
-	free(l);
+	if (!c)
+		return NULL;
+	conflicts_collect(&c->facts, root, &c->diags);
+	conflicts_decide(&c->facts, &c->findings);
+	return c;
+}
+
+void conflicts_snapshot_free(struct conflicts_snapshot *c)
+{
+	if (!c)
+		return;
+	conflicts_facts_free(&c->facts);
+	diag_free(&c->diags);
+	free(c);
+}
+
+json_t *conflicts_report_json(const struct conflicts_snapshot *c)
+{
+	json_t *doc = c ? conflicts_json(&c->facts, &c->findings, &c->diags) : NULL;
+
 	return doc ? doc : json_null();
 }
 
-void conflicts_report_text(FILE *out, const char *root)
+void conflicts_report_text(FILE *out, const struct conflicts_snapshot *c)
 {
-	struct conflict_facts *f = calloc(1, sizeof(*f));
-	struct finding_list *l = calloc(1, sizeof(*l));
-	struct diag_list d = { 0 };
-
-	if (f && l) {
-		conflicts_collect(f, root, &d);
-		conflicts_decide(f, l);
-		fprintf(out, "\nConflicting Docker installs (wsldock-agent conflicts)\n");
-		conflicts_text(out, f, l);
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(out, "  %s\n", d.items[i]);
-		conflicts_facts_free(f);
-	}
-	diag_free(&d);
-	free(f);
-	free(l);
+	if (!c)
+		return;
+	fprintf(out, "\nConflicting Docker installs (wsldock-agent conflicts)\n");
+	conflicts_text(out, &c->facts, &c->findings);
+	for (size_t i = 0; i < c->diags.n; i++)
+		fprintf(out, "  %s\n", c->diags.items[i]);
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "conflicts/conflicts.h"
 #include "model/mem_state.h"
 #include "shared/diag.h"
 
@@ -12,5 +13,8 @@
  * freely (see wsldock-agent(8), JSON OUTPUT). */
 #define REPORT_SCHEMA_VERSION 1
 
-json_t *report_json(const struct mem_state *s, const struct diag_list *d);
-void report_text(FILE *f, const struct mem_state *s, const struct diag_list *d);
+/* c: the conflict check to include, or NULL (JSON null, no text section). */
+json_t *report_json(const struct mem_state *s, const struct conflicts_snapshot *c,
+		    const struct diag_list *d);
+void report_text(FILE *f, const struct mem_state *s, const struct conflicts_snapshot *c,
+		 const struct diag_list *d);

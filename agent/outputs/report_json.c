@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "outputs/report.h"
-#include "conflicts/conflicts.h"
 #include "shared/json_util.h"
 #include "sources/meminfo.h"
 
@@ -156,7 +155,8 @@ static json_t *sources_json(const struct mem_state *s)
 			 "page_reporting", source_json(&s->pr_src));
 }
 
-json_t *report_json(const struct mem_state *s, const struct diag_list *d)
+json_t *report_json(const struct mem_state *s, const struct conflicts_snapshot *c,
+		    const struct diag_list *d)
 {
 	json_t *unavailable = json_object(), *doc;
 
@@ -178,7 +178,7 @@ json_t *report_json(const struct mem_state *s, const struct diag_list *d)
 	json_object_set_new(doc, "buddyinfo", buddy_json(s));
 	json_object_set_new(doc, "psi", psi_json(s, unavailable));
 	json_object_set_new(doc, "vmstat", vmstat_json(s));
-	json_object_set_new(doc, "conflicts", conflicts_report_json(s->root));
+	json_object_set_new(doc, "conflicts", conflicts_report_json(c));
 	json_object_set_new(doc, "sources", sources_json(s));
 	json_object_set_new(doc, "unavailable", unavailable);
 	json_object_set_new(doc, "diagnostics", diag_to_json(d));

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
 #include "outputs/report.h"
-#include "conflicts/conflicts.h"
 #include "shared/util.h"
 
 #define LABEL_WIDTH 24
@@ -147,7 +146,8 @@ static void summary(FILE *f, const struct mem_state *s)
 		format_bytes(s->stranded_free.value, stranded, sizeof(stranded)));
 }
 
-void report_text(FILE *f, const struct mem_state *s, const struct diag_list *d)
+void report_text(FILE *f, const struct mem_state *s, const struct conflicts_snapshot *c,
+		 const struct diag_list *d)
 {
 	fprintf(f, "wsldock-agent %s report (root %s)\n", PACKAGE_VERSION,
 		s->root && *s->root ? s->root : "/");
@@ -156,7 +156,7 @@ void report_text(FILE *f, const struct mem_state *s, const struct diag_list *d)
 	memory_rows(f, s);
 	reporting_rows(f, s);
 	psi_rows(f, s);
-	conflicts_report_text(f, s->root);
+	conflicts_report_text(f, c);
 	if (d->n) {
 		section(f, "Problems (also on standard error)");
 		for (size_t i = 0; i < d->n; i++)

@@ -178,7 +178,7 @@ static void test_broken_trees(void **state)
 			fail_msg("case %zu: no diagnostic with '%s' (first: %s)", i, cases[i].message,
 				 d.n ? d.items[0] : "none");
 		/* The JSON still builds, with the figure null and a reason. */
-		json_t *doc = report_json(s, &d);
+		json_t *doc = report_json(s, NULL, &d);
 		assert_non_null(doc);
 		assert_true(json_object_size(json_object_get(doc, "unavailable")) > 0);
 		json_decref(doc);
@@ -266,7 +266,7 @@ static void test_json_keys(void **state)
 {
 	struct diag_list d = { 0 };
 	struct mem_state *s = collect(fixture_path("wsl2-6.6"), &d);
-	json_t *doc = report_json(s, &d), *pr, *unavailable;
+	json_t *doc = report_json(s, NULL, &d), *pr, *unavailable;
 
 	assert_non_null(doc);
 	assert_int_equal(json_integer_value(json_object_get(doc, "schema_version")), REPORT_SCHEMA_VERSION);
