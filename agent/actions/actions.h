@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The reclaim levers: the only code in the agent that writes to the kernel's
+ * memory knobs.  The pure policy (agent/policy/) picks a lever and its
+ * targets; the daemon hands them to action_run(), which performs the lever
+ * (or, in dry-run, only measures what it would target), measures its effect
+ * and returns an action_result the daemon logs and feeds back to the
+ * policy's history.  One file per lever in this directory. */
+
+/* Ordered from the most targeted to the least: the policy tries them in
+ * this order and falls to the next when one cannot reach enough. */
+enum lever {
+	LEVER_MEMCG_RECLAIM,     /* cgroup v2 memory.reclaim, bounded steps */
+	LEVER_MEMCG_FORCE_EMPTY, /* cgroup v1 memory.force_empty */
+	LEVER_FILE_EVICT,        /* posix_fadvise(POSIX_FADV_DONTNEED) per file */
+	LEVER_DROP_CACHES,       /* syncfs + /proc/sys/vm/drop_caches = 1 */
+	LEVER_COMPACT,           /* /proc/sys/vm/compact_memory after a reclaim */
+	_LEVER_MAX,
+};
+
+/* "memory.reclaim", "force_empty", "fadvise", "drop_caches", "compact":
+ * the one name used in logs, journal fields (WSLDOCK_LEVER), JSON and docs. */
+const char *lever_name(enum lever l);
+/* -EINVAL for an unknown name. */
+int lever_from_string(const char *s, enum lever *ret);
+
+/* A cgroup that holds an episode's pages.  v2 is reached by path under the
+ * cgroup2 mount or, when it is not visible there, by its id (cgroup2 file
+ * handle); v1 by path under the memory hierarchy. */
+struct action_cgroup {
+	uint64_t cgid;         /* cgroup v2 id (the tracker's); 0 = none */
+	const char *v2_path;   /* relative to the cgroup2 mount; NULL = unknown */
+	const char *v1_path;   /* relative to the v1 memory mount; NULL = none */
+	uint64_t bytes;        /* the episode's net page cache charged there */
+};
+
+/* A file the episode filled, as the tracker names it. */
+struct action_file {
+	uint64_t dev, ino;     /* user-space dev_t, inode */
+	uint32_t gen;          /* inode generation; 0 = unknown */
+	const char *path;      /* NULL = unknown: reach it by handle */
+	uint64_t bytes;        /* net bytes the episode added */
+};
+
+struct action_request {
+	enum lever lever;
+	bool dry_run;              /* decide and measure; write nothing */
+	const char *root;          /* NULL = live system (tests point it at a tree) */
+	uint64_t bytes_wanted;     /* stop once this much came back; 0 = all */
+	uint64_t step_bytes;       /* memory.reclaim step size */
+	const struct action_cgroup *cgroups;
+	size_t ncgroups;
+	const struct action_file *files;
+	size_t nfiles;
+	/* Directories whose regular files changed since since_ns (CLOCK_REALTIME)
+	 * are evicted too: the ledger's file map is bounded, a build writes far
+	 * more files than it holds (overlay2/<layer>/diff, the build context). */
+	const char *const *dirs;
+	size_t ndirs;
+	uint64_t since_ns;
+	/* Files never to evict: a process outside the episode read them within
+	 * the hot-set window.  Sorted by (dev, ino) for bsearch. */
+	const struct action_file *hot;
+	size_t nhot;
+	uint64_t max_duration_ns;  /* give up after this long; 0 = no bound */
+};
+
+/* Figures measured before and after, so every action says what it did. */
+struct action_measure {
+	uint64_t mem_free, page_cache, reportable_free;  /* bytes */
+	bool reported_known;
+	uint64_t reported;          /* page_reporting counter, where present */
+	uint64_t targets_cache;     /* targeted cgroups' file (memory.stat) or
+				       files' resident bytes (cachestat/mincore) */
+};
+
+struct action_result {
+	enum lever lever;
+	bool dry_run;
+	int error;                  /* 0 or negative errno of the first failing write */
+	char error_where[256];      /* the file or cgroup that failed */
+	uint64_t bytes_targeted;    /* what the lever aimed at */
+	uint64_t bytes_returned;    /* before.mem_free..after.mem_free gain, or the
+				       targets' cache drop, whichever the lever
+				       measures best (documented per lever) */
+	struct action_measure before, after;
+	uint64_t duration_ns;
+	unsigned steps;             /* memory.reclaim steps / files touched */
+	unsigned skipped_frozen;    /* cgroups left alone: frozen */
+	unsigned skipped_hot;       /* files left alone: hot */
+	unsigned unreachable;       /* targets that could not be opened */
+};
+
+/* Runs one lever.  Returns 0 or negative errno (also in r->error); never
+ * aborts.  In dry-run nothing under /proc/sys or any memory.* file is
+ * written and no file is advised. */
+int action_run(const struct action_request *q, struct action_result *r);

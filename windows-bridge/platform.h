@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What wsldock-bridge's portable core (protocol, per-distro state, change
+ * appliers, dashboard) needs from the operating system.  Two layers
+ * implement it: platform_linux.c (the build tests drive: unix, tcp and
+ * vsock listeners, /proc/meminfo) and platform_windows.c (Hyper-V sockets
+ * bound to the WSL VM, GlobalMemoryStatusEx, ReplaceFileW).  The core never
+ * includes an OS header beyond C11 and this file. */
+
+#ifdef _WIN32
+#include <winsock2.h>
+typedef SOCKET plat_sock;
+#define PLAT_SOCK_INVALID INVALID_SOCKET
+#else
+typedef int plat_sock;
+#define PLAT_SOCK_INVALID (-1)
+#endif
+
+/* Once at start: WSAStartup on Windows, SIGPIPE ignored on Linux. */
+int plat_init(void);
+
+/* An endpoint string: "unix:PATH", "tcp:HOST:PORT", "vsock:CID:PORT" (Linux)
+ * or "hvsock:PORT" (Windows: service id of the vsock port, bound to the WSL
+ * VM id).  Opens a non-blocking listening socket.  Returns 0 or negative
+ * errno with one line in why (e.g. "AF_HYPERV is not supported here"). */
+int plat_listen(const char *endpoint, plat_sock *ret, char *why, size_t why_len);
+/* Accepts one non-blocking connection; -EAGAIN when none is pending. */
+int plat_accept(plat_sock l, plat_sock *ret);
+/* recv/send that never block and never raise SIGPIPE: bytes moved,
+ * 0 on orderly close (recv), -EAGAIN, or another negative errno. */
+long plat_recv(plat_sock s, void *buf, size_t len);
+long plat_send(plat_sock s, const void *buf, size_t len);
+void plat_close(plat_sock s);
+
+/* poll() on Linux, WSAPoll() on Windows, same struct layout by name. */
+struct plat_pollfd {
+	plat_sock fd;
+	short events, revents;
+};
+#define PLAT_POLLIN 0x001
+#define PLAT_POLLOUT 0x004
+#define PLAT_POLLERR 0x008
+#define PLAT_POLLHUP 0x010
+int plat_poll(struct plat_pollfd *fds, size_t n, int timeout_ms);
+
+/* Monotonic and wall clocks, nanoseconds. */
+uint64_t plat_now_ns(void);
+uint64_t plat_wall_ns(void);
+
+/* The host's memory, for the host-memory message. */
+struct plat_host_memory {
+	uint64_t total_bytes, available_bytes;
+	uint64_t commit_bytes, commit_limit_bytes;  /* 0 when unknown */
+	bool low;  /* the OS itself says memory is low (Windows: the
+		      LowMemoryResourceNotification; Linux: MemAvailable under
+		      the configured threshold, decided by the core) */
+	bool low_known;
+};
+int plat_host_memory(struct plat_host_memory *m);
+
+/* Replaces path with data atomically: a temp file beside it, flushed, then
+ * rename (Linux) or ReplaceFileW / MoveFileExW(MOVEFILE_REPLACE_EXISTING |
+ * MOVEFILE_WRITE_THROUGH) (Windows).  Paths are UTF-8 everywhere; the
+ * Windows layer converts at this boundary only. */
+int plat_replace_file(const char *path, const void *data, size_t len);
+/* Copies path to backup_path (which must not exist yet). */
+int plat_copy_file(const char *path, const char *backup_path);
+/* Reads a whole file (at most max bytes) into a NUL-terminated heap buffer. */
+int plat_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Default locations: Docker Desktop's settings file (settings-store.json,
+ * else settings.json), the user's .wslconfig, the log directory.  Each
+ * writes a UTF-8 path into buf; -ENOENT when it cannot be known. */
+int plat_docker_settings_path(char *buf, size_t size);
+int plat_wslconfig_path(char *buf, size_t size);
+int plat_log_dir(char *buf, size_t size);
+/* Whether Docker Desktop runs now (it rewrites its settings from memory, so
+ * an edit made while it runs is lost).  1 runs, 0 not, negative unknown. */
+int plat_docker_desktop_running(void);
