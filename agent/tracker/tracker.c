@@ -30,6 +30,7 @@
 #define CAP_BPF 39
 #endif
 
+#define LIVE_BTF "/sys/kernel/btf/vmlinux"
 #define CG_HINT_LEN (8 + PC_CG_NAMES * PC_CG_NAME_LEN)
 
 struct map_buf {
@@ -119,10 +120,38 @@ static void set_autoload(struct pagecache *s, enum tracker_mode want)
 	}
 }
 
+/* The verifier's log of a failed load, kept for --verbose.  The kernel
+ * keeps the log's tail when it overflows (6.4+), which is where the reason
+ * is. */
+#define VERIFIER_LOG_SIZE (256u << 10)
+
+/* Says why loading failed: a verifier rejection by name (as root it reads
+ * EACCES, which is no permission problem), else the errno. */
+static void explain_load(struct pagecache *s, enum tracker_mode m, int r, const char *log,
+			 char *why, size_t why_len)
+{
+	struct bpf_program *p[3];
+
+	mode_programs(s, m, p);
+	for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+		if (bpf_program__fd(p[i]) >= 0)
+			continue;
+		if (log[0]) {
+			snprintf(why, why_len, "the kernel's verifier rejected %s (%s)",
+				 bpf_program__name(p[i]), strerror(-r));
+			return;
+		}
+		break;
+	}
+	snprintf(why, why_len, "load: %s", strerror(-r));
+}
+
 /* The real test: open, load and attach every program of the mode. */
-static int try_mode(enum tracker_mode m, struct pagecache **ret, char *why, size_t why_len)
+static int try_mode(enum tracker_mode m, struct pagecache **ret, char *log, char *why,
+		    size_t why_len)
 {
 	struct pagecache *s = pagecache__open();
+	struct bpf_program *p[3];
 	int r;
 
 	if (!s) {
@@ -131,9 +160,14 @@ static int try_mode(enum tracker_mode m, struct pagecache **ret, char *why, size
 		return r;
 	}
 	set_autoload(s, m);
+	/* With log level 0 libbpf asks for the log only when a load fails. */
+	mode_programs(s, m, p);
+	log[0] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(p); i++)
+		bpf_program__set_log_buf(p[i], log, VERIFIER_LOG_SIZE);
 	r = pagecache__load(s);
 	if (r < 0) {
-		snprintf(why, why_len, "load: %s", strerror(-r));
+		explain_load(s, m, r, log, why, why_len);
 		goto fail;
 	}
 	r = pagecache__attach(s);
@@ -148,17 +182,26 @@ fail:
 	return r;
 }
 
-static int probe(struct tracker *t, enum tracker_mode want, char *why, size_t why_len)
+static int probe(struct tracker *t, const struct tracker_opts *o, char *why, size_t why_len)
 {
+	enum tracker_mode want = o->mode;
+	_cleanup_free_ char *log = malloc(VERIFIER_LOG_SIZE);
 	size_t used = 0;
 	int r = -ENOENT;
+
+	if (!log) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
 
 	for (int m = TRACKER_MODE_FENTRY; m < _TRACKER_MODE_MAX; m++) {
 		char err[160];
 
 		if (want != TRACKER_MODE_AUTO && m != (int)want)
 			continue;
-		r = try_mode(m, &t->skel, err, sizeof(err));
+		r = try_mode(m, &t->skel, log, err, sizeof(err));
+		if (r < 0 && log[0] && o->verifier_log)
+			snprintf(o->verifier_log, o->verifier_log_size, "%s", log);
 		if (r == 0) {
 			snprintf(t->probe_log + used, sizeof(t->probe_log) - used, "%s: attached",
 				 tracker_mode_name(m));
@@ -203,12 +246,12 @@ static int bufs_alloc(struct tracker *t)
 int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, size_t why_len)
 {
 	struct tracker *t = NULL;
-	char btf[PATH_MAX];
 	int r;
 
-	r = root_path(o->root, "/sys/kernel/btf/vmlinux", btf, sizeof(btf));
-	if (r < 0 || access(btf, R_OK) < 0) {
-		snprintf(why, why_len, "no kernel BTF (%s): the CO-RE programs cannot load", btf);
+	/* The programs load into the running kernel whatever o->root says, so
+	 * its BTF is what counts, never a file under a root tree. */
+	if (access(LIVE_BTF, R_OK) < 0) {
+		snprintf(why, why_len, "no kernel BTF (%s): the CO-RE programs cannot load", LIVE_BTF);
 		return -ENOTSUP;
 	}
 	if (!has_bpf_privileges()) {
@@ -227,7 +270,7 @@ int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, 
 		snprintf(why, why_len, "cannot allocate map buffers: %s", strerror(-r));
 		goto fail;
 	}
-	r = probe(t, o->mode, why, why_len);
+	r = probe(t, o, why, why_len);
 	if (r < 0)
 		goto fail;
 	*ret = t;

@@ -7,6 +7,7 @@
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
 require_root
+need_tracefs "$@"
 for t in dockerd docker busybox; do
 	command -v "$t" >/dev/null || skip "$t is not installed (docker.io, busybox-static)"
 done
@@ -67,7 +68,7 @@ RUN dd if=/dev/zero of=/payload bs=1M count=$MIB && sync
 DOCKERFILE
 
 start_top "$WORK/out" --duration 25 --docker-root "$DATA" ||
-	skip "the BPF tracker cannot load here: $(tail -1 "$WORK/out.err")"
+	tracker_failed "$WORK/out.err"
 start=$(date +%s)
 DOCKER_BUILDKIT=0 docker build --network=none -q -t wsldock-test-build "$WORK/ctx" \
 	>"$WORK/build.log" 2>&1 || fail "docker build failed: $(tail -5 "$WORK/build.log")"

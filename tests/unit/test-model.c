@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "model/mem_state.h"
 #include "outputs/report.h"
 #include "shared/util.h"
@@ -315,5 +317,5 @@ int main(void)
 		cmocka_unit_test(test_derive_is_pure),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
