@@ -323,10 +323,13 @@ static __always_inline __u64 folio_nr(struct folio *folio)
 		flags = old->flags;
 	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
 		return 1;
-	if (bpf_core_field_exists(folio->_flags_1))
-		return 1UL << (folio->_flags_1 & 0xff);
+	/* 6.1-6.5 have both fields, and there _flags_1 holds the first tail
+	 * page's flags: only _folio_order is the order.  6.6 moved the order
+	 * into _flags_1's low byte and dropped _folio_order. */
 	if (bpf_core_field_exists(old->_folio_order))
 		return 1UL << old->_folio_order;
+	if (bpf_core_field_exists(folio->_flags_1))
+		return 1UL << (folio->_flags_1 & 0xff);
 	return 1;
 }
 
