@@ -15,6 +15,13 @@ static inline void freep(void *p) { free(*(void **)p); }
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* a + b, stuck at UINT64_MAX instead of wrapping: a sum of figures read
+ * from a file must never come out small because the file lied. */
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* root_path("/tmp/t", "/proc/meminfo") -> "/tmp/t/proc/meminfo".
  * A NULL, empty or "/" root means the live system.  Returns -ENAMETOOLONG
  * when buf is too small. */
