@@ -28,6 +28,7 @@ tests_unit_test_tracker_view_LDADD = $(TRACKER_UNIT_LDADD)
 TRACKER_SCRIPT_TESTS = \
 	tests/tracker/attach-modes.sh \
 	tests/tracker/acceptance.sh \
+	tests/tracker/pending.sh \
 	tests/tracker/docker-build.sh
 
 if HAVE_CMOCKA

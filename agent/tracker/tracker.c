@@ -160,6 +160,8 @@ static int try_mode(enum tracker_mode m, struct pagecache **ret, char *log, char
 		return r;
 	}
 	set_autoload(s, m);
+	/* Run on demand by tracker_sample, attached to nothing. */
+	bpf_program__set_autoattach(s->progs.flush_pending, false);
 	/* With log level 0 libbpf asks for the log only when a load fails. */
 	mode_programs(s, m, p);
 	log[0] = '\0';
@@ -430,6 +432,21 @@ static int read_stats(struct tracker *t, struct ledger_stats *st)
 	return 0;
 }
 
+/* Moves what the programs hold per CPU into the maps, so the sample has
+ * every page counted so far.  A CPU that is offline has nothing pending. */
+static int flush_pending(struct tracker *t)
+{
+	int fd = bpf_program__fd(t->skel->progs.flush_pending);
+
+	for (int c = 0; c < t->ncpus; c++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (__u32)c);
+
+		if (bpf_prog_test_run_opts(fd, &o) < 0 && errno != ENXIO)
+			return -errno;
+	}
+	return 0;
+}
+
 int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 {
 	struct ledger_snapshot s = { 0 };
@@ -440,6 +457,9 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	};
 	int r;
 
+	r = flush_pending(t);
+	if (r < 0)
+		return r;
 	/* Stats first: inserts read before the maps never exceed what the maps
 	 * hold plus what was evicted, so eviction counts are never inflated. */
 	r = read_stats(t, &s.stats);
