@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -184,6 +185,23 @@ fail:
 	return r;
 }
 
+/* Every mode needs struct folio and the folio tracepoints (5.16+); WSL's
+ * 5.10 and 5.15 kernels have neither, and the tracker has no page-era
+ * path.  Says so, or "" on a newer kernel. */
+static const char *kernel_too_old(void)
+{
+	static char buf[128];
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2 ||
+	    major > 5 || (major == 5 && minor >= 16))
+		return "";
+	snprintf(buf, sizeof(buf), "; the tracker needs Linux 5.16 or later (folios), this is %.64s",
+		 u.release);
+	return buf;
+}
+
 static int probe(struct tracker *t, const struct tracker_opts *o, char *why, size_t why_len)
 {
 	enum tracker_mode want = o->mode;
@@ -215,7 +233,7 @@ static int probe(struct tracker *t, const struct tracker_opts *o, char *why, siz
 		if (used >= sizeof(t->probe_log))
 			used = sizeof(t->probe_log) - 1;
 	}
-	snprintf(why, why_len, "no BPF attach mode works (%s)", t->probe_log);
+	snprintf(why, why_len, "no BPF attach mode works (%s)%s", t->probe_log, kernel_too_old());
 	return r;
 }
 

@@ -92,7 +92,7 @@ scratch_dir() {
 start_top() {
 	out=$1
 	shift
-	"$WSLDOCK_AGENT" top --once --json "$@" >"$out.json" 2>"$out.err" &
+	"$WSLDOCK_AGENT" top --once --json --limit 100000 "$@" >"$out.json" 2>"$out.err" &
 	AGENT_PID=$!
 	i=0
 	while ! grep -q "bpf mode" "$out.err" 2>/dev/null; do
