@@ -152,7 +152,8 @@ static int containers_dir(const struct resolver *r, char *buf, size_t size)
 
 	if ((size_t)snprintf(rel, sizeof(rel), "%s/containers", r->docker_root) >= sizeof(rel))
 		return -ENAMETOOLONG;
-	return root_path(r->root, rel, buf, size);
+	/* inotify takes a path: the directory as the root resolves it. */
+	return root_resolve(r->root, rel, buf, size);
 }
 
 /* Watching is a best effort: without it, containers are still looked up
@@ -268,13 +269,11 @@ static void walk_dir(struct walk *w, int dfd, char *rel, size_t rel_len, unsigne
 
 static void walk(struct walk *w, const char *root, const char *abs)
 {
-	char path[PATH_MAX], rel[PATH_MAX] = "";
+	char rel[PATH_MAX] = "";
 	struct stat st;
 	int fd;
 
-	if (root_path(root, abs, path, sizeof(path)) < 0)
-		return;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = root_open(root, abs, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || w->fn(w, "", &st) > 0) {
@@ -356,12 +355,11 @@ static int file_seen(struct walk *w, const char *rel, const struct stat *st)
 static void scan_proc_fds(struct file_walk *fw)
 {
 	struct resolver *r = fw->r;
-	char proc[PATH_MAX];
 	size_t budget = r->walk_limit;
 	struct dirent *pe;
 	DIR *pd;
 
-	if (root_path(r->root, "/proc", proc, sizeof(proc)) < 0 || !(pd = opendir(proc)))
+	if (!(pd = root_opendir(r->root, "/proc")))
 		return;
 	while (fw->missing && budget && (pe = readdir(pd))) {
 		char fdp[PATH_MAX];
@@ -370,8 +368,10 @@ static void scan_proc_fds(struct file_walk *fw)
 
 		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
 			continue;
-		if ((size_t)snprintf(fdp, sizeof(fdp), "%s/%s/fd", proc, pe->d_name) >= sizeof(fdp) ||
-		    !(fdd = opendir(fdp)))
+		/* The fd links themselves are followed: that is how a process's
+		 * open file is named (under a root tree they lead nowhere real). */
+		if ((size_t)snprintf(fdp, sizeof(fdp), "/proc/%s/fd", pe->d_name) >= sizeof(fdp) ||
+		    !(fdd = root_opendir(r->root, fdp)))
 			continue;
 		while (budget && (fe = readdir(fdd))) {
 			char target[PATH_MAX];
@@ -470,13 +470,15 @@ const char *resolver_file_path(struct resolver *r, uint64_t dev, uint64_t ino)
  * each RUN container from the previous step's image id ("sha256:...") with
  * its health check disabled (Healthcheck.Test ["NONE"]); `docker run` keeps
  * the image name the user typed and the image's health check. */
-static bool config_is_build_step(const char *path)
+static bool config_is_build_step(const char *root, const char *abs)
 {
-	json_t *doc = json_load_file(path, 0, NULL), *cfg, *test;
+	_cleanup_free_ char *text = NULL;
+	json_t *doc, *cfg, *test;
 	const char *image;
 	bool r = false;
 
-	if (!doc)
+	if (read_text_at(root, abs, READ_FILE_MAX_DEFAULT, &text, NULL) < 0 ||
+	    !(doc = json_loads(text, 0, NULL)))
 		return false;
 	cfg = json_object_get(doc, "Config");
 	image = json_string_value(json_object_get(cfg, "Image"));
@@ -499,7 +501,7 @@ static uint64_t hex16(const char *s)
  * have been read before it was written). */
 static bool container_check(struct resolver *r, const char id[65], bool refresh)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX];
 	struct named *e;
 	bool yes;
 
@@ -509,10 +511,9 @@ static bool container_check(struct resolver *r, const char id[65], bool refresh)
 	if (e && (e->path || !refresh))
 		return e->path != NULL;
 	if ((size_t)snprintf(rel, sizeof(rel), "%s/containers/%s/config.v2.json", r->docker_root,
-			     id) >= sizeof(rel) ||
-	    root_path(r->root, rel, path, sizeof(path)) < 0)
+			     id) >= sizeof(rel))
 		return false;
-	yes = config_is_build_step(path);
+	yes = config_is_build_step(r->root, rel);
 	/* The builder removes its containers: cache the answer for the id. */
 	set_put(&r->containers, hex16(id), hex16(id + 16), yes ? "build" : NULL);
 	return yes;

@@ -88,7 +88,10 @@ for r in doc["cgroups"]:
         procs = ", ".join(f'{p["comm"]}[{p["tgid"]}]' for p in r["top_processes"])
         print(f'{r["class"]:16} {r["added_bytes"] >> 20:5} MiB  {r["path"]}  {procs}')
 build = by.get("docker-build", 0) + by.get("docker-daemon", 0)
-container = by.get("docker-container", 0)
+# Only the RUN step's own rows (its dd): other containers on this machine
+# (other sessions' dockerds) are rightly docker-container.
+container = sum(r["added_bytes"] for r in doc["cgroups"] if r["class"] == "docker-container"
+                and any(p["comm"] == "dd" for p in r["top_processes"]))
 print(f"docker-build + docker-daemon: {build >> 20} MiB; docker-container: {container >> 20} MiB; "
       f"RUN wrote {want >> 20} MiB")
 # Files under the data root (the layers) must be named and classified too.
