@@ -195,11 +195,14 @@ static int print_once(const struct top_view *v, struct top_meta *m, bool json)
 
 	if (!json) {
 		top_text(stdout, v, m);
-		return fflush(stdout) ? -EIO : 0;
+		r = fflush(stdout) == EOF || ferror(stdout) ? -errno : 0;
+	} else {
+		doc = top_json(v, m);
+		r = doc ? json_print(doc) : -ENOMEM;
+		json_decref(doc);
 	}
-	doc = top_json(v, m);
-	r = doc ? json_print(doc) : -ENOMEM;
-	json_decref(doc);
+	if (r < 0)
+		cli_error("top", "cannot write the view: %s", strerror(r == -EIO ? EIO : -r));
 	return r;
 }
 
