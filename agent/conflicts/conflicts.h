@@ -137,6 +137,7 @@ void conflicts_report_text(FILE *out, const struct conflicts_snapshot *c);
 struct fix_step {
 	char *argv[FIX_ARGS_MAX + 1];
 	char storage[4096];
+	char why[2048];  /* what each removal takes away, "name: why; ..." */
 };
 
 struct fix_plan {
