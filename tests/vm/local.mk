@@ -18,7 +18,7 @@ EXTRA_DIST += $(VM_TESTS) tests/vm/README.md tests/vm/lib.sh \
 
 check-vm: all
 	@start=$$(date +%s); \
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(VM_TESTS)"; rc=$$?; \
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS="$(VM_TESTS)"; rc=$$?; \
 	echo "check-vm: $(words $(VM_TESTS)) tests in $$(( $$(date +%s) - start )) s"; \
 	exit $$rc
 
