@@ -48,10 +48,14 @@ static bool meminfo_get(const struct mem_state *s, enum meminfo_key k, uint64_t 
 static bool within_total(struct mem_state *s, struct figure *f, const char *what, uint64_t v,
 			 struct source_status *src, struct diag_list *d)
 {
-	if (!s->total.known || v <= s->total.value)
+	/* UINT64_MAX: a sat_add that would have wrapped, MemTotal known or not. */
+	if (v != UINT64_MAX && (!s->total.known || v <= s->total.value))
 		return true;
-	figure_unknown(f, "%s (%llu bytes) exceeds MemTotal (%llu bytes)", what,
-		       (unsigned long long)v, (unsigned long long)s->total.value);
+	if (v == UINT64_MAX)
+		figure_unknown(f, "%s overflows 64 bits", what);
+	else
+		figure_unknown(f, "%s (%llu bytes) exceeds MemTotal (%llu bytes)", what,
+			       (unsigned long long)v, (unsigned long long)s->total.value);
 	diag_add_at(d, src->path, 0, "%s", f->reason);
 	source_fail(src, SOURCE_MALFORMED, "%s", f->reason);
 	return false;

@@ -148,7 +148,10 @@ static void test_broken_trees(void **state)
 		  "proc/meminfo:3: no ':'", offsetof(struct mem_state, page_cache) },
 		{ "proc/meminfo", "MemTotal: 1000 kB\nCached: 99999999 kB\nDirty: 0 kB\nWriteback: 0 kB\n",
 		  "Cached (102399998976 bytes) exceeds MemTotal", offsetof(struct mem_state, page_cache) },
-		/* Sums that would wrap to a small number saturate instead. */
+		/* Sums that would wrap to a small number saturate instead, with
+		 * MemTotal missing too (found by fuzz-proc). */
+		{ "proc/meminfo", "MemFree: 1 kB\nDirty: 18014398509481983 kB\nWriteback: 1 kB\n",
+		  "Dirty + Writeback overflows", offsetof(struct mem_state, dirty_writeback) },
 		{ "proc/meminfo", "MemTotal: 1000 kB\nDirty: 18014398509481983 kB\nWriteback: 1 kB\n",
 		  "Dirty + Writeback", offsetof(struct mem_state, dirty_writeback) },
 		{ "proc/meminfo", "MemTotal: 1000 kB\nDirty: 0 kB\nWriteback: 0 kB\n"
