@@ -381,10 +381,12 @@ int action_run_hooked(const struct action_request *q, struct action_result *r,
 	if (q->max_duration_ns)
 		c.deadline_ns = start + q->max_duration_ns;
 	act_measure_global(&c, &r->before);
+	act_measure_hot(&c, &r->before);
 	ret = levers[q->lever](&c);
 	if (ret < 0)
 		act_fail(&c, ret, "%s", lever_name(q->lever));
 	act_measure_global(&c, &r->after);
+	act_measure_hot(&c, &r->after);
 	act_ctx_close(&c);
 	/* A lever that could reach none of its targets failed with the first
 	 * reason; one that reached some reports the rest as unreachable. */

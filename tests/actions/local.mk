@@ -19,7 +19,8 @@ tests_actions_action_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_actions_action_run_LDADD = $(WSLDOCK_LIBS)
 
 ACTIONS_SCRIPT_TESTS = \
-	tests/actions/force-empty.sh
+	tests/actions/force-empty.sh \
+	tests/actions/fadvise.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(ACTIONS_UNIT_TESTS)
