@@ -7,10 +7,11 @@
 
 static json_t *measure_json(const struct action_measure *m)
 {
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}",
 			      "mem_free", (json_int_t)m->mem_free,
 			      "page_cache", (json_int_t)m->page_cache,
 			      "reportable_free", (json_int_t)m->reportable_free,
+			      "stranded_free", (json_int_t)m->stranded_free,
 			      "targets_cache", (json_int_t)m->targets_cache);
 
 	if (!o)

@@ -308,6 +308,7 @@ void act_measure_global(struct act_ctx *c, struct action_measure *m)
 	m->mem_free = s->free.known ? s->free.value : 0;
 	m->page_cache = s->page_cache.known ? s->page_cache.value : 0;
 	m->reportable_free = s->reportable_free.known ? s->reportable_free.value : 0;
+	m->stranded_free = s->stranded_free.known ? s->stranded_free.value : 0;
 	m->reported_known = s->reported.known;
 	m->reported = s->reported.known ? s->reported.value : 0;
 	if (!c->cg_known) {

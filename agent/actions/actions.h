@@ -100,6 +100,7 @@ const char *anon_guard_name(enum anon_guard g);
 /* Figures measured before and after, so every action says what it did. */
 struct action_measure {
 	uint64_t mem_free, page_cache, reportable_free;  /* bytes */
+	uint64_t stranded_free;     /* free in blocks below page_reporting_order */
 	bool reported_known;
 	uint64_t reported;          /* page_reporting counter, where present */
 	uint64_t targets_cache;     /* targeted cgroups' file (memory.stat) or
