@@ -181,19 +181,23 @@ static int kwrite_real(int dirfd, const char *name, const char *value, uint64_t 
 	ssize_t n;
 	int fd, r;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
+	/* The open is bounded too: a knob replaced by something that blocks
+	 * (a FIFO under --root) must not hang the daemon. */
 	r = timer_arm(&t, deadline_ns);
 	if (r < 0)
-		goto out;
-	n = write(fd, value, len);
-	r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+		return r;
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+	} else {
+		n = write(fd, value, len);
+		r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+	}
 	timer_disarm(&t);
+	if (fd >= 0)
+		close(fd);
 	if (r == -EINTR && deadline_ns && act_now_ns() >= deadline_ns)
 		r = -ETIME;
-out:
-	close(fd);
 	return r;
 }
 
