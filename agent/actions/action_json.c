@@ -26,7 +26,7 @@ static json_t *measure_json(const struct action_measure *m)
 json_t *action_result_json(const struct action_result *r)
 {
 	json_t *o = json_pack("{s:s, s:b, s:i, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, "
-			      "s:I, s:s, s:I}",
+			      "s:I, s:I, s:s, s:I}",
 			      "lever", lever_name(r->lever),
 			      "dry_run", r->dry_run,
 			      "error", r->error,
@@ -40,6 +40,7 @@ json_t *action_result_json(const struct action_result *r)
 			      "skipped_hot", (json_int_t)r->skipped_hot,
 			      "unreachable", (json_int_t)r->unreachable,
 			      "files_walked", (json_int_t)r->files_walked,
+			      "exhausted", (json_int_t)r->exhausted,
 			      "anon_guard", anon_guard_name(r->anon_guard),
 			      "restored_bytes", (json_int_t)r->restored_bytes);
 

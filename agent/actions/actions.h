@@ -125,6 +125,8 @@ struct action_result {
 	unsigned skipped_hot;       /* files left alone: hot */
 	unsigned unreachable;       /* targets that could not be opened */
 	unsigned files_walked;      /* regular files visited under dirs */
+	unsigned exhausted;         /* cgroups whose memory.reclaim ended in
+				       EAGAIN: nothing more to take there */
 	enum anon_guard anon_guard; /* memory.reclaim / force_empty only */
 	uint64_t restored_bytes;    /* drop_caches: hot pages read back */
 };

@@ -230,6 +230,7 @@ static void test_reclaim_eagain_frozen_root(void **state)
 	/* c1: 64 MiB, then EAGAIN; root: EAGAIN at once (nothing left). */
 	assert_int_equal(r.steps, 3);
 	assert_int_equal(k.n, 3);
+	assert_int_equal(r.exhausted, 2);
 	assert_int_equal(r.error, 0);
 
 	k = (struct kernel){ .reclaimable = 100 * MiB };
