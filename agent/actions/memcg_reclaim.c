@@ -109,13 +109,25 @@ static void guard_restore(struct act_ctx *c, int dirfd, const char *name, struct
 		act_fail(c, r, "%s/memory.swap.max (restoring %s)", name, g->old_swap_max);
 }
 
-/* Reclaims up to want bytes from one cgroup; returns what the kernel
- * confirmed (memory.reclaim succeeds only once the amount is reclaimed).
- * *stop is set when the whole lever must end (deadline, a fault). */
-static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, uint64_t want,
-			       int *swappiness_ok, bool *stop)
+/* What came back so far: the steps the kernel confirmed (memory.reclaim
+ * succeeds once it reclaimed the amount), or the cgroup's measured file
+ * drop when that is more (6.1 reclaims well beyond what it is asked). */
+static uint64_t reclaimed(int dirfd, uint64_t file_before, uint64_t confirmed)
 {
-	uint64_t step_max = c->q->step_bytes ? c->q->step_bytes : DEFAULT_STEP, got = 0;
+	uint64_t now;
+
+	if (act_read_key_at(dirfd, "memory.stat", "file", &now) < 0 || now >= file_before)
+		return confirmed;
+	return file_before - now > confirmed ? file_before - now : confirmed;
+}
+
+/* Reclaims up to want bytes from one cgroup holding file_before bytes of
+ * file cache; returns what came back.  *stop is set when the whole lever
+ * must end (deadline, a fault). */
+static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, uint64_t want,
+			       uint64_t file_before, int *swappiness_ok, bool *stop)
+{
+	uint64_t step_max = c->q->step_bytes ? c->q->step_bytes : DEFAULT_STEP, got = 0, confirmed = 0;
 	struct guard g = { .kind = ANON_GUARD_SWAPPINESS_ARG };
 	unsigned max_steps = (unsigned)(want / step_max) + 16;
 
@@ -148,7 +160,8 @@ static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, u
 			*swappiness_ok = 1;
 		c->r->steps++;
 		if (r == 0) {
-			got += step;
+			confirmed += step;
+			got = reclaimed(dirfd, file_before, confirmed);
 			continue;
 		}
 		if (r == -EAGAIN) {  /* nothing (much) left to reclaim there */
@@ -205,7 +218,7 @@ int lever_memcg_reclaim(struct act_ctx *c)
 		c->r->bytes_targeted += want;
 		c->r->before.targets_cache += before;
 		if (!q->dry_run && want)
-			done += reclaim_cgroup(c, fd, name, want, &swappiness_ok, &stop);
+			done += reclaim_cgroup(c, fd, name, want, before, &swappiness_ok, &stop);
 		if (q->dry_run || act_read_key_at(fd, "memory.stat", "file", &after) < 0)
 			after = before;
 		c->r->after.targets_cache += after;

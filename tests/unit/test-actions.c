@@ -27,11 +27,15 @@
 #define MAX_WRITES 64
 
 /* A played kernel: records every write; answers as configured. */
+static char root[PATH_MAX];
+
 struct kernel {
 	bool has_swappiness_arg;   /* 6.7+ */
 	uint64_t reclaimable;      /* bytes memory.reclaim can give, then EAGAIN */
 	int fail_on_write;         /* 1-based index of a write answered with fail_err */
 	int fail_err;
+	uint64_t over;             /* extra bytes each step takes (6.1 over-reclaims) */
+	uint64_t file;             /* c1's memory.stat file, kept up to date when over */
 	unsigned n;
 	char name[MAX_WRITES][64];
 	char value[MAX_WRITES][64];
@@ -62,10 +66,15 @@ static int play(struct act_ctx *c, int dirfd, const char *name, const char *valu
 		return -EAGAIN;
 	}
 	k->reclaimable -= bytes;
+	if (k->over) {
+		char stat[64];
+
+		k->file -= bytes + k->over;
+		snprintf(stat, sizeof(stat), "file %llu\n", (unsigned long long)k->file);
+		tree_write_str(root, "sys/fs/cgroup/docker/c1/memory.stat", stat);
+	}
 	return 0;
 }
-
-static char root[PATH_MAX];
 
 /* A WSL-like tree (cgroup2 with memory at /sys/fs/cgroup, 4 GiB swap) with
  * one docker cgroup holding 1 GiB of file cache. */
@@ -150,6 +159,23 @@ static void test_reclaim_steps(void **state)
 	assert_int_equal(r.before.targets_cache, 1024 * MiB);
 	assert_int_equal(r.anon_guard, ANON_GUARD_SWAPPINESS_ARG);
 	assert_int_equal(r.error, 0);
+}
+
+/* A kernel that reclaims more than asked (6.1): the measured drop counts,
+ * so bytes_wanted is not overshot by the confirmed sum lagging behind. */
+static void test_reclaim_over(void **state)
+{
+	struct action_cgroup cg[] = { { .v2_path = "docker/c1" } };
+	struct action_request q = reclaim_req(cg, 1, 256 * MiB);
+	struct kernel k = { .has_swappiness_arg = true, .reclaimable = 1024 * MiB,
+			    .over = 64 * MiB, .file = 1024 * MiB };
+	struct action_result r;
+
+	(void)state;
+	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(r.steps, 2);
+	assert_int_equal(r.after.targets_cache, 768 * MiB);
+	assert_int_equal(r.bytes_returned, 256 * MiB);
 }
 
 /* Before 6.7: EINVAL for swappiness=, then swap.max=0 around plain steps
@@ -389,6 +415,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_reclaim_steps, setup_v2, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_over, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_swap_max_fallback, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_restore_on_error, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_no_swap, setup_v2, teardown),
