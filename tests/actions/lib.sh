@@ -68,3 +68,11 @@ vm_memory_reclaim() {
 	check_ge "$1: the host got the memory back (MiB)" "$fall_mib" 512
 	finish
 }
+# cache_lock shared|exclusive: tests that check residency hold it shared;
+# the drop_caches test, which empties every cache, holds it exclusive, so
+# `make -j` never runs it beside them.  (Other suites' drops on this
+# machine can still disturb a figure: re-run before concluding.)
+cache_lock() {
+	exec 9>"${TMPDIR:-/tmp}/wsldock-actions-cache.lock"
+	if [ "$1" = exclusive ]; then flock 9; else flock -s 9; fi
+}
