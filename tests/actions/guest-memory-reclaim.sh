@@ -79,7 +79,18 @@ echo "compact: reportable free $(jq -r '.before.reportable_free / 1048576 | floo
 echo compacted >>"$WSLDOCK_VM_MARKS"
 # Let free page reporting hand it to the host (t90 ~12 s on this machine).
 sleep 25
-echo done >>"$WSLDOCK_VM_MARKS"
+echo "done" >>"$WSLDOCK_VM_MARKS"
 cp "$work/r.json" "$WSLDOCK_VM_OUT/reclaim.json"
+
+# Lever c on this kernel and XFS: residency by cachestat (6.5+) or mincore
+# (6.1), a file reached by handle (inode and generation) on XFS.
+dd if=/dev/urandom of="$work/small" bs=1M count=32 status=none conv=fsync
+cat "$work/small" >/dev/null
+res() { "$ACTION_RUN" --lever fadvise --dry-run --file "$1" | jq -r .before.targets_cache; }
+check_ge "fadvise: file resident before" "$(res "$work/small")" $((30 * MiB))
+"$ACTION_RUN" --lever fadvise --handle "$work/small" >"$work/f.json"
+check_eq "fadvise by handle on XFS: advised" "$(jq -r .steps "$work/f.json")" 1
+check_eq "fadvise by handle on XFS: reached" "$(jq -r .unreachable "$work/f.json")" 0
+check_eq "fadvise: resident after" "$(res "$work/small")" 0
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
 exit 0
