@@ -5,9 +5,11 @@
 # there) and 128 MiB of anonymous memory, with swap available.
 # memory.reclaim must take the cache, leave the anon alone (swappiness=0
 # on 6.7+, memory.swap.max=0 before, restored after) and free the memory;
-# then compaction.  $1: the anon guard this kernel should get.
+# then compaction.  $1: the anon guard this kernel should get for a
+# cgroup, $2: for the root cgroup (no memory.swap.max there).
 set -u
 want_guard=$1
+want_root_guard=$2
 ACTION_RUN=$top_builddir/tests/actions/action-run
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
@@ -81,6 +83,15 @@ echo compacted >>"$WSLDOCK_VM_MARKS"
 sleep 25
 echo "done" >>"$WSLDOCK_VM_MARKS"
 cp "$work/r.json" "$WSLDOCK_VM_OUT/reclaim.json"
+
+# The root cgroup, a little: its guard, vm.swappiness back, nothing swapped.
+# Hot anon first: the holder's pages are the oldest anon in the system.
+swappiness0=$(cat /proc/sys/vm/swappiness)
+"$ACTION_RUN" --lever memory.reclaim --cgroup v2=/ --bytes-wanted $((64 * MiB)) >"$work/root.json"
+check_eq "root cgroup: exit" "$?" 0
+check_eq "root cgroup: anon guard" "$(jq -r .anon_guard "$work/root.json")" "$want_root_guard"
+check_eq "root cgroup: vm.swappiness restored" "$(cat /proc/sys/vm/swappiness)" "$swappiness0"
+check_eq "root cgroup: nothing swapped" "$(awk '/^SwapTotal:/ { t = $2 } /^SwapFree:/ { f = $2 } END { print t - f }' /proc/meminfo)" 0
 
 # Lever c on this kernel and XFS: residency by cachestat (6.5+) or mincore
 # (6.1), a file reached by handle (inode and generation) on XFS.

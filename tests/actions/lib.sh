@@ -41,8 +41,9 @@ check_le() {
 check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', wanted '$3'"; fi
 }
-# vm_memory_reclaim KERNEL GUARD: lever a for real in a tests/vm guest
-# (guest-memory-reclaim.sh checks the cgroup side and expects GUARD), then
+# vm_memory_reclaim KERNEL GUARD ROOT_GUARD: lever a for real in a tests/vm
+# guest (guest-memory-reclaim.sh checks the cgroup side and expects GUARD,
+# ROOT_GUARD for the root cgroup), then
 # the host's view: the VM's RssAnon must fall by >= 0.5 GiB of the 1 GiB
 # reclaimed within 30 s (free page reporting).  Results stay in
 # $top_builddir/tests/actions/vm-KERNEL.out.
@@ -54,7 +55,7 @@ vm_memory_reclaim() {
 	rm -rf "$out"
 	"$top_srcdir/tests/vm/boot" --kernel "$1" --scratch 3G --out "$out" \
 		--timeout "${WSLDOCK_VM_TIMEOUT:-400}" -- \
-		sh "$top_srcdir/tests/actions/guest-memory-reclaim.sh" "$2"
+		sh "$top_srcdir/tests/actions/guest-memory-reclaim.sh" "$2" "$3"
 	rc=$?
 	case $rc in
 	0) pass "$1: the guest's checks" ;;

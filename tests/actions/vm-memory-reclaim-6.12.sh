@@ -3,4 +3,4 @@
 # QEMU guest: "N swappiness=0" keeps reclaim off anonymous memory.
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-vm_memory_reclaim 6.12 swappiness=0
+vm_memory_reclaim 6.12 swappiness=0 swappiness=0

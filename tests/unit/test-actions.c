@@ -240,7 +240,7 @@ static void test_reclaim_no_swap(void **state)
 }
 
 /* EAGAIN ends that cgroup's steps, not the lever; a frozen cgroup is left
- * alone; the root cgroup before 6.7 (no memory.swap.max) is refused. */
+ * alone. */
 static void test_reclaim_eagain_frozen_root(void **state)
 {
 	struct action_cgroup cg[] = {
@@ -259,9 +259,24 @@ static void test_reclaim_eagain_frozen_root(void **state)
 	assert_int_equal(r.exhausted, 2);
 	assert_int_equal(r.error, 0);
 
+	/* Before 6.7 the root cgroup has no memory.swap.max: vm.swappiness=0
+	 * for the call, restored; without that knob, refused. */
 	k = (struct kernel){ .reclaimable = 100 * MiB };
 	q.cgroups = &cg[2];
 	q.ncgroups = 1;
+	q.bytes_wanted = 64 * MiB;
+	tree_write_str(root, "proc/sys/vm/swappiness", "60\n");
+	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(k.n, 4);
+	assert_string_equal(k.name[1], "swappiness");
+	assert_string_equal(k.value[1], "0");
+	assert_string_equal(k.value[2], "67108864");
+	assert_string_equal(k.name[3], "swappiness");
+	assert_string_equal(k.value[3], "60\n");
+	assert_int_equal(r.anon_guard, ANON_GUARD_VM_SWAPPINESS);
+
+	tree_remove(root, "proc/sys/vm/swappiness");
+	k = (struct kernel){ .reclaimable = 100 * MiB };
 	assert_int_equal(action_run_hooked(&q, &r, play, &k), -EOPNOTSUPP);
 	assert_non_null(strstr(r.error_where, "memory.swap.max"));
 	assert_int_equal(k.n, 1);  /* only the refused swappiness= probe */
