@@ -1,0 +1,19 @@
+# systemd units and the sysusers.d entry for the control socket's group,
+# installed where systemd.pc says (configure --with-systemdsystemunitdir and
+# --with-sysusersdir override it).
+systemdsystemunit_DATA = systemd/wsldock-agent.service systemd/wsldock-agent.socket
+sysusers_DATA = systemd/wsldock.conf
+CLEANFILES += systemd/wsldock-agent.service systemd/wsldock.conf
+EXTRA_DIST += systemd/wsldock-agent.service.in systemd/wsldock-agent.socket systemd/wsldock.sysusers
+
+# The unit names the installed binary, so it is made at build time.
+systemd/wsldock-agent.service: $(srcdir)/systemd/wsldock-agent.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && \
+	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/systemd/wsldock-agent.service.in >$@.tmp && mv $@.tmp $@
+systemd/wsldock.conf: $(srcdir)/systemd/wsldock.sysusers
+	$(AM_V_GEN)$(MKDIR_P) systemd && cp $(srcdir)/systemd/wsldock.sysusers $@
+
+# distcheck installs under its own prefix, never into the system's unit dir.
+AM_DISTCHECK_CONFIGURE_FLAGS = \
+	--with-systemdsystemunitdir='$$(prefix)/lib/systemd/system' \
+	--with-sysusersdir='$$(prefix)/lib/sysusers.d'
