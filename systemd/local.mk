@@ -17,3 +17,10 @@ systemd/wsldock.conf: $(srcdir)/systemd/wsldock.sysusers
 AM_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir='$$(prefix)/lib/systemd/system' \
 	--with-sysusersdir='$$(prefix)/lib/sysusers.d'
+
+# The install test runs with make check; the package test builds a .deb and
+# a debootstrap root, so scripts/test runs it once, on the release tarball.
+TESTS += tests/service/units.sh
+EXTRA_DIST += tests/service/units.sh tests/service/deb.sh tests/lib/debian-root.sh \
+	debian/changelog debian/control debian/copyright debian/rules debian/source/format \
+	debian/wsldock-agent.lintian-overrides
