@@ -56,4 +56,4 @@ out=$(systemd-analyze verify --man=no --root="$R" "$unitdir/wsldock-agent.servic
 	{ echo "$out"; fail "systemd-analyze verify in the root"; }
 [ -z "$out" ] || { echo "$out"; fail "systemd-analyze verify printed warnings"; }
 chroot "$R" dpkg -r wsldock-agent >>"$W/install.log" 2>&1 || { cat "$W/install.log"; fail "dpkg -r"; }
-echo "ok: $v installed into a debootstrap root ($SUITE); group, enabled units and systemd-analyze verify"
+echo "ok: $v installed into a debootstrap root (${base##*/}); group, enabled units and systemd-analyze verify"
