@@ -17,6 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 UNIT_TESTS =
 SCRIPT_TESTS =
 FUZZ_TARGETS =
+FUZZ_LIBS =
 # Library sources the fuzz targets are compiled with (clang, instrumented).
 FUZZ_LIB_SRCS = \
 	agent/shared/util.c agent/shared/diag.c agent/shared/json_util.c \
@@ -49,7 +50,7 @@ tests/fuzz/fuzz-%: $(srcdir)/tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRCS:%=$(srcdir)/%) 
 	@if test -z "$(FUZZ_CC)"; then echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; fi
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS:%=$(srcdir)/%) \
-		$(JANSSON_LIBS) $(SQLITE_LIBS) -lm
+		$(JANSSON_LIBS) $(SQLITE_LIBS) $(FUZZ_LIBS) -lm
 
 fuzz: $(FUZZ_BINS)
 

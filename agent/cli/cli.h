@@ -38,3 +38,4 @@ extern const char *program_name;
 int verb_report(int argc, char **argv);
 int verb_conflicts(int argc, char **argv);
 int verb_top(int argc, char **argv);
+int verb_config(int argc, char **argv);
