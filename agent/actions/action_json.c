@@ -7,10 +7,11 @@
 
 static json_t *measure_json(const struct action_measure *m)
 {
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}",
 			      "mem_free", (json_int_t)m->mem_free,
 			      "page_cache", (json_int_t)m->page_cache,
 			      "reportable_free", (json_int_t)m->reportable_free,
+			      "stranded_free", (json_int_t)m->stranded_free,
 			      "targets_cache", (json_int_t)m->targets_cache);
 
 	if (!o)
@@ -25,7 +26,7 @@ static json_t *measure_json(const struct action_measure *m)
 json_t *action_result_json(const struct action_result *r)
 {
 	json_t *o = json_pack("{s:s, s:b, s:i, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, "
-			      "s:I, s:s, s:I}",
+			      "s:I, s:I, s:s, s:I}",
 			      "lever", lever_name(r->lever),
 			      "dry_run", r->dry_run,
 			      "error", r->error,
@@ -39,6 +40,7 @@ json_t *action_result_json(const struct action_result *r)
 			      "skipped_hot", (json_int_t)r->skipped_hot,
 			      "unreachable", (json_int_t)r->unreachable,
 			      "files_walked", (json_int_t)r->files_walked,
+			      "exhausted", (json_int_t)r->exhausted,
 			      "anon_guard", anon_guard_name(r->anon_guard),
 			      "restored_bytes", (json_int_t)r->restored_bytes);
 

@@ -181,19 +181,23 @@ static int kwrite_real(int dirfd, const char *name, const char *value, uint64_t 
 	ssize_t n;
 	int fd, r;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
+	/* The open is bounded too: a knob replaced by something that blocks
+	 * (a FIFO under --root) must not hang the daemon. */
 	r = timer_arm(&t, deadline_ns);
 	if (r < 0)
-		goto out;
-	n = write(fd, value, len);
-	r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+		return r;
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+	} else {
+		n = write(fd, value, len);
+		r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+	}
 	timer_disarm(&t);
+	if (fd >= 0)
+		close(fd);
 	if (r == -EINTR && deadline_ns && act_now_ns() >= deadline_ns)
 		r = -ETIME;
-out:
-	close(fd);
 	return r;
 }
 
@@ -308,6 +312,7 @@ void act_measure_global(struct act_ctx *c, struct action_measure *m)
 	m->mem_free = s->free.known ? s->free.value : 0;
 	m->page_cache = s->page_cache.known ? s->page_cache.value : 0;
 	m->reportable_free = s->reportable_free.known ? s->reportable_free.value : 0;
+	m->stranded_free = s->stranded_free.known ? s->stranded_free.value : 0;
 	m->reported_known = s->reported.known;
 	m->reported = s->reported.known ? s->reported.value : 0;
 	if (!c->cg_known) {
@@ -381,10 +386,12 @@ int action_run_hooked(const struct action_request *q, struct action_result *r,
 	if (q->max_duration_ns)
 		c.deadline_ns = start + q->max_duration_ns;
 	act_measure_global(&c, &r->before);
+	act_measure_hot(&c, &r->before);
 	ret = levers[q->lever](&c);
 	if (ret < 0)
 		act_fail(&c, ret, "%s", lever_name(q->lever));
 	act_measure_global(&c, &r->after);
+	act_measure_hot(&c, &r->after);
 	act_ctx_close(&c);
 	/* A lever that could reach none of its targets failed with the first
 	 * reason; one that reached some reports the rest as unreachable. */

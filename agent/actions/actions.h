@@ -100,6 +100,7 @@ const char *anon_guard_name(enum anon_guard g);
 /* Figures measured before and after, so every action says what it did. */
 struct action_measure {
 	uint64_t mem_free, page_cache, reportable_free;  /* bytes */
+	uint64_t stranded_free;     /* free in blocks below page_reporting_order */
 	bool reported_known;
 	uint64_t reported;          /* page_reporting counter, where present */
 	uint64_t targets_cache;     /* targeted cgroups' file (memory.stat) or
@@ -124,6 +125,8 @@ struct action_result {
 	unsigned skipped_hot;       /* files left alone: hot */
 	unsigned unreachable;       /* targets that could not be opened */
 	unsigned files_walked;      /* regular files visited under dirs */
+	unsigned exhausted;         /* cgroups whose memory.reclaim ended in
+				       EAGAIN: nothing more to take there */
 	enum anon_guard anon_guard; /* memory.reclaim / force_empty only */
 	uint64_t restored_bytes;    /* drop_caches: hot pages read back */
 };

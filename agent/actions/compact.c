@@ -38,11 +38,9 @@ static int write_knob(struct act_ctx *c, const char *dir, const char *name)
 
 int lever_compact(struct act_ctx *c)
 {
-	const struct action_measure *b = &c->r->before;
-
-	/* What compaction could make reportable: free memory not yet in
-	 * blocks of page_reporting_order. */
-	c->r->bytes_targeted = b->mem_free > b->reportable_free ? b->mem_free - b->reportable_free : 0;
+	/* What compaction could make reportable: free memory in blocks
+	 * below page_reporting_order. */
+	c->r->bytes_targeted = c->r->before.stranded_free;
 	if (!c->q->nnodes) {
 		write_knob(c, "/proc/sys/vm", "compact_memory");
 		return 0;

@@ -94,6 +94,8 @@ static void restore_hot(struct act_ctx *c, const struct runs *rs)
 				i++;
 			continue;
 		}
+		/* No readahead beyond the ranges: the budget is what is read. */
+		posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 		for (; i < rs->n && rs->v[i].hot == hot && !act_expired(c); i++) {
 			for (uint64_t done = 0; done < rs->v[i].len;) {
 				uint64_t want = rs->v[i].len - done;

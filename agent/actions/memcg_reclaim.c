@@ -151,8 +151,10 @@ static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, u
 			got += step;
 			continue;
 		}
-		if (r == -EAGAIN)  /* nothing (much) left to reclaim there */
+		if (r == -EAGAIN) {  /* nothing (much) left to reclaim there */
+			c->r->exhausted++;
 			break;
+		}
 		act_fail(c, r, "%s/memory.reclaim", name);
 		*stop = r == -ETIME;
 		break;

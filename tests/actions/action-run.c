@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "actions/action_json.h"
@@ -92,6 +93,21 @@ static int file_arg(struct action_file *f, const char *path, bool by_path)
 	return 0;
 }
 
+/* --handle-id MAJOR:MINOR:INO:GEN: a file known only by its identity. */
+static int handle_id_arg(struct action_file *f, const char *arg)
+{
+	unsigned maj, min, gen;
+	unsigned long long ino;
+	char junk;
+
+	if (sscanf(arg, "%u:%u:%llu:%u%c", &maj, &min, &ino, &gen, &junk) != 4) {
+		fprintf(stderr, "action-run: --handle-id: want MAJOR:MINOR:INO:GEN: %s\n", arg);
+		return -1;
+	}
+	*f = (struct action_file){ .dev = makedev(maj, min), .ino = ino, .gen = gen };
+	return 0;
+}
+
 static int cmp_file(const void *a, const void *b)
 {
 	const struct action_file *x = a, *y = b;
@@ -103,7 +119,7 @@ static int cmp_file(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	enum { O_LEVER = 0x100, O_DRY, O_ROOT, O_CGROUP, O_FILE, O_HANDLE, O_HOT, O_DIR, O_SINCE,
+	enum { O_LEVER = 0x100, O_DRY, O_ROOT, O_CGROUP, O_FILE, O_HANDLE, O_HANDLE_ID, O_HOT, O_DIR, O_SINCE,
 	       O_WANTED, O_STEP, O_MAXMS, O_RESTORE, O_BUDGET, O_NODE, O_MAXWALK };
 	static const struct option options[] = {
 		{ "lever", required_argument, NULL, O_LEVER },
@@ -112,6 +128,7 @@ int main(int argc, char **argv)
 		{ "cgroup", required_argument, NULL, O_CGROUP },
 		{ "file", required_argument, NULL, O_FILE },
 		{ "handle", required_argument, NULL, O_HANDLE },
+		{ "handle-id", required_argument, NULL, O_HANDLE_ID },
 		{ "hot", required_argument, NULL, O_HOT },
 		{ "dir", required_argument, NULL, O_DIR },
 		{ "since-ns", required_argument, NULL, O_SINCE },
@@ -131,7 +148,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if ((c == O_CGROUP && ncgroups == MAX_ITEMS) || ((c == O_FILE || c == O_HANDLE) &&
+		if ((c == O_CGROUP && ncgroups == MAX_ITEMS) || ((c == O_FILE || c == O_HANDLE || c == O_HANDLE_ID) &&
 		    nfiles == MAX_ITEMS) || (c == O_HOT && nhot == MAX_ITEMS) ||
 		    (c == O_DIR && ndirs == MAX_ITEMS) || (c == O_NODE && nnodes == MAX_ITEMS))
 			return usage("too many items");
@@ -145,6 +162,7 @@ int main(int argc, char **argv)
 		case O_CGROUP: if (cgroup_arg(optarg) < 0) return 2; break;
 		case O_FILE: if (file_arg(&files[nfiles++], optarg, true) < 0) return 2; break;
 		case O_HANDLE: if (file_arg(&files[nfiles++], optarg, false) < 0) return 2; break;
+		case O_HANDLE_ID: if (handle_id_arg(&files[nfiles++], optarg) < 0) return 2; break;
 		case O_HOT: if (file_arg(&hot[nhot++], optarg, true) < 0) return 2; break;
 		case O_DIR: dirs[ndirs++] = optarg; break;
 		case O_SINCE: if (u64_arg("--since-ns", optarg, &q.since_ns) < 0) return 2; break;

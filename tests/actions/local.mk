@@ -19,7 +19,13 @@ tests_actions_action_run_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_actions_action_run_LDADD = $(WSLDOCK_LIBS)
 
 ACTIONS_SCRIPT_TESTS = \
-	tests/actions/force-empty.sh
+	tests/actions/force-empty.sh \
+	tests/actions/fadvise.sh \
+	tests/actions/drop-caches.sh \
+	tests/actions/compact.sh \
+	tests/actions/cgroup-v2.sh \
+	tests/actions/dry-run.sh \
+	tests/actions/errors.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(ACTIONS_UNIT_TESTS)
