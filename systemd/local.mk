@@ -24,3 +24,12 @@ TESTS += tests/service/units.sh tests/service/config.sh
 EXTRA_DIST += tests/service/units.sh tests/service/config.sh tests/service/deb.sh tests/lib/debian-root.sh \
 	debian/changelog debian/control debian/copyright debian/rules debian/source/format \
 	debian/wsldock-agent.lintian-overrides
+
+# The service side of `run` (configuration reload, sd_notify, the control
+# socket and its clients in report and reclaim).
+agent_libwsldock_a_SOURCES += \
+	agent/daemon/service.c agent/daemon/service.h \
+	agent/daemon/control.c agent/daemon/control.h agent/daemon/client.c \
+	agent/daemon/control_proto.c agent/daemon/control_proto.h \
+	agent/daemon/manual.c agent/daemon/manual.h \
+	agent/cli/daemon_link.c agent/cli/daemon_link.h

@@ -53,22 +53,6 @@ static void print_template(void)
 	}
 }
 
-static json_t *conf_json(const struct agent_conf *c)
-{
-	json_t *keys = json_object(), *o;
-	char value[64], origin[PATH_MAX + 16];
-
-	for (size_t i = 0; i < policy_keys_n; i++) {
-		policy_config_format(&c->reclaim, &policy_keys[i], value, sizeof(value));
-		o = json_pack("{s:s, s:s}", "value", value, "origin",
-			      conf_origin_string(&c->reclaim_origin[i], origin, sizeof(origin)));
-		json_object_set_new(keys, policy_keys[i].name, o);
-	}
-	return json_pack("{s:i, s:s, s:b, s:i, s:{s:o}}", "schema_version", 1, "file", c->main_path,
-			 "file_found", c->main_found, "dropins", (int)c->dropins, "sections",
-			 "reclaim", keys);
-}
-
 static void conf_text(const struct agent_conf *c)
 {
 	char value[64], origin[PATH_MAX + 16];

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <jansson.h>
 
 #include "shared/util.h"
 
@@ -22,6 +23,8 @@ const char *conf_origin_string(const struct conf_origin *o, char *buf, size_t si
 {
 	if (!o->file[0])
 		snprintf(buf, size, "default");
+	else if (!o->line)
+		snprintf(buf, size, "%s", o->file);
 	else
 		snprintf(buf, size, "%s:%u", o->file, o->line);
 	return buf;
@@ -247,4 +250,20 @@ int conf_load(const char *root, const char *path, struct agent_conf *c, struct d
 out:
 	free(next);
 	return r;
+}
+
+json_t *conf_json(const struct agent_conf *c)
+{
+	json_t *keys = json_object(), *o;
+	char value[64], origin[PATH_MAX + 16];
+
+	for (size_t i = 0; keys && i < policy_keys_n; i++) {
+		policy_config_format(&c->reclaim, &policy_keys[i], value, sizeof(value));
+		o = json_pack("{s:s, s:s}", "value", value, "origin",
+			      conf_origin_string(&c->reclaim_origin[i], origin, sizeof(origin)));
+		json_object_set_new(keys, policy_keys[i].name, o);
+	}
+	return json_pack("{s:i, s:s, s:b, s:i, s:{s:o}}", "schema_version", 1, "file", c->main_path,
+			 "file_found", c->main_found, "dropins", (int)c->dropins, "sections",
+			 "reclaim", keys);
 }

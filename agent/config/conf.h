@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "policy/policy.h"
 #include "shared/diag.h"
 
@@ -48,5 +50,10 @@ int conf_load(const char *root, const char *path, struct agent_conf *c, struct d
  * works on a copy). */
 int conf_parse_text(const char *text, const char *name, struct agent_conf *c, struct diag_list *d);
 
-/* "default" or "FILE:LINE". */
+/* "default", "FILE:LINE", or "--set" (a value from the command line). */
 const char *conf_origin_string(const struct conf_origin *o, char *buf, size_t size);
+
+/* {"schema_version", "file", "file_found", "dropins", "sections": {"reclaim":
+ * {KEY: {"value", "origin"}}}}: what `config --json` prints and the daemon's
+ * status carries.  NULL when out of memory. */
+json_t *conf_json(const struct agent_conf *c);

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "daemon/observe.h"
+#include "daemon/service.h"
 #include "shared/util.h"
 #include "sources/wsl_env.h"
 
@@ -25,7 +26,7 @@
 #define DECIDE_ROUNDS (_LEVER_MAX + 1)
 
 struct daemon {
-	const struct daemon_opts *o;
+	struct daemon_opts *o;
 	sd_event *ev;
 	struct tracker *tracker;
 	struct ledger ledger;
@@ -41,6 +42,7 @@ struct daemon {
 	const char *logged_reason;
 	uint64_t logged_episode;
 	enum policy_state logged_state;
+	struct service svc;          /* config reload, sd_notify, control socket */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -72,7 +74,6 @@ static void elect(struct daemon *d)
 	r = leader_try(&d->lead);
 	if (r == 1) {
 		dlog_event(&d->log, "role", "role=leader lock=%s", d->lead.path);
-		sd_notifyf(0, "STATUS=leader (%s)", d->lead.path);
 	} else if (r < 0 && d->lead.fd < 0) {
 		/* Cannot even open it: stay a follower, say why once. */
 		if (!d->logged_reason || strcmp(d->logged_reason, "lock-error")) {
@@ -166,9 +167,23 @@ static void decide_and_act(struct daemon *d, struct policy_obs *obs)
 		}
 		run_action(d, &dec, &res);
 		dlog_action(&d->log, &dec, &res);
+		service_record(&d->svc, &dec, &res, false);
 		policy_record(&d->o->cfg, &d->h, &dec, &res, clock_ns(CLOCK_MONOTONIC));
 		policy_decision_free(&dec);
 	}
+}
+
+/* What the service side shows (STATUS=, the control socket's status). */
+static struct service_state *service_state_of(const struct daemon *d, struct service_state *st)
+{
+	*st = (struct service_state){
+		.role = role(d), .lock = d->o->dry_run ? "-" : d->lead.path,
+		.tracker = d->tracker ? tracker_mode_name(tracker_mode(d->tracker)) : "none",
+		.state = d->h.state, .episode = d->h.episode, .episode_bytes = d->h.episode_bytes,
+		.episode_returned = d->h.returned,
+		.episode_start_realtime_ns = d->h.episode_start_realtime_ns,
+	};
+	return st;
 }
 
 static void tick(struct daemon *d)
@@ -209,6 +224,7 @@ static void tick(struct daemon *d)
 	}
 	decide_and_act(d, &obs);
 	observe_reset(&d->ob);
+	service_update(&d->svc, service_state_of(d, &(struct service_state){ 0 }));
 	if (stop_signal)
 		sd_event_exit(d->ev, 0);
 	return;
@@ -277,6 +293,7 @@ static void psi_trigger(struct daemon *d)
 
 static void log_config(struct daemon *d)
 {
+
 	char line[2048], v[64];
 	size_t w = 0;
 
@@ -286,6 +303,11 @@ static void log_config(struct daemon *d)
 				      policy_keys[i].name, v);
 	}
 	dlog_event(&d->log, "config", "%s", line);
+}
+
+static void on_reloaded(void *u)
+{
+	log_config(u);
 }
 
 static int setup(struct daemon *d)
@@ -306,7 +328,8 @@ static int setup(struct daemon *d)
 	if (r < 0)
 		return r;
 	if ((r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_signal, d)) < 0 ||
-	    (r = sd_event_add_signal(d->ev, NULL, SIGINT, on_signal, d)) < 0)
+	    (r = sd_event_add_signal(d->ev, NULL, SIGINT, on_signal, d)) < 0 ||
+	    (r = service_setup(&d->svc, d->ev, d->o, &d->log, on_reloaded, d)) < 0)
 		return r;
 	r = observer_init(&d->ob, d->o->root, d->o->docker_root, NULL);
 	if (r < 0)
@@ -347,6 +370,7 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	control_close(&d->svc.ctl);
 	policy_history_free(&d->h);
 	observer_free(&d->ob);
 	resolver_free(d->res);
@@ -360,10 +384,10 @@ static void teardown(struct daemon *d)
 	sd_event_unref(d->ev);
 }
 
-int daemon_run(const struct daemon_opts *o)
+int daemon_run(struct daemon_opts *o)
 {
 	struct daemon d = {
-		.o = o, .psi_fd = -1,
+		.o = o, .psi_fd = -1, .svc.ctl.fd = -1,
 		.log = { .foreground = o->foreground, .journal = true, .err = stderr, .verb = "run" },
 	};
 	int r;
@@ -376,9 +400,9 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&d);
 		return EXIT_ERROR;
 	}
-	sd_notify(0, "READY=1");
+	service_ready(&d.svc, service_state_of(&d, &(struct service_state){ 0 }));
 	r = sd_event_loop(d.ev);
-	sd_notify(0, "STOPPING=1");
+	service_stop(&d.svc);
 	dlog_event(&d.log, "stop", "signal=%s", stop_signal ? sigabbrev_np(stop_signal) : "none");
 	teardown(&d);
 	return r < 0 ? EXIT_ERROR : EXIT_CLEAN;

@@ -15,6 +15,8 @@
  * inotify fd, a PSI trigger on /proc/pressure/memory where it exists, and
  * SIGTERM/SIGINT; nothing else wakes it. */
 
+struct agent_conf;
+
 struct daemon_opts {
 	const char *root;            /* NULL = live system */
 	bool foreground;             /* also log each line to stderr */
@@ -22,12 +24,19 @@ struct daemon_opts {
 	const char *lock_dir;        /* NULL = WSLDOCK_LOCK_DIR, else the default */
 	const char *docker_root;     /* NULL = /var/lib/docker */
 	enum tracker_mode bpf_mode;
-	struct policy_config cfg;
+	struct policy_config cfg;    /* conf->reclaim; replaced on reload */
+	/* The service side (service.c): where the configuration comes from,
+	 * so a reload (SIGHUP, the control socket) reads it again. */
+	struct agent_conf *conf;     /* the loaded configuration (origins) */
+	const char *config_path;     /* run --config; NULL = the default */
+	const char *const *sets;     /* run --set KEY=VALUE, applied on top */
+	size_t nsets;
+	const char *control_path;    /* NULL = $WSLDOCK_CONTROL_SOCKET or the default */
 };
 
 /* Returns an exit status (cli.h): 0 after SIGTERM/SIGINT, 2 when it could
  * not start. */
-int daemon_run(const struct daemon_opts *o);
+int daemon_run(struct daemon_opts *o);
 
 /* ---- leader election (leader.c) ---- */
 
