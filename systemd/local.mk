@@ -33,3 +33,16 @@ agent_libwsldock_a_SOURCES += \
 	agent/daemon/control_proto.c agent/daemon/control_proto.h \
 	agent/daemon/manual.c agent/daemon/manual.h \
 	agent/cli/daemon_link.c agent/cli/daemon_link.h
+
+UNIT_TESTS += tests/unit/test-control
+tests_unit_test_control_SOURCES = tests/unit/test-control.c $(UNIT_COMMON)
+tests_unit_test_control_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_control_LDADD = $(UNIT_LDADD)
+
+# The daemon run for real: sd_notify, reload, the control socket's clients
+# and abusers, socket activation.
+TESTS += tests/service/notify.sh tests/service/reload.sh tests/service/control.sh \
+	tests/service/abuse.sh tests/service/activate.sh
+EXTRA_DIST += tests/service/lib.sh tests/service/notify.sh tests/service/reload.sh \
+	tests/service/control.sh tests/service/abuse.sh tests/service/activate.sh

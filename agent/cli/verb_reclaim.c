@@ -130,10 +130,13 @@ static void print_result(const json_t *result, bool dry_run)
 		       json_integer_value(json_object_get(res, "duration_ns")) / 1000000);
 	}
 	decision = json_object_get(result, "decision");
-	if (decision)
-		printf("decision lever=none reason=%s detail=%s\n",
+	if (decision) {
+		const char *detail = json_string_value(json_object_get(decision, "detail"));
+
+		printf("decision lever=none reason=%s%s%s\n",
 		       json_string_value(json_object_get(decision, "reason")) ?: "?",
-		       json_string_value(json_object_get(decision, "detail")) ?: "");
+		       detail && *detail ? " detail=" : "", detail && *detail ? detail : "");
+	}
 	printf("returned %lld bytes%s\n", json_integer_value(json_object_get(result, "bytes_returned")),
 	       dry_run ? " (dry run: nothing was written)" : "");
 }

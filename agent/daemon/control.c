@@ -118,6 +118,7 @@ static void process(struct control_client *k)
 	}
 	if (k->nin == sizeof(k->in)) {
 		/* No newline in the whole buffer: the framing is lost. */
+		k->c->stats.requests++;
 		k->c->stats.bad_requests++;
 		queue_reply(k, control_error(NULL, "E2BIG", "request longer than 4095 bytes: closing"));
 		k->closing = true;
@@ -216,24 +217,19 @@ static void refuse_busy(struct control *c, int fd)
 	close(fd);
 }
 
-static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *u)
+static void accept_one(struct control *c, int fd)
 {
-	struct control *c = u;
 	struct control_client *k;
 	uint64_t now;
-	int fd;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return 0;  /* EAGAIN, ECONNABORTED, EMFILE: the loop goes on */
 	if (c->nclients >= CONTROL_CLIENTS_MAX) {
 		refuse_busy(c, fd);
-		return 0;
+		return;
 	}
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		close(fd);
-		return 0;
+		return;
 	}
 	k->c = c;
 	k->fd = fd;
@@ -245,7 +241,7 @@ static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *u)
 		sd_event_source_disable_unref(k->io);
 		close(fd);
 		free(k);
-		return 0;
+		return;
 	}
 	k->next = c->clients;
 	if (c->clients)
@@ -253,6 +249,21 @@ static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *u)
 	c->clients = k;
 	c->nclients++;
 	c->stats.clients++;
+}
+
+/* Drains the backlog a bounded number at a time, so a flood of connections
+ * neither starves the samples nor waits one loop iteration per client. */
+static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *u)
+{
+	struct control *c = u;
+
+	for (int i = 0; i < 2 * CONTROL_CLIENTS_MAX; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return 0;  /* EAGAIN, ECONNABORTED, EMFILE: the loop goes on */
+		accept_one(c, fd);
+	}
 	return 0;
 }
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "actions/actions.h"
 
 static const char *const verb_names[_CONTROL_VERB_MAX] = {
 	[CONTROL_STATUS] = "status",
@@ -59,12 +58,11 @@ static int parse_fields(json_t *o, struct control_request *req, char *err, size_
 				return fail(err, errlen, "dry_run: %s", "true or false");
 			req->dry_run = json_is_true(v);
 		} else if (!strcmp(key, "lever")) {
-			enum lever l;
-
-			if (!json_is_string(v) || lever_from_string(json_string_value(v), &l) < 0)
-				return fail(err, errlen, "lever: %s", "memory.reclaim, force_empty, "
-					    "fadvise, drop_caches or compact");
-			req->lever = (int)l;
+			/* jansson refuses \u0000 unless asked: the name is a C string. */
+			if (!json_is_string(v) || !json_string_length(v) ||
+			    json_string_length(v) >= sizeof(req->lever))
+				return fail(err, errlen, "lever: %s", "a lever's name, e.g. fadvise");
+			snprintf(req->lever, sizeof(req->lever), "%s", json_string_value(v));
 		}
 	}
 	return 0;
@@ -78,7 +76,7 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 	const char *name;
 	int ret = -EINVAL;
 
-	*req = (struct control_request){ .limit = CONTROL_HISTORY_MAX, .lever = -1 };
+	*req = (struct control_request){ .limit = CONTROL_HISTORY_MAX };
 	if (len >= CONTROL_REQUEST_MAX)
 		return fail(err, errlen, "request longer than %s bytes", "4095");
 	if (memchr(line, '\0', len))
@@ -129,6 +127,6 @@ bool control_allowed(enum control_verb v, const struct control_peer *p, char *er
 
 json_t *control_error(const char *request, const char *code, const char *msg)
 {
-	return json_pack("{s:b, s:s?, s:s, s:s}", "ok", 0, "request", request, "error", msg, "code",
+	return json_pack("{s:b, s:s*, s:s, s:s}", "ok", 0, "request", request, "error", msg, "code",
 			 code);
 }

@@ -27,7 +27,8 @@ struct control_request {
 	enum control_verb verb;
 	unsigned limit;        /* history: at most this many actions, newest last */
 	bool dry_run;          /* reclaim-now: decide and measure, write nothing */
-	int lever;             /* reclaim-now: only this lever (enum lever), -1 = any */
+	char lever[24];        /* reclaim-now: only this lever ("" = any); its name is
+				  checked by the daemon, which knows the levers */
 };
 
 const char *control_verb_name(enum control_verb v);
@@ -47,5 +48,6 @@ struct control_peer {
  * root only.  Returns false with the reason in err. */
 bool control_allowed(enum control_verb v, const struct control_peer *p, char *err, size_t errlen);
 
-/* {"ok":false,"request":R,"error":"...","code":"EINVAL"}; request may be NULL. */
+/* {"ok":false,"request":R,"error":"...","code":"EINVAL"}; without "request"
+ * when it is NULL (the line was not a request). */
 json_t *control_error(const char *request, const char *code, const char *msg);

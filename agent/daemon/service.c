@@ -230,18 +230,25 @@ static json_t *answer_reclaim_now(struct service *s, const struct control_reques
 {
 	struct manual_reclaim m = {
 		.cfg = &s->o->cfg, .root = s->o->root, .dry_run = req->dry_run || s->o->dry_run,
-		.lever = req->lever, .log = s->log, .log_decisions = true,
+		.lever = -1, .log = s->log, .log_decisions = true,
 		.on_action = on_requested_action, .u = s,
 	};
 	struct observer ob;
+	enum lever l;
 	json_t *reply;
 	int r;
 
+	if (req->lever[0]) {
+		if (lever_from_string(req->lever, &l) < 0)
+			return control_error("reclaim-now", "EINVAL", "lever: memory.reclaim, "
+					     "force_empty, fadvise, drop_caches or compact");
+		m.lever = (int)l;
+	}
 	if (!m.dry_run && strcmp(s->st.role, "leader"))
 		return control_error("reclaim-now", "EBUSY", "this agent is a follower: the leader "
 				     "reclaims (dry_run is allowed here)");
 	dlog_event(s->log, "reclaim-now", "uid=%u dry_run=%d lever=%s", (unsigned)peer->uid,
-		   m.dry_run, req->lever >= 0 ? lever_name((enum lever)req->lever) : "any");
+		   m.dry_run, m.lever >= 0 ? lever_name((enum lever)m.lever) : "any");
 	if (observer_init(&ob, s->o->root, s->o->docker_root, NULL) < 0)
 		dlog_event(s->log, "warning", "detail=cannot read the cgroup layout: cgroup levers off");
 	r = manual_reclaim_run(&m, &ob);

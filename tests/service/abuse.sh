@@ -1,0 +1,153 @@
+#!/bin/sh
+# Clients that misbehave never stop the loop nor grow the daemon: 1,000
+# malformed or oversized requests (not JSON, not an object, unknown
+# requests and fields, bad values, NUL bytes, invalid UTF-8, deep nesting,
+# lines past 4 KiB), 100 clients that hang up mid-request, more idle clients
+# than the daemon serves at once (the extra one is told "busy"), and a client
+# that sends requests but never reads.  Meanwhile and afterwards a
+# well-behaved client is answered at once; the storm runs twice and the
+# second must not grow the RSS (nothing leaks per client).
+. "${top_srcdir:?}/tests/service/lib.sh"
+need_root
+need python3
+need jq
+
+start_daemon "$WORK/daemon.log"
+wait_control "$WORK/daemon.log"
+S=$WSLDOCK_CONTROL_SOCKET
+
+cat >"$WORK/storm.py" <<'PY'
+import json, socket, sys, time
+path = sys.argv[1]
+
+def conn():
+    # A full backlog (EAGAIN) is what a flood of clients meets: retry.
+    for i in range(200):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            time.sleep(0.01)
+    sys.exit("FAIL: the backlog stayed full for 2 s")
+
+pending = {}
+def reply(s):
+    # One line; a recv may hold several pipelined replies.
+    buf = pending.pop(s.fileno(), b"")
+    while b"\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            return buf
+        buf += chunk
+    line, rest = buf.split(b"\n", 1)
+    if rest:
+        pending[s.fileno()] = rest
+    return line + b"\n"
+
+def status_ok(why):
+    t = time.monotonic()
+    for i in range(20):
+        # Clients that just hung up may not be reaped yet: "busy" is fair.
+        s = conn()
+        s.sendall(b'{"request":"history","limit":1}\n')
+        r = json.loads(reply(s))
+        s.close()
+        if r.get("code") != "EBUSY":
+            break
+        time.sleep(0.1)
+    dt = time.monotonic() - t
+    if not r.get("ok") or dt > 2:
+        sys.exit("FAIL: %s: a good client got %r after %.2f s" % (why, r, dt))
+
+bad = [b"hello", b"{", b"[]", b"42", b'"status"', b"{}", b'{"request":1}', b'{"request":"nope"}',
+       b'{"request":"status","x":1}', b'{"request":"history","limit":0}',
+       b'{"request":"history","limit":"5"}', b'{"request":"reclaim-now","dry_run":"yes"}',
+       b'{"request":"reclaim-now","lever":"hammer"}', b'{"request":"status","request":"status"}',
+       b'{"request":"stat\x00us"}', b'{"request":"\xff\xfe"}', b"[" * 3000 + b"]" * 3000,
+       b'{"request":"' + b"s" * 5000 + b'"}']
+# 1,000 bad requests: 900 pipelined on 30 connections (each answered with
+# an error, the connection stays), 100 oversized ones on connections of
+# their own (answered, then closed).
+sent = 0
+for c in range(30):
+    s = conn()
+    lines = [bad[(c * 30 + i) % (len(bad) - 2)] for i in range(30)]
+    s.sendall(b"\n".join(lines) + b"\n")
+    for i in range(30):
+        r = reply(s)
+        if not r:
+            sys.exit("FAIL: connection closed after %d bad requests" % i)
+        d = json.loads(r)
+        if d.get("ok") is not False or not d.get("error"):
+            sys.exit("FAIL: bad request %r answered %r" % (lines[i], d))
+    sent += 30
+    s.close()
+for i in range(100):
+    s = conn()
+    try:
+        s.sendall(bad[-1 - (i % 2)] * 2 + b"\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    r = reply(s)
+    d = json.loads(r) if r else {}
+    if d.get("ok") is not False:
+        sys.exit("FAIL: oversized request answered %r" % d)
+    s.close()
+    sent += 1
+status_ok("after %d bad requests" % sent)
+# 100 clients that hang up halfway through a request.
+for i in range(100):
+    s = conn()
+    s.sendall(b'{"request":"sta')
+    if i % 2:
+        s.shutdown(socket.SHUT_RDWR)
+    s.close()
+status_ok("after 100 clients hung up mid-request")
+# A client that pipelines requests and never reads the replies.
+greedy = conn()
+greedy.setblocking(False)
+try:
+    for i in range(20000):
+        greedy.send(b'{"request":"status"}\n')
+except BlockingIOError:
+    pass
+status_ok("while a client does not read its replies")
+# More idle clients than the daemon serves (16): the 17th hears "busy".
+idle = [conn() for i in range(15)]
+extra = conn()
+r = json.loads(reply(extra))
+if r.get("code") != "EBUSY":
+    sys.exit("FAIL: the client over the limit got %r" % r)
+extra.close()
+for s in idle + [greedy]:
+    s.close()
+time.sleep(0.5)
+status_ok("after the idle clients left")
+print("storm ok: %d bad requests, 100 hang-ups, a greedy and 16 idle clients" % sent)
+PY
+
+python3 "$WORK/storm.py" "$S" >"$WORK/storm1.log" 2>&1 || fail "storm 1: $(tail -3 "$WORK/storm1.log")"
+alive "$DAEMON" || fail "the daemon died in the storm"
+rss1=$(rss_kib "$DAEMON")
+python3 "$WORK/storm.py" "$S" >"$WORK/storm2.log" 2>&1 || fail "storm 2: $(tail -3 "$WORK/storm2.log")"
+alive "$DAEMON" || fail "the daemon died in the second storm"
+rss2=$(rss_kib "$DAEMON")
+[ "$rss2" -le $((rss1 + 1024)) ] || fail "RSS grew from $rss1 to $rss2 KiB over a second storm (a leak per client)"
+[ "$rss2" -le 65536 ] || fail "RSS is $rss2 KiB, over the unit's MemoryMax=64M"
+# The daemon counted what it refused.
+stats=$(ask '{"request":"status"}' | jq -c '.daemon.control')
+echo "$stats" | jq -e '.bad_requests >= 1880 and .requests >= .bad_requests and .busy >= 2 and .clients <= 1' >/dev/null ||
+	fail "control counters: $stats"
+# The idle timeout: a client that says nothing is dropped after 10 s.
+python3 - "$S" <<'PY' || fail "an idle client was not dropped within 12 s"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1]); s.settimeout(12); t = time.monotonic()
+sys.exit(0 if s.recv(1) == b"" and time.monotonic() - t >= 9 else 1)
+PY
+alive "$DAEMON" || fail "the daemon died"
+stop_daemon "$DAEMON" || fail "run exited $? after SIGTERM"
+echo "ok: $(cat "$WORK/storm1.log"), twice; RSS $rss1 -> $rss2 KiB; $stats"
