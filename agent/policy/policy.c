@@ -79,6 +79,14 @@ static bool members_have_cgid(const struct policy_history *h, uint64_t cgid)
 	return false;
 }
 
+static bool members_have_class(const struct policy_history *h, enum tclass class)
+{
+	for (size_t i = 0; i < h->nmembers; i++)
+		if (h->members[i].class == class)
+			return true;
+	return false;
+}
+
 static uint64_t member_net(const struct policy_member *m)
 {
 	return sat_sub(sat_sub(m->added, m->base_added), sat_sub(m->removed, m->base_removed));
@@ -521,6 +529,11 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 {
 	uint64_t sum = 0;
 	size_t n = 0;
+	/* dockerd and BuildKit write new layers anywhere under overlay2/: walk
+	 * all of it for files changed since the episode began, rather than
+	 * only the layers of the (bounded) files the ledger names. */
+	bool whole = h->manual || (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_DAEMON)) ||
+		     (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_BUILD));
 
 	d->files = calloc(o->nfiles + 1, sizeof(*d->files));
 	if (!d->files || hot_list(c, h, o, d) < 0)
@@ -538,10 +551,10 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 		d->files[n++] = (struct action_file){ .dev = f->dev, .ino = f->ino, .gen = f->gen,
 						      .path = f->path, .bytes = net };
 		sum += net;
-		if (f->path && o->docker_root && layer_dir(d, o->docker_root, f->path) < 0)
+		if (!whole && f->path && o->docker_root && layer_dir(d, o->docker_root, f->path) < 0)
 			return 0;
 	}
-	if (h->manual && o->docker_root) {
+	if (whole && o->docker_root) {
 		char dir[512];
 		int len = snprintf(dir, sizeof(dir), "%s/overlay2", o->docker_root);
 

@@ -64,6 +64,7 @@ struct scenario {
 	const char *set[4];
 	enum memcg_mode memcg;
 	bool dry_run;
+	bool data_root;           /* Docker's data root exists */
 	struct tstep steps[MAXSTEPS];
 };
 
@@ -100,7 +101,8 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "idle" } } },
 	} },
-	{ "dockerd in the root cgroup: no cgroup lever, fadvise", .memcg = MEMCG_V2, .steps = {
+	{ "dockerd in the root cgroup: no cgroup lever, fadvise", .memcg = MEMCG_V2, .data_root = true,
+	  .steps = {
 		{ .t = 1, .rows = { DOCKERD(0) } },
 		{ .t = 2, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100, LAYER } },
 		  .state = PSTATE_GROWING },
@@ -412,7 +414,7 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 	o->refault_known = true;
 	o->refault_bytes = MI(st->refault);
 	o->memcg = sc->memcg;
-	o->docker_root = "/var/lib/docker";
+	o->docker_root = sc->data_root ? "/var/lib/docker" : NULL;
 	o->host_low = st->host_low;
 	o->cpu_known = true;
 	o->cpu_user_ticks = st->user_ticks;
@@ -501,6 +503,8 @@ static void test_scenarios(void **state)
 static struct policy_history h;
 static struct policy_config cfg;
 
+static const char *data_root;
+
 static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 		 const struct policy_file *files, size_t nfiles, enum memcg_mode memcg,
 		 struct policy_obs *o)
@@ -511,7 +515,7 @@ static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 	o->leader = o->tracker = o->mem_known = true;
 	o->page_cache = MI(4096);
 	o->memcg = memcg;
-	o->docker_root = "/var/lib/docker";
+	o->docker_root = data_root;
 	o->cgroups = rows;
 	o->ncgroups = nrows;
 	o->files = files;
@@ -540,6 +544,7 @@ static void test_fadvise_request(void **state)
 	struct policy_decision d;
 	struct policy_obs o;
 
+	data_root = "/var/lib/docker";
 	policy_config_default(&cfg);
 	policy_init(&h);
 	feed(1, rows, 2, NULL, 0, MEMCG_V2, &o);
@@ -565,9 +570,9 @@ static void test_fadvise_request(void **state)
 		assert_int_not_equal(d.req.files[i].ino, 14);
 		assert_int_equal(d.req.files[i].gen, 3);
 	}
-	/* One layer directory for the two files under it; image/ is not a layer. */
+	/* dockerd writes layers anywhere: all of overlay2/, changed since. */
 	assert_int_equal(d.req.ndirs, 1);
-	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2/L1");
+	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2");
 	/* Files changed since the episode began (a sample before its first growth). */
 	assert_int_equal(d.req.since_ns, 1700000000ull * S + 2 * S);
 	assert_int_equal(d.req.nhot, 1);
@@ -577,8 +582,50 @@ static void test_fadvise_request(void **state)
 	policy_history_free(&h);
 }
 
+/* A container-only episode: the layer directories its files name. */
+static void test_layer_dirs(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 5, .class = TCLASS_DOCKER_CONTAINER, .path = "/docker/a" },
+	};
+	struct policy_file files[] = {
+		{ .dev = 8, .ino = 10, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/L1/diff/a" },
+		{ .dev = 8, .ino = 11, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/L1/merged/b" },
+		{ .dev = 8, .ino = 12, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/L2/diff/c" },
+		{ .dev = 8, .ino = 13, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/image/overlay2/layerdb/x" },
+		{ .dev = 8, .ino = 14, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/" },
+	};
+	struct policy_decision d;
+	struct policy_obs o;
+
+	data_root = "/var/lib/docker";
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 1, NULL, 0, MEMCG_NONE, &o);
+	for (int i = 0; i < 5; i++)
+		files[i].added = MI(100);
+	rows[0].added = MI(500);
+	feed(2, rows, 1, files, 5, MEMCG_NONE, &o);
+	feed(5, rows, 1, files, 5, MEMCG_NONE, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.nfiles, 5);
+	assert_int_equal(d.req.ndirs, 2);
+	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2/L1");
+	assert_string_equal(d.req.dirs[1], "/var/lib/docker/overlay2/L2");
+	assert_int_equal(d.req.since_ns, 1700000000ull * S + 1 * S);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
 static void test_cgroup_request(void **state)
 {
+	data_root = NULL;
 	/* Two removed containers and a live one under /docker: the removed ones
 	 * are reached through their live parent, once. */
 	struct policy_cgroup rows[] = {
@@ -613,6 +660,7 @@ static void test_cgroup_request(void **state)
 
 static void test_drop_caches_request(void **state)
 {
+	data_root = NULL;
 	struct policy_cgroup rows[] = {
 		{ .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a" },
 		{ .cgid = 1, .class = TCLASS_OTHER, .path = "/" },
@@ -641,6 +689,7 @@ static void test_drop_caches_request(void **state)
 
 static void test_hot_window(void **state)
 {
+	data_root = NULL;
 	struct policy_cgroup rows[] = { { .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/" } };
 	struct policy_file files[] = {
 		{ .dev = 8, .ino = 13, .class = TCLASS_OTHER, .added = MI(50) },
@@ -768,6 +817,7 @@ static void test_backoff_doubles(void **state)
 
 static void test_mode_off_closes(void **state)
 {
+	data_root = NULL;
 	struct policy_cgroup rows[] = { { .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a",
 					  .v2_target = "/docker/a" } };
 	struct policy_decision d;
@@ -801,6 +851,7 @@ static void test_mode_off_closes(void **state)
  * by dockerd: it stays hot, fadvise leaves it. */
 static void test_hot_file_owned_by_docker(void **state)
 {
+	data_root = NULL;
 	struct policy_cgroup rows[] = { { .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/" } };
 	struct policy_file f[] = {
 		{ .dev = 8, .ino = 13, .gen = 2, .class = TCLASS_OTHER, .added = MI(50) },
@@ -915,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_fadvise_request),
 		cmocka_unit_test(test_cgroup_request),
+		cmocka_unit_test(test_layer_dirs),
 		cmocka_unit_test(test_drop_caches_request),
 		cmocka_unit_test(test_hot_window),
 		cmocka_unit_test(test_manual),
