@@ -365,8 +365,8 @@ static int activated_fd(void)
 	return -1;
 }
 
-int control_open(struct control *c, sd_event *ev, const char *path, control_handler h, void *u,
-		 char *why, size_t whylen)
+int control_open(struct control *c, sd_event *ev, const char *path, bool may_create,
+		 control_handler h, void *u, char *why, size_t whylen)
 {
 	struct sockaddr_un sa;
 	socklen_t len = sizeof(sa);
@@ -387,6 +387,10 @@ int control_open(struct control *c, sd_event *ev, const char *path, control_hand
 		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
 	} else {
 		snprintf(c->path, sizeof(c->path), "%s", path ? path : CONTROL_DEFAULT_PATH);
+		if (!may_create) {
+			snprintf(why, whylen, "none passed by systemd, and this run creates none");
+			return -ENOENT;
+		}
 		r = create_socket(c, why, whylen);
 		if (r < 0)
 			return r;

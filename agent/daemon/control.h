@@ -56,10 +56,11 @@ struct control {
 	struct control_stats stats;
 };
 
-/* path: CONTROL_DEFAULT_PATH when NULL.  On failure returns a negative errno
- * and why (the daemon then runs without a control socket). */
-int control_open(struct control *c, sd_event *ev, const char *path, control_handler h, void *u,
-		 char *why, size_t whylen);
+/* path: CONTROL_DEFAULT_PATH when NULL.  may_create false: only a socket
+ * systemd passed is taken (-ENOENT without one).  On failure returns a
+ * negative errno and why (the daemon then runs without a control socket). */
+int control_open(struct control *c, sd_event *ev, const char *path, bool may_create,
+		 control_handler h, void *u, char *why, size_t whylen);
 void control_close(struct control *c);
 json_t *control_stats_json(const struct control *c);
 

@@ -387,7 +387,12 @@ int service_setup(struct service *s, sd_event *ev, struct daemon_opts *o, const 
 		path = getenv("WSLDOCK_CONTROL_SOCKET");
 	if (path && !*path)
 		path = NULL;
-	r = control_open(&s->ctl, ev, path, answer, s, why, sizeof(why));
+	/* A dry run writes nothing anywhere, so it makes a socket file only
+	 * where it is told to (tests); one passed by systemd it uses. */
+	r = control_open(&s->ctl, ev, path, !o->dry_run || path, answer, s, why, sizeof(why));
+	if (r == -ENOENT && o->dry_run && !path)
+		snprintf(why, sizeof(why), "a dry run makes no socket file unless --control-socket or "
+			 "$WSLDOCK_CONTROL_SOCKET names one");
 	if (r < 0)
 		dlog_event(log, "control", "socket=none errno=%s detail=%s: no control socket",
 			   strerrorname_np(-r) ?: "?", why);
