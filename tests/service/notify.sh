@@ -32,7 +32,8 @@ while [ ! -S "$WORK/notify.sock" ]; do
 done
 
 # 2 s: pings are due every 1 s (sd-event sends them between 1/2 and 3/4).
-NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=2000000 start_daemon "$WORK/daemon.log"
+printf '[reclaim]\n' >"$WORK/agent.conf"
+NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=2000000 start_daemon "$WORK/daemon.log" --config "$WORK/agent.conf"
 wait_for "READY=1" "$WORK/notify.txt" 15 || fail "no READY=1"
 # READY comes after the tracker: its line is already in the log.
 grep -q ' tracker bpf=' "$WORK/daemon.log" || fail "READY=1 before the tracker was attached"
@@ -48,12 +49,15 @@ n=$(grep -c 'WATCHDOG=1' "$WORK/notify.txt")
 awk '/WATCHDOG=1/ { if (last != "" && $1 - last > 2.0) { print "gap", $1 - last; bad = 1 } last = $1 }
 	END { exit bad }' "$WORK/notify.txt" || fail "a gap between WATCHDOG=1 pings exceeded WATCHDOG_USEC"
 
+# A reload that changes the mode changes the STATUS line.
+printf '[reclaim]\nmode = off\n' >"$WORK/agent.conf"
 kill -HUP "$DAEMON"
 wait_for "RELOADING=1" "$WORK/notify.txt" 5 || fail "no RELOADING=1 after SIGHUP"
+wait_for "STATUS=dry-run, mode off," "$WORK/notify.txt" 5 || fail "STATUS did not follow the new mode"
 [ "$(grep -c 'READY=1' "$WORK/notify.txt")" -ge 2 ] || fail "no READY=1 after the reload"
 grep 'RELOADING=1' -A1 "$WORK/notify.txt" | grep -q 'MONOTONIC_USEC=[0-9]' || fail "RELOADING=1 without MONOTONIC_USEC"
 
 stop_daemon "$DAEMON" || fail "run exited $? after SIGTERM"
 wait "$LISTENER"
 grep -q 'STOPPING=1' "$WORK/notify.txt" || fail "no STOPPING=1"
-echo "ok: READY after the tracker, '$(echo "$status" | cut -d' ' -f2-)', $n watchdog pings in 5 s, RELOADING/READY on SIGHUP, STOPPING"
+echo "ok: READY after the tracker, STATUS follows a reload to mode off, '$(echo "$status" | cut -d' ' -f2-)', $n watchdog pings in 5 s, RELOADING/READY on SIGHUP, STOPPING"
