@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -55,12 +56,15 @@ static int client_events(struct control_client *k)
 	return sd_event_source_set_io_events(k->io, ev);
 }
 
+/* The clock now, not the loop's cached time: an answer (reclaim-now runs
+ * levers) may take longer than the idle timeout itself. */
 static void touch(struct control_client *k)
 {
-	uint64_t now;
+	struct timespec ts;
 
-	sd_event_now(k->c->ev, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(k->idle, now + CONTROL_IDLE_USEC);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_event_source_set_time(k->idle, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 +
+				 CONTROL_IDLE_USEC);
 }
 
 /* Queues the reply (one line) and frees it. */
@@ -162,6 +166,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 		goto drop;
 	}
 	process(k);
+	touch(k);
 	if (!k->out && k->closing)
 		goto drop;
 	if (client_events(k) < 0)
@@ -339,7 +344,7 @@ static int create_socket(struct control *c, char *why, size_t whylen)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(sa.sun_path, c->have_gid ? 0660 : 0600) < 0 ||
-	    (c->have_gid && chown(sa.sun_path, 0, c->gid) < 0) || listen(fd, 64) < 0 ||
+	    (c->have_gid && chown(sa.sun_path, (uid_t)-1, c->gid) < 0) || listen(fd, 64) < 0 ||
 	    rename(sa.sun_path, c->path) < 0 || stat(c->path, &st) < 0) {
 		r = -errno;
 		snprintf(why, whylen, "cannot listen on %s: %s", c->path, strerror(errno));
