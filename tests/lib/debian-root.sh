@@ -33,7 +33,9 @@ debian_root() {
 	set -- "$1" "${2:-}" $(host_mirror)
 	MIRROR=${3:-} SUITE=${4:-}
 	[ -n "$MIRROR" ] && [ -n "$SUITE" ] || skip "no deb mirror in the host's apt sources"
-	dr_dir=$WSLDOCK_TEST_CACHE/debian-$SUITE-$1
+	# The package list is part of the name: a root made for another list
+	# (an older test, another branch) is never taken, nor removed.
+	dr_dir=$WSLDOCK_TEST_CACHE/debian-$SUITE-$1${2:+-$(printf %s "$2" | cksum | cut -d' ' -f1)}
 	if [ ! -e "$dr_dir/.wsldock-complete" ]; then
 		rm -rf "$dr_dir"
 		mkdir -p "$WSLDOCK_TEST_CACHE" || fail "cannot create $WSLDOCK_TEST_CACHE"

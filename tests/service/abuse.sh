@@ -135,8 +135,16 @@ rss1=$(rss_kib "$DAEMON")
 python3 "$WORK/storm.py" "$S" >"$WORK/storm2.log" 2>&1 || fail "storm 2: $(tail -3 "$WORK/storm2.log")"
 alive "$DAEMON" || fail "the daemon died in the second storm"
 rss2=$(rss_kib "$DAEMON")
-[ "$rss2" -le $((rss1 + 1024)) ] || fail "RSS grew from $rss1 to $rss2 KiB over a second storm (a leak per client)"
-[ "$rss2" -le 65536 ] || fail "RSS is $rss2 KiB, over the unit's MemoryMax=64M"
+if grep -qa __asan_init "$AGENT"; then
+	# AddressSanitizer's quarantine keeps freed memory and its shadow grows
+	# with it: the RSS says nothing here.  Its leak check at exit (the
+	# daemon's exit status below) judges what leaked instead.
+	rss="RSS not judged under AddressSanitizer ($rss1 -> $rss2 KiB), LeakSanitizer at exit"
+else
+	[ "$rss2" -le $((rss1 + 1024)) ] || fail "RSS grew from $rss1 to $rss2 KiB over a second storm (a leak per client)"
+	[ "$rss2" -le 65536 ] || fail "RSS is $rss2 KiB, over the unit's MemoryMax=64M"
+	rss="RSS $rss1 -> $rss2 KiB"
+fi
 # The daemon counted what it refused.
 stats=$(ask '{"request":"status"}' | jq -c '.daemon.control')
 echo "$stats" | jq -e '.bad_requests >= 1880 and .requests >= .bad_requests and .busy >= 2 and .clients <= 1' >/dev/null ||
@@ -150,4 +158,4 @@ sys.exit(0 if s.recv(1) == b"" and time.monotonic() - t >= 9 else 1)
 PY
 alive "$DAEMON" || fail "the daemon died"
 stop_daemon "$DAEMON" || fail "run exited $? after SIGTERM"
-echo "ok: $(cat "$WORK/storm1.log"), twice; RSS $rss1 -> $rss2 KiB; $stats"
+echo "ok: $(cat "$WORK/storm1.log"), twice; $rss; $stats"

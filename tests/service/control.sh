@@ -21,6 +21,11 @@ as_other() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 
 start_daemon "$WORK/daemon.log"
 wait_control "$WORK/daemon.log"
+# Without systemd here, run says so and where the alternative is.
+if [ ! -d /run/systemd/system ]; then
+	grep -q '^wsldock-agent run: systemd is not running here (no /run/systemd/system).*/etc/wsl.conf' \
+		"$WORK/daemon.log" || fail "no message that systemd is not running"
+fi
 [ "$(stat -c '%a %G' "$S")" = "660 users" ] || fail "socket is $(stat -c '%a %U:%G' "$S"), expected 660 root:users"
 
 reply=$(ask '{"request":"status"}')

@@ -38,7 +38,11 @@ if command -v lintian >/dev/null; then
 		echo "$tags"; fail "lintian reports errors or warnings"; }
 fi
 
-base=$(debian_root systemd "systemd,procps,libbpf1,libjansson4,libsqlite3-0") || exit $?
+# The root gets what the package depends on (first of each alternative), so
+# the list cannot fall behind the libraries the agent links.
+deps=$( (dpkg-deb -f "$deb" Depends; echo ", systemd, procps") | tr ',' '\n' |
+	sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u | paste -sd, -)
+base=$(debian_root systemd "$deps") || exit $?
 R=$W/root
 cp -a "$base" "$R" || fail "cannot copy $base"
 printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
@@ -49,6 +53,11 @@ chroot "$R" dpkg -i "/tmp/${deb##*/}" >"$W/install.log" 2>&1 || { cat "$W/instal
 v=$(chroot "$R" wsldock-agent --version) || fail "wsldock-agent --version in the root"
 case $v in "wsldock-agent "*) ;; *) fail "--version printed '$v'";; esac
 chroot "$R" getent group wsldock >/dev/null || fail "the package did not create group wsldock"
+# The shipped configuration is a conffile and loads as the defaults.
+chroot "$R" dpkg-query -W -f='${Conffiles}' wsldock-agent | grep -q '^ /etc/wsldock/agent.conf ' ||
+	fail "/etc/wsldock/agent.conf is not a conffile"
+chroot "$R" wsldock-agent config >"$W/config.txt" 2>&1 || { cat "$W/config.txt"; fail "the shipped agent.conf does not load"; }
+grep -q '^floor *= 256M *# default$' "$W/config.txt" || { cat "$W/config.txt"; fail "config in the root does not show the defaults"; }
 [ -L "$R/etc/systemd/system/multi-user.target.wants/wsldock-agent.service" ] || fail "wsldock-agent.service not enabled"
 [ -L "$R/etc/systemd/system/sockets.target.wants/wsldock-agent.socket" ] || fail "wsldock-agent.socket not enabled"
 unitdir=$(chroot "$R" pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)

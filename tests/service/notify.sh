@@ -37,6 +37,8 @@ NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=2000000 start_daemon "$WORK/daem
 wait_for "READY=1" "$WORK/notify.txt" 15 || fail "no READY=1"
 # READY comes after the tracker: its line is already in the log.
 grep -q ' tracker bpf=' "$WORK/daemon.log" || fail "READY=1 before the tracker was attached"
+grep -q 'systemd is not running here' "$WORK/daemon.log" &&
+	fail "under a NOTIFY_SOCKET the daemon claims systemd is absent"
 grep -q ' tracker bpf=none' "$WORK/daemon.log" && fail "the tracker did not load (as root it must)"
 status=$(grep 'STATUS=' "$WORK/notify.txt" | head -1)
 echo "$status" | grep -q 'STATUS=dry-run, mode auto, tracker [a-z_]*, idle, episode 0, returned 0.0 MiB since start' ||
