@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +383,9 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&d);
 		return EXIT_ERROR;
 	}
+	/* Loading the BPF objects parsed the kernel's BTF: give that memory
+	 * back before idling for hours. */
+	malloc_trim(0);
 	sd_notify(0, "READY=1");
 	r = sd_event_loop(d.ev);
 	sd_notify(0, "STOPPING=1");
