@@ -184,6 +184,7 @@ static void tick(struct daemon *d)
 	d->last_tick_ns = now;
 	elect(d);
 	obs.leader = d->o->dry_run || d->lead.held;
+	obs.host_low = d->o->host_low && d->o->host_low(d->o->host_low_userdata);
 	if (tracking && tracker_sample(d->tracker, &d->ledger, now) < 0) {
 		if (!d->tracker_failed_logged)
 			dlog_event(&d->log, "error", "errno=%s detail=cannot read the BPF maps",

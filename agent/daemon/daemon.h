@@ -23,6 +23,10 @@ struct daemon_opts {
 	const char *docker_root;     /* NULL = /var/lib/docker */
 	enum tracker_mode bpf_mode;
 	struct policy_config cfg;
+	/* Host pressure (issue 11): asked once per sample, true while Windows
+	 * is low on memory; the bridge client sets it.  NULL = never low. */
+	bool (*host_low)(void *userdata);
+	void *host_low_userdata;
 };
 
 /* Returns an exit status (cli.h): 0 after SIGTERM/SIGINT, 2 when it could

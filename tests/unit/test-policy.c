@@ -656,6 +656,22 @@ static void test_cgroup_request(void **state)
 	assert_int_equal(d.bytes_targeted, MI(600));
 	policy_decision_free(&d);
 	policy_history_free(&h);
+
+	/* A cgroup this distro cannot name (Docker Desktop's, seen by the
+	 * tracker only): reached by its id. */
+	policy_init(&h);
+	rows[0] = (struct policy_cgroup){ .cgid = 9, .class = TCLASS_DOCKER_BUILD, .by_id = true };
+	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
+	rows[0].added = MI(300);
+	feed(2, rows, 1, NULL, 0, MEMCG_V2, &o);
+	feed(5, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.ncgroups, 1);
+	assert_null(d.req.cgroups[0].v2_path);
+	assert_int_equal(d.req.cgroups[0].cgid, 9);
+	policy_decision_free(&d);
+	policy_history_free(&h);
 }
 
 static void test_drop_caches_request(void **state)
