@@ -158,6 +158,8 @@ int verb_reclaim(int argc, char **argv)
 		struct action_result res = { 0 };
 		json_t *item;
 
+		enum policy_state before = h.state;
+
 		obs.now_ns = now_ns();
 		if (policy_decide(&a.cfg, &h, &obs, &d) < 0) {
 			cli_error("reclaim", "out of memory");
@@ -165,7 +167,7 @@ int verb_reclaim(int argc, char **argv)
 			break;
 		}
 		if (!doc)
-			dlog_decision(&log, &d, h.state, a.dry_run);
+			dlog_decision(&log, &d, before, a.dry_run);
 		if (d.verdict != POLICY_ACT) {
 			if (doc)
 				json_object_set_new(doc, "decision", decision_json(&d));

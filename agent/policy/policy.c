@@ -972,10 +972,8 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 	if (h->state != PSTATE_RECLAIM)
 		return;
 	h->tried |= BIT(l);
-	if (l == LEVER_COMPACT)
-		episode_close(h);
-	else
-		h->returned += got;
+	if (l != LEVER_COMPACT)
+		h->returned += got;  /* the next decision closes the episode: "done" */
 }
 
 int policy_begin_manual(struct policy_history *h, const struct policy_obs *o, int force_lever)
