@@ -37,7 +37,7 @@ struct daemon {
 	struct dlog log;
 	int psi_fd;
 	uint64_t last_tick_ns;
-	bool tracker_failed_logged;
+	bool tracker_failed_logged, lock_error_logged;
 	/* What was logged last, so a held decision is logged once, not every second. */
 	const char *logged_reason;
 	uint64_t logged_episode;
@@ -74,13 +74,11 @@ static void elect(struct daemon *d)
 	if (r == 1) {
 		dlog_event(&d->log, "role", "role=leader lock=%s", d->lead.path);
 		sd_notifyf(0, "STATUS=leader (%s)", d->lead.path);
-	} else if (r < 0 && d->lead.fd < 0) {
+	} else if (r < 0 && !d->lock_error_logged) {
 		/* Cannot even open it: stay a follower, say why once. */
-		if (!d->logged_reason || strcmp(d->logged_reason, "lock-error")) {
-			dlog_event(&d->log, "role", "role=follower lock=%s errno=%s detail=cannot open "
-				   "the leader lock", d->lead.path, strerrorname_np(-r) ?: "?");
-			d->logged_reason = "lock-error";
-		}
+		dlog_event(&d->log, "role", "role=follower lock=%s errno=%s detail=cannot use the "
+			   "leader lock", d->lead.path, strerrorname_np(-r) ?: "?");
+		d->lock_error_logged = true;
 	}
 }
 
