@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/uio.h>
 
 #include "actions/actions.h"
 #include "policy/policy.h"
@@ -62,6 +63,21 @@ struct dlog {
 	const char *verb;            /* "run" or "reclaim" */
 };
 
+#define DLOG_LINE_MAX 2048
+#define DLOG_FIELDS_MAX 48
+
+/* One journal entry: MESSAGE, WSLDOCK_EVENT, SYSLOG_IDENTIFIER, PRIORITY
+ * and a WSLDOCK_<KEY> field per key=value of the line. */
+struct dlog_fields {
+	char msg[DLOG_LINE_MAX + 160];
+	char event[96];
+	char field[DLOG_FIELDS_MAX][DLOG_LINE_MAX / 4];
+	struct iovec iov[DLOG_FIELDS_MAX + 4];
+	size_t n;
+};
+
+void dlog_fields_build(struct dlog_fields *jf, const char *event, const char *kv,
+		       const char *line);
 __attribute__((format(printf, 3, 4)))
 void dlog_event(const struct dlog *g, const char *event, const char *fmt, ...);
 void dlog_decision(const struct dlog *g, const struct policy_decision *d, enum policy_state s,
