@@ -9,7 +9,8 @@ AGENT=${WSLDOCK_AGENT:?}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the BPF tracker)"; exit 77; }
 WORK=$(mktemp -d)
-A= B=
+A=''
+B=''
 cleanup() {
 	for p in $A $B; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	rm -rf "$WORK"
@@ -59,8 +60,8 @@ mkdir "$WORK/lock"
 A=$!
 "$AGENT" run --foreground --set mode=off --lock-dir "$WORK/lock" 2>"$WORK/b.log" &
 B=$!
-wait_for "$WORK/a.log" ' start ' 30 && wait_for "$WORK/b.log" ' start ' 30 ||
-	fail "the daemons did not start"
+wait_for "$WORK/a.log" ' start ' 30 || fail "the first daemon did not start"
+wait_for "$WORK/b.log" ' start ' 30 || fail "the second daemon did not start"
 n=$(grep -l ' start role=leader ' "$WORK/a.log" "$WORK/b.log" | wc -l)
 [ "$n" -eq 1 ] || fail "$n leaders at start, want 1"
 if grep -q ' start role=leader ' "$WORK/a.log"; then
