@@ -31,6 +31,7 @@ static const char *const anon_guard_names[_ANON_GUARD_MAX] = {
 	[ANON_GUARD_SWAP_MAX] = "swap.max=0",
 	[ANON_GUARD_V1_SWAPPINESS] = "memory.swappiness=0",
 	[ANON_GUARD_NO_SWAP] = "no-swap",
+	[ANON_GUARD_VM_SWAPPINESS] = "vm.swappiness=0",
 };
 
 const char *lever_name(enum lever l)

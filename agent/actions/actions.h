@@ -91,10 +91,13 @@ enum anon_guard {
 	ANON_GUARD_SWAP_MAX,        /* memory.swap.max=0 for the call, restored */
 	ANON_GUARD_V1_SWAPPINESS,   /* v1 memory.swappiness=0 for the call, restored */
 	ANON_GUARD_NO_SWAP,         /* no swap configured: anon cannot be reclaimed */
+	ANON_GUARD_VM_SWAPPINESS,   /* root cgroup before 6.7: vm.swappiness=0 for
+				       the call, restored */
 	_ANON_GUARD_MAX,
 };
 
-/* "none", "swappiness=0", "swap.max=0", "memory.swappiness=0", "no-swap". */
+/* "none", "swappiness=0", "swap.max=0", "memory.swappiness=0", "no-swap",
+ * "vm.swappiness=0". */
 const char *anon_guard_name(enum anon_guard g);
 
 /* Figures measured before and after, so every action says what it did. */

@@ -58,64 +58,127 @@ static bool cgroup_frozen(int dirfd)
 
 /* The kernel's memory.reclaim accepts "swappiness=0" from 6.7 on and
  * answers EINVAL before.  Then the cgroup's swap is closed for the call:
- * memory.swap.max=0 (its old value restored after), or nothing when the
- * system has no swap at all. */
+ * memory.swap.max=0 (its old value restored after).  The root cgroup has
+ * no memory.swap.max: there vm.swappiness=0 for the call, which cgroup v2
+ * applies to every cgroup and which makes a cgroup-targeted reclaim scan
+ * file pages only (mm/vmscan.c, get_scan_count).  Nothing is needed when
+ * the system has no swap at all. */
 struct guard {
 	enum anon_guard kind;
-	char old_swap_max[64];
+	int dirfd;             /* where the restored knob lives */
+	bool own_dirfd;
+	const char *knob;
+	char where[4096];
+	char old[64];
 };
+
+/* Sets dirfd/knob to 0, remembering its old value in g. */
+static int guard_set(struct act_ctx *c, struct guard *g, int dirfd, const char *knob,
+		     const char *where)
+{
+	_cleanup_free_ char *old = NULL;
+	int r;
+
+	snprintf(g->where, sizeof(g->where), "%s/%s", where, knob);
+	r = act_read_at(dirfd, knob, &old);
+	if (r < 0)
+		return r;
+	snprintf(g->old, sizeof(g->old), "%s", old);
+	r = act_write(c, dirfd, knob, "0");
+	if (r < 0) {
+		act_fail(c, r, "%s", g->where);
+		return r;
+	}
+	g->dirfd = dirfd;
+	g->knob = knob;
+	return 0;
+}
+
+static int guard_vm_swappiness(struct act_ctx *c, struct guard *g)
+{
+	char path[4096];
+	int fd, r;
+
+	r = act_path(c, "/proc/sys/vm", path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = guard_set(c, g, fd, "swappiness", path);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	g->own_dirfd = true;
+	g->kind = ANON_GUARD_VM_SWAPPINESS;
+	return 0;
+}
 
 static int guard_fallback(struct act_ctx *c, int dirfd, const char *name, struct guard *g)
 {
-	_cleanup_free_ char *old = NULL;
 	int r;
 
 	if (!act_swap_configured(c)) {
 		g->kind = ANON_GUARD_NO_SWAP;
 		return 0;
 	}
-	r = act_read_at(dirfd, "memory.swap.max", &old);
-	if (r < 0) {
-		/* No per-cgroup swap limit (the root cgroup, or no swap
-		 * accounting): nothing keeps reclaim off anon here. */
-		act_fail(c, r == -ENOENT ? -EOPNOTSUPP : r, "%s/memory.swap.max", name);
-		return r == -ENOENT ? -EOPNOTSUPP : r;
+	r = guard_set(c, g, dirfd, "memory.swap.max", name);
+	if (r == 0) {
+		g->kind = ANON_GUARD_SWAP_MAX;
+		return 0;
 	}
-	snprintf(g->old_swap_max, sizeof(g->old_swap_max), "%s", old);
-	r = act_write(c, dirfd, "memory.swap.max", "0");
-	if (r < 0) {
-		act_fail(c, r, "%s/memory.swap.max", name);
+	if (r != -ENOENT) {
+		act_fail(c, r, "%s", g->where);
 		return r;
 	}
-	g->kind = ANON_GUARD_SWAP_MAX;
+	/* The root cgroup (or no swap accounting). */
+	r = guard_vm_swappiness(c, g);
+	if (r < 0) {
+		act_fail(c, -EOPNOTSUPP, "%s/memory.swap.max: none, and vm.swappiness: %s", name,
+			 strerror(-r));
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
-static void guard_restore(struct act_ctx *c, int dirfd, const char *name, struct guard *g)
+static void guard_restore(struct act_ctx *c, struct guard *g)
 {
+	uint64_t deadline = c->deadline_ns;
 	int r;
 
-	if (g->kind != ANON_GUARD_SWAP_MAX)
+	if (!g->knob)
 		return;
 	/* Even past the deadline: a cgroup left without swap is worse. */
-	{
-		uint64_t deadline = c->deadline_ns;
-
-		c->deadline_ns = 0;
-		r = act_write(c, dirfd, "memory.swap.max", g->old_swap_max);
-		c->deadline_ns = deadline;
-	}
+	c->deadline_ns = 0;
+	r = act_write(c, g->dirfd, g->knob, g->old);
+	c->deadline_ns = deadline;
 	if (r < 0)
-		act_fail(c, r, "%s/memory.swap.max (restoring %s)", name, g->old_swap_max);
+		act_fail(c, r, "%s (restoring %s)", g->where, g->old);
+	if (g->own_dirfd)
+		close(g->dirfd);
+	g->knob = NULL;
 }
 
-/* Reclaims up to want bytes from one cgroup; returns what the kernel
- * confirmed (memory.reclaim succeeds only once the amount is reclaimed).
- * *stop is set when the whole lever must end (deadline, a fault). */
-static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, uint64_t want,
-			       int *swappiness_ok, bool *stop)
+/* What came back so far: the steps the kernel confirmed (memory.reclaim
+ * succeeds once it reclaimed the amount), or the cgroup's measured file
+ * drop when that is more (6.1 reclaims well beyond what it is asked). */
+static uint64_t reclaimed(int dirfd, uint64_t file_before, uint64_t confirmed)
 {
-	uint64_t step_max = c->q->step_bytes ? c->q->step_bytes : DEFAULT_STEP, got = 0;
+	uint64_t now;
+
+	if (act_read_key_at(dirfd, "memory.stat", "file", &now) < 0 || now >= file_before)
+		return confirmed;
+	return file_before - now > confirmed ? file_before - now : confirmed;
+}
+
+/* Reclaims up to want bytes from one cgroup holding file_before bytes of
+ * file cache; returns what came back.  *stop is set when the whole lever
+ * must end (deadline, a fault). */
+static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, uint64_t want,
+			       uint64_t file_before, int *swappiness_ok, bool *stop)
+{
+	uint64_t step_max = c->q->step_bytes ? c->q->step_bytes : DEFAULT_STEP, got = 0, confirmed = 0;
 	struct guard g = { .kind = ANON_GUARD_SWAPPINESS_ARG };
 	unsigned max_steps = (unsigned)(want / step_max) + 16;
 
@@ -148,7 +211,8 @@ static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, u
 			*swappiness_ok = 1;
 		c->r->steps++;
 		if (r == 0) {
-			got += step;
+			confirmed += step;
+			got = reclaimed(dirfd, file_before, confirmed);
 			continue;
 		}
 		if (r == -EAGAIN) {  /* nothing (much) left to reclaim there */
@@ -159,7 +223,7 @@ static uint64_t reclaim_cgroup(struct act_ctx *c, int dirfd, const char *name, u
 		*stop = r == -ETIME;
 		break;
 	}
-	guard_restore(c, dirfd, name, &g);
+	guard_restore(c, &g);
 	c->r->anon_guard = g.kind;
 	return got;
 }
@@ -205,7 +269,7 @@ int lever_memcg_reclaim(struct act_ctx *c)
 		c->r->bytes_targeted += want;
 		c->r->before.targets_cache += before;
 		if (!q->dry_run && want)
-			done += reclaim_cgroup(c, fd, name, want, &swappiness_ok, &stop);
+			done += reclaim_cgroup(c, fd, name, want, before, &swappiness_ok, &stop);
 		if (q->dry_run || act_read_key_at(fd, "memory.stat", "file", &after) < 0)
 			after = before;
 		c->r->after.targets_cache += after;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ struct daemon {
 	struct dlog log;
 	int psi_fd;
 	uint64_t last_tick_ns;
-	bool tracker_failed_logged;
+	bool tracker_failed_logged, lock_error_logged;
 	/* What was logged last, so a held decision is logged once, not every second. */
 	const char *logged_reason;
 	uint64_t logged_episode;
@@ -74,13 +75,11 @@ static void elect(struct daemon *d)
 	r = leader_try(&d->lead);
 	if (r == 1) {
 		dlog_event(&d->log, "role", "role=leader lock=%s", d->lead.path);
-	} else if (r < 0 && d->lead.fd < 0) {
+	} else if (r < 0 && !d->lock_error_logged) {
 		/* Cannot even open it: stay a follower, say why once. */
-		if (!d->logged_reason || strcmp(d->logged_reason, "lock-error")) {
-			dlog_event(&d->log, "role", "role=follower lock=%s errno=%s detail=cannot open "
-				   "the leader lock", d->lead.path, strerrorname_np(-r) ?: "?");
-			d->logged_reason = "lock-error";
-		}
+		dlog_event(&d->log, "role", "role=follower lock=%s errno=%s detail=cannot use the "
+			   "leader lock", d->lead.path, strerrorname_np(-r) ?: "?");
+		d->lock_error_logged = true;
 	}
 }
 
@@ -198,6 +197,7 @@ static void tick(struct daemon *d)
 	d->last_tick_ns = now;
 	elect(d);
 	obs.leader = d->o->dry_run || d->lead.held;
+	obs.host_low = d->o->host_low && d->o->host_low(d->o->host_low_userdata);
 	if (tracking && tracker_sample(d->tracker, &d->ledger, now) < 0) {
 		if (!d->tracker_failed_logged)
 			dlog_event(&d->log, "error", "errno=%s detail=cannot read the BPF maps",
@@ -406,6 +406,9 @@ int daemon_run(struct daemon_opts *o)
 		teardown(&d);
 		return EXIT_ERROR;
 	}
+	/* Loading the BPF objects parsed the kernel's BTF: give that memory
+	 * back before idling for hours. */
+	malloc_trim(0);
 	service_ready(&d.svc, service_state_of(&d, &(struct service_state){ 0 }));
 	r = sd_event_loop(d.ev);
 	service_stop(&d.svc);

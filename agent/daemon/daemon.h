@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/uio.h>
 
 #include "actions/actions.h"
 #include "policy/policy.h"
@@ -25,6 +26,10 @@ struct daemon_opts {
 	const char *docker_root;     /* NULL = /var/lib/docker */
 	enum tracker_mode bpf_mode;
 	struct policy_config cfg;    /* conf->reclaim; replaced on reload */
+	/* Host pressure (issue 11): asked once per sample, true while Windows
+	 * is low on memory; the bridge client sets it.  NULL = never low. */
+	bool (*host_low)(void *userdata);
+	void *host_low_userdata;
 	/* The service side (service.c): where the configuration comes from,
 	 * so a reload (SIGHUP, the control socket) reads it again. */
 	struct agent_conf *conf;     /* the loaded configuration (origins) */
@@ -67,6 +72,21 @@ struct dlog {
 	const char *verb;            /* "run" or "reclaim" */
 };
 
+#define DLOG_LINE_MAX 2048
+#define DLOG_FIELDS_MAX 48
+
+/* One journal entry: MESSAGE, WSLDOCK_EVENT, SYSLOG_IDENTIFIER, PRIORITY
+ * and a WSLDOCK_<KEY> field per key=value of the line. */
+struct dlog_fields {
+	char msg[DLOG_LINE_MAX + 160];
+	char event[96];
+	char field[DLOG_FIELDS_MAX][DLOG_LINE_MAX / 4];
+	struct iovec iov[DLOG_FIELDS_MAX + 4];
+	size_t n;
+};
+
+void dlog_fields_build(struct dlog_fields *jf, const char *event, const char *kv,
+		       const char *line);
 __attribute__((format(printf, 3, 4)))
 void dlog_event(const struct dlog *g, const char *event, const char *fmt, ...);
 void dlog_decision(const struct dlog *g, const struct policy_decision *d, enum policy_state s,

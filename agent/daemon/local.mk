@@ -15,3 +15,8 @@ if HAVE_CMOCKA
 check_PROGRAMS += $(DAEMON_UNIT_TESTS)
 TESTS += $(DAEMON_UNIT_TESTS)
 endif
+
+# run and reclaim for real (root; they say why when they skip).
+DAEMON_SCRIPT_TESTS = tests/daemon/run.sh tests/daemon/reclaim.sh
+TESTS += $(DAEMON_SCRIPT_TESTS)
+EXTRA_DIST += $(DAEMON_SCRIPT_TESTS)

@@ -5,35 +5,29 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
-
-#define LINE_MAX_LEN 2048
-#define FIELDS_MAX 48
 
 /* The stderr line and the journal entry are made from the same text, so
  * they cannot disagree: "EVENT key=value ... detail=free text" becomes
  * WSLDOCK_EVENT=EVENT, WSLDOCK_KEY=value ..., WSLDOCK_DETAIL=free text
  * and MESSAGE=the whole line. */
-static void journal_line(const char *event, const char *kv, const char *line)
+void dlog_fields_build(struct dlog_fields *jf, const char *event, const char *kv, const char *line)
 {
-	char fields[FIELDS_MAX][LINE_MAX_LEN / 4];
-	struct iovec iov[FIELDS_MAX + 4];
-	char msg[LINE_MAX_LEN + 16], ev[96];
-	size_t n = 0, nf = 0;
+	size_t nf = 0;
 	const char *p = kv;
 
-	snprintf(msg, sizeof(msg), "MESSAGE=%s", line);
-	snprintf(ev, sizeof(ev), "WSLDOCK_EVENT=%s", event);
-	iov[n++] = (struct iovec){ msg, strlen(msg) };
-	iov[n++] = (struct iovec){ ev, strlen(ev) };
-	iov[n++] = (struct iovec){ "SYSLOG_IDENTIFIER=wsldock-agent", 31 };
-	iov[n++] = (struct iovec){ "PRIORITY=6", 10 };
-	while (*p && nf < FIELDS_MAX) {
+	jf->n = 0;
+	snprintf(jf->msg, sizeof(jf->msg), "MESSAGE=%s", line);
+	snprintf(jf->event, sizeof(jf->event), "WSLDOCK_EVENT=%s", event);
+	jf->iov[jf->n++] = (struct iovec){ jf->msg, strlen(jf->msg) };
+	jf->iov[jf->n++] = (struct iovec){ jf->event, strlen(jf->event) };
+	jf->iov[jf->n++] = (struct iovec){ (char *)"SYSLOG_IDENTIFIER=wsldock-agent", 31 };
+	jf->iov[jf->n++] = (struct iovec){ (char *)"PRIORITY=6", 10 };
+	while (*p && nf < DLOG_FIELDS_MAX) {
 		const char *eq, *end;
-		char *f = fields[nf];
-		size_t w = 0;
+		char *f = jf->field[nf];
+		size_t w, cap = sizeof(jf->field[0]);
 		bool detail;
 
 		while (*p == ' ')
@@ -43,23 +37,21 @@ static void journal_line(const char *event, const char *kv, const char *line)
 			break;
 		detail = (size_t)(eq - p) == 6 && !strncmp(p, "detail", 6);
 		end = detail ? p + strlen(p) : strchrnul(eq, ' ');
-		w = (size_t)snprintf(f, sizeof(fields[0]), "WSLDOCK_");
-		for (const char *k = p; k < eq && w < sizeof(fields[0]) - 2; k++)
+		w = (size_t)snprintf(f, cap, "WSLDOCK_");
+		for (const char *k = p; k < eq && w < cap - 2; k++)
 			f[w++] = (char)toupper((unsigned char)*k);
-		w += (size_t)snprintf(f + w, sizeof(fields[0]) - w, "=%.*s", (int)(end - eq - 1), eq + 1);
-		if (w >= sizeof(fields[0]))
-			w = sizeof(fields[0]) - 1;
-		iov[n++] = (struct iovec){ f, w };
+		w += (size_t)snprintf(f + w, cap - w, "=%.*s", (int)(end - eq - 1), eq + 1);
+		if (w >= cap)
+			w = cap - 1;
+		jf->iov[jf->n++] = (struct iovec){ f, w };
 		nf++;
 		p = end;
 	}
-	/* No journal (no systemd here, a container): the stderr line stays. */
-	sd_journal_sendv(iov, (int)n);
 }
 
 void dlog_event(const struct dlog *g, const char *event, const char *fmt, ...)
 {
-	char kv[LINE_MAX_LEN], line[LINE_MAX_LEN + 128];
+	char kv[DLOG_LINE_MAX], line[DLOG_LINE_MAX + 128];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -70,8 +62,13 @@ void dlog_event(const struct dlog *g, const char *event, const char *fmt, ...)
 		fprintf(g->err, "wsldock-agent %s: %s\n", g->verb, line);
 		fflush(g->err);
 	}
-	if (g->journal)
-		journal_line(event, kv, line);
+	if (g->journal) {
+		struct dlog_fields jf;
+
+		dlog_fields_build(&jf, event, kv, line);
+		/* No journal (no systemd here, a container): the stderr line stays. */
+		sd_journal_sendv(jf.iov, (int)jf.n);
+	}
 }
 
 void dlog_decision(const struct dlog *g, const struct policy_decision *d, enum policy_state s,

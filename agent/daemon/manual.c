@@ -47,6 +47,7 @@ int manual_reclaim_run(struct manual_reclaim *m, struct observer *ob)
 		struct policy_decision d;
 		struct action_result res = { 0 };
 		json_t *item;
+		enum policy_state before = h.state;
 
 		obs.now_ns = now_ns();
 		if (policy_decide(m->cfg, &h, &obs, &d) < 0) {
@@ -55,7 +56,7 @@ int manual_reclaim_run(struct manual_reclaim *m, struct observer *ob)
 			break;
 		}
 		if (m->log_decisions)
-			dlog_decision(m->log, &d, h.state, m->dry_run);
+			dlog_decision(m->log, &d, before, m->dry_run);
 		if (d.verdict != POLICY_ACT) {
 			json_object_set_new(m->doc, "decision", manual_decision_json(&d));
 			policy_decision_free(&d);

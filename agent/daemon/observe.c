@@ -266,12 +266,20 @@ void observe_targets(struct observer *ob, struct policy_obs *o)
 	for (size_t i = 0; i < ob->nrows; i++) {
 		struct policy_cgroup *row = &ob->rows[i];
 
-		if (row->class == TCLASS_OTHER || !row->path || row->path[0] != '/')
+		if (row->class == TCLASS_OTHER)
 			continue;
+		if (!row->path || row->path[0] != '/') {
+			row->by_id = ob->cg.memcg == MEMCG_V2;
+			continue;
+		}
 		if (ob->cg.unified_path[0]) {
 			live_ancestor(ob->root, ob->cg.unified_path, row->path, buf, sizeof(buf));
 			row->frozen = frozen(ob->root, ob->cg.unified_path, buf);
-			if (ob->cg.memcg == MEMCG_V2)
+			/* Not under this distro's mount and no live ancestor but the
+			 * root: maybe live elsewhere in the hierarchy; by its id. */
+			row->by_id = ob->cg.memcg == MEMCG_V2 && !strcmp(buf, "/") && ob->res &&
+				     !resolver_cgroup_path(ob->res, row->cgid);
+			if (ob->cg.memcg == MEMCG_V2 && !row->by_id)
 				row->v2_target = keep(ob, buf);
 		}
 		if (ob->cg.memcg == MEMCG_V1 && ob->cg.memcg_path[0]) {

@@ -381,8 +381,8 @@ int service_setup(struct service *s, sd_event *ev, struct daemon_opts *o, const 
 	s->watchdog = r > 0;
 	if (!sd_booted() && !getenv("NOTIFY_SOCKET"))
 		fprintf(stderr, "wsldock-agent run: systemd is not running here (no /run/systemd/system): "
-			"nothing will restart the agent and there is no journal; start it from "
-			"/etc/wsl.conf instead (wsldock-agent(8), WITHOUT SYSTEMD)\n");
+			"nothing will restart the agent and there is no journal; run it from the "
+			"[boot] command of /etc/wsl.conf instead (wsldock-agent(8), WITHOUT SYSTEMD)\n");
 	if (!path)
 		path = getenv("WSLDOCK_CONTROL_SOCKET");
 	if (path && !*path)

@@ -2,7 +2,6 @@
 #include "policy/policy.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -123,9 +122,10 @@ static int parse_scaled(const char *s, const char *const *units, const uint64_t 
 	for (size_t i = 0; i < nunits; i++) {
 		if (strcasecmp(s + len, units[i]))
 			continue;
+		/* Below 2^64 with room for rounding: the cast is defined. */
 		if (v * (double)mult[i] >= 1.8e19)
 			return -ERANGE;
-		*ret = (uint64_t)llround(v * (double)mult[i]);
+		*ret = (uint64_t)(v * (double)mult[i] + 0.5);
 		return 0;
 	}
 	return -EINVAL;

@@ -14,3 +14,8 @@ if HAVE_CMOCKA
 check_PROGRAMS += $(POLICY_UNIT_TESTS)
 TESTS += $(POLICY_UNIT_TESTS)
 endif
+
+# Its KEY=VALUE parser, fuzzed (`make fuzz`).
+FUZZ_TARGETS += policy-config
+FUZZ_LIB_SRCS += agent/policy/config.c
+EXTRA_DIST += tests/fuzz/fuzz-policy-config.c tests/fuzz/corpus/policy-config

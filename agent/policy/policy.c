@@ -464,18 +464,24 @@ static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_m
 		const char *t = row ? (v2 ? row->v2_target : row->v1_target) : NULL;
 		size_t j;
 
-		if (!net || !t || !strcmp(t, "/"))
+		/* A live cgroup whose path this distro cannot name is reached by
+		 * its id (a cgroup2 file handle); the lever says if it cannot. */
+		bool by_id = v2 && row && !t && row->by_id;
+
+		if (!net || (!t && !by_id) || (t && !strcmp(t, "/")))
 			continue;
 		if (row->frozen) {
 			(*frozen)++;
 			continue;
 		}
 		for (j = 0; j < n; j++)
-			if (!strcmp(v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path, t))
+			if (by_id ? d->cgroups[j].cgid == row->cgid && !d->cgroups[j].v2_path
+				  : (v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path) &&
+					    !strcmp(v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path, t))
 				break;
 		if (j == n)
 			d->cgroups[n++] = (struct action_cgroup){
-				.cgid = v2 && row->path && !strcmp(row->path, t) ? row->cgid : 0,
+				.cgid = by_id || (v2 && row->path && !strcmp(row->path, t)) ? row->cgid : 0,
 				.v2_path = v2 ? t : NULL, .v1_path = v2 ? NULL : t,
 			};
 		d->cgroups[j].bytes += net;
@@ -966,10 +972,8 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 	if (h->state != PSTATE_RECLAIM)
 		return;
 	h->tried |= BIT(l);
-	if (l == LEVER_COMPACT)
-		episode_close(h);
-	else
-		h->returned += got;
+	if (l != LEVER_COMPACT)
+		h->returned += got;  /* the next decision closes the episode: "done" */
 }
 
 int policy_begin_manual(struct policy_history *h, const struct policy_obs *o, int force_lever)

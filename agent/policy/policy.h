@@ -100,6 +100,7 @@ struct policy_cgroup {
 	const char *v2_target;        /* "/docker"; "/" = root; NULL = none found */
 	const char *v1_target;        /* in the v1 memory hierarchy; NULL = none */
 	bool frozen;                  /* cgroup.events "frozen 1" (Resource Saver) */
+	bool by_id;                   /* live, but no path here: reach it by cgid */
 };
 
 /* One file of the tracker's file ledger. */

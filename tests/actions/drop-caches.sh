@@ -7,6 +7,7 @@
 need_root
 need jq
 need strace
+cache_lock exclusive
 [ -w /proc/sys/vm/drop_caches ] || skip "/proc/sys/vm/drop_caches is not writable here"
 d=$(mktemp -d /var/tmp/wsldock-drop.XXXXXX)
 trap 'rm -rf "$d" "$tmp"' EXIT
@@ -36,7 +37,7 @@ check_ge "page cache dropped (bytes_returned)" "$(jget "$tmp/r" .bytes_returned)
 # A budget smaller than the hot set bounds the read-back; it runs at idle
 # I/O priority (ioprio_set IOPRIO_CLASS_IDLE on the thread).
 cat "$d/hot" >/dev/null
-strace -f -e trace=ioprio_set -o "$tmp/strace" "$ACTION_RUN" --lever drop_caches --hot "$d/hot" \
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -e trace=ioprio_set -o "$tmp/strace" "$ACTION_RUN" --lever drop_caches --hot "$d/hot" \
 	--restore-hot-set --restore-budget "$(mib 16)" --dir "$d" >"$tmp/b" 2>&1
 check_eq "budget run exit" "$?" 0
 check_le "restored within the budget" "$(jget "$tmp/b" .restored_bytes)" "$(mib 16)"

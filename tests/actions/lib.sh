@@ -41,3 +41,39 @@ check_le() {
 check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', wanted '$3'"; fi
 }
+# vm_memory_reclaim KERNEL GUARD ROOT_GUARD: lever a for real in a tests/vm
+# guest (guest-memory-reclaim.sh checks the cgroup side and expects GUARD,
+# ROOT_GUARD for the root cgroup), then
+# the host's view: the VM's RssAnon must fall by >= 0.5 GiB of the 1 GiB
+# reclaimed within 30 s (free page reporting).  Results stay in
+# $top_builddir/tests/actions/vm-KERNEL.out.
+vm_memory_reclaim() {
+	need_root
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is missing: scripts/install-deps installs qemu-system-x86"
+	out=$top_builddir/tests/actions/vm-$1.out
+	rm -rf "$out"
+	"$top_srcdir/tests/vm/boot" --kernel "$1" --scratch 3G --out "$out" \
+		--timeout "${WSLDOCK_VM_TIMEOUT:-400}" -- \
+		sh "$top_srcdir/tests/actions/guest-memory-reclaim.sh" "$2" "$3"
+	rc=$?
+	case $rc in
+	0) pass "$1: the guest's checks" ;;
+	77) skip "no guest can run here (see above)" ;;
+	125) fail "$1: the guest did not finish (see $out/console.log)"; finish ;;
+	*) fail "$1: guest exit $rc (log $out/guest.log)"; finish ;;
+	esac
+	"$top_srcdir/tests/vm/rss-fall" "$out/rss.csv" reclaim >"$tmp/fall" || { fail "rss-fall"; finish; }
+	echo "$1: host RssAnon after memory.reclaim: $(cat "$tmp/fall")"
+	fall_mib=$(jq -r '.fall_gib * 1024 | floor' "$tmp/fall")
+	check_ge "$1: the host got the memory back (MiB)" "$fall_mib" 512
+	finish
+}
+# cache_lock shared|exclusive: tests that check residency hold it shared;
+# the drop_caches test, which empties every cache, holds it exclusive, so
+# `make -j` never runs it beside them.  (Other suites' drops on this
+# machine can still disturb a figure: re-run before concluding.)
+cache_lock() {
+	exec 9>"${TMPDIR:-/tmp}/wsldock-actions-cache.lock"
+	if [ "$1" = exclusive ]; then flock 9; else flock -s 9; fi
+}

@@ -33,3 +33,12 @@ TESTS += $(ACTIONS_UNIT_TESTS)
 endif
 TESTS += $(ACTIONS_SCRIPT_TESTS)
 EXTRA_DIST += $(ACTIONS_SCRIPT_TESTS) tests/actions/lib.sh
+
+# Lever a for real, in QEMU guests: part of `make check-vm` (tests/vm).
+ACTIONS_VM_TESTS = tests/actions/vm-memory-reclaim-6.1.sh tests/actions/vm-memory-reclaim-6.12.sh
+VM_TESTS += $(ACTIONS_VM_TESTS)
+EXTRA_DIST += $(ACTIONS_VM_TESTS) tests/actions/guest-memory-reclaim.sh tests/actions/guest-hold.py
+clean-local: clean-actions-vm
+clean-actions-vm:
+	rm -rf tests/actions/vm-*.out
+.PHONY: clean-actions-vm

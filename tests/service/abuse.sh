@@ -5,8 +5,8 @@
 # lines past 4 KiB), 100 clients that hang up mid-request, more idle clients
 # than the daemon serves at once (the extra one is told "busy"), and a client
 # that sends requests but never reads.  Meanwhile and afterwards a
-# well-behaved client is answered at once; the storm runs twice and the
-# second must not grow the RSS (nothing leaks per client).
+# well-behaved client is answered at once; the storm runs three times and
+# the RSS stays bounded (nothing leaks per client).
 . "${top_srcdir:?}/tests/service/lib.sh"
 need_root
 need python3
@@ -106,6 +106,14 @@ for i in range(100):
         s.shutdown(socket.SHUT_RDWR)
     s.close()
 status_ok("after 100 clients hung up mid-request")
+# 2,000 well-behaved clients one after the other: each one's state must be
+# freed when it leaves.
+for i in range(2000):
+    s = conn()
+    s.sendall(b'{"request":"history","limit":1}\n')
+    # ok, or "busy" while the previous ones are reaped: a JSON line either way
+    json.loads(reply(s))
+    s.close()
 # A client that pipelines requests and never reads the replies.
 greedy = conn()
 greedy.setblocking(False)
@@ -126,28 +134,33 @@ for s in idle + [greedy]:
     s.close()
 time.sleep(0.5)
 status_ok("after the idle clients left")
-print("storm ok: %d bad requests, 100 hang-ups, a greedy and 16 idle clients" % sent)
+print("storm ok: %d bad requests, 100 hang-ups, 2,000 short clients, a greedy and 16 idle ones" % sent)
 PY
 
-python3 "$WORK/storm.py" "$S" >"$WORK/storm1.log" 2>&1 || fail "storm 1: $(tail -3 "$WORK/storm1.log")"
-alive "$DAEMON" || fail "the daemon died in the storm"
-rss1=$(rss_kib "$DAEMON")
-python3 "$WORK/storm.py" "$S" >"$WORK/storm2.log" 2>&1 || fail "storm 2: $(tail -3 "$WORK/storm2.log")"
-alive "$DAEMON" || fail "the daemon died in the second storm"
-rss2=$(rss_kib "$DAEMON")
+# Three storms.  The tracker's ledger grows with whatever else this machine
+# does meanwhile, so the RSS is judged loosely: at most 8 MiB more after the
+# third storm than after the first.  A leaked client (its 4 KiB buffer and
+# state) over the ~4,500 clients of storms 2 and 3 would be over 18 MiB;
+# smaller leaks are LeakSanitizer's to find (the sanitized distcheck).
+for n in 1 2 3; do
+	python3 "$WORK/storm.py" "$S" >"$WORK/storm$n.log" 2>&1 || fail "storm $n: $(tail -3 "$WORK/storm$n.log")"
+	alive "$DAEMON" || fail "the daemon died in storm $n"
+	[ "$n" -eq 1 ] && rss1=$(rss_kib "$DAEMON")
+done
+rss3=$(rss_kib "$DAEMON")
 if grep -qa __asan_init "$AGENT"; then
 	# AddressSanitizer's quarantine keeps freed memory and its shadow grows
 	# with it: the RSS says nothing here.  Its leak check at exit (the
 	# daemon's exit status below) judges what leaked instead.
-	rss="RSS not judged under AddressSanitizer ($rss1 -> $rss2 KiB), LeakSanitizer at exit"
+	rss="RSS not judged under AddressSanitizer ($rss1 -> $rss3 KiB), LeakSanitizer at exit"
 else
-	[ "$rss2" -le $((rss1 + 1024)) ] || fail "RSS grew from $rss1 to $rss2 KiB over a second storm (a leak per client)"
-	[ "$rss2" -le 65536 ] || fail "RSS is $rss2 KiB, over the unit's MemoryMax=64M"
-	rss="RSS $rss1 -> $rss2 KiB"
+	[ "$rss3" -le $((rss1 + 8192)) ] || fail "RSS grew from $rss1 to $rss3 KiB over two more storms (a leak per client)"
+	[ "$rss3" -le 40960 ] || fail "RSS is $rss3 KiB after three storms (the unit's MemoryMax is 64M)"
+	rss="RSS $rss1 KiB after the first storm, $rss3 KiB after the third"
 fi
 # The daemon counted what it refused.
 stats=$(ask '{"request":"status"}' | jq -c '.daemon.control')
-echo "$stats" | jq -e '.bad_requests >= 1880 and .requests >= .bad_requests and .busy >= 2 and .clients <= 1' >/dev/null ||
+echo "$stats" | jq -e '.bad_requests >= 2820 and .requests >= .bad_requests and .busy >= 2 and .clients <= 1' >/dev/null ||
 	fail "control counters: $stats"
 # The idle timeout: a client that says nothing is dropped after 10 s.
 python3 - "$S" <<'PY' || fail "an idle client was not dropped within 12 s"
@@ -158,4 +171,4 @@ sys.exit(0 if s.recv(1) == b"" and time.monotonic() - t >= 9 else 1)
 PY
 alive "$DAEMON" || fail "the daemon died"
 stop_daemon "$DAEMON" || fail "run exited $? after SIGTERM"
-echo "ok: $(cat "$WORK/storm1.log"), twice; $rss; $stats"
+echo "ok: $(cat "$WORK/storm1.log"), three times; $rss; $stats"

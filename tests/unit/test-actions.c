@@ -27,11 +27,15 @@
 #define MAX_WRITES 64
 
 /* A played kernel: records every write; answers as configured. */
+static char root[PATH_MAX];
+
 struct kernel {
 	bool has_swappiness_arg;   /* 6.7+ */
 	uint64_t reclaimable;      /* bytes memory.reclaim can give, then EAGAIN */
 	int fail_on_write;         /* 1-based index of a write answered with fail_err */
 	int fail_err;
+	uint64_t over;             /* extra bytes each step takes (6.1 over-reclaims) */
+	uint64_t file;             /* c1's memory.stat file, kept up to date when over */
 	unsigned n;
 	char name[MAX_WRITES][64];
 	char value[MAX_WRITES][64];
@@ -62,10 +66,15 @@ static int play(struct act_ctx *c, int dirfd, const char *name, const char *valu
 		return -EAGAIN;
 	}
 	k->reclaimable -= bytes;
+	if (k->over) {
+		char stat[64];
+
+		k->file -= bytes + k->over;
+		snprintf(stat, sizeof(stat), "file %llu\n", (unsigned long long)k->file);
+		tree_write_str(root, "sys/fs/cgroup/docker/c1/memory.stat", stat);
+	}
 	return 0;
 }
-
-static char root[PATH_MAX];
 
 /* A WSL-like tree (cgroup2 with memory at /sys/fs/cgroup, 4 GiB swap) with
  * one docker cgroup holding 1 GiB of file cache. */
@@ -152,6 +161,23 @@ static void test_reclaim_steps(void **state)
 	assert_int_equal(r.error, 0);
 }
 
+/* A kernel that reclaims more than asked (6.1): the measured drop counts,
+ * so bytes_wanted is not overshot by the confirmed sum lagging behind. */
+static void test_reclaim_over(void **state)
+{
+	struct action_cgroup cg[] = { { .v2_path = "docker/c1" } };
+	struct action_request q = reclaim_req(cg, 1, 256 * MiB);
+	struct kernel k = { .has_swappiness_arg = true, .reclaimable = 1024 * MiB,
+			    .over = 64 * MiB, .file = 1024 * MiB };
+	struct action_result r;
+
+	(void)state;
+	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(r.steps, 2);
+	assert_int_equal(r.after.targets_cache, 768 * MiB);
+	assert_int_equal(r.bytes_returned, 256 * MiB);
+}
+
 /* Before 6.7: EINVAL for swappiness=, then swap.max=0 around plain steps
  * and its old value back. */
 static void test_reclaim_swap_max_fallback(void **state)
@@ -214,7 +240,7 @@ static void test_reclaim_no_swap(void **state)
 }
 
 /* EAGAIN ends that cgroup's steps, not the lever; a frozen cgroup is left
- * alone; the root cgroup before 6.7 (no memory.swap.max) is refused. */
+ * alone. */
 static void test_reclaim_eagain_frozen_root(void **state)
 {
 	struct action_cgroup cg[] = {
@@ -233,9 +259,24 @@ static void test_reclaim_eagain_frozen_root(void **state)
 	assert_int_equal(r.exhausted, 2);
 	assert_int_equal(r.error, 0);
 
+	/* Before 6.7 the root cgroup has no memory.swap.max: vm.swappiness=0
+	 * for the call, restored; without that knob, refused. */
 	k = (struct kernel){ .reclaimable = 100 * MiB };
 	q.cgroups = &cg[2];
 	q.ncgroups = 1;
+	q.bytes_wanted = 64 * MiB;
+	tree_write_str(root, "proc/sys/vm/swappiness", "60\n");
+	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(k.n, 4);
+	assert_string_equal(k.name[1], "swappiness");
+	assert_string_equal(k.value[1], "0");
+	assert_string_equal(k.value[2], "67108864");
+	assert_string_equal(k.name[3], "swappiness");
+	assert_string_equal(k.value[3], "60\n");
+	assert_int_equal(r.anon_guard, ANON_GUARD_VM_SWAPPINESS);
+
+	tree_remove(root, "proc/sys/vm/swappiness");
+	k = (struct kernel){ .reclaimable = 100 * MiB };
 	assert_int_equal(action_run_hooked(&q, &r, play, &k), -EOPNOTSUPP);
 	assert_non_null(strstr(r.error_where, "memory.swap.max"));
 	assert_int_equal(k.n, 1);  /* only the refused swappiness= probe */
@@ -384,11 +425,47 @@ static void test_knobs_dry_run(void **state)
 	}
 }
 
+/* fadvise under --root: a file named by identity only is looked up in the
+ * tree's mountinfo; junk lines there are skipped, a device it does not
+ * list is unreachable (ENODEV), nothing is advised. */
+static void test_fadvise_mountinfo(void **state)
+{
+	struct action_file f[] = { { .dev = 0xfe02, .ino = 12, .gen = 3 },
+				   { .path = "/data/missing" } };
+	struct action_request q = { .lever = LEVER_FILE_EVICT, .root = root, .files = f,
+				    .nfiles = 2 };
+	struct action_result r;
+	char dir[PATH_MAX];
+
+	(void)state;
+	tree_write_str(root, "proc/self/mountinfo",
+		       "garbage\n1 2 x:y / /a rw - ext4 /dev/x rw\n"
+		       "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n\n  \n"
+		       "23 22 254:1 /sub /with\\040space rw - ext4 /dev/vdb rw\n");
+	assert_true(action_run(&q, &r) < 0);
+	assert_int_equal(r.unreachable, 2);
+	assert_int_equal(r.steps, 0);
+	assert_int_equal(r.error, -ENODEV);
+	assert_non_null(strstr(r.error_where, "ino 12"));
+
+	/* 254:1 is listed, at "/with space" (\040 undone): found there,
+	 * then refused by the file system (a fake tree holds no such inode). */
+	snprintf(dir, sizeof(dir), "%s/with space", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	f[0].dev = 0xfe01;
+	q.nfiles = 1;
+	assert_true(action_run(&q, &r) < 0);
+	assert_int_equal(r.unreachable, 1);
+	assert_int_not_equal(r.error, -ENODEV);
+	assert_int_not_equal(r.error, -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_reclaim_steps, setup_v2, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_over, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_swap_max_fallback, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_restore_on_error, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_no_swap, setup_v2, teardown),
@@ -399,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_real_write_path, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_force_empty_guard, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_knobs_dry_run, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_fadvise_mountinfo, setup_v1, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

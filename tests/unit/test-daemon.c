@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -85,6 +86,36 @@ static void test_log_line(void **state)
 	free(buf);
 }
 
+static bool has_field(const struct dlog_fields *jf, const char *want)
+{
+	for (size_t i = 0; i < jf->n; i++)
+		if (jf->iov[i].iov_len == strlen(want) && !memcmp(jf->iov[i].iov_base, want, strlen(want)))
+			return true;
+	return false;
+}
+
+static void test_journal_fields(void **state)
+{
+	struct dlog_fields *jf = malloc(sizeof(*jf));
+	const char *kv = "episode=4 lever=fadvise bytes_targeted=10 bytes_returned=3 errno=EBUSY "
+			 "reason=fallback detail=free text, with = signs";
+
+	assert_non_null(jf);
+	dlog_fields_build(jf, "action", kv, "action episode=4 ...");
+	assert_true(has_field(jf, "MESSAGE=action episode=4 ..."));
+	assert_true(has_field(jf, "WSLDOCK_EVENT=action"));
+	assert_true(has_field(jf, "SYSLOG_IDENTIFIER=wsldock-agent"));
+	assert_true(has_field(jf, "WSLDOCK_EPISODE=4"));
+	assert_true(has_field(jf, "WSLDOCK_LEVER=fadvise"));
+	assert_true(has_field(jf, "WSLDOCK_BYTES_TARGETED=10"));
+	assert_true(has_field(jf, "WSLDOCK_BYTES_RETURNED=3"));
+	assert_true(has_field(jf, "WSLDOCK_ERRNO=EBUSY"));
+	assert_true(has_field(jf, "WSLDOCK_REASON=fallback"));
+	assert_true(has_field(jf, "WSLDOCK_DETAIL=free text, with = signs"));
+	assert_int_equal(jf->n, 4 + 7);
+	free(jf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -92,6 +123,7 @@ int main(void)
 		cmocka_unit_test(test_leader_errors),
 		cmocka_unit_test(test_leader_default_dir),
 		cmocka_unit_test(test_log_line),
+		cmocka_unit_test(test_journal_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

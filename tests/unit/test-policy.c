@@ -90,7 +90,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 6, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 		{ .t = 7, .rows = { DOCKER_ROW(400) }, .state = PSTATE_IDLE, .ex = { { "idle" } } },
 	} },
 	{ "v1 removed container: force_empty on the live parent", .memcg = MEMCG_V1, .steps = {
@@ -99,7 +99,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { V1_REMOVED(300) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_FORCE_EMPTY, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "dockerd in the root cgroup: no cgroup lever, fadvise", .memcg = MEMCG_V2, .data_root = true,
 	  .steps = {
@@ -110,7 +110,7 @@ static const struct scenario scenarios[] = {
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "a lever that fails falls to the next, and backs off next time", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
@@ -121,14 +121,14 @@ static const struct scenario scenarios[] = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, -EBUSY },
 			{ "fallback", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 		/* A second episode within the back-off: memory.reclaim is skipped. */
 		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
 		{ .t = 9, .rows = { DOCKER_ROW(800) },
 		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 800, NULL } }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "EAGAIN (exhausted) is not a failure: no back-off", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
@@ -137,12 +137,12 @@ static const struct scenario scenarios[] = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, 0, true },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
 		{ .t = 9, .rows = { DOCKER_ROW(800) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "last resort: nothing targeted reaches; then the interval holds it", .memcg = MEMCG_V2,
 	  .steps = {
@@ -151,7 +151,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 		{ .t = 6, .rows = { NO_TARGET(800) }, .state = PSTATE_GROWING },
 		{ .t = 9, .rows = { NO_TARGET(800) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "no-lever" } } },
@@ -172,7 +172,7 @@ static const struct scenario scenarios[] = {
 			{ "fallback", true, LEVER_FILE_EVICT, 100 },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "enough came back from the targeted levers: no drop_caches", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
@@ -180,7 +180,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { DOCKER_ROW(1000) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 600 },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "PSI full above the limit holds the episode", .memcg = MEMCG_V2, .steps = {
 		GROW_V2,
@@ -189,7 +189,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 7, .rows = { DOCKER_ROW(400) }, .psi = 2, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "page cache at the floor", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) }, .cache = 300 },
@@ -204,7 +204,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { DOCKER_ROW(400) }, .cache = 356, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 100 },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "force_empty would go below the floor: next lever", .memcg = MEMCG_V1, .steps = {
 		{ .t = 1, .rows = { V1_REMOVED(0) } },
@@ -216,7 +216,7 @@ static const struct scenario scenarios[] = {
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "growth again during reclaim waits again", .memcg = MEMCG_V2, .steps = {
 		GROW_V2,
@@ -226,7 +226,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 10, .rows = { DOCKER_ROW(600) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "an episode below episode_min is left alone", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
@@ -252,7 +252,7 @@ static const struct scenario scenarios[] = {
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "a follower decides but never acts", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) }, .follower = true },
@@ -281,7 +281,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0 },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "host low: build-attributed first, then the root cgroup, backing off on refaults",
 	  .memcg = MEMCG_V2, .steps = {
@@ -370,7 +370,7 @@ static const struct scenario scenarios[] = {
 				    NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
-			{ "idle" } } },
+			{ "done" } } },
 	} },
 	{ "drop_caches cannot keep the floor: not used when it binds", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) }, .cache = 500 },
@@ -654,6 +654,22 @@ static void test_cgroup_request(void **state)
 	assert_int_equal(d.req.cgroups[1].cgid, 7);
 	assert_int_equal(d.req.step_bytes, cfg.reclaim_step);
 	assert_int_equal(d.bytes_targeted, MI(600));
+	policy_decision_free(&d);
+	policy_history_free(&h);
+
+	/* A cgroup this distro cannot name (Docker Desktop's, seen by the
+	 * tracker only): reached by its id. */
+	policy_init(&h);
+	rows[0] = (struct policy_cgroup){ .cgid = 9, .class = TCLASS_DOCKER_BUILD, .by_id = true };
+	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
+	rows[0].added = MI(300);
+	feed(2, rows, 1, NULL, 0, MEMCG_V2, &o);
+	feed(5, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.ncgroups, 1);
+	assert_null(d.req.cgroups[0].v2_path);
+	assert_int_equal(d.req.cgroups[0].cgid, 9);
 	policy_decision_free(&d);
 	policy_history_free(&h);
 }
