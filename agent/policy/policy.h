@@ -151,9 +151,9 @@ enum policy_state {
 
 const char *policy_state_name(enum policy_state s);
 
-struct policy_member {        /* a (cgroup, class) row that grew in the episode */
+struct policy_member {        /* a cgroup whose attributed rows grew in the episode */
 	uint64_t cgid;
-	enum tclass class;
+	enum tclass class;                  /* build > daemon > container of its rows */
 	uint64_t base_added, base_removed;  /* cumulative when it joined */
 	uint64_t added, removed;            /* last seen */
 };
@@ -181,7 +181,10 @@ struct policy_history {
 	struct policy_member *members;
 	size_t nmembers, members_cap;
 
-	/* The previous sample's rows, for the growth of each. */
+	/* This sample's attributed rows summed per cgroup (scratch). */
+	struct policy_member *agg;
+	size_t nagg, agg_cap;
+	/* The previous sample's, for the growth of each. */
 	struct policy_member *prev;
 	size_t nprev, prev_cap;
 	uint64_t prev_ns;

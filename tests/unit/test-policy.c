@@ -238,6 +238,21 @@ static const struct scenario scenarios[] = {
 		{ .t = 2, .rows = { DOCKER_ROW(1), { 1, TCLASS_OTHER, 900, 0, "/", "/" } },
 		  .state = PSTATE_IDLE },
 	} },
+	{ "a cgroup whose row changes class is not new growth", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 400, 0, "/docker/c1", "/docker/c1" } } },
+		{ .t = 2, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_IDLE },
+		/* Split over two classes, summed: 100 MiB of growth. */
+		{ .t = 3, .rows = { { 7, TCLASS_DOCKER_BUILD, 300, 0, "/docker/c1", "/docker/c1" },
+				    { 7, TCLASS_DOCKER_DAEMON, 200, 0, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_GROWING },
+		{ .t = 6, .rows = { { 7, TCLASS_DOCKER_BUILD, 300, 0, "/docker/c1", "/docker/c1" },
+				    { 7, TCLASS_DOCKER_DAEMON, 200, 0, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
 	{ "pages removed during the episode are not reclaimed again", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
