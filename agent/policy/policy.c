@@ -77,14 +77,6 @@ static bool members_have_cgid(const struct policy_history *h, uint64_t cgid)
 	return member_find(h->members, h->nmembers, cgid) != NULL;
 }
 
-static bool members_have_class(const struct policy_history *h, enum tclass class)
-{
-	for (size_t i = 0; i < h->nmembers; i++)
-		if (h->members[i].class == class)
-			return true;
-	return false;
-}
-
 static uint64_t member_net(const struct policy_member *m)
 {
 	return sat_sub(sat_sub(m->added, m->base_added), sat_sub(m->removed, m->base_removed));
@@ -537,36 +529,18 @@ static int dir_add(struct policy_decision *d, const char *dir, size_t len)
 	return 0;
 }
 
-/* The overlay2 layer directory a file of Docker's data root lives in:
- * the ledger names a few of a layer's files, the walk reaches the rest. */
-static int layer_dir(struct policy_decision *d, const char *docker_root, const char *path)
-{
-	char prefix[512];
-	const char *rest, *slash;
-	int len = snprintf(prefix, sizeof(prefix), "%s/overlay2/", docker_root);
-
-	if (len <= 0 || (size_t)len >= sizeof(prefix) || !string_has_prefix(path, prefix))
-		return 0;
-	rest = path + len;
-	slash = strchr(rest, '/');
-	if (!slash || slash == rest)
-		return 0;
-	return dir_add(d, path, (size_t)(slash - path));
-}
-
 /* Lever c: the files the episode filled that no process outside it added
- * within the hot-set window, plus the layer directories they name. */
+ * within the hot-set window, by handle (finding their paths would mean a
+ * crawl of every process's fds and the data root at the worst moment), and
+ * every file changed since the episode began under DATA-ROOT/overlay2:
+ * the ledger's file map is bounded, a build writes far more files, and
+ * dockerd and BuildKit write new layers anywhere there. */
 static uint64_t file_targets(const struct policy_config *c, const struct policy_history *h,
 			     const struct policy_obs *o, bool all, uint64_t wanted,
 			     struct policy_decision *d)
 {
 	uint64_t sum = 0;
 	size_t n = 0;
-	/* dockerd and BuildKit write new layers anywhere under overlay2/: walk
-	 * all of it for files changed since the episode began, rather than
-	 * only the layers of the (bounded) files the ledger names. */
-	bool whole = h->manual || (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_DAEMON)) ||
-		     (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_BUILD));
 
 	d->files = calloc(o->nfiles + 1, sizeof(*d->files));
 	if (!d->files || hot_list(c, h, o, d) < 0)
@@ -582,12 +556,11 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 		if (hot_now(c, hot_find(h, f->dev, f->ino, f->gen), o->now_ns))
 			continue;  /* the lever gets the hot set too and skips it in dirs */
 		d->files[n++] = (struct action_file){ .dev = f->dev, .ino = f->ino, .gen = f->gen,
-						      .path = f->path, .bytes = net };
+						      .bytes = net };
 		sum += net;
-		if (!whole && f->path && o->docker_root && layer_dir(d, o->docker_root, f->path) < 0)
-			return 0;
 	}
-	if (whole && o->docker_root) {
+	/* Not under host pressure: there is no episode start to walk from. */
+	if (o->docker_root && (!all || h->manual)) {
 		char dir[512];
 		int len = snprintf(dir, sizeof(dir), "%s/overlay2", o->docker_root);
 
@@ -688,6 +661,11 @@ static bool drop_caches_lever(const struct policy_config *c, struct policy_histo
 	}
 	if (!forced && (double)h->returned >= c->drop_caches_min_share * (double)h->episode_bytes) {
 		snprintf(why, whylen, "the targeted levers returned enough");
+		return false;
+	}
+	if (!forced && remaining < c->drop_caches_min) {
+		/* Dropping every cache (the user's too) for a small rest: no. */
+		snprintf(why, whylen, "less than drop_caches_min left");
 		return false;
 	}
 	if (wanted < remaining) {

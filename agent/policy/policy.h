@@ -46,6 +46,7 @@ struct policy_config {
 	double psi_full_max;               /* psi_full_max = 10 (% of avg10 "full" memory stall) */
 	bool drop_caches;                  /* drop_caches = yes: lever d allowed at all */
 	double drop_caches_min_share;      /* drop_caches_min_share = 0.5 */
+	uint64_t drop_caches_min;          /* drop_caches_min = 512 MiB left of the episode */
 	uint64_t drop_caches_min_interval_ns; /* drop_caches_min_interval = 10 min */
 	bool restore_hot_set;              /* restore_hot_set = yes */
 	uint64_t restore_budget;           /* restore_budget = 512 MiB */
@@ -110,7 +111,6 @@ struct policy_file {
 	uint64_t owner_cgid;
 	enum tclass class;            /* of the process that added its first page */
 	uint64_t added, removed;      /* cumulative bytes */
-	const char *path;             /* when known (only with policy_wants_targets) */
 };
 
 struct policy_obs {
