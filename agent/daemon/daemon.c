@@ -215,7 +215,7 @@ static void tick(struct daemon *d)
 	log_transition(d, before, episode_before);
 	if (policy_wants_targets(&d->h)) {
 		if (tracking && !all_files) {
-			/* The episode just ended: every file, with paths, for lever c. */
+			/* The episode just ended: every file, for lever c. */
 			observe_reset(&d->ob);
 			if (observe_tracker(&d->ob, &d->ledger, true, &obs) < 0)
 				goto oom;

@@ -147,12 +147,8 @@ static const char *cgroup_path(const struct ledger *l, struct resolver *r, uint6
 static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 {
 	const struct ledger_table *ft = &l->t[LEDGER_FILES];
-	_cleanup_free_ struct file_id *ids = NULL;
-	size_t nids = 0;
 
 	if (grow((void **)&ob->files, &ob->files_cap, ft->n + 1, sizeof(*ob->files)) < 0)
-		return -ENOMEM;
-	if (all && !(ids = calloc(ft->n + 1, sizeof(*ids))))
 		return -ENOMEM;
 	for (size_t i = 0; i < ft->n; i++) {
 		const struct ledger_entry *e = &ft->v[i];
@@ -168,17 +164,7 @@ static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 			.owner_cgid = e->owner_cgid, .class = classify(&in),
 			.added = e->bytes.added, .removed = e->bytes.removed,
 		};
-		if (all && ob->files[ob->nfiles - 1].class != TCLASS_OTHER &&
-		    e->bytes.added > e->bytes.removed)
-			ids[nids++] = (struct file_id){ ob->files[ob->nfiles - 1].dev, e->key.b };
 	}
-	if (!nids)
-		return 0;
-	/* Paths only for the files a lever may open: the scan is bounded. */
-	resolver_lookup_files(ob->res, ids, nids);
-	for (size_t i = 0; i < ob->nfiles; i++)
-		if (ob->files[i].class != TCLASS_OTHER)
-			ob->files[i].path = resolver_file_path(ob->res, ob->files[i].dev, ob->files[i].ino);
 	return 0;
 }
 

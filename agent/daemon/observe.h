@@ -38,8 +38,8 @@ void observer_free(struct observer *ob);
 void observe_memory(struct observer *ob, bool cpu, struct policy_obs *o);
 
 /* The ledger's (cgroup, class) rows and files into o.  all_files: every
- * file (with its path looked up); else only those that gained pages in the
- * last sample, which is all the policy's hot set needs.  -ENOMEM. */
+ * file; else only those that gained pages in the last sample, which is all
+ * the policy's hot set needs.  -ENOMEM. */
 int observe_tracker(struct observer *ob, const struct ledger *l, bool all_files,
 		    struct policy_obs *o);
 

@@ -48,43 +48,33 @@ void policy_history_free(struct policy_history *h)
 {
 	free(h->members);
 	free(h->prev);
+	free(h->agg);
 	free(h->hot);
 	policy_init(h);
 }
 
 /* ---- rows and members ------------------------------------------------- */
 
+/* Members and samples are kept per cgroup: the classes of one cgroup's
+ * attributed rows are summed, so a row that changes class (a container
+ * found to be a build step) is not new growth. */
 static int member_cmp(const void *a, const void *b)
 {
 	const struct policy_member *x = a, *y = b;
 
-	if (x->cgid != y->cgid)
-		return x->cgid < y->cgid ? -1 : 1;
-	return (int)x->class - (int)y->class;
+	return x->cgid < y->cgid ? -1 : x->cgid > y->cgid;
 }
 
-static struct policy_member *member_find(struct policy_member *v, size_t n, uint64_t cgid,
-					 enum tclass class)
+static struct policy_member *member_find(struct policy_member *v, size_t n, uint64_t cgid)
 {
-	struct policy_member key = { .cgid = cgid, .class = class };
+	struct policy_member key = { .cgid = cgid };
 
 	return n ? bsearch(&key, v, n, sizeof(*v), member_cmp) : NULL;
 }
 
 static bool members_have_cgid(const struct policy_history *h, uint64_t cgid)
 {
-	for (int k = 0; k < _TCLASS_MAX; k++)
-		if (member_find(h->members, h->nmembers, cgid, k))
-			return true;
-	return false;
-}
-
-static bool members_have_class(const struct policy_history *h, enum tclass class)
-{
-	for (size_t i = 0; i < h->nmembers; i++)
-		if (h->members[i].class == class)
-			return true;
-	return false;
+	return member_find(h->members, h->nmembers, cgid) != NULL;
 }
 
 static uint64_t member_net(const struct policy_member *m)
@@ -119,13 +109,51 @@ static int grow(void **v, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static const struct policy_cgroup *obs_row(const struct policy_obs *o, uint64_t cgid,
-					   enum tclass class)
+/* A cgroup's attributed row (all of them have the same targets). */
+static const struct policy_cgroup *obs_row(const struct policy_obs *o, uint64_t cgid)
 {
 	for (size_t i = 0; i < o->ncgroups; i++)
-		if (o->cgroups[i].cgid == cgid && o->cgroups[i].class == class)
+		if (o->cgroups[i].cgid == cgid && attributed(o->cgroups[i].class))
 			return &o->cgroups[i];
 	return NULL;
+}
+
+/* The class that decides for a cgroup with rows of several: a build step
+ * over the daemon over a plain container. */
+static int class_rank(enum tclass c)
+{
+	return c == TCLASS_DOCKER_BUILD ? 3 : c == TCLASS_DOCKER_DAEMON ? 2 :
+	       c == TCLASS_DOCKER_CONTAINER ? 1 : 0;
+}
+
+/* The attributed rows of o summed per cgroup into h->agg, sorted. */
+static int aggregate(struct policy_history *h, const struct policy_obs *o)
+{
+	size_t n = 0;
+
+	if (grow((void **)&h->agg, &h->agg_cap, o->ncgroups + 1, sizeof(*h->agg)) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->ncgroups; i++)
+		if (attributed(o->cgroups[i].class))
+			h->agg[n++] = (struct policy_member){ .cgid = o->cgroups[i].cgid,
+							      .class = o->cgroups[i].class,
+							      .added = o->cgroups[i].added,
+							      .removed = o->cgroups[i].removed };
+	qsort(h->agg, n, sizeof(*h->agg), member_cmp);
+	h->nagg = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct policy_member *last = h->nagg ? &h->agg[h->nagg - 1] : NULL;
+
+		if (last && last->cgid == h->agg[i].cgid) {
+			last->added += h->agg[i].added;
+			last->removed += h->agg[i].removed;
+			if (class_rank(h->agg[i].class) > class_rank(last->class))
+				last->class = h->agg[i].class;
+		} else {
+			h->agg[h->nagg++] = h->agg[i];
+		}
+	}
+	return 0;
 }
 
 /* ---- the hot set ------------------------------------------------------- */
@@ -224,24 +252,23 @@ static void episode_close(struct policy_history *h)
 
 /* Adds the rows that grew this sample to the episode and refreshes the
  * members' counters (a member whose row left the ledger keeps its last). */
-static int members_fold(struct policy_history *h, const struct policy_obs *o)
+static int members_fold(struct policy_history *h)
 {
 	size_t old = h->nmembers;
 	bool added = false;
 
-	for (size_t i = 0; i < o->ncgroups; i++) {
-		const struct policy_cgroup *row = &o->cgroups[i];
-		struct policy_member *m = member_find(h->members, old, row->cgid, row->class);
+	for (size_t i = 0; i < h->nagg; i++) {
+		const struct policy_member *row = &h->agg[i];
+		struct policy_member *m = member_find(h->members, old, row->cgid);
 		const struct policy_member *p;
 
-		if (!attributed(row->class))
-			continue;
 		if (m) {
 			m->added = row->added;
 			m->removed = row->removed;
+			m->class = row->class;
 			continue;
 		}
-		p = member_find(h->prev, h->nprev, row->cgid, row->class);
+		p = member_find(h->prev, h->nprev, row->cgid);
 		if (p && row->added <= p->added)
 			continue;  /* did not grow */
 		if (h->state != PSTATE_GROWING || h->nmembers >= POLICY_MEMBERS_MAX)
@@ -262,35 +289,24 @@ static int members_fold(struct policy_history *h, const struct policy_obs *o)
 
 static int prev_fold(struct policy_history *h, const struct policy_obs *o)
 {
-	size_t n = 0;
-
-	if (grow((void **)&h->prev, &h->prev_cap, o->ncgroups + 1, sizeof(*h->prev)) < 0)
+	if (grow((void **)&h->prev, &h->prev_cap, h->nagg + 1, sizeof(*h->prev)) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->ncgroups; i++)
-		if (attributed(o->cgroups[i].class))
-			h->prev[n++] = (struct policy_member){ .cgid = o->cgroups[i].cgid,
-								.class = o->cgroups[i].class,
-								.added = o->cgroups[i].added,
-								.removed = o->cgroups[i].removed };
-	qsort(h->prev, n, sizeof(*h->prev), member_cmp);
-	h->nprev = n;
+	memcpy(h->prev, h->agg, h->nagg * sizeof(*h->prev));
+	h->nprev = h->nagg;
 	h->prev_ns = o->now_ns;
 	h->have_prev = true;
 	return 0;
 }
 
 /* Attributed bytes added since the previous sample. */
-static uint64_t growth_bytes(const struct policy_history *h, const struct policy_obs *o)
+static uint64_t growth_bytes(const struct policy_history *h)
 {
 	uint64_t sum = 0;
 
-	for (size_t i = 0; i < o->ncgroups; i++) {
-		const struct policy_cgroup *row = &o->cgroups[i];
-		const struct policy_member *p;
+	for (size_t i = 0; i < h->nagg; i++) {
+		const struct policy_member *row = &h->agg[i];
+		const struct policy_member *p = member_find(h->prev, h->nprev, row->cgid);
 
-		if (!attributed(row->class))
-			continue;
-		p = member_find(h->prev, h->nprev, row->cgid, row->class);
 		/* A counter that went down was re-created: all of it is new. */
 		sum += p && row->added >= p->added ? row->added - p->added : row->added;
 	}
@@ -339,6 +355,9 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 	int r;
 
 	h->returned_sample = 0;
+	h->nagg = 0;
+	if (o->tracker && (r = aggregate(h, o)) < 0)
+		return r;
 	if (c->mode == POLICY_MODE_WSL_IDLE)
 		wsl_idle_fold(c, h, o);
 	if (o->tracker) {
@@ -349,7 +368,7 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 	if (o->tracker && h->have_prev && o->now_ns > h->prev_ns) {
 		double secs = (double)(o->now_ns - h->prev_ns) / NSEC_PER_SEC;
 
-		h->growth_rate = (double)growth_bytes(h, o) / secs;
+		h->growth_rate = (double)growth_bytes(h) / secs;
 		growing = h->growth_rate >= (double)c->growth_rate_min;
 	}
 	if (growing && c->mode == POLICY_MODE_AUTO && !h->manual) {
@@ -359,7 +378,7 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 			h->state = PSTATE_GROWING;  /* never while growing: wait again */
 		h->last_growth_ns = o->now_ns;
 	}
-	r = members_fold(h, o);
+	r = members_fold(h);
 	if (r < 0)
 		return r;
 	if (h->state == PSTATE_GROWING && o->now_ns - h->last_growth_ns >= c->quiet_period_ns) {
@@ -459,7 +478,7 @@ static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_m
 	if (!d->cgroups)
 		return 0;
 	for (size_t i = 0; i < nmem; i++) {
-		const struct policy_cgroup *row = obs_row(o, mem[i].cgid, mem[i].class);
+		const struct policy_cgroup *row = obs_row(o, mem[i].cgid);
 		uint64_t net = member_net(&mem[i]);
 		const char *t = row ? (v2 ? row->v2_target : row->v1_target) : NULL;
 		size_t j;
@@ -510,36 +529,18 @@ static int dir_add(struct policy_decision *d, const char *dir, size_t len)
 	return 0;
 }
 
-/* The overlay2 layer directory a file of Docker's data root lives in:
- * the ledger names a few of a layer's files, the walk reaches the rest. */
-static int layer_dir(struct policy_decision *d, const char *docker_root, const char *path)
-{
-	char prefix[512];
-	const char *rest, *slash;
-	int len = snprintf(prefix, sizeof(prefix), "%s/overlay2/", docker_root);
-
-	if (len <= 0 || (size_t)len >= sizeof(prefix) || !string_has_prefix(path, prefix))
-		return 0;
-	rest = path + len;
-	slash = strchr(rest, '/');
-	if (!slash || slash == rest)
-		return 0;
-	return dir_add(d, path, (size_t)(slash - path));
-}
-
 /* Lever c: the files the episode filled that no process outside it added
- * within the hot-set window, plus the layer directories they name. */
+ * within the hot-set window, by handle (finding their paths would mean a
+ * crawl of every process's fds and the data root at the worst moment), and
+ * every file changed since the episode began under DATA-ROOT/overlay2:
+ * the ledger's file map is bounded, a build writes far more files, and
+ * dockerd and BuildKit write new layers anywhere there. */
 static uint64_t file_targets(const struct policy_config *c, const struct policy_history *h,
 			     const struct policy_obs *o, bool all, uint64_t wanted,
 			     struct policy_decision *d)
 {
 	uint64_t sum = 0;
 	size_t n = 0;
-	/* dockerd and BuildKit write new layers anywhere under overlay2/: walk
-	 * all of it for files changed since the episode began, rather than
-	 * only the layers of the (bounded) files the ledger names. */
-	bool whole = h->manual || (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_DAEMON)) ||
-		     (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_BUILD));
 
 	d->files = calloc(o->nfiles + 1, sizeof(*d->files));
 	if (!d->files || hot_list(c, h, o, d) < 0)
@@ -555,12 +556,11 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 		if (hot_now(c, hot_find(h, f->dev, f->ino, f->gen), o->now_ns))
 			continue;  /* the lever gets the hot set too and skips it in dirs */
 		d->files[n++] = (struct action_file){ .dev = f->dev, .ino = f->ino, .gen = f->gen,
-						      .path = f->path, .bytes = net };
+						      .bytes = net };
 		sum += net;
-		if (!whole && f->path && o->docker_root && layer_dir(d, o->docker_root, f->path) < 0)
-			return 0;
 	}
-	if (whole && o->docker_root) {
+	/* Not under host pressure: there is no episode start to walk from. */
+	if (o->docker_root && (!all || h->manual)) {
 		char dir[512];
 		int len = snprintf(dir, sizeof(dir), "%s/overlay2", o->docker_root);
 
@@ -661,6 +661,11 @@ static bool drop_caches_lever(const struct policy_config *c, struct policy_histo
 	}
 	if (!forced && (double)h->returned >= c->drop_caches_min_share * (double)h->episode_bytes) {
 		snprintf(why, whylen, "the targeted levers returned enough");
+		return false;
+	}
+	if (!forced && remaining < c->drop_caches_min) {
+		/* Dropping every cache (the user's too) for a small rest: no. */
+		snprintf(why, whylen, "less than drop_caches_min left");
 		return false;
 	}
 	if (wanted < remaining) {
@@ -815,15 +820,12 @@ static int host_decide(const struct policy_config *c, struct policy_history *h,
 		return 0;
 	}
 	if (h->host_stage == 0) {
-		mem = calloc(o->ncgroups + 1, sizeof(*mem));
+		mem = calloc(h->nagg + 1, sizeof(*mem));
 		if (!mem)
 			return -ENOMEM;
-		for (size_t i = 0; i < o->ncgroups; i++)
-			if (attributed(o->cgroups[i].class) && o->cgroups[i].added > o->cgroups[i].removed)
-				mem[n++] = (struct policy_member){ .cgid = o->cgroups[i].cgid,
-								   .class = o->cgroups[i].class,
-								   .added = o->cgroups[i].added,
-								   .removed = o->cgroups[i].removed };
+		for (size_t i = 0; i < h->nagg; i++)
+			if (h->agg[i].added > h->agg[i].removed)
+				mem[n++] = h->agg[i];
 		if (targeted_lever(c, h, o, mem, n, h->host_tried, step, room, d, skipped,
 				   sizeof(skipped))) {
 			say(d, "host-low", "Windows is low on memory: build-attributed cache first");
@@ -979,15 +981,12 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 int policy_begin_manual(struct policy_history *h, const struct policy_obs *o, int force_lever)
 {
 	h->nmembers = 0;
-	if (grow((void **)&h->members, &h->members_cap, o->ncgroups + 1, sizeof(*h->members)) < 0)
+	if (aggregate(h, o) < 0 ||
+	    grow((void **)&h->members, &h->members_cap, h->nagg + 1, sizeof(*h->members)) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->ncgroups; i++)
-		if (attributed(o->cgroups[i].class) && o->cgroups[i].added > o->cgroups[i].removed)
-			h->members[h->nmembers++] = (struct policy_member){
-				.cgid = o->cgroups[i].cgid, .class = o->cgroups[i].class,
-				.added = o->cgroups[i].added, .removed = o->cgroups[i].removed,
-			};
-	qsort(h->members, h->nmembers, sizeof(*h->members), member_cmp);
+	for (size_t i = 0; i < h->nagg; i++)
+		if (h->agg[i].added > h->agg[i].removed)
+			h->members[h->nmembers++] = h->agg[i];
 	h->state = PSTATE_RECLAIM;
 	h->episode++;
 	h->episode_bytes = members_net(h->members, h->nmembers);

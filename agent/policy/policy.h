@@ -46,6 +46,7 @@ struct policy_config {
 	double psi_full_max;               /* psi_full_max = 10 (% of avg10 "full" memory stall) */
 	bool drop_caches;                  /* drop_caches = yes: lever d allowed at all */
 	double drop_caches_min_share;      /* drop_caches_min_share = 0.5 */
+	uint64_t drop_caches_min;          /* drop_caches_min = 512 MiB left of the episode */
 	uint64_t drop_caches_min_interval_ns; /* drop_caches_min_interval = 10 min */
 	bool restore_hot_set;              /* restore_hot_set = yes */
 	uint64_t restore_budget;           /* restore_budget = 512 MiB */
@@ -110,7 +111,6 @@ struct policy_file {
 	uint64_t owner_cgid;
 	enum tclass class;            /* of the process that added its first page */
 	uint64_t added, removed;      /* cumulative bytes */
-	const char *path;             /* when known (only with policy_wants_targets) */
 };
 
 struct policy_obs {
@@ -151,9 +151,9 @@ enum policy_state {
 
 const char *policy_state_name(enum policy_state s);
 
-struct policy_member {        /* a (cgroup, class) row that grew in the episode */
+struct policy_member {        /* a cgroup whose attributed rows grew in the episode */
 	uint64_t cgid;
-	enum tclass class;
+	enum tclass class;                  /* build > daemon > container of its rows */
 	uint64_t base_added, base_removed;  /* cumulative when it joined */
 	uint64_t added, removed;            /* last seen */
 };
@@ -181,7 +181,10 @@ struct policy_history {
 	struct policy_member *members;
 	size_t nmembers, members_cap;
 
-	/* The previous sample's rows, for the growth of each. */
+	/* This sample's attributed rows summed per cgroup (scratch). */
+	struct policy_member *agg;
+	size_t nagg, agg_cap;
+	/* The previous sample's, for the growth of each. */
 	struct policy_member *prev;
 	size_t nprev, prev_cap;
 	uint64_t prev_ns;

@@ -35,7 +35,6 @@ struct tfile {
 	enum tclass class;
 	uint64_t owner;
 	uint64_t added;  /* MiB */
-	const char *path;
 };
 
 struct texpect {
@@ -74,7 +73,6 @@ struct scenario {
 #define V1_REMOVED(add) { 7, TCLASS_DOCKER_CONTAINER, add, 0, "/docker/c1", NULL, "/docker", false }
 #define DOCKERD(add) { 1, TCLASS_DOCKER_DAEMON, add, 0, "/", "/", "/", false }
 #define NO_TARGET(add) { 7, TCLASS_DOCKER_BUILD, add, 0, "/docker/c1", NULL, NULL, false }
-#define LAYER "/var/lib/docker/overlay2/abc/diff/usr/lib/big.so"
 
 /* A v2 episode: 3 s of growth, 3 s quiet, then its levers. */
 #define GROW_V2                                                                     \
@@ -104,9 +102,9 @@ static const struct scenario scenarios[] = {
 	{ "dockerd in the root cgroup: no cgroup lever, fadvise", .memcg = MEMCG_V2, .data_root = true,
 	  .steps = {
 		{ .t = 1, .rows = { DOCKERD(0) } },
-		{ .t = 2, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100, LAYER } },
+		{ .t = 2, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100 } },
 		  .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100, LAYER } },
+		{ .t = 5, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100 } },
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
@@ -115,9 +113,9 @@ static const struct scenario scenarios[] = {
 	{ "a lever that fails falls to the next, and backs off next time", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) },
-		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 400, NULL } }, .state = PSTATE_GROWING },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 400 } }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKER_ROW(400) },
-		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 400, NULL } }, .state = PSTATE_RECLAIM, .ex = {
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 400 } }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, -EBUSY },
 			{ "fallback", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
@@ -125,12 +123,12 @@ static const struct scenario scenarios[] = {
 		/* A second episode within the back-off: memory.reclaim is skipped. */
 		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
 		{ .t = 9, .rows = { DOCKER_ROW(800) },
-		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 800, NULL } }, .state = PSTATE_RECLAIM, .ex = {
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 800 } }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "EAGAIN (exhausted) is not a failure: no back-off", .memcg = MEMCG_V2, .steps = {
+	{ "EAGAIN (exhausted) is not a failure: no back-off", .set = { "drop_caches_min=64M" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
@@ -144,7 +142,7 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "last resort: nothing targeted reaches; then the interval holds it", .memcg = MEMCG_V2,
+	{ "last resort: nothing targeted reaches; then the interval holds it", .set = { "drop_caches_min=64M" }, .memcg = MEMCG_V2,
 	  .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
@@ -157,17 +155,22 @@ static const struct scenario scenarios[] = {
 			{ "no-lever" } } },
 		{ .t = 10, .rows = { NO_TARGET(800) }, .state = PSTATE_IDLE },
 	} },
+	{ "less than drop_caches_min left: no drop_caches", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) } },
+		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = { { "no-lever" } } },
+	} },
 	{ "drop_caches=no: no lever", .set = { "drop_caches=no" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = { { "no-lever" } } },
 	} },
-	{ "targeted levers returned little: drop_caches after them", .memcg = MEMCG_V2, .steps = {
+	{ "targeted levers returned little: drop_caches after them", .set = { "drop_caches_min=64M" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(1000) },
-		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000, NULL } }, .state = PSTATE_GROWING },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000 } }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKER_ROW(1000) },
-		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000, NULL } }, .state = PSTATE_RECLAIM, .ex = {
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000 } }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 100 },
 			{ "fallback", true, LEVER_FILE_EVICT, 100 },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
@@ -209,10 +212,10 @@ static const struct scenario scenarios[] = {
 	{ "force_empty would go below the floor: next lever", .memcg = MEMCG_V1, .steps = {
 		{ .t = 1, .rows = { V1_REMOVED(0) } },
 		{ .t = 2, .rows = { V1_REMOVED(400) },
-		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400, NULL } }, .cache = 456,
+		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 456,
 		  .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { V1_REMOVED(400) },
-		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400, NULL } }, .cache = 456,
+		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 456,
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
@@ -238,13 +241,28 @@ static const struct scenario scenarios[] = {
 		{ .t = 2, .rows = { DOCKER_ROW(1), { 1, TCLASS_OTHER, 900, 0, "/", "/" } },
 		  .state = PSTATE_IDLE },
 	} },
+	{ "a cgroup whose row changes class is not new growth", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 400, 0, "/docker/c1", "/docker/c1" } } },
+		{ .t = 2, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_IDLE },
+		/* Split over two classes, summed: 100 MiB of growth. */
+		{ .t = 3, .rows = { { 7, TCLASS_DOCKER_BUILD, 300, 0, "/docker/c1", "/docker/c1" },
+				    { 7, TCLASS_DOCKER_DAEMON, 200, 0, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_GROWING },
+		{ .t = 6, .rows = { { 7, TCLASS_DOCKER_BUILD, 300, 0, "/docker/c1", "/docker/c1" },
+				    { 7, TCLASS_DOCKER_DAEMON, 200, 0, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
 	{ "pages removed during the episode are not reclaimed again", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 390, "/docker/c1", "/docker/c1" } },
 		  .state = PSTATE_IDLE },
 	} },
-	{ "a frozen cgroup is left alone", .memcg = MEMCG_V2, .steps = {
+	{ "a frozen cgroup is left alone", .set = { "drop_caches_min=64M" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { { 7, TCLASS_DOCKER_BUILD, 0, 0, "/docker/c1", "/docker/c1", NULL, true } } },
 		{ .t = 2, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1", NULL, true } },
 		  .state = PSTATE_GROWING },
@@ -361,7 +379,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 7, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 395, "/docker/c1", "/docker/c1" } },
 		  .state = PSTATE_RECLAIM, .ex = { { "nothing-left" } } },
 	} },
-	{ "a lever that reaches too little is skipped", .memcg = MEMCG_V2, .steps = {
+	{ "a lever that reaches too little is skipped", .set = { "drop_caches_min=64M" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { { 8, TCLASS_DOCKER_BUILD, 0, 0, "/docker/c2", "/docker/c2" },
 				    NO_TARGET(0) } },
 		{ .t = 2, .rows = { { 8, TCLASS_DOCKER_BUILD, 10, 0, "/docker/c2", "/docker/c2" },
@@ -431,8 +449,7 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 	for (size_t i = 0; i < MAXR && st->files[i].ino; i++) {
 		files[i] = (struct policy_file){ .dev = 8, .ino = st->files[i].ino, .gen = 1,
 						 .owner_cgid = st->files[i].owner,
-						 .class = st->files[i].class, .added = MI(st->files[i].added),
-						 .path = st->files[i].path };
+						 .class = st->files[i].class, .added = MI(st->files[i].added) };
 		o->nfiles++;
 	}
 	o->cgroups = rows;
@@ -530,16 +547,11 @@ static void test_fadvise_request(void **state)
 		{ .cgid = 1, .class = TCLASS_OTHER, .path = "/", .v2_target = "/" },
 	};
 	struct policy_file files[] = {
-		{ .dev = 8, .ino = 10, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON,
-		  .path = "/var/lib/docker/overlay2/L1/diff/a" },
-		{ .dev = 8, .ino = 11, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON,
-		  .path = "/var/lib/docker/overlay2/L1/diff/b/c" },
-		{ .dev = 8, .ino = 12, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON,
-		  .path = "/var/lib/docker/image/overlay2/layerdb/x" },
-		{ .dev = 8, .ino = 13, .gen = 3, .owner_cgid = 1, .class = TCLASS_OTHER,
-		  .path = "/home/u/hot" },
-		{ .dev = 8, .ino = 14, .gen = 3, .owner_cgid = 99, .class = TCLASS_DOCKER_CONTAINER,
-		  .path = "/srv/db" },
+		{ .dev = 8, .ino = 10, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON },
+		{ .dev = 8, .ino = 11, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON },
+		{ .dev = 8, .ino = 12, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON },
+		{ .dev = 8, .ino = 13, .gen = 3, .owner_cgid = 1, .class = TCLASS_OTHER },
+		{ .dev = 8, .ino = 14, .gen = 3, .owner_cgid = 99, .class = TCLASS_DOCKER_CONTAINER },
 	};
 	struct policy_decision d;
 	struct policy_obs o;
@@ -582,23 +594,19 @@ static void test_fadvise_request(void **state)
 	policy_history_free(&h);
 }
 
-/* A container-only episode: the layer directories its files name. */
-static void test_layer_dirs(void **state)
+/* A container-only episode: its files by handle, and the data root's
+ * overlay2 walked for what changed since the episode began. */
+static void test_container_files(void **state)
 {
 	struct policy_cgroup rows[] = {
 		{ .cgid = 5, .class = TCLASS_DOCKER_CONTAINER, .path = "/docker/a" },
 	};
 	struct policy_file files[] = {
-		{ .dev = 8, .ino = 10, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
-		  .path = "/var/lib/docker/overlay2/L1/diff/a" },
-		{ .dev = 8, .ino = 11, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
-		  .path = "/var/lib/docker/overlay2/L1/merged/b" },
-		{ .dev = 8, .ino = 12, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
-		  .path = "/var/lib/docker/overlay2/L2/diff/c" },
-		{ .dev = 8, .ino = 13, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
-		  .path = "/var/lib/docker/image/overlay2/layerdb/x" },
-		{ .dev = 8, .ino = 14, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
-		  .path = "/var/lib/docker/overlay2/" },
+		{ .dev = 8, .ino = 10, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER },
+		{ .dev = 8, .ino = 11, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER },
+		{ .dev = 8, .ino = 12, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER },
+		{ .dev = 8, .ino = 13, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER },
+		{ .dev = 8, .ino = 14, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER },
 	};
 	struct policy_decision d;
 	struct policy_obs o;
@@ -615,9 +623,10 @@ static void test_layer_dirs(void **state)
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
 	assert_int_equal(d.lever, LEVER_FILE_EVICT);
 	assert_int_equal(d.req.nfiles, 5);
-	assert_int_equal(d.req.ndirs, 2);
-	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2/L1");
-	assert_string_equal(d.req.dirs[1], "/var/lib/docker/overlay2/L2");
+	for (size_t i = 0; i < d.req.nfiles; i++)
+		assert_null(d.req.files[i].path);
+	assert_int_equal(d.req.ndirs, 1);
+	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2");
 	assert_int_equal(d.req.since_ns, 1700000000ull * S + 1 * S);
 	policy_decision_free(&d);
 	policy_history_free(&h);
@@ -625,7 +634,6 @@ static void test_layer_dirs(void **state)
 
 static void test_cgroup_request(void **state)
 {
-	data_root = NULL;
 	/* Two removed containers and a live one under /docker: the removed ones
 	 * are reached through their live parent, once. */
 	struct policy_cgroup rows[] = {
@@ -636,6 +644,8 @@ static void test_cgroup_request(void **state)
 	struct policy_decision d;
 	struct policy_obs o;
 
+	data_root = NULL;
+	data_root = NULL;
 	policy_config_default(&cfg);
 	policy_init(&h);
 	feed(1, rows, 3, NULL, 0, MEMCG_V2, &o);
@@ -676,7 +686,6 @@ static void test_cgroup_request(void **state)
 
 static void test_drop_caches_request(void **state)
 {
-	data_root = NULL;
 	struct policy_cgroup rows[] = {
 		{ .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a" },
 		{ .cgid = 1, .class = TCLASS_OTHER, .path = "/" },
@@ -686,8 +695,10 @@ static void test_drop_caches_request(void **state)
 	struct policy_obs o;
 	char err[128];
 
+	data_root = NULL;
 	policy_config_default(&cfg);
 	assert_int_equal(policy_config_set(&cfg, "restore_budget=1G", err, sizeof(err)), 0);
+	assert_int_equal(policy_config_set(&cfg, "drop_caches_min=100M", err, sizeof(err)), 0);
 	policy_init(&h);
 	feed(1, rows, 2, &hot, 1, MEMCG_NONE, &o);
 	rows[0].added = MI(500);
@@ -705,7 +716,6 @@ static void test_drop_caches_request(void **state)
 
 static void test_hot_window(void **state)
 {
-	data_root = NULL;
 	struct policy_cgroup rows[] = { { .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/" } };
 	struct policy_file files[] = {
 		{ .dev = 8, .ino = 13, .class = TCLASS_OTHER, .added = MI(50) },
@@ -714,6 +724,7 @@ static void test_hot_window(void **state)
 	struct policy_decision d;
 	struct policy_obs o;
 
+	data_root = NULL;
 	policy_config_default(&cfg);
 	policy_init(&h);
 	feed(1, rows, 1, files, 1, MEMCG_V2, &o);
@@ -833,13 +844,13 @@ static void test_backoff_doubles(void **state)
 
 static void test_mode_off_closes(void **state)
 {
-	data_root = NULL;
 	struct policy_cgroup rows[] = { { .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a",
 					  .v2_target = "/docker/a" } };
 	struct policy_decision d;
 	struct policy_obs o;
 	char err[64];
 
+	data_root = NULL;
 	policy_config_default(&cfg);
 	policy_init(&h);
 	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
@@ -867,7 +878,6 @@ static void test_mode_off_closes(void **state)
  * by dockerd: it stays hot, fadvise leaves it. */
 static void test_hot_file_owned_by_docker(void **state)
 {
-	data_root = NULL;
 	struct policy_cgroup rows[] = { { .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/" } };
 	struct policy_file f[] = {
 		{ .dev = 8, .ino = 13, .gen = 2, .class = TCLASS_OTHER, .added = MI(50) },
@@ -876,6 +886,7 @@ static void test_hot_file_owned_by_docker(void **state)
 	struct policy_decision d;
 	struct policy_obs o;
 
+	data_root = NULL;
 	policy_config_default(&cfg);
 	policy_init(&h);
 	feed(1, rows, 1, f, 1, MEMCG_V2, &o);
@@ -982,7 +993,7 @@ int main(void)
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_fadvise_request),
 		cmocka_unit_test(test_cgroup_request),
-		cmocka_unit_test(test_layer_dirs),
+		cmocka_unit_test(test_container_files),
 		cmocka_unit_test(test_drop_caches_request),
 		cmocka_unit_test(test_hot_window),
 		cmocka_unit_test(test_manual),
