@@ -12,7 +12,11 @@ need_root
 need python3
 need jq
 
-start_daemon "$WORK/daemon.log"
+# On a captured WSL tree: the tracker does not load there, so the daemon's
+# memory is the control socket's alone, not a ledger that grows with
+# whatever else this machine does (the other tests of make check).
+[ -d "${FIXTURES:?}/wsl2-6.6" ] || fail "no fixture tree $FIXTURES/wsl2-6.6"
+start_daemon "$WORK/daemon.log" --root "$FIXTURES/wsl2-6.6"
 wait_control "$WORK/daemon.log"
 S=$WSLDOCK_CONTROL_SOCKET
 
@@ -47,6 +51,14 @@ def reply(s):
         pending[s.fileno()] = rest
     return line + b"\n"
 
+def send(s, data):
+    # A client over the limit is told "busy" and closed: its send may fail.
+    try:
+        s.sendall(data)
+        return True
+    except (BrokenPipeError, ConnectionResetError):
+        return False
+
 def status_ok(why):
     t = time.monotonic()
     for i in range(20):
@@ -73,11 +85,17 @@ bad = [b"hello", b"{", b"[]", b"42", b'"status"', b"{}", b'{"request":1}', b'{"r
 # their own (answered, then closed).
 sent = 0
 for c in range(30):
-    s = conn()
     lines = [bad[(c * 30 + i) % (len(bad) - 2)] for i in range(30)]
-    s.sendall(b"\n".join(lines) + b"\n")
+    for attempt in range(20):
+        s = conn()
+        ok = send(s, b"\n".join(lines) + b"\n")
+        first = reply(s) if ok else b""
+        if ok and b'"EBUSY"' not in first:
+            break
+        s.close()  # over the limit while earlier clients are reaped: again
+        time.sleep(0.1)
     for i in range(30):
-        r = reply(s)
+        r = first if i == 0 else reply(s)
         if not r:
             sys.exit("FAIL: connection closed after %d bad requests" % i)
         d = json.loads(r)
@@ -101,19 +119,27 @@ status_ok("after %d bad requests" % sent)
 # 100 clients that hang up halfway through a request.
 for i in range(100):
     s = conn()
-    s.sendall(b'{"request":"sta')
-    if i % 2:
-        s.shutdown(socket.SHUT_RDWR)
+    if send(s, b'{"request":"sta') and i % 2:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
     s.close()
 status_ok("after 100 clients hung up mid-request")
 # 2,000 well-behaved clients one after the other: each one's state must be
 # freed when it leaves.
+answered = 0
 for i in range(2000):
     s = conn()
-    s.sendall(b'{"request":"history","limit":1}\n')
-    # ok, or "busy" while the previous ones are reaped: a JSON line either way
-    json.loads(reply(s))
+    # ok, or "busy" while the previous ones are reaped
+    if send(s, b'{"request":"history","limit":1}\n'):
+        try:
+            answered += json.loads(reply(s) or b"{}").get("ok") is True
+        except ConnectionResetError:
+            pass
     s.close()
+if answered < 1000:
+    sys.exit("FAIL: only %d of 2,000 short clients were answered" % answered)
 # A client that pipelines requests and never reads the replies.
 greedy = conn()
 greedy.setblocking(False)
@@ -137,11 +163,10 @@ status_ok("after the idle clients left")
 print("storm ok: %d bad requests, 100 hang-ups, 2,000 short clients, a greedy and 16 idle ones" % sent)
 PY
 
-# Three storms.  The tracker's ledger grows with whatever else this machine
-# does meanwhile, so the RSS is judged loosely: at most 8 MiB more after the
-# third storm than after the first.  A leaked client (its 4 KiB buffer and
-# state) over the ~4,500 clients of storms 2 and 3 would be over 18 MiB;
-# smaller leaks are LeakSanitizer's to find (the sanitized distcheck).
+# Three storms; after the first (the heap's high-water mark) the RSS may
+# grow by 2 MiB at most.  A leaked client (its 4 KiB buffer and state) over
+# the ~4,500 clients of storms 2 and 3 would be over 18 MiB; smaller leaks
+# are LeakSanitizer's to find (the sanitized distcheck).
 for n in 1 2 3; do
 	python3 "$WORK/storm.py" "$S" >"$WORK/storm$n.log" 2>&1 || fail "storm $n: $(tail -3 "$WORK/storm$n.log")"
 	alive "$DAEMON" || fail "the daemon died in storm $n"
@@ -154,8 +179,8 @@ if grep -qa __asan_init "$AGENT"; then
 	# daemon's exit status below) judges what leaked instead.
 	rss="RSS not judged under AddressSanitizer ($rss1 -> $rss3 KiB), LeakSanitizer at exit"
 else
-	[ "$rss3" -le $((rss1 + 8192)) ] || fail "RSS grew from $rss1 to $rss3 KiB over two more storms (a leak per client)"
-	[ "$rss3" -le 40960 ] || fail "RSS is $rss3 KiB after three storms (the unit's MemoryMax is 64M)"
+	[ "$rss3" -le $((rss1 + 2048)) ] || fail "RSS grew from $rss1 to $rss3 KiB over two more storms (a leak per client)"
+	[ "$rss3" -le 32768 ] || fail "RSS is $rss3 KiB after three storms (the unit's MemoryMax is 64M)"
 	rss="RSS $rss1 KiB after the first storm, $rss3 KiB after the third"
 fi
 # The daemon counted what it refused.
