@@ -469,10 +469,18 @@ static int hot_list(const struct policy_config *c, const struct policy_history *
  * parent), never the root (that is not targeted) and never a frozen one.
  * Returns the bytes reached; 0 = the lever cannot be used. */
 static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_member *mem,
-			       size_t nmem, bool v2, struct policy_decision *d, unsigned *frozen)
+			       size_t nmem, bool v2, struct policy_decision *d, unsigned *frozen,
+			       uint64_t *empties)
 {
 	uint64_t sum = 0;
 	size_t n = 0;
+	/* What each target holds now, where memory.stat says: the lever cannot
+	 * return more, and force_empty takes all of it. */
+	_cleanup_free_ uint64_t *held = calloc(nmem + 1, sizeof(*held));
+
+	*empties = 0;
+	if (!held)
+		return 0;
 
 	d->cgroups = calloc(nmem + 1, sizeof(*d->cgroups));
 	if (!d->cgroups)
@@ -498,13 +506,20 @@ static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_m
 				  : (v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path) &&
 					    !strcmp(v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path, t))
 				break;
-		if (j == n)
+		if (j == n) {
 			d->cgroups[n++] = (struct action_cgroup){
 				.cgid = by_id || (v2 && row->path && !strcmp(row->path, t)) ? row->cgid : 0,
 				.v2_path = v2 ? t : NULL, .v1_path = v2 ? NULL : t,
 			};
+			held[j] = row->target_cache_known ? row->target_cache : UINT64_MAX;
+		}
 		d->cgroups[j].bytes += net;
-		sum += net;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (held[j] != UINT64_MAX && d->cgroups[j].bytes > held[j])
+			d->cgroups[j].bytes = held[j];
+		sum += d->cgroups[j].bytes;
+		*empties += held[j] != UINT64_MAX ? held[j] : d->cgroups[j].bytes;
 	}
 	d->req.cgroups = d->cgroups;
 	d->req.ncgroups = n;
@@ -607,7 +622,7 @@ static bool targeted_lever(const struct policy_config *c, const struct policy_hi
 	for (size_t i = 0; i < ELEMENTSOF(order); i++) {
 		enum lever l = order[i];
 		unsigned frozen = 0;
-		uint64_t bytes = 0;
+		uint64_t bytes = 0, empties = 0;
 		const char *why = NULL;
 
 		if (tried & BIT(l))
@@ -624,12 +639,13 @@ static bool targeted_lever(const struct policy_config *c, const struct policy_hi
 			if (l == LEVER_FILE_EVICT)
 				bytes = file_targets(c, h, o, h->state == PSTATE_HOST, wanted, d);
 			else
-				bytes = cgroup_targets(o, mem, nmem, l == LEVER_MEMCG_RECLAIM, d, &frozen);
+				bytes = cgroup_targets(o, mem, nmem, l == LEVER_MEMCG_RECLAIM, d, &frozen,
+						       &empties);
 			if (!bytes)
 				why = frozen ? "its cgroups are frozen" : "reaches none of the pages";
 			else if (bytes < c->lever_min)
 				why = "reaches too little";
-			else if (l == LEVER_MEMCG_FORCE_EMPTY && bytes > room)
+			else if (l == LEVER_MEMCG_FORCE_EMPTY && empties > room)
 				why = "would empty the cgroups below the floor";
 		}
 		if (!why) {

@@ -102,6 +102,8 @@ struct policy_cgroup {
 	const char *v1_target;        /* in the v1 memory hierarchy; NULL = none */
 	bool frozen;                  /* cgroup.events "frozen 1" (Resource Saver) */
 	bool by_id;                   /* live, but no path here: reach it by cgid */
+	bool target_cache_known;
+	uint64_t target_cache;        /* file cache its target holds now (memory.stat) */
 };
 
 /* One file of the tracker's file ledger. */

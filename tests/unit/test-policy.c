@@ -28,6 +28,7 @@ struct trow {
 	uint64_t added, removed;  /* MiB, cumulative */
 	const char *path, *v2, *v1;
 	bool frozen;
+	uint64_t held;            /* MiB its target holds (memory.stat); 0 = unknown */
 };
 
 struct tfile {
@@ -217,6 +218,28 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { V1_REMOVED(400) },
 		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 456,
 		  .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "force_empty judged on what its target holds, not on the estimate", .memcg = MEMCG_V1,
+	  .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) }, .cache = 600 },
+		{ .t = 2, .rows = { V1_REMOVED(500) }, .cache = 600, .state = PSTATE_GROWING },
+		/* Someone dropped part of it meanwhile: /docker holds 300 MiB. */
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 500, 0, "/docker/c1", NULL, "/docker",
+				      false, 300 } }, .cache = 600, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_FORCE_EMPTY, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "force_empty skipped when its target holds more than the room", .memcg = MEMCG_V1,
+	  .data_root = true, .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) }, .cache = 1000 },
+		{ .t = 2, .rows = { V1_REMOVED(300) }, .cache = 1000, .state = PSTATE_GROWING },
+		/* /docker also holds running containers' cache: 900 MiB in all. */
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 300, 0, "/docker/c1", NULL, "/docker",
+				      false, 900 } }, .cache = 1000, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
@@ -443,7 +466,9 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 						  .added = MI(st->rows[i].added),
 						  .removed = MI(st->rows[i].removed),
 						  .path = st->rows[i].path, .v2_target = st->rows[i].v2,
-						  .v1_target = st->rows[i].v1, .frozen = st->rows[i].frozen };
+						  .v1_target = st->rows[i].v1, .frozen = st->rows[i].frozen,
+						  .target_cache_known = st->rows[i].held > 0,
+						  .target_cache = MI(st->rows[i].held) };
 		o->ncgroups++;
 	}
 	for (size_t i = 0; i < MAXR && st->files[i].ino; i++) {
