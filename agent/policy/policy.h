@@ -158,6 +158,8 @@ struct policy_member {        /* a cgroup whose attributed rows grew in the epis
 	enum tclass class;                  /* build > daemon > container of its rows */
 	uint64_t base_added, base_removed;  /* cumulative when it joined */
 	uint64_t added, removed;            /* last seen */
+	uint64_t last_growth_ns;            /* it grew by growth_rate_min or more */
+	bool ready;                         /* quiet for quiet_period: reclaimable */
 };
 
 struct policy_hot {           /* a file class `other` added to the cache */
