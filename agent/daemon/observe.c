@@ -80,6 +80,8 @@ static const char *keep(struct observer *ob, const char *s)
 }
 
 static bool is_dir(const char *root, const char *mount, const char *rel);
+static bool cgroup_cache(const char *root, const char *mount, const char *rel, bool v1,
+			 uint64_t *ret);
 
 /* "cpu  user nice system ..." -> user ticks. */
 static bool read_cpu_user(const char *root, uint64_t *ret)
@@ -265,12 +267,17 @@ void observe_targets(struct observer *ob, struct policy_obs *o)
 			 * root: maybe live elsewhere in the hierarchy; by its id. */
 			row->by_id = ob->cg.memcg == MEMCG_V2 && !strcmp(buf, "/") && ob->res &&
 				     !resolver_cgroup_path(ob->res, row->cgid);
-			if (ob->cg.memcg == MEMCG_V2 && !row->by_id)
+			if (ob->cg.memcg == MEMCG_V2 && !row->by_id) {
 				row->v2_target = keep(ob, buf);
+				row->target_cache_known = cgroup_cache(ob->root, ob->cg.unified_path, buf,
+								       false, &row->target_cache);
+			}
 		}
 		if (ob->cg.memcg == MEMCG_V1 && ob->cg.memcg_path[0]) {
 			live_ancestor(ob->root, ob->cg.memcg_path, row->path, buf, sizeof(buf));
 			row->v1_target = keep(ob, buf);
+			row->target_cache_known = cgroup_cache(ob->root, ob->cg.memcg_path, buf, true,
+							       &row->target_cache);
 		}
 	}
 }

@@ -72,9 +72,12 @@ static struct policy_member *member_find(struct policy_member *v, size_t n, uint
 	return n ? bsearch(&key, v, n, sizeof(*v), member_cmp) : NULL;
 }
 
-static bool members_have_cgid(const struct policy_history *h, uint64_t cgid)
+/* A member the episode's levers may act on now (quiet long enough). */
+static bool members_have_ready(const struct policy_history *h, uint64_t cgid)
 {
-	return member_find(h->members, h->nmembers, cgid) != NULL;
+	const struct policy_member *m = member_find(h->members, h->nmembers, cgid);
+
+	return m && m->ready;
 }
 
 static uint64_t member_net(const struct policy_member *m)
@@ -242,27 +245,50 @@ static void episode_open(struct policy_history *h, const struct policy_obs *o)
 	h->force_lever = -1;
 }
 
+/* Ends the reclaim of the ready members.  Members still growing (another
+ * build, a busy container) go on as the next episode. */
 static void episode_close(struct policy_history *h)
 {
-	h->state = PSTATE_IDLE;
-	h->nmembers = 0;
+	size_t w = 0;
+
+	for (size_t i = 0; i < h->nmembers; i++)
+		if (!h->members[i].ready && !h->manual)
+			h->members[w++] = h->members[i];
+	h->nmembers = w;
 	h->manual = false;
 	h->force_lever = -1;
+	h->returned = 0;
+	h->tried = 0;
+	h->episode_bytes = 0;
+	if (!w) {
+		h->state = PSTATE_IDLE;
+		return;
+	}
+	h->state = PSTATE_GROWING;
+	h->episode++;
 }
 
 /* Adds the rows that grew this sample to the episode and refreshes the
- * members' counters (a member whose row left the ledger keeps its last). */
-static int members_fold(struct policy_history *h)
+ * members' counters (a member whose row left the ledger keeps its last).
+ * *ready_grew: a member the levers were about to act on grew again. */
+static int members_fold(const struct policy_config *c, struct policy_history *h,
+			const struct policy_obs *o, double secs, bool *ready_grew)
 {
 	size_t old = h->nmembers;
 	bool added = false;
 
+	*ready_grew = false;
 	for (size_t i = 0; i < h->nagg; i++) {
 		const struct policy_member *row = &h->agg[i];
 		struct policy_member *m = member_find(h->members, old, row->cgid);
 		const struct policy_member *p;
 
 		if (m) {
+			if (secs > 0 && row->added > m->added &&
+			    (double)(row->added - m->added) / secs >= (double)c->growth_rate_min) {
+				m->last_growth_ns = o->now_ns;
+				*ready_grew |= m->ready;
+			}
 			m->added = row->added;
 			m->removed = row->removed;
 			m->class = row->class;
@@ -278,7 +304,7 @@ static int members_fold(struct policy_history *h)
 		h->members[h->nmembers++] = (struct policy_member){
 			.cgid = row->cgid, .class = row->class,
 			.base_added = p ? p->added : 0, .base_removed = p ? p->removed : 0,
-			.added = row->added, .removed = row->removed,
+			.added = row->added, .removed = row->removed, .last_growth_ns = o->now_ns,
 		};
 		added = true;
 	}
@@ -348,10 +374,14 @@ static void wsl_idle_fold(const struct policy_config *c, struct policy_history *
 	h->wsl_last_user = o->cpu_user_ticks;
 }
 
+static void ready_check(const struct policy_config *c, struct policy_history *h,
+			const struct policy_obs *o);
+
 int policy_observe(const struct policy_config *c, struct policy_history *h,
 		   const struct policy_obs *o)
 {
-	bool growing = false;
+	bool growing = false, ready_grew;
+	double secs = 0;
 	int r;
 
 	h->returned_sample = 0;
@@ -366,30 +396,26 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 			return r;
 	}
 	if (o->tracker && h->have_prev && o->now_ns > h->prev_ns) {
-		double secs = (double)(o->now_ns - h->prev_ns) / NSEC_PER_SEC;
-
+		secs = (double)(o->now_ns - h->prev_ns) / NSEC_PER_SEC;
 		h->growth_rate = (double)growth_bytes(h) / secs;
 		growing = h->growth_rate >= (double)c->growth_rate_min;
 	}
 	if (growing && c->mode == POLICY_MODE_AUTO && !h->manual) {
 		if (h->state == PSTATE_IDLE || h->state == PSTATE_HOST)
 			episode_open(h, o);
-		else if (h->state == PSTATE_RECLAIM)
-			h->state = PSTATE_GROWING;  /* never while growing: wait again */
 		h->last_growth_ns = o->now_ns;
 	}
-	r = members_fold(h);
+	r = members_fold(c, h, o, secs, &ready_grew);
 	if (r < 0)
 		return r;
-	if (h->state == PSTATE_GROWING && o->now_ns - h->last_growth_ns >= c->quiet_period_ns) {
-		h->episode_bytes = members_net(h->members, h->nmembers);
-		if (h->episode_bytes >= c->episode_min) {
-			h->state = PSTATE_RECLAIM;
-			h->tried = 0;
-		} else {
-			episode_close(h);
-		}
+	if (h->state == PSTATE_RECLAIM && ready_grew && !h->manual) {
+		/* Never while growing: what grew again waits again. */
+		h->state = PSTATE_GROWING;
+		for (size_t i = 0; i < h->nmembers; i++)
+			h->members[i].ready = false;
 	}
+	if (h->state == PSTATE_GROWING)
+		ready_check(c, h, o);
 	if (h->state == PSTATE_IDLE && o->host_low && c->mode == POLICY_MODE_AUTO) {
 		h->state = PSTATE_HOST;
 		h->host_tried = 0;
@@ -400,6 +426,40 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 	if (o->tracker)
 		return prev_fold(h, o);
 	return 0;
+}
+
+/* The members quiet for quiet_period are the episode's reclaimable part:
+ * all of them once nothing grows, or, while another build or a busy
+ * container keeps growing, those that stopped when they hold episode_min. */
+static void ready_check(const struct policy_config *c, struct policy_history *h,
+			const struct policy_obs *o)
+{
+	uint64_t ready = 0, all = 0;
+	size_t nready = 0;
+
+	for (size_t i = 0; i < h->nmembers; i++) {
+		struct policy_member *m = &h->members[i];
+
+		m->ready = o->now_ns - m->last_growth_ns >= c->quiet_period_ns;
+		all += member_net(m);
+		if (m->ready) {
+			ready += member_net(m);
+			nready++;
+		}
+	}
+	if (nready == h->nmembers && o->now_ns - h->last_growth_ns >= c->quiet_period_ns) {
+		h->episode_bytes = all;
+		if (all >= c->episode_min) {
+			h->state = PSTATE_RECLAIM;
+			h->tried = 0;
+		} else {
+			episode_close(h);
+		}
+	} else if (nready && ready >= c->episode_min) {
+		h->episode_bytes = ready;
+		h->state = PSTATE_RECLAIM;
+		h->tried = 0;
+	}
 }
 
 bool policy_wants_targets(const struct policy_history *h)
@@ -469,10 +529,18 @@ static int hot_list(const struct policy_config *c, const struct policy_history *
  * parent), never the root (that is not targeted) and never a frozen one.
  * Returns the bytes reached; 0 = the lever cannot be used. */
 static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_member *mem,
-			       size_t nmem, bool v2, struct policy_decision *d, unsigned *frozen)
+			       size_t nmem, bool v2, struct policy_decision *d, unsigned *frozen,
+			       uint64_t *empties)
 {
 	uint64_t sum = 0;
 	size_t n = 0;
+	/* What each target holds now, where memory.stat says: the lever cannot
+	 * return more, and force_empty takes all of it. */
+	_cleanup_free_ uint64_t *held = calloc(nmem + 1, sizeof(*held));
+
+	*empties = 0;
+	if (!held)
+		return 0;
 
 	d->cgroups = calloc(nmem + 1, sizeof(*d->cgroups));
 	if (!d->cgroups)
@@ -498,13 +566,20 @@ static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_m
 				  : (v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path) &&
 					    !strcmp(v2 ? d->cgroups[j].v2_path : d->cgroups[j].v1_path, t))
 				break;
-		if (j == n)
+		if (j == n) {
 			d->cgroups[n++] = (struct action_cgroup){
 				.cgid = by_id || (v2 && row->path && !strcmp(row->path, t)) ? row->cgid : 0,
 				.v2_path = v2 ? t : NULL, .v1_path = v2 ? NULL : t,
 			};
+			held[j] = row->target_cache_known ? row->target_cache : UINT64_MAX;
+		}
 		d->cgroups[j].bytes += net;
-		sum += net;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (held[j] != UINT64_MAX && d->cgroups[j].bytes > held[j])
+			d->cgroups[j].bytes = held[j];
+		sum += d->cgroups[j].bytes;
+		*empties += held[j] != UINT64_MAX ? held[j] : d->cgroups[j].bytes;
 	}
 	d->req.cgroups = d->cgroups;
 	d->req.ncgroups = n;
@@ -529,6 +604,14 @@ static int dir_add(struct policy_decision *d, const char *dir, size_t len)
 	return 0;
 }
 
+static bool all_ready(const struct policy_history *h)
+{
+	for (size_t i = 0; i < h->nmembers; i++)
+		if (!h->members[i].ready)
+			return false;
+	return true;
+}
+
 /* Lever c: the files the episode filled that no process outside it added
  * within the hot-set window, by handle (finding their paths would mean a
  * crawl of every process's fds and the data root at the worst moment), and
@@ -551,16 +634,20 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 
 		if (!attributed(f->class) || !net)
 			continue;
-		if (!all && f->class == TCLASS_DOCKER_CONTAINER && !members_have_cgid(h, f->owner_cgid))
+		if (!all && f->class == TCLASS_DOCKER_CONTAINER && !members_have_ready(h, f->owner_cgid))
 			continue;  /* a running container's own files: not the episode's */
+		if (!all && !h->manual && member_find(h->members, h->nmembers, f->owner_cgid) &&
+		    !members_have_ready(h, f->owner_cgid))
+			continue;  /* a member still growing: not yet */
 		if (hot_now(c, hot_find(h, f->dev, f->ino, f->gen), o->now_ns))
 			continue;  /* the lever gets the hot set too and skips it in dirs */
 		d->files[n++] = (struct action_file){ .dev = f->dev, .ino = f->ino, .gen = f->gen,
 						      .bytes = net };
 		sum += net;
 	}
-	/* Not under host pressure: there is no episode start to walk from. */
-	if (o->docker_root && (!all || h->manual)) {
+	/* Not under host pressure: there is no episode start to walk from; not
+	 * while a member still grows: the walk would reach its files too. */
+	if (o->docker_root && (h->manual || (!all && all_ready(h)))) {
 		char dir[512];
 		int len = snprintf(dir, sizeof(dir), "%s/overlay2", o->docker_root);
 
@@ -607,7 +694,7 @@ static bool targeted_lever(const struct policy_config *c, const struct policy_hi
 	for (size_t i = 0; i < ELEMENTSOF(order); i++) {
 		enum lever l = order[i];
 		unsigned frozen = 0;
-		uint64_t bytes = 0;
+		uint64_t bytes = 0, empties = 0;
 		const char *why = NULL;
 
 		if (tried & BIT(l))
@@ -624,12 +711,13 @@ static bool targeted_lever(const struct policy_config *c, const struct policy_hi
 			if (l == LEVER_FILE_EVICT)
 				bytes = file_targets(c, h, o, h->state == PSTATE_HOST, wanted, d);
 			else
-				bytes = cgroup_targets(o, mem, nmem, l == LEVER_MEMCG_RECLAIM, d, &frozen);
+				bytes = cgroup_targets(o, mem, nmem, l == LEVER_MEMCG_RECLAIM, d, &frozen,
+						       &empties);
 			if (!bytes)
 				why = frozen ? "its cgroups are frozen" : "reaches none of the pages";
 			else if (bytes < c->lever_min)
 				why = "reaches too little";
-			else if (l == LEVER_MEMCG_FORCE_EMPTY && bytes > room)
+			else if (l == LEVER_MEMCG_FORCE_EMPTY && empties > room)
 				why = "would empty the cgroups below the floor";
 		}
 		if (!why) {
@@ -722,11 +810,20 @@ static bool compact_lever(const struct policy_config *c, const struct policy_his
 static int episode_decide(const struct policy_config *c, struct policy_history *h,
 			  const struct policy_obs *o, struct policy_decision *d)
 {
-	uint64_t net = members_net(h->members, h->nmembers);
-	uint64_t remaining = min_u64(net, sat_sub(h->episode_bytes, h->returned));
+	_cleanup_free_ struct policy_member *ready = calloc(h->nmembers + 1, sizeof(*ready));
+	size_t nready = 0;
+	uint64_t net;
+	uint64_t remaining;
 	uint64_t room, wanted;
 	char skipped[320], why[96] = "";
 
+	if (!ready)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->nmembers; i++)
+		if (h->members[i].ready)
+			ready[nready++] = h->members[i];
+	net = members_net(ready, nready);
+	remaining = min_u64(net, sat_sub(h->episode_bytes, h->returned));
 	if (!o->mem_known) {
 		say(d, "no-meminfo", "/proc/meminfo unreadable: not acting blind");
 		return 0;
@@ -739,7 +836,7 @@ static int episode_decide(const struct policy_config *c, struct policy_history *
 	wanted = min_u64(remaining, room);
 	skipped[0] = '\0';
 	if (wanted >= c->lever_min) {
-		if (targeted_lever(c, h, o, h->members, h->nmembers, h->tried, wanted, room, d, skipped,
+		if (targeted_lever(c, h, o, ready, nready, h->tried, wanted, room, d, skipped,
 				   sizeof(skipped))) {
 			say(d, h->tried ? "fallback" : (h->manual ? "manual" : "episode-end"),
 			    "episode %llu: %llu bytes left of %llu%s%s", (unsigned long long)h->episode,
@@ -985,8 +1082,10 @@ int policy_begin_manual(struct policy_history *h, const struct policy_obs *o, in
 	    grow((void **)&h->members, &h->members_cap, h->nagg + 1, sizeof(*h->members)) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < h->nagg; i++)
-		if (h->agg[i].added > h->agg[i].removed)
-			h->members[h->nmembers++] = h->agg[i];
+		if (h->agg[i].added > h->agg[i].removed) {
+			h->members[h->nmembers] = h->agg[i];
+			h->members[h->nmembers++].ready = true;
+		}
 	h->state = PSTATE_RECLAIM;
 	h->episode++;
 	h->episode_bytes = members_net(h->members, h->nmembers);

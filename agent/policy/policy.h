@@ -102,6 +102,8 @@ struct policy_cgroup {
 	const char *v1_target;        /* in the v1 memory hierarchy; NULL = none */
 	bool frozen;                  /* cgroup.events "frozen 1" (Resource Saver) */
 	bool by_id;                   /* live, but no path here: reach it by cgid */
+	bool target_cache_known;
+	uint64_t target_cache;        /* file cache its target holds now (memory.stat) */
 };
 
 /* One file of the tracker's file ledger. */
@@ -156,6 +158,8 @@ struct policy_member {        /* a cgroup whose attributed rows grew in the epis
 	enum tclass class;                  /* build > daemon > container of its rows */
 	uint64_t base_added, base_removed;  /* cumulative when it joined */
 	uint64_t added, removed;            /* last seen */
+	uint64_t last_growth_ns;            /* it grew by growth_rate_min or more */
+	bool ready;                         /* quiet for quiet_period: reclaimable */
 };
 
 struct policy_hot {           /* a file class `other` added to the cache */

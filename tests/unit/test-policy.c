@@ -28,6 +28,7 @@ struct trow {
 	uint64_t added, removed;  /* MiB, cumulative */
 	const char *path, *v2, *v1;
 	bool frozen;
+	uint64_t held;            /* MiB its target holds (memory.stat); 0 = unknown */
 };
 
 struct tfile {
@@ -217,6 +218,28 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { V1_REMOVED(400) },
 		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 456,
 		  .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "force_empty judged on what its target holds, not on the estimate", .memcg = MEMCG_V1,
+	  .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) }, .cache = 600 },
+		{ .t = 2, .rows = { V1_REMOVED(500) }, .cache = 600, .state = PSTATE_GROWING },
+		/* Someone dropped part of it meanwhile: /docker holds 300 MiB. */
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 500, 0, "/docker/c1", NULL, "/docker",
+				      false, 300 } }, .cache = 600, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_FORCE_EMPTY, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "force_empty skipped when its target holds more than the room", .memcg = MEMCG_V1,
+	  .data_root = true, .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) }, .cache = 1000 },
+		{ .t = 2, .rows = { V1_REMOVED(300) }, .cache = 1000, .state = PSTATE_GROWING },
+		/* /docker also holds running containers' cache: 900 MiB in all. */
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 300, 0, "/docker/c1", NULL, "/docker",
+				      false, 900 } }, .cache = 1000, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
@@ -443,7 +466,9 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 						  .added = MI(st->rows[i].added),
 						  .removed = MI(st->rows[i].removed),
 						  .path = st->rows[i].path, .v2_target = st->rows[i].v2,
-						  .v1_target = st->rows[i].v1, .frozen = st->rows[i].frozen };
+						  .v1_target = st->rows[i].v1, .frozen = st->rows[i].frozen,
+						  .target_cache_known = st->rows[i].held > 0,
+						  .target_cache = MI(st->rows[i].held) };
 		o->ncgroups++;
 	}
 	for (size_t i = 0; i < MAXR && st->files[i].ino; i++) {
@@ -907,6 +932,107 @@ static void test_hot_file_owned_by_docker(void **state)
 	policy_history_free(&h);
 }
 
+/* Another build keeps growing (a busy machine, a second build): the one
+ * that stopped is reclaimed after its own quiet period; the other goes on
+ * as the next episode and is reclaimed when it stops.  The data root's
+ * walk waits until nothing grows. */
+static void test_partial_episode(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 7, .class = TCLASS_DOCKER_BUILD, .path = "/docker/c1", .v2_target = "/docker/c1" },
+		{ .cgid = 8, .class = TCLASS_DOCKER_BUILD, .path = "/docker/c2", .v2_target = "/docker/c2" },
+	};
+	struct policy_decision d;
+	struct action_result r;
+	struct policy_obs o;
+
+	data_root = "/var/lib/docker";
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 2, NULL, 0, MEMCG_V2, &o);
+	rows[0].added = MI(400);
+	rows[1].added = MI(100);
+	feed(2, rows, 2, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_GROWING);
+	for (int t = 3; t <= 4; t++) {
+		rows[1].added += MI(100);
+		feed(t, rows, 2, NULL, 0, MEMCG_V2, &o);
+		assert_int_equal(h.state, PSTATE_GROWING);
+	}
+	rows[1].added += MI(100);
+	feed(5, rows, 2, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_RECLAIM);
+	assert_int_equal(h.episode_bytes, MI(400));
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.ncgroups, 1);
+	assert_string_equal(d.req.cgroups[0].v2_path, "/docker/c1");
+	r = (struct action_result){ .lever = d.lever, .bytes_targeted = MI(400), .bytes_returned = MI(400) };
+	policy_record(&cfg, &h, &d, &r, o.now_ns);
+	policy_decision_free(&d);
+	/* Still growing in c2: no lever reaches c2, fadvise walks nothing. */
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_COMPACT);
+	r = (struct action_result){ .lever = d.lever };
+	policy_record(&cfg, &h, &d, &r, o.now_ns);
+	policy_decision_free(&d);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_string_equal(d.reason, "done");
+	policy_decision_free(&d);
+	/* c2 goes on as episode 2. */
+	assert_int_equal(h.state, PSTATE_GROWING);
+	assert_int_equal(h.episode, 2);
+	assert_int_equal(h.nmembers, 1);
+	assert_int_equal(h.members[0].cgid, 8);
+	rows[0].removed = MI(400);
+	rows[1].added += MI(100);
+	feed(6, rows, 2, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_GROWING);
+	feed(9, rows, 2, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_RECLAIM);
+	assert_int_equal(h.episode_bytes, MI(500));
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.ncgroups, 1);
+	assert_string_equal(d.req.cgroups[0].v2_path, "/docker/c2");
+	policy_decision_free(&d);
+	policy_history_free(&h);
+
+	/* The same with fadvise: files of the growing member are left, and so
+	 * is the data root's walk. */
+	{
+		struct policy_file files[] = {
+			{ .dev = 8, .ino = 1, .owner_cgid = 7, .class = TCLASS_DOCKER_BUILD, .added = MI(400) },
+			{ .dev = 8, .ino = 2, .owner_cgid = 8, .class = TCLASS_DOCKER_BUILD, .added = MI(100) },
+		};
+
+		rows[0] = (struct policy_cgroup){ .cgid = 7, .class = TCLASS_DOCKER_BUILD };
+		rows[1] = (struct policy_cgroup){ .cgid = 8, .class = TCLASS_DOCKER_BUILD };
+		policy_init(&h);
+		feed(1, rows, 2, NULL, 0, MEMCG_NONE, &o);
+		rows[0].added = MI(400);
+		rows[1].added = MI(100);
+		feed(2, rows, 2, files, 2, MEMCG_NONE, &o);
+		for (int t = 3; t <= 5; t++) {
+			rows[1].added += MI(100);
+			feed(t, rows, 2, files, 2, MEMCG_NONE, &o);
+		}
+		assert_int_equal(h.state, PSTATE_RECLAIM);
+		assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+		assert_int_equal(d.lever, LEVER_FILE_EVICT);
+		assert_int_equal(d.req.nfiles, 1);
+		assert_int_equal(d.req.files[0].ino, 1);
+		assert_int_equal(d.req.ndirs, 0);
+		policy_decision_free(&d);
+		/* Growth again in the ready member: back to waiting. */
+		rows[0].added += MI(100);
+		rows[1].added += MI(100);
+		feed(6, rows, 2, files, 2, MEMCG_NONE, &o);
+		assert_int_equal(h.state, PSTATE_GROWING);
+		policy_history_free(&h);
+	}
+}
+
 /* ---- configuration ---- */
 
 static void test_config(void **state)
@@ -999,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_manual),
 		cmocka_unit_test(test_backoff_doubles),
 		cmocka_unit_test(test_mode_off_closes),
+		cmocka_unit_test(test_partial_episode),
 		cmocka_unit_test(test_hot_file_owned_by_docker),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_man_page_lists_every_key),
