@@ -3,7 +3,9 @@
 #    added to UNIT_TESTS; they link $(WSLDOCK_LIBS) and need no root.
 #  - script tests: tests/live/NAME.sh (or tests/NAME/*.sh), added to
 #    SCRIPT_TESTS.  Exit 0 pass, 1 fail, 77 skip: a skip must print why.
-#    They get $WSLDOCK_AGENT, $top_srcdir and $top_builddir.
+#    They get $WSLDOCK_AGENT, $top_srcdir and $top_builddir, and a control
+#    socket path of their own ($WSLDOCK_CONTROL_SOCKET), so a daemon one test
+#    starts is never the one `report` or `reclaim` of another test asks.
 #  - fuzz targets: tests/fuzz/fuzz-NAME.c, NAME added to FUZZ_TARGETS; they
 #    are built by `make fuzz` with clang and run by `make fuzz-run`.
 TEST_EXTENSIONS = .sh
@@ -12,11 +14,13 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	WSLDOCK_AGENT='$(abs_top_builddir)/agent/wsldock-agent'; export WSLDOCK_AGENT; \
-	FIXTURES='$(abs_top_srcdir)/tests/fixtures'; export FIXTURES;
+	FIXTURES='$(abs_top_srcdir)/tests/fixtures'; export FIXTURES; \
+	WSLDOCK_CONTROL_SOCKET=/tmp/wsldock-check-$$$$.sock; export WSLDOCK_CONTROL_SOCKET;
 
 UNIT_TESTS =
 SCRIPT_TESTS =
 FUZZ_TARGETS =
+FUZZ_LIBS =
 # Library sources the fuzz targets are compiled with (clang, instrumented).
 FUZZ_LIB_SRCS = \
 	agent/shared/util.c agent/shared/diag.c agent/shared/json_util.c \
@@ -49,7 +53,7 @@ tests/fuzz/fuzz-%: $(srcdir)/tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRCS:%=$(srcdir)/%) 
 	@if test -z "$(FUZZ_CC)"; then echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; fi
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS:%=$(srcdir)/%) \
-		$(JANSSON_LIBS) $(SQLITE_LIBS) -lm
+		$(JANSSON_LIBS) $(SQLITE_LIBS) $(FUZZ_LIBS) -lm
 
 fuzz: $(FUZZ_BINS)
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/daemon_link.h"
 #include "model/mem_state.h"
 #include "outputs/report.h"
 #include "shared/json_util.h"
@@ -17,7 +18,9 @@ static void report_usage(FILE *f)
 		"Usage: %s report [--json] [--root DIR]\n"
 		"\n"
 		"Shows how much memory this kernel holds in page cache and how much of it\n"
-		"the hypervisor could take back now.\n"
+		"the hypervisor could take back now.  When the daemon runs, its state and\n"
+		"last actions follow, asked over its control socket ($WSLDOCK_CONTROL_SOCKET\n"
+		"or /run/wsldock/agent.sock); otherwise it says \"daemon: not running\".\n"
 		"\n"
 		"  --json       print one JSON document (schema in wsldock-agent(8))\n"
 		"  --root DIR   read /proc, /sys, /etc and /mnt under DIR instead of /\n"
@@ -38,6 +41,8 @@ int verb_report(int argc, char **argv)
 	struct diag_list diags = { 0 };
 	struct conflicts_snapshot *conflicts = NULL;
 	struct mem_state *s = NULL;
+	json_t *daemon = NULL;
+	char why[160] = "not asked (--root)";
 	int c, r = EXIT_ERROR;
 
 	optind = 1;
@@ -67,9 +72,15 @@ int verb_report(int argc, char **argv)
 	mem_state_collect(s, common.root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
 	/* Out of memory here only leaves the conflicts section out. */
 	conflicts = conflicts_snapshot_collect(common.root);
+	/* The running daemon's state and history (its control socket). */
+	if (!common.root)
+		daemon = daemon_link_report(why, sizeof(why));
 	if (common.json) {
 		json_t *doc = report_json(s, conflicts, &diags);
 
+		if (doc)
+			json_object_set_new(doc, "daemon", daemon ? json_incref(daemon) :
+					    daemon_link_absent(why));
 		if (!doc || json_print(doc) < 0) {
 			cli_error("report", "cannot write the JSON report");
 			json_decref(doc);
@@ -78,6 +89,7 @@ int verb_report(int argc, char **argv)
 		json_decref(doc);
 	} else {
 		report_text(stdout, s, conflicts, &diags);
+		daemon_link_report_text(stdout, daemon, why);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			cli_error("report", "cannot write the report: %s", strerror(errno));
 			goto out;
@@ -86,6 +98,7 @@ int verb_report(int argc, char **argv)
 	diag_print(&diags, stderr, program_name);
 	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;
 out:
+	json_decref(daemon);
 	conflicts_snapshot_free(conflicts);
 	diag_free(&diags);
 	free(s);

@@ -1,2 +1,11 @@
 FUZZ_TARGETS += proc
 EXTRA_DIST += tests/fuzz/fuzz.h tests/fuzz/fuzz-proc.c tests/fuzz/corpus/proc
+
+FUZZ_TARGETS += conf
+FUZZ_LIB_SRCS += agent/policy/config.c agent/config/conf.c
+FUZZ_LIBS += $(INIH_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/corpus/conf
+
+FUZZ_TARGETS += control
+FUZZ_LIB_SRCS += agent/daemon/control_proto.c
+EXTRA_DIST += tests/fuzz/fuzz-control.c tests/fuzz/corpus/control

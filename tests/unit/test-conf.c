@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration file: values and where they came from, drop-in order,
+ * one diagnostic per problem naming file, line and key, a failed load that
+ * leaves the running configuration alone, the shipped template, and the
+ * man page listing every key. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config/conf.h"
+#include "shared/util.h"
+#include "testutil.h"
+
+static const struct policy_key *key(const char *name, size_t *index)
+{
+	for (size_t i = 0; i < policy_keys_n; i++)
+		if (!strcmp(policy_keys[i].name, name)) {
+			if (index)
+				*index = i;
+			return &policy_keys[i];
+		}
+	fail_msg("no key %s", name);
+	return NULL;
+}
+
+static void test_room_for_every_key(void **state)
+{
+	assert_true(policy_keys_n <= CONF_KEYS_MAX);
+}
+
+static void test_values_and_origins(void **state)
+{
+	struct agent_conf c;
+	struct diag_list d = { 0 };
+	struct policy_config def;
+	char buf[PATH_MAX + 16];
+	size_t floor_i, quiet_i;
+
+	conf_default(&c);
+	policy_config_default(&def);
+	assert_int_equal(conf_parse_text("# comment\n[reclaim]\nfloor = 1G\n\nquiet_period=5s ; why\n",
+					 "/etc/x.conf", &c, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(c.reclaim.floor, 1024ull * MIB);
+	assert_int_equal(c.reclaim.quiet_period_ns, 5 * NSEC_PER_SEC);
+	assert_int_equal(c.reclaim.episode_min, def.episode_min);
+	key("floor", &floor_i);
+	key("quiet_period", &quiet_i);
+	assert_string_equal(conf_origin_string(&c.reclaim_origin[floor_i], buf, sizeof(buf)),
+			    "/etc/x.conf:3");
+	assert_string_equal(conf_origin_string(&c.reclaim_origin[quiet_i], buf, sizeof(buf)),
+			    "/etc/x.conf:5");
+	assert_string_equal(conf_origin_string(&c.reclaim_origin[0], buf, sizeof(buf)), "default");
+}
+
+static void test_errors_name_file_line_key(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "# F\n[reclaim]\nfloor = banana\n", "F.conf:3: floor: 'banana' is not bytes" },
+		{ "[reclaim]\nflor = 1G\n", "F.conf:2: flor: unknown key in [reclaim]" },
+		{ "[agent]\nfloor = 1G\n", "F.conf:2: floor: unknown section [agent]" },
+		{ "[reclaim]\njunk\n", "F.conf:2: syntax error" },
+		{ "[reclaim]\nmode = sometimes\n", "F.conf:2: mode: 'sometimes' is not auto, wsl-idle or off" },
+		{ "[reclaim]\ndrop_caches_min_share = 2\n", "F.conf:2: drop_caches_min_share: '2' is not a share" },
+		{ "[reclaim]\nquiet_period = 3\n", "F.conf:2: quiet_period: '3' is not a duration" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct agent_conf c;
+		struct diag_list d = { 0 };
+
+		conf_default(&c);
+		assert_int_equal(conf_parse_text(cases[i].text, "F.conf", &c, &d), -EINVAL);
+		assert_int_equal(d.n, 1);
+		if (!strstr(d.items[0], cases[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, d.items[0], cases[i].want);
+		diag_free(&d);
+	}
+}
+
+static void test_long_line(void **state)
+{
+	char text[600];
+	struct agent_conf c;
+	struct diag_list d = { 0 };
+
+	snprintf(text, sizeof(text), "[reclaim]\nfloor = 1G ;%0400d\n", 0);
+	conf_default(&c);
+	assert_int_equal(conf_parse_text(text, "L", &c, &d), -EINVAL);
+	assert_true(d.n >= 1);
+	assert_non_null(strstr(d.items[d.n - 1], "L:2: line longer than"));
+	diag_free(&d);
+}
+
+/* conf_load: main file, then drop-ins in lexical order; a bad drop-in
+ * makes the whole load fail and keeps the previous configuration. */
+static void test_load_dropins_and_keep_on_error(void **state)
+{
+	char *root = strdup(tree_from_fixture("plain-linux"));
+	struct agent_conf c, before;
+	struct diag_list d = { 0 };
+	char buf[PATH_MAX + 16];
+	size_t floor_i;
+
+	key("floor", &floor_i);
+	tree_write_str(root, "etc/wsldock/agent.conf", "[reclaim]\nfloor = 512M\n");
+	tree_write_str(root, "etc/wsldock/agent.conf.d/20-b.conf", "[reclaim]\nfloor = 2G\n");
+	tree_write_str(root, "etc/wsldock/agent.conf.d/10-a.conf", "[reclaim]\nfloor = 1G\n");
+	tree_write_str(root, "etc/wsldock/agent.conf.d/ignored.txt", "junk\n");
+	conf_default(&c);
+	assert_int_equal(conf_load(root, NULL, &c, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_true(c.main_found);
+	assert_int_equal(c.dropins, 2);
+	assert_int_equal(c.reclaim.floor, 2048ull * MIB);
+	assert_string_equal(conf_origin_string(&c.reclaim_origin[floor_i], buf, sizeof(buf)),
+			    "/etc/wsldock/agent.conf.d/20-b.conf:2");
+
+	before = c;
+	tree_write_str(root, "etc/wsldock/agent.conf.d/30-bad.conf", "[reclaim]\n\nfloor = banana\n");
+	assert_int_equal(conf_load(root, NULL, &c, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.items[0], "/etc/wsldock/agent.conf.d/30-bad.conf:3: floor:"));
+	assert_memory_equal(&c, &before, sizeof(c));
+	diag_free(&d);
+	tree_destroy(root);
+	free(root);
+}
+
+static void test_missing_default_is_fine_explicit_is_not(void **state)
+{
+	char *root = strdup(tree_from_fixture("plain-linux"));
+	struct agent_conf c;
+	struct diag_list d = { 0 };
+	char path[PATH_MAX];
+
+	conf_default(&c);
+	assert_int_equal(conf_load(root, NULL, &c, &d), 0);
+	assert_false(c.main_found);
+	snprintf(path, sizeof(path), "%s/nonexistent.conf", root);
+	assert_int_equal(conf_load(root, path, &c, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.items[0], "nonexistent.conf: cannot read"));
+	diag_free(&d);
+	tree_destroy(root);
+	free(root);
+}
+
+/* Every key in the man page's KEYS list, and every listed key exists. */
+static void test_man_page_lists_every_key(void **state)
+{
+	_cleanup_free_ char *man = NULL;
+	char path[PATH_MAX], needle[128];
+
+	snprintf(path, sizeof(path), "%s/../../man/wsldock-agent.conf.5", FIXTURES_DIR);
+	assert_int_equal(read_text_file(path, 1 << 20, &man, NULL), 0);
+	for (size_t i = 0; i < policy_keys_n; i++) {
+		snprintf(needle, sizeof(needle), "\n.IP \"\\fB%s\\fR = ", policy_keys[i].name);
+		if (!strstr(man, needle))
+			fail_msg("wsldock-agent.conf(5) does not list key %s", policy_keys[i].name);
+	}
+	for (const char *p = man; (p = strstr(p, "\n.IP \"\\fB")); p++) {
+		char name[64];
+
+		if (sscanf(p, "\n.IP \"\\fB%63[a-z0-9_]", name) != 1)
+			continue;
+		key(name, NULL);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_room_for_every_key),
+		cmocka_unit_test(test_values_and_origins),
+		cmocka_unit_test(test_errors_name_file_line_key),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_load_dropins_and_keep_on_error),
+		cmocka_unit_test(test_missing_default_is_fine_explicit_is_not),
+		cmocka_unit_test(test_man_page_lists_every_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
