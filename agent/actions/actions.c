@@ -62,9 +62,14 @@ uint64_t act_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t act_ctx_now(const struct act_ctx *c)
+{
+	return c->hooks && c->hooks->now_ns ? c->hooks->now_ns(c->hook_data) : act_now_ns();
+}
+
 bool act_expired(const struct act_ctx *c)
 {
-	return c->deadline_ns && act_now_ns() >= c->deadline_ns;
+	return c->deadline_ns && act_ctx_now(c) >= c->deadline_ns;
 }
 
 int act_path(const struct act_ctx *c, const char *abs, char *buf, size_t size)
@@ -206,8 +211,8 @@ int act_write(struct act_ctx *c, int dirfd, const char *name, const char *value)
 {
 	if (!act_may_write(c, name))
 		return -EPERM;
-	if (c->kwrite)
-		return c->kwrite(c, dirfd, name, value);
+	if (c->hooks && c->hooks->kwrite)
+		return c->hooks->kwrite(c, dirfd, name, value);
 	return kwrite_real(dirfd, name, value, c->deadline_ns);
 }
 
@@ -359,7 +364,7 @@ static uint64_t drop(uint64_t before, uint64_t after)
 }
 
 int action_run_hooked(const struct action_request *q, struct action_result *r,
-		      act_kwrite_fn kwrite, void *hook_data)
+		      const struct act_hooks *hooks)
 {
 	static int (*const levers[_LEVER_MAX])(struct act_ctx *) = {
 		[LEVER_MEMCG_RECLAIM] = lever_memcg_reclaim,
@@ -369,13 +374,14 @@ int action_run_hooked(const struct action_request *q, struct action_result *r,
 		[LEVER_COMPACT] = lever_compact,
 	};
 	struct act_ctx c = {
-		.q = q, .r = r, .kwrite = kwrite, .hook_data = hook_data,
+		.q = q, .r = r, .hooks = hooks, .hook_data = hooks ? hooks->data : NULL,
 		.swap_total_known = -1,
 	};
-	uint64_t start = act_now_ns();
+	uint64_t start;
 	long ps = sysconf(_SC_PAGESIZE);
 	int ret;
 
+	start = act_ctx_now(&c);
 	memset(r, 0, sizeof(*r));
 	r->lever = q->lever;
 	r->dry_run = q->dry_run;
@@ -412,11 +418,11 @@ int action_run_hooked(const struct action_request *q, struct action_result *r,
 	}
 	if (q->dry_run)
 		r->bytes_returned = 0;
-	r->duration_ns = act_now_ns() - start;
+	r->duration_ns = act_ctx_now(&c) - start;
 	return r->error;
 }
 
 int action_run(const struct action_request *q, struct action_result *r)
 {
-	return action_run_hooked(q, r, NULL, NULL);
+	return action_run_hooked(q, r, NULL);
 }

@@ -17,6 +17,14 @@
 struct act_ctx;
 typedef int (*act_kwrite_fn)(struct act_ctx *c, int dirfd, const char *name, const char *value);
 
+/* What tests replace: the kernel write, and the clock the deadline is
+ * judged by (so a bound can be tested without racing a real one). */
+struct act_hooks {
+	act_kwrite_fn kwrite;           /* NULL = the real write */
+	uint64_t (*now_ns)(void *data); /* NULL = CLOCK_MONOTONIC */
+	void *data;                     /* c->hook_data */
+};
+
 #define ACT_MAX_MOUNTS 16
 
 struct act_ctx {
@@ -27,7 +35,7 @@ struct act_ctx {
 	struct cgroup_layout cg;    /* mount points as the mounts table names them */
 	bool cg_known;
 	int swap_total_known;       /* -1 unknown, else 0/1: swap configured */
-	act_kwrite_fn kwrite;       /* NULL = the real write */
+	const struct act_hooks *hooks;  /* tests only; NULL = the real kernel and clock */
 	void *hook_data;
 	/* mounts opened for open_by_handle_at, by dev */
 	struct { uint64_t dev; int fd; } mounts[ACT_MAX_MOUNTS];
@@ -37,6 +45,8 @@ struct act_ctx {
 };
 
 uint64_t act_now_ns(void);
+/* The deadline's clock: act_now_ns() unless a test replaced it. */
+uint64_t act_ctx_now(const struct act_ctx *c);
 bool act_expired(const struct act_ctx *c);
 
 /* The one place a path under --root is formed (root_path() today, a root
@@ -106,6 +116,6 @@ int lever_fadvise(struct act_ctx *c);
 int lever_drop_caches(struct act_ctx *c);
 int lever_compact(struct act_ctx *c);
 
-/* action_run() with the kernel write replaced (tests). */
+/* action_run() with the kernel write and the clock replaced (tests). */
 int action_run_hooked(const struct action_request *q, struct action_result *r,
-		      act_kwrite_fn kwrite, void *hook_data);
+		      const struct act_hooks *hooks);

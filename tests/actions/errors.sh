@@ -2,7 +2,9 @@
 # Failing writes come back as negative errno with the file, and nothing
 # hangs: a read-only knob (EROFS, a fake tree under --root bound read-only
 # in a private mount namespace), a knob that blocks (a FIFO: the write's
-# timer ends it, ETIME), and max_duration ending a long walk.
+# timer ends it, ETIME).  (max_duration ending a walk is tested with a
+# controlled clock in test-actions: against the real one it races the
+# machine's speed.)
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
 need_root
@@ -38,25 +40,6 @@ took=$((($(date +%s%N) - start) / 1000000))
 check_eq "blocking knob: exit" "$rc" 1
 check_eq "blocking knob: error" "$(jget "$tmp/fifo" .error_name)" ETIME
 check_le "blocking knob: ended within 2 s (ms)" "$took" 2000
-
-# max_duration ends a walk of a large tree (dry-run: nothing advised).  The
-# bound covers the measurements too, so it is set from this machine's own
-# times: an empty call's (the measurements) plus a third of a full walk's.
-run_lever "$tmp/empty" --lever fadvise --dry-run
-run_lever "$tmp/full" --lever fadvise --dry-run --dir /usr
-all=$(jget "$tmp/full" .files_walked)
-m0=$(jget "$tmp/empty" .duration_ns)
-d=$(jget "$tmp/full" .duration_ns)
-bound_ms=$(((m0 + (d - m0) / 3) / 1000000 + 1))
-echo "walk of /usr: $all files in $((d / 1000000)) ms, measurements $((m0 / 1000000)) ms: bound $bound_ms ms"
-run_lever "$tmp/walk" --lever fadvise --dry-run --dir /usr --max-duration-ms "$bound_ms"
-check_eq "long walk: error" "$(jget "$tmp/walk" .error_name)" ETIME
-walked=$(jget "$tmp/walk" .files_walked)
-check_ge "long walk: some files visited" "$walked" 1
-if [ "$walked" -lt "$all" ]; then pass "long walk: stopped early ($walked of $all)"
-else fail "long walk visited all $all files within $bound_ms ms"; fi
-check_le "long walk: ended near its bound (ms)" "$(($(jget "$tmp/walk" .duration_ns) / 1000000))" \
-	$((bound_ms + 200))
 
 # Usage errors of the request itself.
 run_lever "$tmp/nolever" --lever no-such-lever

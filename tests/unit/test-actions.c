@@ -76,6 +76,13 @@ static int play(struct act_ctx *c, int dirfd, const char *name, const char *valu
 	return 0;
 }
 
+static int run_played(const struct action_request *q, struct action_result *r, struct kernel *k)
+{
+	const struct act_hooks h = { .kwrite = play, .data = k };
+
+	return action_run_hooked(q, r, &h);
+}
+
 /* A WSL-like tree (cgroup2 with memory at /sys/fs/cgroup, 4 GiB swap) with
  * one docker cgroup holding 1 GiB of file cache. */
 static int setup_v2(void **state)
@@ -149,7 +156,7 @@ static void test_reclaim_steps(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(r.steps, 5);  /* 4 x 64 MiB + 44 MiB */
 	assert_int_equal(k.n, 5);
 	assert_string_equal(k.name[0], "memory.reclaim");
@@ -172,7 +179,7 @@ static void test_reclaim_over(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(r.steps, 2);
 	assert_int_equal(r.after.targets_cache, 768 * MiB);
 	assert_int_equal(r.bytes_returned, 256 * MiB);
@@ -188,7 +195,7 @@ static void test_reclaim_swap_max_fallback(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(k.n, 5);
 	assert_string_equal(k.value[0], "67108864 swappiness=0");  /* EINVAL */
 	assert_string_equal(k.name[1], "memory.swap.max");
@@ -211,7 +218,7 @@ static void test_reclaim_restore_on_error(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), -EBUSY);
+	assert_int_equal(run_played(&q, &r, &k), -EBUSY);
 	assert_int_equal(r.error, -EBUSY);
 	assert_non_null(strstr(r.error_where, "/sys/fs/cgroup/docker/c1/memory.reclaim"));
 	assert_string_equal(k.name[k.n - 1], "memory.swap.max");
@@ -233,7 +240,7 @@ static void test_reclaim_no_swap(void **state)
 	assert_non_null(p);
 	memcpy(p, "SwapTotal:             0 kB", 27);
 	tree_write_str(root, "proc/meminfo", meminfo);
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(k.n, 2);
 	assert_string_equal(k.value[1], "67108864");
 	assert_int_equal(r.anon_guard, ANON_GUARD_NO_SWAP);
@@ -251,7 +258,7 @@ static void test_reclaim_eagain_frozen_root(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(r.skipped_frozen, 1);
 	/* c1: 64 MiB, then EAGAIN; root: EAGAIN at once (nothing left). */
 	assert_int_equal(r.steps, 3);
@@ -266,7 +273,7 @@ static void test_reclaim_eagain_frozen_root(void **state)
 	q.ncgroups = 1;
 	q.bytes_wanted = 64 * MiB;
 	tree_write_str(root, "proc/sys/vm/swappiness", "60\n");
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(k.n, 4);
 	assert_string_equal(k.name[1], "swappiness");
 	assert_string_equal(k.value[1], "0");
@@ -277,7 +284,7 @@ static void test_reclaim_eagain_frozen_root(void **state)
 
 	tree_remove(root, "proc/sys/vm/swappiness");
 	k = (struct kernel){ .reclaimable = 100 * MiB };
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), -EOPNOTSUPP);
+	assert_int_equal(run_played(&q, &r, &k), -EOPNOTSUPP);
 	assert_non_null(strstr(r.error_where, "memory.swap.max"));
 	assert_int_equal(k.n, 1);  /* only the refused swappiness= probe */
 }
@@ -292,7 +299,7 @@ static void test_reclaim_deadline(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), -ETIME);
+	assert_int_equal(run_played(&q, &r, &k), -ETIME);
 	assert_int_equal(k.n, 4);  /* probe, swap.max=0, the step, swap.max back */
 	assert_string_equal(k.value[3], "max\n");
 }
@@ -307,7 +314,7 @@ static void test_reclaim_unreachable(void **state)
 	struct action_result r;
 
 	(void)state;
-	assert_true(action_run_hooked(&q, &r, play, &k) < 0);
+	assert_true(run_played(&q, &r, &k) < 0);
 	assert_int_equal(r.unreachable, 1);
 	assert_non_null(strstr(r.error_where, "cgroup id 12345"));
 	assert_int_equal(k.n, 0);
@@ -325,7 +332,7 @@ static void test_reclaim_dry_run(void **state)
 
 	(void)state;
 	q.dry_run = true;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(k.n, 0);
 	assert_int_equal(r.bytes_targeted, 900 * MiB);
 	assert_int_equal(r.steps, 0);
@@ -374,7 +381,7 @@ static void test_force_empty_guard(void **state)
 
 	(void)state;
 	/* This fixture has no swap: no guard needed. */
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), -EINVAL);
+	assert_int_equal(run_played(&q, &r, &k), -EINVAL);
 	assert_int_equal(k.n, 1);
 	assert_string_equal(k.name[0], "memory.force_empty");
 	assert_int_equal(r.anon_guard, ANON_GUARD_NO_SWAP);
@@ -388,7 +395,7 @@ static void test_force_empty_guard(void **state)
 	tree_write_str(root, "proc/meminfo", meminfo);
 	k = (struct kernel){ 0 };
 	q.ncgroups = 1;
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+	assert_int_equal(run_played(&q, &r, &k), 0);
 	assert_int_equal(k.n, 3);
 	assert_string_equal(k.name[0], "memory.swappiness");
 	assert_string_equal(k.value[0], "0");
@@ -398,7 +405,7 @@ static void test_force_empty_guard(void **state)
 
 	/* force_empty failing: the swappiness still comes back. */
 	k = (struct kernel){ .fail_on_write = 2, .fail_err = -EBUSY };
-	assert_int_equal(action_run_hooked(&q, &r, play, &k), -EBUSY);
+	assert_int_equal(run_played(&q, &r, &k), -EBUSY);
 	assert_string_equal(k.value[2], "60");
 	assert_non_null(strstr(r.error_where, "docker/memory.force_empty"));
 }
@@ -418,7 +425,7 @@ static void test_knobs_dry_run(void **state)
 		struct kernel k = { 0 };
 		struct action_result r;
 
-		assert_int_equal(action_run_hooked(&q, &r, play, &k), 0);
+		assert_int_equal(run_played(&q, &r, &k), 0);
 		assert_int_equal(k.n, 0);
 		assert_true(r.dry_run);
 		assert_int_equal(r.steps, 0);
@@ -460,6 +467,46 @@ static void test_fadvise_mountinfo(void **state)
 	assert_int_not_equal(r.error, -ENOENT);
 }
 
+/* A clock that moves 1 ms each time it is read. */
+static uint64_t ticking(void *data)
+{
+	uint64_t *t = data;
+
+	return *t += 1000000;
+}
+
+/* max_duration ends a directory walk: 50 cached files, a 20 ms bound, a
+ * clock read once per entry. */
+static void test_fadvise_walk_deadline(void **state)
+{
+	const char *dirs[1];
+	char dir[PATH_MAX];
+	struct action_request q = { .lever = LEVER_FILE_EVICT, .dry_run = true, .dirs = dirs,
+				    .ndirs = 1, .max_duration_ns = 20 * 1000000ull };
+	struct action_result r;
+	uint64_t t = 0;
+	const struct act_hooks h = { .now_ns = ticking, .data = &t };
+
+	(void)state;
+	for (int i = 0; i < 50; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "walk/f%02d", i);
+		tree_write_str(root, rel, "cached\n");
+	}
+	snprintf(dir, sizeof(dir), "%s/walk", root);
+	dirs[0] = dir;
+	assert_int_equal(action_run_hooked(&q, &r, &h), -ETIME);
+	assert_true(r.files_walked > 0);
+	assert_true(r.files_walked < 50);
+	assert_string_equal(r.error_where, "fadvise");
+
+	/* Unbounded, the same walk visits them all. */
+	q.max_duration_ns = 0;
+	assert_int_equal(action_run_hooked(&q, &r, &h), 0);
+	assert_int_equal(r.files_walked, 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_force_empty_guard, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_knobs_dry_run, setup_v1, teardown),
 		cmocka_unit_test_setup_teardown(test_fadvise_mountinfo, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_fadvise_walk_deadline, setup_v1, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
