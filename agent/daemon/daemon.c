@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,12 @@ static void psi_trigger(struct daemon *d)
 	d->psi_fd = -1;
 	if (d->o->root)
 		return;  /* a captured tree has no live pressure file */
+	if (d->o->dry_run) {
+		/* A trigger is registered by writing the pressure file: a dry run
+		 * writes nothing anywhere, so it polls. */
+		dlog_event(&d->log, "psi", "trigger=none detail=dry run: polling every second");
+		return;
+	}
 	d->psi_fd = open("/proc/pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (d->psi_fd >= 0 && write(d->psi_fd, PSI_TRIGGER, strlen(PSI_TRIGGER) + 1) > 0 &&
 	    sd_event_add_io(d->ev, NULL, d->psi_fd, EPOLLPRI, on_psi, d) >= 0) {
@@ -376,6 +383,9 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&d);
 		return EXIT_ERROR;
 	}
+	/* Loading the BPF objects parsed the kernel's BTF: give that memory
+	 * back before idling for hours. */
+	malloc_trim(0);
 	sd_notify(0, "READY=1");
 	r = sd_event_loop(d.ev);
 	sd_notify(0, "STOPPING=1");

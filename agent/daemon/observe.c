@@ -79,6 +79,8 @@ static const char *keep(struct observer *ob, const char *s)
 	return copy;
 }
 
+static bool is_dir(const char *root, const char *mount, const char *rel);
+
 /* "cpu  user nice system ..." -> user ticks. */
 static bool read_cpu_user(const char *root, uint64_t *ret)
 {
@@ -118,7 +120,9 @@ void observe_memory(struct observer *ob, bool cpu, struct policy_obs *o)
 	o->refault_bytes = o->refault_known ? vm.values[VM_WORKINGSET_REFAULT_FILE] * ob->page_size : 0;
 	diag_free(&d);
 	o->memcg = ob->cg.memcg;
-	o->docker_root = ob->docker_root;
+	/* Lever c walks DATA-ROOT/overlay2 only where it exists (on Docker
+	 * Desktop it is in the docker-desktop distro, out of sight). */
+	o->docker_root = is_dir(ob->root, ob->docker_root, "/overlay2") ? ob->docker_root : NULL;
 	if (cpu) {
 		o->cpu_known = read_cpu_user(ob->root, &o->cpu_user_ticks);
 		o->nprocs = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);

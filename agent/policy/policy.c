@@ -79,6 +79,14 @@ static bool members_have_cgid(const struct policy_history *h, uint64_t cgid)
 	return false;
 }
 
+static bool members_have_class(const struct policy_history *h, enum tclass class)
+{
+	for (size_t i = 0; i < h->nmembers; i++)
+		if (h->members[i].class == class)
+			return true;
+	return false;
+}
+
 static uint64_t member_net(const struct policy_member *m)
 {
 	return sat_sub(sat_sub(m->added, m->base_added), sat_sub(m->removed, m->base_removed));
@@ -330,6 +338,7 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 	bool growing = false;
 	int r;
 
+	h->returned_sample = 0;
 	if (c->mode == POLICY_MODE_WSL_IDLE)
 		wsl_idle_fold(c, h, o);
 	if (o->tracker) {
@@ -520,6 +529,11 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 {
 	uint64_t sum = 0;
 	size_t n = 0;
+	/* dockerd and BuildKit write new layers anywhere under overlay2/: walk
+	 * all of it for files changed since the episode began, rather than
+	 * only the layers of the (bounded) files the ledger names. */
+	bool whole = h->manual || (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_DAEMON)) ||
+		     (!all && o->docker_root && members_have_class(h, TCLASS_DOCKER_BUILD));
 
 	d->files = calloc(o->nfiles + 1, sizeof(*d->files));
 	if (!d->files || hot_list(c, h, o, d) < 0)
@@ -537,10 +551,10 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 		d->files[n++] = (struct action_file){ .dev = f->dev, .ino = f->ino, .gen = f->gen,
 						      .path = f->path, .bytes = net };
 		sum += net;
-		if (f->path && o->docker_root && layer_dir(d, o->docker_root, f->path) < 0)
+		if (!whole && f->path && o->docker_root && layer_dir(d, o->docker_root, f->path) < 0)
 			return 0;
 	}
-	if (h->manual && o->docker_root) {
+	if (whole && o->docker_root) {
 		char dir[512];
 		int len = snprintf(dir, sizeof(dir), "%s/overlay2", o->docker_root);
 
@@ -551,7 +565,7 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 	d->req.nfiles = n;
 	d->req.dirs = (const char *const *)d->dirs;
 	d->req.ndirs = d->ndirs;
-	d->req.since_ns = h->manual ? 0 : h->episode_start_realtime_ns;
+	d->req.since_ns = h->manual || !d->ndirs ? 0 : h->episode_start_realtime_ns;
 	if (!n && !d->ndirs)
 		return 0;
 	/* The walk reaches files the ledger does not name: aim at what is left. */
@@ -625,7 +639,8 @@ static bool targeted_lever(const struct policy_config *c, const struct policy_hi
 }
 
 static bool drop_caches_lever(const struct policy_config *c, struct policy_history *h,
-			      const struct policy_obs *o, uint64_t wanted, struct policy_decision *d,
+			      const struct policy_obs *o, uint64_t wanted, uint64_t remaining,
+			      struct policy_decision *d,
 			      char *why, size_t whylen)
 {
 	bool forced = h->force_lever == LEVER_DROP_CACHES;
@@ -640,6 +655,11 @@ static bool drop_caches_lever(const struct policy_config *c, struct policy_histo
 	}
 	if (!forced && (double)h->returned >= c->drop_caches_min_share * (double)h->episode_bytes) {
 		snprintf(why, whylen, "the targeted levers returned enough");
+		return false;
+	}
+	if (wanted < remaining) {
+		/* drop_caches cannot stop at a floor: only when there is room. */
+		snprintf(why, whylen, "the floor leaves less room than the episode holds");
 		return false;
 	}
 	if (!forced && h->dropped_once && o->now_ns - h->last_drop_ns < c->drop_caches_min_interval_ns) {
@@ -666,9 +686,11 @@ static bool psi_over(const struct policy_config *c, const struct policy_obs *o,
 }
 
 /* Room above the floor: page cache that may go (shmem is not droppable). */
-static uint64_t floor_room(const struct policy_config *c, const struct policy_obs *o)
+static uint64_t floor_room(const struct policy_config *c, const struct policy_history *h,
+			   const struct policy_obs *o)
 {
-	return sat_sub(sat_sub(o->page_cache, o->shmem), c->floor);
+	/* What came back since the sample is no longer in page_cache. */
+	return sat_sub(sat_sub(sat_sub(o->page_cache, o->shmem), h->returned_sample), c->floor);
 }
 
 static bool compact_lever(const struct policy_config *c, const struct policy_history *h,
@@ -700,7 +722,7 @@ static int episode_decide(const struct policy_config *c, struct policy_history *
 	}
 	if (psi_over(c, o, d))
 		return 0;
-	room = floor_room(c, o);
+	room = floor_room(c, h, o);
 	if (h->manual && !h->episode_bytes)
 		remaining = room;  /* nothing attributed: let the levers measure */
 	wanted = min_u64(remaining, room);
@@ -714,7 +736,7 @@ static int episode_decide(const struct policy_config *c, struct policy_history *
 			    skipped[0] ? "; " : "", skipped);
 			return 0;
 		}
-		if (drop_caches_lever(c, h, o, wanted, d, why, sizeof(why))) {
+		if (drop_caches_lever(c, h, o, wanted, remaining, d, why, sizeof(why))) {
 			say(d, "last-resort", "episode %llu: %llu bytes left, no targeted lever reached "
 			    "enough (%s)", (unsigned long long)h->episode, (unsigned long long)remaining,
 			    skipped[0] ? skipped : "all tried");
@@ -780,7 +802,7 @@ static int host_decide(const struct policy_config *c, struct policy_history *h,
 		    (unsigned long long)(c->host_interval_ns / 1000000));
 		return 0;
 	}
-	room = floor_room(c, o);
+	room = floor_room(c, h, o);
 	step = min_u64(c->host_step, room);
 	if (step < c->lever_min) {
 		say(d, "floor", "Windows is low on memory but page cache is at the floor");
@@ -908,10 +930,13 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 	uint64_t aimed = r->dry_run ? d->bytes_targeted : r->bytes_targeted;
 	bool little = !r->dry_run && l != LEVER_COMPACT &&
 		      (double)got < c->lever_min_share * (double)aimed &&
-		      (r->error || aimed >= c->lever_min);
+		      (r->error || aimed >= c->lever_min) &&
+		      !r->exhausted;  /* EAGAIN: nothing more to take, not a failure */
 
 	if (d->verdict != POLICY_ACT)
 		return;
+	if (l != LEVER_COMPACT)
+		h->returned_sample += got;
 	if (little) {
 		h->backoff_cur[l] = h->backoff_cur[l] ? min_u64(h->backoff_cur[l] * 2, c->backoff_max_ns)
 						      : c->backoff_ns;

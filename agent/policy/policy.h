@@ -173,6 +173,7 @@ struct policy_history {
 	uint64_t episode_start_ns, episode_start_realtime_ns, last_growth_ns;
 	uint64_t episode_bytes;           /* its net page cache when it ended */
 	uint64_t returned;                /* what the levers returned for it */
+	uint64_t returned_sample;         /* ... since the last policy_observe() */
 	unsigned tried;                   /* bit per enum lever tried in this episode */
 	bool manual;                      /* opened by policy_begin_manual() */
 	int force_lever;                  /* manual: only this lever; -1 = any */

@@ -141,10 +141,13 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 		       struct top_view *v)
 {
 	const struct ledger_table *ft = &l->t[LEDGER_FILES];
-	_cleanup_free_ const struct ledger_entry **order = calloc(ft->n + 1, sizeof(*order));
+	_cleanup_free_ const struct ledger_entry **order = NULL;
 	_cleanup_free_ struct file_id *ids = NULL;
 	size_t n = 0;
 
+	if (!max)
+		return 0;  /* rows only (the daemon, every second): no sort of every file */
+	order = calloc(ft->n + 1, sizeof(*order));
 	if (!order)
 		return -ENOMEM;
 	for (size_t i = 0; i < ft->n; i++)
