@@ -12,7 +12,7 @@ bpf/pagecache.skel.h: bpf/pagecache.bpf.o
 
 BUILT_SOURCES += bpf/pagecache.skel.h
 CLEANFILES += bpf/pagecache.bpf.o bpf/pagecache.skel.h bpf/pagecache.skel.h.tmp
-EXTRA_DIST += bpf/pagecache.bpf.c bpf/types.h bench/tracker-overhead
+EXTRA_DIST += bpf/pagecache.bpf.c bpf/types.h bench/tracker-overhead bench/top-idle
 
 agent_libwsldock_a_SOURCES += \
 	bpf/pagecache.h \

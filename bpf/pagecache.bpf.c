@@ -35,10 +35,14 @@ struct {
 	__type(value, struct pc_slot);
 } slots SEC(".maps");
 
-/* Room for a new cgroup entry: too big for the 512-byte BPF stack. */
+/* Room for a new cgroup entry: too big for the 512-byte BPF stack.  One
+ * per program kind (add, dirty, remove, flush): a program cannot run twice
+ * at once on a CPU (the kernel counts that as a miss), but in fentry mode,
+ * which only disables migration, two different programs can interleave on
+ * one CPU, and the flush program can interrupt any of them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PC_SLOT_MAX + 1);
 	__type(key, __u32);
 	__type(value, struct pc_cgroup);
 } cgroup_scratch SEC(".maps");
@@ -114,14 +118,13 @@ static __always_inline void cgroup_names(struct pc_cgroup *v)
 }
 
 /* current: cgid is the running task's cgroup, so its names can be read. */
-static __always_inline struct pc_counts *cgroup_counts(__u64 cgid, bool current)
+static __always_inline struct pc_counts *cgroup_counts(__u64 cgid, bool current, __u32 scratch)
 {
 	struct pc_cgroup *v = bpf_map_lookup_elem(&cgroups, &cgid);
-	__u32 zero = 0;
 
 	if (v)
 		return &v->c;
-	v = bpf_map_lookup_elem(&cgroup_scratch, &zero);
+	v = bpf_map_lookup_elem(&cgroup_scratch, &scratch);
 	if (!v)
 		return NULL;
 	__builtin_memset(v, 0, sizeof(*v));
@@ -143,14 +146,14 @@ static __always_inline void parent_comm(char *buf)
  * additions, file entries exist, while the task whose names they record is
  * the current one. */
 static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 dev, __u64 ino,
-					   __u32 gen, bool file)
+					   __u32 gen, bool file, __u32 scratch)
 {
 	struct pc_task_key tk = { .cgid = cgid, .tgid = tgid };
 	struct pc_file_key fk = { .ino = ino, .dev = dev, .gen = gen };
 	struct pc_task *t, tinit = {};
 	struct pc_file finit = {};
 
-	cgroup_counts(cgid, true);
+	cgroup_counts(cgid, true, scratch);
 	t = bpf_map_lookup_elem(&tasks, &tk);
 	if (t) {
 		/* The name may have changed by exec since the entry was made. */
@@ -171,11 +174,11 @@ static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 dev, __
 	get_or_insert(&files, &fk, &finit, PC_STAT_FILE_INSERTS);
 }
 
-static __always_inline void flush_add(struct pc_slot *s)
+static __always_inline void flush_add(struct pc_slot *s, __u32 scratch)
 {
 	struct pc_task_key tk = { .cgid = s->cgid, .tgid = s->tgid };
 	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev, .gen = s->gen };
-	struct pc_counts *c = cgroup_counts(s->cgid, false);
+	struct pc_counts *c = cgroup_counts(s->cgid, false, scratch);
 	struct pc_task *t = bpf_map_lookup_elem(&tasks, &tk);
 	struct pc_file *f = bpf_map_lookup_elem(&files, &fk);
 
@@ -190,11 +193,11 @@ static __always_inline void flush_add(struct pc_slot *s)
 	s->pages = 0;
 }
 
-static __always_inline void flush_dirty(struct pc_slot *s)
+static __always_inline void flush_dirty(struct pc_slot *s, __u32 scratch)
 {
 	struct pc_task_key tk = { .cgid = s->cgid, .tgid = s->tgid };
 	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev, .gen = s->gen };
-	struct pc_counts *c = cgroup_counts(s->cgid, false);
+	struct pc_counts *c = cgroup_counts(s->cgid, false, scratch);
 	struct pc_task *t = bpf_map_lookup_elem(&tasks, &tk);
 	struct pc_file *f;
 
@@ -210,7 +213,7 @@ static __always_inline void flush_dirty(struct pc_slot *s)
 
 /* Removals run in reclaim, truncate or drop_caches context, so the current
  * task says nothing about whose cache left: charge the file's owner. */
-static __always_inline void flush_remove(struct pc_slot *s)
+static __always_inline void flush_remove(struct pc_slot *s, __u32 scratch)
 {
 	struct pc_file_key fk = { .ino = s->ino, .dev = s->dev, .gen = s->gen };
 	struct pc_file *f = bpf_map_lookup_elem(&files, &fk);
@@ -224,7 +227,7 @@ static __always_inline void flush_remove(struct pc_slot *s)
 		return;
 	}
 	__sync_fetch_and_add(&f->c.removed, s->pages);
-	c = cgroup_counts(f->owner_cgid, false);
+	c = cgroup_counts(f->owner_cgid, false, scratch);
 	if (c)
 		__sync_fetch_and_add(&c->removed, s->pages);
 	tk.cgid = f->owner_cgid;
@@ -240,9 +243,31 @@ static __always_inline struct pc_slot *slot(__u32 kind)
 	return bpf_map_lookup_elem(&slots, &kind);
 }
 
+/* busy brackets every update of a slot (see struct pc_slot); the compiler
+ * must not move the slot's loads and stores across it. */
+static __always_inline void slot_busy(struct pc_slot *s, __u32 busy)
+{
+	asm volatile("" ::: "memory");
+	*(volatile __u32 *)&s->busy = busy;
+	asm volatile("" ::: "memory");
+}
+
+static __always_inline void flush_slot(struct pc_slot *s, __u32 kind, __u32 scratch)
+{
+	if (!s->pages)
+		return;
+	if (kind == PC_SLOT_ADD)
+		flush_add(s, scratch);
+	else if (kind == PC_SLOT_DIRTY)
+		flush_dirty(s, scratch);
+	else
+		flush_remove(s, scratch);
+}
+
 /* The fast path compares the task pointer only; the cgroup and tgid are
  * looked up when a run starts, and again after each flush, so a task moved
- * to another cgroup is charged there within PC_FLUSH_PAGES pages. */
+ * to another cgroup is charged there within PC_FLUSH_PAGES pages.  Returns
+ * the slot marked busy. */
 static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino, __u32 gen,
 						bool have_file)
 {
@@ -251,46 +276,41 @@ static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino
 
 	if (!s)
 		return NULL;
+	slot_busy(s, 1);
 	if (s->used && s->task == task && s->dev == dev && s->ino == ino && s->gen == gen)
 		return s;
-	if (s->pages) {
-		if (kind == PC_SLOT_ADD)
-			flush_add(s);
-		else
-			flush_dirty(s);
-	}
+	flush_slot(s, kind, kind);
 	*s = (struct pc_slot){ .cgid = bpf_get_current_cgroup_id(),
 			       .tgid = bpf_get_current_pid_tgid() >> 32, .task = task,
 			       .dev = dev, .ino = ino, .gen = gen, .have_file = have_file,
-			       .used = 1 };
-	ensure_entries(s->cgid, s->tgid, dev, ino, gen, kind == PC_SLOT_ADD);
+			       .used = 1, .busy = 1 };
+	ensure_entries(s->cgid, s->tgid, dev, ino, gen, kind == PC_SLOT_ADD, kind);
 	return s;
+}
+
+static __always_inline void on_run(__u32 kind, __u32 dev, __u64 ino, __u32 gen, bool have_file,
+				   __u64 nr)
+{
+	struct pc_slot *s = run_slot(kind, dev, ino, gen, have_file);
+
+	if (!s)
+		return;
+	s->pages += nr;
+	if (s->pages >= PC_FLUSH_PAGES) {
+		flush_slot(s, kind, kind);
+		s->used = 0;
+	}
+	slot_busy(s, 0);
 }
 
 static __always_inline void on_add(__u32 dev, __u64 ino, __u32 gen, __u64 nr)
 {
-	struct pc_slot *s = run_slot(PC_SLOT_ADD, dev, ino, gen, true);
-
-	if (!s)
-		return;
-	s->pages += nr;
-	if (s->pages >= PC_FLUSH_PAGES) {
-		flush_add(s);
-		s->used = 0;
-	}
+	on_run(PC_SLOT_ADD, dev, ino, gen, true, nr);
 }
 
 static __always_inline void on_dirty(__u32 dev, __u64 ino, __u32 gen, bool have_file, __u64 nr)
 {
-	struct pc_slot *s = run_slot(PC_SLOT_DIRTY, dev, ino, gen, have_file);
-
-	if (!s)
-		return;
-	s->pages += nr;
-	if (s->pages >= PC_FLUSH_PAGES) {
-		flush_dirty(s);
-		s->used = 0;
-	}
+	on_run(PC_SLOT_DIRTY, dev, ino, gen, have_file, nr);
 }
 
 static __always_inline void on_remove(__u32 dev, __u64 ino, __u32 gen, __u64 nr)
@@ -299,14 +319,33 @@ static __always_inline void on_remove(__u32 dev, __u64 ino, __u32 gen, __u64 nr)
 
 	if (!s)
 		return;
+	slot_busy(s, 1);
 	if (!s->used || s->dev != dev || s->ino != ino || s->gen != gen) {
-		if (s->pages)
-			flush_remove(s);
-		*s = (struct pc_slot){ .dev = dev, .ino = ino, .gen = gen, .used = 1 };
+		flush_slot(s, PC_SLOT_REMOVE, PC_SLOT_REMOVE);
+		*s = (struct pc_slot){ .dev = dev, .ino = ino, .gen = gen, .used = 1, .busy = 1 };
 	}
 	s->pages += nr;
 	if (s->pages >= PC_FLUSH_PAGES)
-		flush_remove(s);
+		flush_slot(s, PC_SLOT_REMOVE, PC_SLOT_REMOVE);
+	slot_busy(s, 0);
+}
+
+/* Run by user space (BPF_PROG_TEST_RUN on each CPU in turn) before it
+ * reads the maps, so a sample holds every page counted so far, not all but
+ * the last PC_FLUSH_PAGES - 1 per CPU and kind.  It runs in an IPI, so it
+ * may interrupt a program updating a slot: that slot is left for the
+ * program (or the next flush) to finish. */
+SEC("raw_tp")
+int flush_pending(void *ctx)
+{
+	for (__u32 kind = 0; kind < PC_SLOT_MAX; kind++) {
+		struct pc_slot *s = slot(kind);
+
+		if (!s || s->busy)
+			continue;
+		flush_slot(s, kind, PC_SLOT_MAX);
+	}
+	return 0;
 }
 
 /* fentry and tp_btf hand us BTF-typed pointers: plain loads (checked by
@@ -323,10 +362,13 @@ static __always_inline __u64 folio_nr(struct folio *folio)
 		flags = old->flags;
 	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
 		return 1;
-	if (bpf_core_field_exists(folio->_flags_1))
-		return 1UL << (folio->_flags_1 & 0xff);
+	/* 6.1-6.5 have both fields, and there _flags_1 holds the first tail
+	 * page's flags: only _folio_order is the order.  6.6 moved the order
+	 * into _flags_1's low byte and dropped _folio_order. */
 	if (bpf_core_field_exists(old->_folio_order))
 		return 1UL << old->_folio_order;
+	if (bpf_core_field_exists(folio->_flags_1))
+		return 1UL << (folio->_flags_1 & 0xff);
 	return 1;
 }
 

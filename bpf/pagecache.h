@@ -64,8 +64,9 @@ struct pc_file {
 	char owner_parent_comm[PC_COMM_LEN];
 };
 
-/* Per-CPU pending counts (see the slots map): what user space sees lags
- * the kernel by less than PC_FLUSH_PAGES pages per CPU and slot. */
+/* Per-CPU pending counts (see the slots map): between samples what user
+ * space sees lags the kernel by less than PC_FLUSH_PAGES pages per CPU and
+ * slot; tracker_sample runs the flush program on every CPU first. */
 #define PC_FLUSH_PAGES 64
 
 enum pc_slot_kind {
@@ -85,7 +86,9 @@ struct pc_slot {
 	__u32 have_file;
 	__u32 used;
 	__u32 gen;
-	__u32 pad;
+	/* Set while a program updates the slot: the flush program, which can
+	 * interrupt it on the same CPU (an IPI), leaves a busy slot alone. */
+	__u32 busy;
 };
 
 enum pc_stat {

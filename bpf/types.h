@@ -40,12 +40,12 @@ typedef struct {
 struct folio {
 	memdesc_flags_t flags;
 	struct address_space *mapping;
-	unsigned long _flags_1;  /* order in the low byte since 6.10 */
+	unsigned long _flags_1;  /* order in the low byte since 6.6; tail page flags before */
 };
 
 struct folio___ulong {
 	unsigned long flags;
-	unsigned char _folio_order;  /* before 6.10 */
+	unsigned char _folio_order;  /* 6.1-6.5 (gone in 6.6): check it first */
 };
 
 /* kernfs_node.parent became __parent in 6.15; both flavors are declared. */

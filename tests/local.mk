@@ -22,7 +22,7 @@ FUZZ_LIB_SRCS = \
 	agent/shared/util.c agent/shared/diag.c agent/shared/json_util.c \
 	agent/sources/source.c agent/sources/kv.c agent/sources/meminfo.c \
 	agent/sources/buddyinfo.c agent/sources/psi.c agent/sources/page_reporting.c \
-	agent/sources/wsl_env.c agent/sources/cgroup_layout.c
+	agent/sources/wsl_env.c agent/sources/cgroup_layout.c agent/model/mem_state.c
 
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/live/local.mk

@@ -9,7 +9,8 @@ TRACKER_UNIT_TESTS = \
 	tests/unit/test-tracker-classify \
 	tests/unit/test-tracker-ledger \
 	tests/unit/test-tracker-resolve \
-	tests/unit/test-tracker-view
+	tests/unit/test-tracker-view \
+	tests/unit/test-top-output
 TRACKER_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 TRACKER_UNIT_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_tracker_classify_SOURCES = tests/unit/test-tracker-classify.c
@@ -24,10 +25,14 @@ tests_unit_test_tracker_resolve_LDADD = $(TRACKER_UNIT_LDADD)
 tests_unit_test_tracker_view_SOURCES = tests/unit/test-tracker-view.c
 tests_unit_test_tracker_view_CFLAGS = $(TRACKER_UNIT_CFLAGS)
 tests_unit_test_tracker_view_LDADD = $(TRACKER_UNIT_LDADD)
+tests_unit_test_top_output_SOURCES = tests/unit/test-top-output.c
+tests_unit_test_top_output_CFLAGS = $(TRACKER_UNIT_CFLAGS)
+tests_unit_test_top_output_LDADD = $(TRACKER_UNIT_LDADD)
 
 TRACKER_SCRIPT_TESTS = \
 	tests/tracker/attach-modes.sh \
 	tests/tracker/acceptance.sh \
+	tests/tracker/pending.sh \
 	tests/tracker/docker-build.sh
 
 if HAVE_CMOCKA

@@ -30,7 +30,9 @@ static void usage(FILE *f)
 		"Usage: %s VERB [OPTIONS]\n"
 		"       %s --help | --version\n"
 		"\n"
-		"Hands page cache grown by Docker builds in WSL 2 back to Windows.\n"
+		"Shows the page cache in WSL 2, who fills it (eBPF) and native Docker\n"
+		"installs that conflict with Docker Desktop.  It does not hand memory\n"
+		"back to Windows yet.\n"
 		"\n"
 		"Verbs:\n",
 		program_name, program_name);
@@ -91,9 +93,16 @@ int main(int argc, char **argv)
 		printf("%s %s\n", program_name, PACKAGE_VERSION);
 		return EXIT_CLEAN;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		char name[64];
+
+		if (strcmp(argv[1], verbs[i].name))
+			continue;
+		/* getopt names argv[0] in its messages: "wsldock-agent top: ...". */
+		snprintf(name, sizeof(name), "%s %s", program_name, verbs[i].name);
+		argv[1] = name;
+		return verbs[i].run(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "%s: unknown verb '%s' (try '%s --help')\n",
 		program_name, argv[1], program_name);
 	return EXIT_ERROR;

@@ -29,6 +29,7 @@ struct top_args {
 	enum tracker_mode mode;
 	const char *docker_root;
 	size_t limit;
+	bool verbose;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -54,7 +55,9 @@ static void top_usage(FILE *f)
 		"  --limit N           rows and files shown (default 20)\n"
 		"  --bpf-mode MODE     auto (default), fentry, tp_btf or tracepoint\n"
 		"  --docker-root DIR   Docker's data root, to name files (default /var/lib/docker)\n"
-		"  --root DIR          read /proc, /sys and the data root under DIR\n"
+		"  --root DIR          read /proc, /sys and the data root under DIR (the\n"
+		"                      programs still watch the running kernel)\n"
+		"  -v, --verbose       on a verifier rejection, print the end of its log\n"
 		"  -h, --help          show this help\n"
 		"\n"
 		"Exit status: 0 sampled, 1 BPF unavailable (the reason is printed),\n"
@@ -82,13 +85,14 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
 		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t n;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
 		int handled = cli_common_option(c, optarg, &a->common);
 
 		if (handled < 0)
@@ -101,6 +105,9 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 			return 0;
 		case OPT_ONCE:
 			a->once = true;
+			break;
+		case 'v':
+			a->verbose = true;
 			break;
 		case OPT_DURATION:
 		case OPT_INTERVAL:
@@ -196,6 +203,23 @@ static int print_once(const struct top_view *v, struct top_meta *m, bool json)
 	return r;
 }
 
+/* The verifier states its reason at the end of the log. */
+static void print_log_tail(const char *log, int lines)
+{
+	const char *p = log + strlen(log);
+
+	while (p > log && p[-1] == '\n')
+		p--;
+	while (p > log && lines > 0)
+		if (*--p == '\n')
+			lines--;
+	if (*p == '\n')
+		p++;
+	fprintf(stderr, "%s top: the verifier's log ends:\n%s", program_name, p);
+	if (!*p || p[strlen(p) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
 /* Without BPF: say why once, then show what /proc has, never made-up rows. */
 static int run_unavailable(const struct top_args *a, struct top_meta *m)
 {
@@ -220,7 +244,7 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 	struct top_view v;
 	uint64_t start = now_ns(), next = start, end = start + (uint64_t)(a->duration * NSEC);
 	uint64_t period = (uint64_t)((a->once ? 1.0 : a->interval) * NSEC);
-	int r = EXIT_CLEAN;
+	int r = EXIT_CLEAN, e;
 
 	ledger_init(&l, (uint64_t)sysconf(_SC_PAGESIZE), start);
 	for (;;) {
@@ -228,8 +252,9 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 		if (a->once && next > end)
 			next = end;
 		wait_until(next, res);
-		if (tracker_sample(t, &l, now_ns()) < 0) {
-			cli_error("top", "cannot read the BPF maps: %s", strerror(errno));
+		e = tracker_sample(t, &l, now_ns());
+		if (e < 0) {
+			cli_error("top", "cannot read the BPF maps: %s", strerror(-e));
 			r = EXIT_ERROR;
 			break;
 		}
@@ -268,7 +293,7 @@ int verb_top(int argc, char **argv)
 	struct tracker *t = NULL;
 	struct resolver *res = NULL;
 	struct sigaction sa = { .sa_handler = on_stop };
-	char why[640];
+	char why[640], verifier_log[16384] = "";
 	int r;
 
 	r = parse_args(argc, argv, &a);
@@ -285,8 +310,12 @@ int verb_top(int argc, char **argv)
 	m.cgroup2 = cg.unified_path[0] ? cg.unified_path : NULL;
 	to.root = a.common.root;
 	to.mode = a.mode;
+	to.verifier_log = a.verbose ? verifier_log : NULL;
+	to.verifier_log_size = sizeof(verifier_log);
 	if (tracker_open(&to, &t, why, sizeof(why)) < 0) {
 		cli_error("top", "BPF tracker unavailable, showing /proc figures only: %s", why);
+		if (verifier_log[0])
+			print_log_tail(verifier_log, 20);
 		m.unavailable = why;
 		return run_unavailable(&a, &m);
 	}

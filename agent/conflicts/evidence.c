@@ -101,42 +101,6 @@ static void read_pkgdbs(struct conflict_facts *f, struct diag_list *d)
 	}
 }
 
-/* ROOT/abs with symlinks resolved as if ROOT were "/": an absolute link in
- * a distro tree (var/run -> /run, a bin directory linked elsewhere) must
- * not lead to this system's files.  The last component is not followed.
- * Kernels before 5.6 lack openat2: plain concatenation then. */
-static int path_in_root(const struct conflict_facts *f, const char *abs, char *buf, size_t size)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	char proc[64];
-	int rootfd, fd, r = 0;
-	ssize_t n;
-
-	if (!f->root[0])
-		return root_path(NULL, abs, buf, size);
-	rootfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -errno;
-	fd = (int)syscall(SYS_openat2, rootfd, abs, &how, sizeof(how));
-	if (fd < 0) {
-		r = errno == ENOSYS ? root_path(f->root, abs, buf, size) : -errno;
-		goto out;
-	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, buf, size - 1);
-	if (n < 0 || (size_t)n >= size - 1)
-		r = n < 0 ? -errno : -ENAMETOOLONG;
-	else
-		buf[n] = '\0';
-	close(fd);
-out:
-	close(rootfd);
-	return r;
-}
-
 static bool seen_binary(const struct conflict_facts *f, const struct stat *sb, dev_t *devs,
 			ino_t *inos)
 {
@@ -155,7 +119,7 @@ static void add_binary(struct conflict_facts *f, const char *dir, const char *na
 	ssize_t n;
 
 	if (snprintf(abs, sizeof(abs), "%s/%s", dir, name) >= (int)sizeof(abs) ||
-	    path_in_root(f, abs, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
+	    root_resolve(f->root, abs, path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
 		return;
 	if (seen_binary(f, &sb, devs, inos))
 		return;
@@ -199,15 +163,15 @@ static void find_binaries(struct conflict_facts *f)
 	}
 }
 
-/* Whether a file list ("/usr/bin/docker" lines for dpkg, "usr/bin/docker"
- * for pacman) names path. */
-static bool list_has(const char *list, const char *path, bool strip_slash)
+/* Whether a file list ABS under ROOT ("/usr/bin/docker" lines for dpkg,
+ * "usr/bin/docker" for pacman) names path. */
+static bool list_has(const char *root, const char *list, const char *path, bool strip_slash)
 {
 	_cleanup_free_ char *text = NULL;
 	unsigned lineno = 0;
 	char *cursor, *line;
 
-	if (read_text_file(list, PKGDB_FILE_MAX, &text, NULL) < 0)
+	if (read_text_at(root, list, PKGDB_FILE_MAX, &text, NULL) < 0)
 		return false;
 	if (strip_slash)
 		path++;
@@ -219,40 +183,52 @@ static bool list_has(const char *list, const char *path, bool strip_slash)
 
 static bool dpkg_owns(const struct conflict_facts *f, const char *pkg, const char *path)
 {
-	char dir[PATH_MAX], list[PATH_MAX];
+	static const char dir[] = "/var/lib/dpkg/info";
+	char list[PATH_MAX];
 	struct dirent *e;
 	bool found = false;
 	size_t len = strlen(pkg);
 	DIR *dh;
 
-	if (root_path(f->root, "/var/lib/dpkg/info", dir, sizeof(dir)) < 0 ||
-	    snprintf(list, sizeof(list), "%s/%s.list", dir, pkg) >= (int)sizeof(list))
+	if (snprintf(list, sizeof(list), "%s/%s.list", dir, pkg) >= (int)sizeof(list))
 		return false;
-	if (access(list, F_OK) == 0)
-		return list_has(list, path, false);
+	if (list_has(f->root, list, path, false))
+		return true;
 	/* Multi-Arch: same packages keep <name>:<arch>.list. */
-	if (!(dh = opendir(dir)))
+	if (!(dh = root_opendir(f->root, dir)))
 		return false;
 	while (!found && (e = readdir(dh))) {
 		if (strncmp(e->d_name, pkg, len) || e->d_name[len] != ':' || !has_suffix(e->d_name, ".list"))
 			continue;
 		if (snprintf(list, sizeof(list), "%s/%s", dir, e->d_name) < (int)sizeof(list))
-			found = list_has(list, path, false);
+			found = list_has(f->root, list, path, false);
 	}
 	closedir(dh);
 	return found;
 }
 
-static bool pacman_owns(const struct pkgdb *db, const struct pkg *p, const char *path)
+static bool pacman_owns(const struct conflict_facts *f, const struct pkgdb *db,
+			const struct pkg *p, const char *path)
 {
-	char list[PATH_MAX];
+	char list[PATH_MAX], prefix[PATH_MAX];
 	const char *desc = db->files[p->file];
-	size_t len = strlen(desc);
+	size_t len, plen;
 
+	/* desc is named "ROOT/var/lib/pacman/local/NAME/desc" for messages:
+	 * the list is opened through the root, by its path inside it. */
+	if (root_path(f->root, "", prefix, sizeof(prefix)) < 0)
+		return false;
+	plen = strlen(prefix);
+	if (plen && prefix[plen - 1] == '/')
+		plen--;
+	if (strncmp(desc, prefix, plen))
+		return false;
+	desc += plen;
+	len = strlen(desc);
 	if (len < 4 || strcmp(desc + len - 4, "desc") || len >= sizeof(list))
 		return false;
 	snprintf(list, sizeof(list), "%.*sfiles", (int)(len - 4), desc);
-	return list_has(list, path, true);
+	return list_has(f->root, list, path, true);
 }
 
 /* Which conflicting package installed each binary, where the database
@@ -280,7 +256,7 @@ static void find_binary_owners(struct conflict_facts *f)
 				if (!conflict_rule_find(p->name, fam) || p->state == PKG_NOT_INSTALLED)
 					continue;
 				if (kinds[k] == PKGDB_DPKG ? dpkg_owns(f, p->name, bf->path)
-							   : pacman_owns(db, p, bf->path)) {
+							   : pacman_owns(f, db, p, bf->path)) {
 					snprintf(bf->owner, sizeof(bf->owner), "%s", p->name);
 					bf->owner_db = kinds[k];
 				}
@@ -293,22 +269,23 @@ static void find_binary_owners(struct conflict_facts *f)
  * ROOT/etc/systemd/system/<target>.wants/ (what systemctl enable made). */
 static void units_from_links(struct conflict_facts *f)
 {
-	char dir[PATH_MAX];
 	struct dirent *e;
 	DIR *dh;
 
-	if (root_path(f->root, "/etc/systemd/system", dir, sizeof(dir)) < 0 || !(dh = opendir(dir)))
+	if (!(dh = root_opendir(f->root, "/etc/systemd/system")))
 		return;
 	while ((e = readdir(dh))) {
 		if (!has_suffix(e->d_name, ".wants") && !has_suffix(e->d_name, ".requires"))
 			continue;
 		for (unsigned u = 0; u < _UNIT_MAX; u++) {
 			struct unit_fact *uf = &f->units[u];
-			char link[PATH_MAX], target[PATH_MAX];
+			char abs[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
 			ssize_t n;
 
-			if (uf->enabled || snprintf(link, sizeof(link), "%s/%s/%s", dir, e->d_name,
-						    unit_names[u]) >= (int)sizeof(link))
+			if (uf->enabled ||
+			    snprintf(abs, sizeof(abs), "/etc/systemd/system/%s/%s", e->d_name,
+				     unit_names[u]) >= (int)sizeof(abs) ||
+			    root_resolve(f->root, abs, link, sizeof(link)) < 0)
 				continue;
 			n = readlink(link, target, sizeof(target) - 1);
 			if (n < 0)
@@ -364,14 +341,14 @@ void conflicts_units_from_bus(sd_bus *bus, struct unit_fact units[_UNIT_MAX])
 
 static void find_units(struct conflict_facts *f, struct diag_list *d)
 {
-	char run[PATH_MAX];
-	struct stat sb;
 	sd_bus *bus = NULL;
-	int r;
+	int r, fd;
 
 	/* sd_booted(), under the root: systemd creates this at boot. */
-	f->systemd_running = root_path(f->root, "/run/systemd/system", run, sizeof(run)) == 0 &&
-			     stat(run, &sb) == 0 && S_ISDIR(sb.st_mode);
+	fd = root_open(f->root, "/run/systemd/system", O_PATH | O_DIRECTORY);
+	f->systemd_running = fd >= 0;
+	if (fd >= 0)
+		close(fd);
 	if (!f->systemd_running || !is_live(f->root)) {
 		f->systemd_running = false;
 		units_from_links(f);
@@ -420,21 +397,22 @@ static unsigned long socket_inode(const char *root, const char *path)
 
 static bool pid_holds(const char *root, const char *pid, const char *want)
 {
-	char dir[PATH_MAX], rel[64];
+	char rel[64];
 	struct dirent *e;
 	bool found = false;
 	DIR *dh;
 
 	snprintf(rel, sizeof(rel), "/proc/%s/fd", pid);
-	if (root_path(root, rel, dir, sizeof(dir)) < 0 || !(dh = opendir(dir)))
+	if (!(dh = root_opendir(root, rel)))
 		return false;
 	while (!found && (e = readdir(dh))) {
-		char link[PATH_MAX], target[64];
+		char target[64];
 		ssize_t n;
 
-		if (e->d_name[0] == '.' || snprintf(link, sizeof(link), "%s/%s", dir, e->d_name) >= (int)sizeof(link))
+		if (e->d_name[0] == '.')
 			continue;
-		n = readlink(link, target, sizeof(target) - 1);
+		/* The link's text only: it is never followed. */
+		n = readlinkat(dirfd(dh), e->d_name, target, sizeof(target) - 1);
 		if (n > 0) {
 			target[n] = '\0';
 			found = !strcmp(target, want);
@@ -446,15 +424,20 @@ static bool pid_holds(const char *root, const char *pid, const char *want)
 
 static void describe_pid(const char *root, const char *pid, struct conflict_facts *f)
 {
-	char rel[64], path[PATH_MAX], cmd[512] = "";
+	char rel[64], cmd[512] = "";
 	size_t len = 0;
-	FILE *fp;
+	struct stat sb;
+	ssize_t n;
+	int fd;
 
 	/* cmdline separates arguments with NUL bytes: read it raw. */
 	snprintf(rel, sizeof(rel), "/proc/%s/cmdline", pid);
-	if (root_path(root, rel, path, sizeof(path)) == 0 && (fp = fopen(path, "re"))) {
-		len = fread(cmd, 1, sizeof(cmd) - 1, fp);
-		fclose(fp);
+	fd = root_open(root, rel, O_RDONLY);
+	if (fd >= 0) {
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (n = read(fd, cmd, sizeof(cmd) - 1)) > 0)
+			len = (size_t)n;
+		close(fd);
 	}
 	for (size_t i = 0; i < len; i++)
 		if (!cmd[i])
@@ -470,13 +453,13 @@ static void describe_pid(const char *root, const char *pid, struct conflict_fact
 static void find_socket_owner(struct conflict_facts *f, const char *abs)
 {
 	unsigned long inode = socket_inode(f->root, abs);
-	char proc[PATH_MAX], want[64];
+	char want[64];
 	struct dirent *e;
 	DIR *dh;
 
 	if (!inode && !strcmp(abs, "/var/run/docker.sock"))
 		inode = socket_inode(f->root, "/run/docker.sock");
-	if (!inode || root_path(f->root, "/proc", proc, sizeof(proc)) < 0 || !(dh = opendir(proc)))
+	if (!inode || !(dh = root_opendir(f->root, "/proc")))
 		return;
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
 	while ((e = readdir(dh))) {
@@ -497,7 +480,7 @@ static void find_socket(struct conflict_facts *f)
 		struct stat sb;
 		ssize_t n;
 
-		if (path_in_root(f, socks[i], path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
+		if (root_resolve(f->root, socks[i], path, sizeof(path)) < 0 || lstat(path, &sb) < 0)
 			continue;
 		snprintf(f->sock_path, sizeof(f->sock_path), "%s", socks[i]);
 		f->sock = SOCKET_OWNER_UNKNOWN;

@@ -103,9 +103,10 @@ bool pkg_copy_field(char *dst, size_t size, const char *value)
 	return true;
 }
 
-int pkgdb_load(const char *path, struct source_status *st, char **text, struct diag_list *d)
+int pkgdb_load(const char *root, const char *abs, struct source_status *st, char **text,
+	       struct diag_list *d)
 {
-	return source_load_path(path, SOURCE_OPTIONAL, PKGDB_FILE_MAX, st, text, d);
+	return source_load_max(root, abs, SOURCE_OPTIONAL, PKGDB_FILE_MAX, st, text, d);
 }
 
 int pkgdb_open_text(const char *root, const char *abs, struct pkgdb *db, char **text,
@@ -113,10 +114,7 @@ int pkgdb_open_text(const char *root, const char *abs, struct pkgdb *db, char **
 {
 	int r;
 
-	r = root_path(root, abs, db->st.path, sizeof(db->st.path));
-	if (r < 0)
-		return r;
-	r = pkgdb_load(db->st.path, &db->st, text, d);
+	r = pkgdb_load(root, abs, &db->st, text, d);
 	if (r == -ENOENT)
 		return 0;
 	db->present = true;

@@ -86,9 +86,11 @@ int pkgdb_snap_read(const char *root, struct pkgdb *db, struct diag_list *d);
  * MiB); larger is refused as not a database. */
 #define PKGDB_FILE_MAX (64u << 20)
 
-/* Loads a database file: source_load_path with PKGDB_FILE_MAX.  Absent:
- * -ENOENT, no diagnostic. */
-int pkgdb_load(const char *path, struct source_status *st, char **text, struct diag_list *d);
+/* Loads the database file ABS under ROOT: source_load_max with
+ * PKGDB_FILE_MAX (its path for messages in st->path).  Absent: -ENOENT, no
+ * diagnostic. */
+int pkgdb_load(const char *root, const char *abs, struct source_status *st, char **text,
+	       struct diag_list *d);
 /* Loads db's main file ROOT/ABS (path kept in db->st.path): 1 when loaded,
  * 0 when the database does not exist, negative errno when it exists but
  * cannot be read (db->present is then set, the reason in db->st). */

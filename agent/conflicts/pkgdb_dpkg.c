@@ -165,7 +165,9 @@ static int read_updates(const char *root, struct pkgdb *db, struct diag_list *d)
 	struct dirent **ents = NULL;
 	int n, r = 0;
 
-	if (root_path(root, "/var/lib/dpkg/updates", dir, sizeof(dir)) < 0)
+	/* The journal's names are listed in the directory the root resolves
+	 * it to; each entry is then opened through the root again. */
+	if (root_resolve(root, "/var/lib/dpkg/updates", dir, sizeof(dir)) < 0)
 		return 0;
 	n = scandir(dir, &ents, digits_only, by_number);
 	if (n < 0)
@@ -173,13 +175,14 @@ static int read_updates(const char *root, struct pkgdb *db, struct diag_list *d)
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *text = NULL;
 		struct source_status st = { 0 };
-		char path[PATH_MAX];
+		char abs[PATH_MAX];
 
-		if (r >= 0 && snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name) < (int)sizeof(path)) {
-			int k = pkgdb_load(path, &st, &text, d);
+		if (r >= 0 && snprintf(abs, sizeof(abs), "/var/lib/dpkg/updates/%s", ents[i]->d_name) <
+				      (int)sizeof(abs)) {
+			int k = pkgdb_load(root, abs, &st, &text, d);
 
 			if (k == 0)
-				r = pkgdb_dpkg_parse(db, path, text, true, d);
+				r = pkgdb_dpkg_parse(db, st.path, text, true, d);
 			else if (k != -ENOENT)
 				db->dropped++;  /* unreadable journal entry, diagnosed */
 		}

@@ -57,21 +57,23 @@ int pkgdb_pacman_parse_desc(struct pkgdb *db, const char *path, char *text, stru
 	return pkgdb_put(db, &p, false);
 }
 
-static int read_desc(struct pkgdb *db, const char *dir, const char *entry, struct diag_list *d)
+#define PACMAN_LOCAL "/var/lib/pacman/local"
+
+static int read_desc(struct pkgdb *db, const char *root, const char *entry, struct diag_list *d)
 {
 	_cleanup_free_ char *text = NULL;
 	struct source_status st = { 0 };
-	char path[PATH_MAX];
+	char abs[PATH_MAX];
 	int r;
 
-	if (snprintf(path, sizeof(path), "%s/%s/desc", dir, entry) >= (int)sizeof(path)) {
-		diag_add_at(d, dir, 0, "entry name too long: skipped");
+	if (snprintf(abs, sizeof(abs), PACMAN_LOCAL "/%s/desc", entry) >= (int)sizeof(abs)) {
+		diag_add_at(d, db->st.path, 0, "entry name too long: skipped");
 		db->dropped++;
 		return 0;
 	}
-	r = pkgdb_load(path, &st, &text, d);
+	r = pkgdb_load(root, abs, &st, &text, d);
 	if (r == -ENOENT) {
-		diag_add_at(d, path, 0, "missing: package entry skipped");
+		diag_add_at(d, st.path, 0, "missing: package entry skipped");
 		db->dropped++;
 		return 0;
 	}
@@ -79,7 +81,7 @@ static int read_desc(struct pkgdb *db, const char *dir, const char *entry, struc
 		db->dropped++;
 		return 0;
 	}
-	return pkgdb_pacman_parse_desc(db, path, text, d);
+	return pkgdb_pacman_parse_desc(db, st.path, text, d);
 }
 
 int pkgdb_pacman_read(const char *root, struct pkgdb *db, struct diag_list *d)
@@ -89,11 +91,11 @@ int pkgdb_pacman_read(const char *root, struct pkgdb *db, struct diag_list *d)
 	DIR *dh;
 	int r = 0;
 
-	r = root_path(root, "/var/lib/pacman/local", dir, sizeof(dir));
+	r = root_path(root, PACMAN_LOCAL, dir, sizeof(dir));
 	if (r < 0)
 		return r;
 	snprintf(db->st.path, sizeof(db->st.path), "%s", dir);
-	dh = opendir(dir);
+	dh = root_opendir(root, PACMAN_LOCAL);
 	if (!dh) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
@@ -109,7 +111,7 @@ int pkgdb_pacman_read(const char *root, struct pkgdb *db, struct diag_list *d)
 		/* ALPM_DB_VERSION and dot entries are not packages. */
 		if (e->d_name[0] == '.' || e->d_type == DT_REG)
 			continue;
-		r = read_desc(db, dir, e->d_name, d);
+		r = read_desc(db, root, e->d_name, d);
 	}
 	closedir(dh);
 	return r;

@@ -191,7 +191,9 @@ int pkgdb_rpm_read(const char *root, struct pkgdb *db, struct diag_list *d)
 	for (size_t i = 0; i < ELEMENTSOF(rpm_dirs); i++) {
 		char dir[PATH_MAX];
 
-		if (root_path(root, rpm_dirs[i], dir, sizeof(dir)) < 0)
+		/* SQLite and rpm take a path: the directory as the root
+		 * resolves it, so a link in the tree cannot lead out of it. */
+		if (root_resolve(root, rpm_dirs[i], dir, sizeof(dir)) < 0)
 			continue;
 		if (file_exists(dir, "rpmdb.sqlite", NULL)) {
 			db->present = true;

@@ -55,15 +55,17 @@ int pkgdb_snap_read(const char *root, struct pkgdb *db, struct diag_list *d)
 	struct stat sb;
 	int r;
 
-	if (root_path(root, "/snap/docker", mnt, sizeof(mnt)) < 0 ||
-	    root_path(root, "/var/lib/snapd/snaps", snaps, sizeof(snaps)) < 0)
+	if (root_path(root, "/var/lib/snapd/snaps", db->st.path, sizeof(db->st.path)) < 0)
 		return -ENAMETOOLONG;
-	snprintf(db->st.path, sizeof(db->st.path), "%s", snaps);
 	db->st.state = SOURCE_OK;
-	r = scan_revisions(db, snaps);
-	if (r < 0)
-		return r;
-	if (stat(mnt, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	/* Directories as the root resolves them: no link leads out of it. */
+	if (root_resolve(root, "/var/lib/snapd/snaps", snaps, sizeof(snaps)) == 0) {
+		r = scan_revisions(db, snaps);
+		if (r < 0)
+			return r;
+	}
+	if (root_resolve(root, "/snap/docker", mnt, sizeof(mnt)) == 0 && stat(mnt, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode)) {
 		db->present = true;
 		if (!pkgdb_find(db, "docker"))
 			return put_snap(db, mnt, "");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shared/util.h"
 #include "sources/meminfo.h"
 
 static void figure_set(struct figure *f, uint64_t v)
@@ -83,7 +84,7 @@ static void derive_meminfo(struct mem_state *s, struct diag_list *d)
 
 	if (meminfo_get(s, MI_DIRTY, &dirty, &s->dirty_writeback) &&
 	    meminfo_get(s, MI_WRITEBACK, &wb, &s->dirty_writeback) &&
-	    within_total(s, &s->dirty_writeback, "Dirty + Writeback", dirty + wb,
+	    within_total(s, &s->dirty_writeback, "Dirty + Writeback", sat_add(dirty, wb),
 			     &s->meminfo_src, d))
 		figure_set(&s->dirty_writeback, dirty + wb);
 
@@ -94,8 +95,8 @@ static void derive_meminfo(struct mem_state *s, struct diag_list *d)
 		figure_unknown(&s->reclaimable_file, "%s", s->dirty_writeback.reason);
 		return;
 	}
-	if (within_total(s, &s->reclaimable_file, "Active(file) + Inactive(file)", act + inact,
-			 &s->meminfo_src, d))
+	if (within_total(s, &s->reclaimable_file, "Active(file) + Inactive(file)",
+			 sat_add(act, inact), &s->meminfo_src, d))
 		figure_set(&s->reclaimable_file, act + inact > s->dirty_writeback.value
 				? act + inact - s->dirty_writeback.value : 0);
 }
@@ -121,7 +122,7 @@ static void derive_reporting(struct mem_state *s, struct diag_list *d)
 		above = above > UINT64_MAX / s->page_size ? UINT64_MAX : above * s->page_size;
 		below = below > UINT64_MAX / s->page_size ? UINT64_MAX : below * s->page_size;
 		if (within_total(s, &s->reportable_free, "free memory in /proc/buddyinfo",
-				 above > UINT64_MAX - below ? UINT64_MAX : above + below,
+				 sat_add(above, below),
 				 &s->buddy_src, d)) {
 			figure_set(&s->reportable_free, above);
 			figure_set(&s->stranded_free, below);

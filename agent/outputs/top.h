@@ -16,7 +16,7 @@ struct top_meta {
 	const char *cgroup2;      /* cgroup2 mount the paths are relative to */
 	double duration_s;        /* sampled so far */
 	uint64_t page_cache_bytes;  /* Cached of /proc/meminfo; 0 unknown */
-	size_t limit;             /* rows shown in the table */
+	size_t limit;             /* rows shown, in the table and the JSON */
 };
 
 /* One document; v may be NULL when BPF is unavailable ("cgroups" and

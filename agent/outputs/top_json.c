@@ -2,6 +2,7 @@
 #include "outputs/top.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "shared/json_util.h"
 
@@ -27,11 +28,11 @@ static json_int_t rate(double r)
 	return (json_int_t)llround(r);
 }
 
-static json_t *rows_json(const struct top_view *v)
+static json_t *rows_json(const struct top_view *v, size_t limit)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; a && i < v->nrows; i++) {
+	for (size_t i = 0; a && i < v->nrows && i < limit; i++) {
 		const struct top_row *r = &v->rows[i];
 
 		json_array_append_new(
@@ -67,32 +68,46 @@ static json_t *files_json(const struct top_view *v)
 	return a;
 }
 
-static json_t *overflow_json(const struct ledger_overflow *o)
+static json_t *counts_json(const struct ledger_counts *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "cgroups_evicted",
+	return json_pack("{s:I, s:I, s:I}", "added_bytes", (json_int_t)c->added, "removed_bytes",
+			 (json_int_t)c->removed, "dirtied_bytes", (json_int_t)c->dirtied);
+}
+
+static json_t *overflow_json(const struct top_view *v)
+{
+	const struct ledger_overflow *o = &v->overflow;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o, s:o}}", "cgroups_evicted",
 			 (json_int_t)o->cgroups_evicted, "processes_evicted",
 			 (json_int_t)o->tasks_evicted, "files_evicted",
 			 (json_int_t)o->files_evicted, "update_failures",
 			 (json_int_t)o->update_failures, "removed_unowned_bytes",
 			 (json_int_t)o->removed_unowned_bytes, "events_missed",
-			 (json_int_t)o->events_missed);
+			 (json_int_t)o->events_missed, "pruned", "cgroups",
+			 counts_json(&v->pruned[LEDGER_CGROUPS]), "processes",
+			 counts_json(&v->pruned[LEDGER_TASKS]), "files",
+			 counts_json(&v->pruned[LEDGER_FILES]));
 }
 
 json_t *top_json(const struct top_view *v, const struct top_meta *m)
 {
-	json_t *bpf = json_pack("{s:b, s:o, s:o, s:o}", "available", v != NULL, "mode",
+	bool tp = m->mode && !strcmp(m->mode, "tracepoint");
+	json_t *bpf = json_pack("{s:b, s:o, s:o, s:o, s:b}", "available", v != NULL, "mode",
 				m->mode ? json_string(m->mode) : json_null(), "probe",
 				m->probe_log ? json_string_lossy(m->probe_log) : json_null(),
 				"unavailable_reason",
-				m->unavailable ? json_string_lossy(m->unavailable) : json_null());
+				m->unavailable ? json_string_lossy(m->unavailable) : json_null(),
+				"dirtied_lower_bound", tp);
 
-	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:o, s:o, s:o}", "schema_version", 1,
+	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:I, s:o, s:o, s:o}", "schema_version", 1,
 			 "agent_version", PACKAGE_VERSION, "bpf", bpf, "cgroup2_mount",
 			 path_json(m->cgroup2), "duration_seconds", m->duration_s,
 			 "page_cache_bytes",
 			 m->page_cache_bytes ? json_integer((json_int_t)m->page_cache_bytes)
 					     : json_null(),
-			 "cgroups", v ? rows_json(v) : json_null(), "files",
+			 "limit", (json_int_t)m->limit,
+			 "cgroups", v ? rows_json(v, m->limit) : json_null(), "files",
 			 v ? files_json(v) : json_null(), "overflow",
-			 v ? overflow_json(&v->overflow) : json_null());
+			 v ? overflow_json(v) : json_null());
 }

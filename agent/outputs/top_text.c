@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "outputs/top.h"
 
+#include <string.h>
+#include <sys/sysmacros.h>
+
 #include "shared/util.h"
 
 static const char *rate_text(double r, char *buf, size_t size)
@@ -32,18 +35,34 @@ static void rows_text(FILE *f, const struct top_view *v, size_t limit)
 
 static void files_text(FILE *f, const struct top_view *v, size_t limit)
 {
-	fprintf(f, "\n%-16s %10s %10s  %-12s %s\n", "CLASS", "ADDED", "REMOVED", "DEV:INO", "FILE");
+	fprintf(f, "\n%-16s %10s %10s  %-16s %s\n", "CLASS", "ADDED", "REMOVED", "MAJ:MIN:INO",
+		"FILE");
 	for (size_t i = 0; i < v->nfiles && i < limit; i++) {
 		const struct top_file *fl = &v->files[i];
 		char a[32], rm[32], id[48];
 
-		snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)fl->dev,
+		snprintf(id, sizeof(id), "%u:%u:%llu", major(fl->dev), minor(fl->dev),
 			 (unsigned long long)fl->ino);
-		fprintf(f, "%-16s %10s %10s  %-12s %s\n", tclass_name(fl->class),
+		fprintf(f, "%-16s %10s %10s  %-16s %s\n", tclass_name(fl->class),
 			format_bytes(fl->bytes.added, a, sizeof(a)),
 			format_bytes(fl->bytes.removed, rm, sizeof(rm)), id,
 			fl->path ? fl->path : "(path unknown)");
 	}
+}
+
+/* What no row shows: entries the ledger dropped, removals of files the
+ * maps no longer knew (LRU-evicted or added before the programs loaded). */
+static void pruned_text(FILE *f, const struct top_view *v)
+{
+	const struct ledger_counts *p = &v->pruned[LEDGER_CGROUPS];
+	char a[32], r[32], u[32];
+
+	if (!p->added && !p->removed && !v->overflow.removed_unowned_bytes)
+		return;
+	fprintf(f, "\nnot in the rows: %s added and %s removed by cgroups no longer tracked; "
+		   "%s removed from files with no known owner\n",
+		format_bytes(p->added, a, sizeof(a)), format_bytes(p->removed, r, sizeof(r)),
+		format_bytes(v->overflow.removed_unowned_bytes, u, sizeof(u)));
 }
 
 void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
@@ -58,7 +77,12 @@ void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
 	}
 	fprintf(f, ", bpf mode %s, cgroups under %s\n\n", m->mode, m->cgroup2 ? m->cgroup2 : "?");
 	rows_text(f, v, m->limit);
+	if (m->mode && !strcmp(m->mode, "tracepoint"))
+		fputs("(tracepoint mode: DIRTIED counts one page per dirtying, the event carries no\n"
+		      " folio size; a lower bound, far below the truth where large folios are used)\n",
+		      f);
 	files_text(f, v, m->limit);
+	pruned_text(f, v);
 	if (v->overflow.cgroups_evicted || v->overflow.tasks_evicted || v->overflow.files_evicted ||
 	    v->overflow.update_failures || v->overflow.events_missed)
 		fprintf(f, "\noverflow: %llu cgroups, %llu processes, %llu files evicted, "

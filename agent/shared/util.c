@@ -2,19 +2,26 @@
 #include "shared/util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
+
+static bool is_live(const char *root);
 
 int root_path(const char *root, const char *abs, char *buf, size_t size)
 {
 	int n;
 
-	if (!root || !*root || (root[0] == '/' && root[1] == '\0'))
+	if (is_live(root))
 		root = "";
 	n = snprintf(buf, size, "%s%s%s", root,
 		     (*root && abs[0] != '/') ? "/" : "", abs);
@@ -23,15 +30,118 @@ int root_path(const char *root, const char *abs, char *buf, size_t size)
 	return 0;
 }
 
+static bool is_live(const char *root)
+{
+	return !root || !*root || (root[0] == '/' && root[1] == '\0');
+}
+
+#define ROOT_OPEN_ADD (O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+int root_open(const char *root, const char *abs, int flags)
+{
+	/* openat2 refuses O_PATH with flags other than these. */
+	int add = (flags & O_PATH) ? O_CLOEXEC : ROOT_OPEN_ADD;
+	struct open_how how = {
+		.flags = (uint64_t)(flags | add),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[PATH_MAX];
+	int rootfd, fd, r;
+
+	if (is_live(root)) {
+		fd = open(abs, flags | add);
+		return fd < 0 ? -errno : fd;
+	}
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, rootfd, abs, &how, sizeof(how));
+	r = fd < 0 ? -errno : fd;
+	close(rootfd);
+	if (r != -ENOSYS)
+		return r;
+	r = root_path(root, abs, path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, flags | add);
+	return fd < 0 ? -errno : fd;
+}
+
+int root_resolve(const char *root, const char *abs, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+	int fd;
+
+	if (is_live(root))
+		return root_path(NULL, abs, buf, size);
+	fd = root_open(root, abs, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+DIR *root_opendir(const char *root, const char *abs)
+{
+	int fd = root_open(root, abs, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
+const char *root_strerror(int errnum)
+{
+	return errnum == ENOTREG ? "not a regular file" : strerror(errnum);
+}
+
+int read_text_at(const char *root, const char *abs, size_t max, char **ret, size_t *ret_len)
+{
+	int fd = root_open(root, abs, O_RDONLY), r;
+
+	if (fd < 0)
+		return fd;
+	r = read_text_fd(fd, max, ret, ret_len);
+	close(fd);
+	return r;
+}
+
 int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	return read_text_at(NULL, path, max, ret, ret_len);
+}
+
+int read_text_fd(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	int fd, r;
+	struct stat sb;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	/* proc and sysfs files are regular; a FIFO, device or socket in a
+	 * tree is not what a reader expects and could block or never end. */
+	if (fstat(fd, &sb) < 0)
 		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -ENOTREG;
 	for (;;) {
 		ssize_t k;
 
@@ -88,7 +198,6 @@ int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	r = 0;
 out:
 	free(buf);
-	close(fd);
 	return r;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,14 +17,58 @@ static inline void freep(void *p) { free(*(void **)p); }
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
-/* root_path("/tmp/t", "/proc/meminfo") -> "/tmp/t/proc/meminfo".
- * A NULL, empty or "/" root means the live system.  Returns -ENAMETOOLONG
- * when buf is too small. */
-int root_path(const char *root, const char *abs, char *buf, size_t size);
+/* a + b, stuck at UINT64_MAX instead of wrapping: a sum of figures read
+ * from a file must never come out small because the file lied. */
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
-/* Reads a whole file into a NUL-terminated heap buffer.  -EFBIG when the file
- * holds more than max bytes, -EILSEQ when it contains a NUL byte (binary junk
- * in a text file), other negative errno from open/read. */
+/* --- Files under --root: the one mechanism every reader uses ---
+ *
+ * A root is a directory tree read as if it were "/" (a distro's files, a
+ * test fixture, an untrusted tree); NULL, "" or "/" means the live system.
+ * Everything a reader opens under a root goes through root_open(), so:
+ *  - a path resolves inside the root: "..", absolute symlinks and magic
+ *    links cannot leave it (openat2 RESOLVE_IN_ROOT on the root directory;
+ *    kernels before 5.6 lack openat2 and get plain concatenation);
+ *  - nothing blocks: O_NONBLOCK is always added, so a FIFO or device
+ *    planted where /proc/meminfo should be cannot hang the reader;
+ *  - O_CLOEXEC and O_NOCTTY are always added.
+ * read_text_at() is the usual entry point for a file's content; it refuses
+ * anything but a regular file (proc and sysfs files are regular) with
+ * -ENOTREG.  root_opendir() lists a directory; root_resolve() gives the
+ * resolved path for the few readers that need a path string (SQLite,
+ * lstat of a link), resolved the same way.  Other parts of the agent
+ * (actions, daemon) open files under a root the same way. */
+
+/* Not a regular file (a FIFO, device or socket where a file was expected). */
+#define ENOTREG EMEDIUMTYPE
+
+/* Opens abs (absolute, as on the root's own system) under root with flags
+ * (O_RDONLY, O_DIRECTORY, O_PATH | O_NOFOLLOW ...).  Returns an fd or
+ * negative errno. */
+int root_open(const char *root, const char *abs, int flags);
+/* Reads abs under root with read_text_fd's rules. */
+int read_text_at(const char *root, const char *abs, size_t max, char **ret, size_t *ret_len);
+/* opendir(3) of abs under root, or NULL with errno set. */
+DIR *root_opendir(const char *root, const char *abs);
+/* The path abs resolves to inside root, with the root's own symlinks
+ * followed as the root would (the last component is not followed); the
+ * root prefix is kept, so buf can be opened from here.  -ENOENT when a
+ * component is missing, -ENAMETOOLONG when buf is too small. */
+int root_resolve(const char *root, const char *abs, char *buf, size_t size);
+/* "ROOT/abs" for messages: how a reader names the file it read. */
+int root_path(const char *root, const char *abs, char *buf, size_t size);
+/* strerror(3), but says "not a regular file" for ENOTREG. */
+const char *root_strerror(int errnum);
+
+/* Reads a whole regular file into a NUL-terminated heap buffer.  -ENOTREG
+ * when fd is not a regular file, -EFBIG when the file holds more than max
+ * bytes, -EILSEQ when it contains a NUL byte (binary junk in a text
+ * file), other negative errno from read.  Does not close fd. */
+int read_text_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* read_text_at(NULL, path, ...): path as it is, on the live system. */
 int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Splits a buffer into lines in place.  Returns the next line (without its

@@ -109,11 +109,6 @@ int buddyinfo_read(const char *root, enum source_need need, struct buddyinfo *b,
 	return 0;
 }
 
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 static uint64_t sat_shift(uint64_t v, unsigned order)
 {
 	return v > (UINT64_MAX >> order) ? UINT64_MAX : v << order;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,13 +57,12 @@ static bool has_option(const char *opts, const char *name)
 
 static bool controllers_have_memory(const char *root, const char *mnt)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
 	char *tok, *save = NULL;
 
 	if ((size_t)snprintf(rel, sizeof(rel), "%s/cgroup.controllers", mnt) >= sizeof(rel) ||
-	    root_path(root, rel, path, sizeof(path)) < 0 ||
-	    read_text_file(path, 4096, &text, NULL) < 0)
+	    read_text_at(root, rel, 4096, &text, NULL) < 0)
 		return false;
 	for (tok = strtok_r(text, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
 		if (!strcmp(tok, "memory"))
@@ -119,9 +119,12 @@ int cgroup_layout_parse(char *text, const char *path, const char *root,
 
 static bool exists_under(const char *root, const char *abs)
 {
-	char path[PATH_MAX];
+	int fd = root_open(root, abs, O_PATH);
 
-	return root_path(root, abs, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 /* A captured or mounted tree may lack a mounts table; the usual mount

@@ -13,15 +13,17 @@
 /* The buddy allocator has never had more than 2^15-page blocks. */
 #define PR_ORDER_MAX 15
 
-static int pr_read_value(const char *dir, const char *name, uint64_t *v, bool *numeric,
+static int pr_read_value(const char *root, const char *name, uint64_t *v, bool *numeric,
 			 char *path, size_t pathsz)
 {
 	_cleanup_free_ char *text = NULL;
+	char abs[PATH_MAX];
 	int r;
 
-	if ((size_t)snprintf(path, pathsz, "%s/%s", dir, name) >= pathsz)
+	if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", PR_DIR, name) >= sizeof(abs) ||
+	    root_path(root, abs, path, pathsz) < 0)
 		return -ENAMETOOLONG;
-	r = read_text_file(path, 4096, &text, NULL);
+	r = read_text_at(root, abs, 4096, &text, NULL);
 	if (r < 0)
 		return r;
 	strip_trailing_space(text);
@@ -56,7 +58,7 @@ int page_reporting_read(const char *root, struct page_reporting *pr, struct sour
 	r = root_path(root, PR_DIR, st->path, sizeof(st->path));
 	if (r < 0)
 		return r;
-	dir = opendir(st->path);
+	dir = root_opendir(root, PR_DIR);
 	if (!dir) {
 		r = -errno;
 		source_fail(st, r == -ENOENT ? SOURCE_ABSENT : SOURCE_UNREADABLE,
@@ -74,9 +76,11 @@ int page_reporting_read(const char *root, struct page_reporting *pr, struct sour
 
 		if (de->d_name[0] == '.')
 			continue;
-		r = pr_read_value(st->path, de->d_name, &v, &numeric, path, sizeof(path));
+		r = pr_read_value(root, de->d_name, &v, &numeric, path, sizeof(path));
 		if (r < 0) {
-			diag_add_at(d, path, 0, "cannot read: %s", strerror(-r));
+			diag_add_at(d, path, 0, "cannot read: %s", root_strerror(-r));
+			source_fail(st, SOURCE_UNREADABLE, "cannot read %s: %s", path,
+				    root_strerror(-r));
 			continue;
 		}
 		if (!strcmp(de->d_name, "page_reporting_order")) {

@@ -34,14 +34,19 @@ void source_fail(struct source_status *st, enum source_state state, const char *
 	va_end(ap);
 }
 
-int source_load_path(const char *path, enum source_need need, size_t max,
-		     struct source_status *st, char **text, struct diag_list *d)
+int source_load_max(const char *root, const char *abs, enum source_need need, size_t max,
+		    struct source_status *st, char **text, struct diag_list *d)
 {
+	const char *path = st->path;
 	int r;
 
-	if (st->path != path)
-		snprintf(st->path, sizeof(st->path), "%s", path);
-	r = read_text_file(path, max, text, NULL);
+	r = root_path(root, abs, st->path, sizeof(st->path));
+	if (r < 0) {
+		source_fail(st, SOURCE_UNREADABLE, "path too long under root prefix");
+		diag_add_at(d, abs, 0, "path too long under the root prefix");
+		return r;
+	}
+	r = read_text_at(root, abs, max, text, NULL);
 	if (r == -ENOENT || r == -ENOTDIR || r == -EOPNOTSUPP) {
 		/* EOPNOTSUPP: the file exists but the feature is off (PSI
 		 * built in but disabled at boot). */
@@ -56,6 +61,9 @@ int source_load_path(const char *path, enum source_need need, size_t max,
 	else if (r == -EFBIG)
 		source_fail(st, SOURCE_MALFORMED, "larger than %zu MiB: not the file expected here",
 			    max >> 20);
+	else if (r == -ENOTREG)
+		source_fail(st, SOURCE_MALFORMED, "not a regular file (a FIFO, device or socket): "
+			    "not read");
 	else if (r < 0)
 		source_fail(st, SOURCE_UNREADABLE, "cannot read: %s", strerror(-r));
 	if (r < 0) {
@@ -70,13 +78,5 @@ int source_load_path(const char *path, enum source_need need, size_t max,
 int source_load(const char *root, const char *abs, enum source_need need,
 		struct source_status *st, char **text, struct diag_list *d)
 {
-	int r;
-
-	r = root_path(root, abs, st->path, sizeof(st->path));
-	if (r < 0) {
-		source_fail(st, SOURCE_UNREADABLE, "path too long under root prefix");
-		diag_add_at(d, abs, 0, "path too long under the root prefix");
-		return r;
-	}
-	return source_load_path(st->path, need, READ_FILE_MAX_DEFAULT, st, text, d);
+	return source_load_max(root, abs, need, READ_FILE_MAX_DEFAULT, st, text, d);
 }

@@ -29,12 +29,14 @@ void source_fail(struct source_status *st, enum source_state state, const char *
 
 enum source_need { SOURCE_REQUIRED, SOURCE_OPTIONAL };
 
-/* Reads PATH (at most max bytes) into *text.  On failure records the state
- * and reason in st, adds a diagnostic naming the file (unless an optional
- * file is simply absent) and returns negative errno; -ENOENT stands for
- * every kind of absence (ENOTDIR included). */
-int source_load_path(const char *path, enum source_need need, size_t max,
-		     struct source_status *st, char **text, struct diag_list *d);
-/* The same for ROOT/ABS, with the limit for kernel text files. */
+/* Reads ABS under ROOT (read_text_at: resolved inside the root, never
+ * blocking, regular files only; at most max bytes) into *text; st->path
+ * becomes "ROOT/ABS".  On failure records the state and reason in st, adds
+ * a diagnostic naming the file (unless an optional file is simply absent)
+ * and returns negative errno; -ENOENT stands for every kind of absence
+ * (ENOTDIR included). */
+int source_load_max(const char *root, const char *abs, enum source_need need, size_t max,
+		    struct source_status *st, char **text, struct diag_list *d);
+/* The same with the limit for kernel text files. */
 int source_load(const char *root, const char *abs, enum source_need need,
 		struct source_status *st, char **text, struct diag_list *d);

@@ -2,6 +2,7 @@
 #include "sources/wsl_env.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,12 @@ enum wsl_kind wsl_kind_from_release(const char *release)
 
 static bool is_dir_under(const char *root, const char *abs)
 {
-	char path[PATH_MAX];
-	struct stat sb;
+	int fd = root_open(root, abs, O_PATH | O_DIRECTORY);
 
-	if (root_path(root, abs, path, sizeof(path)) < 0)
+	if (fd < 0)
 		return false;
-	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	close(fd);
+	return true;
 }
 
 /* Desktop's integration replaces the distro's CLI with links into the
@@ -65,7 +66,7 @@ static void detect_desktop_cli(const char *root, struct wsl_env *e)
 		char path[PATH_MAX], target[PATH_MAX];
 		ssize_t n;
 
-		if (root_path(root, links[i], path, sizeof(path)) < 0)
+		if (root_resolve(root, links[i], path, sizeof(path)) < 0)
 			continue;
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0)

@@ -22,6 +22,11 @@
 #define WALK_DEPTH_MAX 24
 #define RESOLVE_CACHE_MAX 65536
 #define WATCH_MAX 256
+#define BACKOFF_MAX 256
+/* At most one data-root walk per this many generations (samples): new ids
+ * come all the time on a busy machine, and each walk costs up to
+ * walk_limit entries. */
+#define WALK_EVERY 10
 
 struct container_watch {
 	int wd;
@@ -31,6 +36,12 @@ struct container_watch {
 struct named {
 	uint64_t a, b;
 	char *path;  /* NULL: looked up, not found (or, for containers, "no") */
+	/* Files only: a miss is looked up again at generation retry_gen,
+	 * backing off (1, 2, 4 ... BACKOFF_MAX generations), since a deleted
+	 * build-step file is the normal case and is never found. */
+	unsigned misses, retry_gen;
+	bool due;     /* looked up by the scan running now */
+	bool walked;  /* the data root was walked for it */
 };
 
 struct named_set {
@@ -44,7 +55,7 @@ struct resolver {
 	char cgroup2[PATH_MAX];   /* absolute, without the root prefix */
 	char docker_root[PATH_MAX];
 	size_t walk_limit;
-	unsigned gen, cgroup_scan_gen, file_scan_gen;
+	unsigned gen, cgroup_scan_gen, next_walk_gen;
 	struct named_set cgroups;     /* a = id */
 	struct named_set files;       /* a = dev, b = ino */
 	struct named_set containers;  /* a, b = first 32 hex digits of the id; path "build" or NULL */
@@ -70,7 +81,7 @@ static int named_cmp(const void *x, const void *y)
 
 static struct named *set_find(struct named_set *s, uint64_t a, uint64_t b)
 {
-	struct named key = { a, b, NULL };
+	struct named key = { .a = a, .b = b };
 
 	/* qsort and bsearch take no NULL base, even for zero elements. */
 	if (!s->n)
@@ -100,7 +111,7 @@ static int set_append(struct named_set *s, uint64_t a, uint64_t b, const char *p
 		s->v = nv;
 		s->cap = ncap;
 	}
-	s->v[s->n++] = (struct named){ a, b, copy };
+	s->v[s->n++] = (struct named){ .a = a, .b = b, .path = copy };
 	s->sorted = false;
 	return 0;
 }
@@ -141,7 +152,8 @@ static int containers_dir(const struct resolver *r, char *buf, size_t size)
 
 	if ((size_t)snprintf(rel, sizeof(rel), "%s/containers", r->docker_root) >= sizeof(rel))
 		return -ENAMETOOLONG;
-	return root_path(r->root, rel, buf, size);
+	/* inotify takes a path: the directory as the root resolves it. */
+	return root_resolve(r->root, rel, buf, size);
 }
 
 /* Watching is a best effort: without it, containers are still looked up
@@ -210,6 +222,8 @@ void resolver_tick(struct resolver *r)
 struct walk {
 	size_t budget;
 	bool dirs_only;
+	bool one_dev;  /* stay on the start's device: no overlay2/.../merged */
+	dev_t dev;
 	int (*fn)(struct walk *w, const char *rel, const struct stat *st);
 	void *u;
 };
@@ -240,7 +254,8 @@ static void walk_dir(struct walk *w, int dfd, char *rel, size_t rel_len, unsigne
 			continue;
 		rel[rel_len] = '/';
 		memcpy(rel + rel_len + 1, de->d_name, len + 1);
-		if (w->fn(w, rel, &st) > 0 || !S_ISDIR(st.st_mode) || depth >= WALK_DEPTH_MAX) {
+		if (w->fn(w, rel, &st) > 0 || !S_ISDIR(st.st_mode) || depth >= WALK_DEPTH_MAX ||
+		    (w->one_dev && st.st_dev != w->dev)) {
 			rel[rel_len] = '\0';
 			continue;
 		}
@@ -254,19 +269,18 @@ static void walk_dir(struct walk *w, int dfd, char *rel, size_t rel_len, unsigne
 
 static void walk(struct walk *w, const char *root, const char *abs)
 {
-	char path[PATH_MAX], rel[PATH_MAX] = "";
+	char rel[PATH_MAX] = "";
 	struct stat st;
 	int fd;
 
-	if (root_path(root, abs, path, sizeof(path)) < 0)
-		return;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = root_open(root, abs, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && w->fn(w, "", &st) > 0) {
+	if (fstat(fd, &st) < 0 || w->fn(w, "", &st) > 0) {
 		close(fd);
 		return;
 	}
+	w->dev = st.st_dev;
 	walk_dir(w, fd, rel, 0, 0);
 }
 
@@ -306,14 +320,14 @@ static bool wanted(struct resolver *r, uint64_t dev, uint64_t ino)
 {
 	struct named *e = set_find(&r->files, dev, ino);
 
-	return e && !e->path;
+	return e && e->due && !e->path;
 }
 
 static void found(struct file_walk *fw, uint64_t dev, uint64_t ino, const char *path)
 {
 	struct named *e = set_find(&fw->r->files, dev, ino);
 
-	if (e && !e->path) {
+	if (e && e->due && !e->path) {
 		e->path = strdup(path);
 		if (e->path && fw->missing)
 			fw->missing--;
@@ -341,12 +355,11 @@ static int file_seen(struct walk *w, const char *rel, const struct stat *st)
 static void scan_proc_fds(struct file_walk *fw)
 {
 	struct resolver *r = fw->r;
-	char proc[PATH_MAX];
 	size_t budget = r->walk_limit;
 	struct dirent *pe;
 	DIR *pd;
 
-	if (root_path(r->root, "/proc", proc, sizeof(proc)) < 0 || !(pd = opendir(proc)))
+	if (!(pd = root_opendir(r->root, "/proc")))
 		return;
 	while (fw->missing && budget && (pe = readdir(pd))) {
 		char fdp[PATH_MAX];
@@ -355,8 +368,10 @@ static void scan_proc_fds(struct file_walk *fw)
 
 		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
 			continue;
-		if ((size_t)snprintf(fdp, sizeof(fdp), "%s/%s/fd", proc, pe->d_name) >= sizeof(fdp) ||
-		    !(fdd = opendir(fdp)))
+		/* The fd links themselves are followed: that is how a process's
+		 * open file is named (under a root tree they lead nowhere real). */
+		if ((size_t)snprintf(fdp, sizeof(fdp), "/proc/%s/fd", pe->d_name) >= sizeof(fdp) ||
+		    !(fdd = root_opendir(r->root, fdp)))
 			continue;
 		while (budget && (fe = readdir(fdd))) {
 			char target[PATH_MAX];
@@ -378,31 +393,70 @@ static void scan_proc_fds(struct file_walk *fw)
 	closedir(pd);
 }
 
+/* The data root is walked only for ids on its device it was not walked
+ * for yet: a walk can find nothing else, and it is the costly part (up to
+ * walk_limit entries).  Misses are retried in /proc only. */
+static bool walk_worth_it(struct resolver *r, const struct file_id *ids, size_t n, dev_t dev)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct named *e = set_find(&r->files, ids[i].dev, ids[i].ino);
+
+		if (ids[i].dev == dev && e && e->due && !e->path && !e->walked)
+			return true;
+	}
+	return false;
+}
+
 void resolver_lookup_files(struct resolver *r, const struct file_id *ids, size_t n)
 {
 	struct file_walk fw = { .r = r };
-	struct walk w = { .budget = r->walk_limit, .fn = file_seen, .u = &fw };
+	struct walk w = { .budget = r->walk_limit, .one_dev = true, .fn = file_seen, .u = &fw };
+	char data_root[PATH_MAX];
+	struct stat st;
+	bool walked;
 
 	/* The cache only grows while the agent runs: start over when large. */
 	if (r->files.n > RESOLVE_CACHE_MAX)
 		set_clear(&r->files);
-	/* Only the files asked for now are worth a scan: unnamed entries of
-	 * files long deleted would otherwise make every tick walk to budget. */
+	/* Only the files asked for now, and of those only new ids and misses
+	 * whose back-off ran out: unnamed entries of deleted files would
+	 * otherwise make every tick scan /proc and walk the data root. */
 	for (size_t i = 0; i < n; i++) {
 		struct named *e = set_find(&r->files, ids[i].dev, ids[i].ino);
 
-		if (!e)
-			set_append(&r->files, ids[i].dev, ids[i].ino, NULL);
-		if (!e || !e->path)
+		if (!e) {
+			if (set_append(&r->files, ids[i].dev, ids[i].ino, NULL) < 0)
+				continue;
+			e = set_find(&r->files, ids[i].dev, ids[i].ino);
+		}
+		if (e && !e->path && e->retry_gen <= r->gen) {
+			e->due = true;
 			fw.missing++;
+		}
 	}
-	if (!fw.missing || r->file_scan_gen == r->gen)
+	if (!fw.missing)
 		return;
-	r->file_scan_gen = r->gen;
 	scan_proc_fds(&fw);
 	fw.prefix = r->docker_root;
-	if (fw.missing)
+	walked = fw.missing && r->gen >= r->next_walk_gen &&
+		 root_path(r->root, r->docker_root, data_root, sizeof(data_root)) == 0 &&
+		 stat(data_root, &st) == 0 && walk_worth_it(r, ids, n, st.st_dev);
+	if (walked) {
 		walk(&w, r->root, r->docker_root);
+		r->next_walk_gen = r->gen + WALK_EVERY;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct named *e = set_find(&r->files, ids[i].dev, ids[i].ino);
+
+		if (!e || !e->due)
+			continue;
+		e->due = false;
+		e->walked |= walked;
+		if (e->path)
+			continue;
+		e->retry_gen = r->gen + (e->misses < 8 ? 1u << e->misses : BACKOFF_MAX);
+		e->misses++;
+	}
 }
 
 const char *resolver_file_path(struct resolver *r, uint64_t dev, uint64_t ino)
@@ -416,13 +470,15 @@ const char *resolver_file_path(struct resolver *r, uint64_t dev, uint64_t ino)
  * each RUN container from the previous step's image id ("sha256:...") with
  * its health check disabled (Healthcheck.Test ["NONE"]); `docker run` keeps
  * the image name the user typed and the image's health check. */
-static bool config_is_build_step(const char *path)
+static bool config_is_build_step(const char *root, const char *abs)
 {
-	json_t *doc = json_load_file(path, 0, NULL), *cfg, *test;
+	_cleanup_free_ char *text = NULL;
+	json_t *doc, *cfg, *test;
 	const char *image;
 	bool r = false;
 
-	if (!doc)
+	if (read_text_at(root, abs, READ_FILE_MAX_DEFAULT, &text, NULL) < 0 ||
+	    !(doc = json_loads(text, 0, NULL)))
 		return false;
 	cfg = json_object_get(doc, "Config");
 	image = json_string_value(json_object_get(cfg, "Image"));
@@ -445,7 +501,7 @@ static uint64_t hex16(const char *s)
  * have been read before it was written). */
 static bool container_check(struct resolver *r, const char id[65], bool refresh)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX];
 	struct named *e;
 	bool yes;
 
@@ -455,10 +511,9 @@ static bool container_check(struct resolver *r, const char id[65], bool refresh)
 	if (e && (e->path || !refresh))
 		return e->path != NULL;
 	if ((size_t)snprintf(rel, sizeof(rel), "%s/containers/%s/config.v2.json", r->docker_root,
-			     id) >= sizeof(rel) ||
-	    root_path(r->root, rel, path, sizeof(path)) < 0)
+			     id) >= sizeof(rel))
 		return false;
-	yes = config_is_build_step(path);
+	yes = config_is_build_step(r->root, rel);
 	/* The builder removes its containers: cache the answer for the id. */
 	set_put(&r->containers, hex16(id), hex16(id + 16), yes ? "build" : NULL);
 	return yes;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -30,6 +31,7 @@
 #define CAP_BPF 39
 #endif
 
+#define LIVE_BTF "/sys/kernel/btf/vmlinux"
 #define CG_HINT_LEN (8 + PC_CG_NAMES * PC_CG_NAME_LEN)
 
 struct map_buf {
@@ -119,10 +121,38 @@ static void set_autoload(struct pagecache *s, enum tracker_mode want)
 	}
 }
 
+/* The verifier's log of a failed load, kept for --verbose.  The kernel
+ * keeps the log's tail when it overflows (6.4+), which is where the reason
+ * is. */
+#define VERIFIER_LOG_SIZE (256u << 10)
+
+/* Says why loading failed: a verifier rejection by name (as root it reads
+ * EACCES, which is no permission problem), else the errno. */
+static void explain_load(struct pagecache *s, enum tracker_mode m, int r, const char *log,
+			 char *why, size_t why_len)
+{
+	struct bpf_program *p[3];
+
+	mode_programs(s, m, p);
+	for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+		if (bpf_program__fd(p[i]) >= 0)
+			continue;
+		if (log[0]) {
+			snprintf(why, why_len, "the kernel's verifier rejected %s (%s)",
+				 bpf_program__name(p[i]), strerror(-r));
+			return;
+		}
+		break;
+	}
+	snprintf(why, why_len, "load: %s", strerror(-r));
+}
+
 /* The real test: open, load and attach every program of the mode. */
-static int try_mode(enum tracker_mode m, struct pagecache **ret, char *why, size_t why_len)
+static int try_mode(enum tracker_mode m, struct pagecache **ret, char *log, char *why,
+		    size_t why_len)
 {
 	struct pagecache *s = pagecache__open();
+	struct bpf_program *p[3];
 	int r;
 
 	if (!s) {
@@ -131,9 +161,16 @@ static int try_mode(enum tracker_mode m, struct pagecache **ret, char *why, size
 		return r;
 	}
 	set_autoload(s, m);
+	/* Run on demand by tracker_sample, attached to nothing. */
+	bpf_program__set_autoattach(s->progs.flush_pending, false);
+	/* With log level 0 libbpf asks for the log only when a load fails. */
+	mode_programs(s, m, p);
+	log[0] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(p); i++)
+		bpf_program__set_log_buf(p[i], log, VERIFIER_LOG_SIZE);
 	r = pagecache__load(s);
 	if (r < 0) {
-		snprintf(why, why_len, "load: %s", strerror(-r));
+		explain_load(s, m, r, log, why, why_len);
 		goto fail;
 	}
 	r = pagecache__attach(s);
@@ -148,17 +185,43 @@ fail:
 	return r;
 }
 
-static int probe(struct tracker *t, enum tracker_mode want, char *why, size_t why_len)
+/* Every mode needs struct folio and the folio tracepoints (5.16+); WSL's
+ * 5.10 and 5.15 kernels have neither, and the tracker has no page-era
+ * path.  Says so, or "" on a newer kernel. */
+static const char *kernel_too_old(void)
 {
+	static char buf[128];
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2 ||
+	    major > 5 || (major == 5 && minor >= 16))
+		return "";
+	snprintf(buf, sizeof(buf), "; the tracker needs Linux 5.16 or later (folios), this is %.64s",
+		 u.release);
+	return buf;
+}
+
+static int probe(struct tracker *t, const struct tracker_opts *o, char *why, size_t why_len)
+{
+	enum tracker_mode want = o->mode;
+	_cleanup_free_ char *log = malloc(VERIFIER_LOG_SIZE);
 	size_t used = 0;
 	int r = -ENOENT;
+
+	if (!log) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
 
 	for (int m = TRACKER_MODE_FENTRY; m < _TRACKER_MODE_MAX; m++) {
 		char err[160];
 
 		if (want != TRACKER_MODE_AUTO && m != (int)want)
 			continue;
-		r = try_mode(m, &t->skel, err, sizeof(err));
+		r = try_mode(m, &t->skel, log, err, sizeof(err));
+		if (r < 0 && log[0] && o->verifier_log)
+			snprintf(o->verifier_log, o->verifier_log_size, "%s", log);
 		if (r == 0) {
 			snprintf(t->probe_log + used, sizeof(t->probe_log) - used, "%s: attached",
 				 tracker_mode_name(m));
@@ -170,7 +233,7 @@ static int probe(struct tracker *t, enum tracker_mode want, char *why, size_t wh
 		if (used >= sizeof(t->probe_log))
 			used = sizeof(t->probe_log) - 1;
 	}
-	snprintf(why, why_len, "no BPF attach mode works (%s)", t->probe_log);
+	snprintf(why, why_len, "no BPF attach mode works (%s)%s", t->probe_log, kernel_too_old());
 	return r;
 }
 
@@ -203,12 +266,12 @@ static int bufs_alloc(struct tracker *t)
 int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, size_t why_len)
 {
 	struct tracker *t = NULL;
-	char btf[PATH_MAX];
 	int r;
 
-	r = root_path(o->root, "/sys/kernel/btf/vmlinux", btf, sizeof(btf));
-	if (r < 0 || access(btf, R_OK) < 0) {
-		snprintf(why, why_len, "no kernel BTF (%s): the CO-RE programs cannot load", btf);
+	/* The programs load into the running kernel whatever o->root says, so
+	 * its BTF is what counts, never a file under a root tree. */
+	if (access(LIVE_BTF, R_OK) < 0) {
+		snprintf(why, why_len, "no kernel BTF (%s): the CO-RE programs cannot load", LIVE_BTF);
 		return -ENOTSUP;
 	}
 	if (!has_bpf_privileges()) {
@@ -227,7 +290,7 @@ int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, 
 		snprintf(why, why_len, "cannot allocate map buffers: %s", strerror(-r));
 		goto fail;
 	}
-	r = probe(t, o->mode, why, why_len);
+	r = probe(t, o, why, why_len);
 	if (r < 0)
 		goto fail;
 	*ret = t;
@@ -387,6 +450,21 @@ static int read_stats(struct tracker *t, struct ledger_stats *st)
 	return 0;
 }
 
+/* Moves what the programs hold per CPU into the maps, so the sample has
+ * every page counted so far.  A CPU that is offline has nothing pending. */
+static int flush_pending(struct tracker *t)
+{
+	int fd = bpf_program__fd(t->skel->progs.flush_pending);
+
+	for (int c = 0; c < t->ncpus; c++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (__u32)c);
+
+		if (bpf_prog_test_run_opts(fd, &o) < 0 && errno != ENXIO)
+			return -errno;
+	}
+	return 0;
+}
+
 int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 {
 	struct ledger_snapshot s = { 0 };
@@ -397,6 +475,9 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	};
 	int r;
 
+	r = flush_pending(t);
+	if (r < 0)
+		return r;
 	/* Stats first: inserts read before the maps never exceed what the maps
 	 * hold plus what was evicted, so eviction counts are never inflated. */
 	r = read_stats(t, &s.stats);

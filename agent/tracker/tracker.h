@@ -23,8 +23,15 @@ const char *tracker_mode_name(enum tracker_mode m);
 int tracker_mode_from_string(const char *s, enum tracker_mode *ret);
 
 struct tracker_opts {
-	const char *root;         /* prefix for /sys/kernel/btf, ...; NULL = live */
+	/* The root tree the caller reads /proc and /sys under (NULL = live).
+	 * The programs always load into the running kernel and are checked
+	 * against its BTF, so the loader never looks under it. */
+	const char *root;
 	enum tracker_mode mode;   /* AUTO probes fentry, tp_btf, tracepoint in order */
+	/* Optional: when the verifier rejects a program, its log goes here
+	 * (NUL-terminated, cut to the size); untouched otherwise. */
+	char *verifier_log;
+	size_t verifier_log_size;
 };
 
 struct tracker;

@@ -203,6 +203,7 @@ int top_view_build(const struct ledger *l, struct resolver *r, size_t max_files,
 
 	memset(v, 0, sizeof(*v));
 	v->overflow = l->overflow;
+	memcpy(v->pruned, l->pruned, sizeof(v->pruned));
 	v->page_size = l->page_size;
 	for (size_t i = 0; i < cg->n; i++) {
 		if (counts_zero(&cg->v[i].bytes))

@@ -47,6 +47,9 @@ struct top_view {
 	struct top_file *files; /* the max_files files that gained the most */
 	size_t nfiles;
 	struct ledger_overflow overflow;
+	/* Bytes of entries the ledger dropped (gone from the maps and idle):
+	 * counted in no row above, so totals need them. */
+	struct ledger_counts pruned[_LEDGER_KINDS];
 	uint64_t page_size;
 };
 

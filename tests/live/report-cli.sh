@@ -72,4 +72,24 @@ grep -q -- "--root $tmp/nothing-here: No such file or directory" "$tmp/err" || f
 mkdir "$tmp/empty"
 expect_rc 1 "empty root" -- "$agent" report --root "$tmp/empty"
 grep -q "$tmp/empty/proc/meminfo: missing" "$tmp/err" || fail "missing file not named"
+
+# A FIFO where a file should be: refused at once, named, never a hang.
+fixture_copy wsl2-6.6 "$tmp/fifo"
+rm "$tmp/fifo/proc/meminfo"
+mkfifo "$tmp/fifo/proc/meminfo"
+expect_rc 1 "FIFO at proc/meminfo" -- timeout 10 "$agent" report --root "$tmp/fifo"
+grep -q "$tmp/fifo/proc/meminfo: not a regular file" "$tmp/err" || fail "FIFO not named: $(cat "$tmp/err")"
+
+# Links in a tree resolve inside it: neither "../.." nor an absolute
+# target reaches this system's files.
+fixture_copy wsl2-6.6 "$tmp/esc"
+mkdir "$tmp/outside"
+printf 'MemTotal: 12345 kB\nMemFree: 1 kB\n' >"$tmp/outside/meminfo"
+rm "$tmp/esc/proc/meminfo" "$tmp/esc/proc/buddyinfo"
+ln -s "../../../../../../../../../../$tmp/outside/meminfo" "$tmp/esc/proc/meminfo"
+ln -s "$tmp/outside/meminfo" "$tmp/esc/proc/buddyinfo"
+expect_rc 1 "links out of the root" -- "$agent" report --json --root "$tmp/esc"
+jq -e '.memory.total_bytes != 12641280' "$tmp/out" >/dev/null && pass "meminfo link stays in the root" ||
+	fail "a link in the tree read $tmp/outside/meminfo"
+grep -q "$tmp/esc/proc/meminfo" "$tmp/err" || fail "the dangling meminfo link is not named"
 finish

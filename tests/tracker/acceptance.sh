@@ -7,6 +7,7 @@
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
 require_root
+need_tracefs "$@"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
@@ -24,7 +25,7 @@ trap cleanup EXIT INT TERM
 mkdir "$CG" || fail "cannot create $CG"
 mkdir "$WORK/data"
 start_top "$WORK/out" --duration 8 ||
-	skip "the BPF tracker cannot load here: $(tail -1 "$WORK/out.err")"
+	tracker_failed "$WORK/out.err"
 run_in_cgroup "$CG" sh -c ". '$top_srcdir/tests/tracker/lib.sh'; write_and_read '$WORK/data' 64 4" ||
 	fail "the writer failed"
 stat -c '%d %i %n' "$WORK/data"/f* >"$WORK/written"

@@ -2,10 +2,13 @@
 # Each attach mode, forced with --bpf-mode, loads and attaches the real
 # programs and attributes >= 95 % of the pages a process in a fresh child
 # cgroup writes (then reads) to that cgroup, names at least one of its files
-# by device and inode, and charges their removal back to it.
+# by device and inode, and charges their removal back to it.  A mode the
+# kernel lacks (kernel_lacks, judged without the tracker) is reported and
+# passed over; any other mode that fails fails the test.
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
 require_root
+need_tracefs "$@"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
@@ -24,15 +27,16 @@ trap cleanup EXIT INT TERM
 
 passed=0
 for mode in fentry tp_btf tracepoint; do
+	lacks=$(kernel_lacks "$mode")
+	if [ -n "$lacks" ]; then
+		echo "mode $mode: the kernel lacks it: $lacks"
+		continue
+	fi
 	CG="$CG2/wsldock-test-$$-$mode"
 	mkdir "$CG" || fail "cannot create $CG"
 	mkdir -p "$WORK/$mode"
-	if ! start_top "$WORK/out-$mode" --duration 5 --bpf-mode "$mode"; then
-		echo "mode $mode: not available here: $(tail -1 "$WORK/out-$mode.err")"
-		rmdir "$CG"
-		CG=
-		continue
-	fi
+	start_top "$WORK/out-$mode" --duration 5 --bpf-mode "$mode" ||
+		fail "mode $mode: the kernel has what it needs, yet it did not attach: $(tail -1 "$WORK/out-$mode.err")"
 	run_in_cgroup "$CG" sh -c ". '$top_srcdir/tests/tracker/lib.sh'; write_and_read '$WORK/$mode' $MIB $FILES" ||
 		fail "mode $mode: the writer failed"
 	ls -i "$WORK/$mode" >"$WORK/inodes-$mode"
@@ -62,8 +66,10 @@ if removed < want * 0.95:
 # The classic tracepoint carries no folio size: one page per dirtying.
 if mode != "tracepoint" and dirtied < want * 0.95:
     print(f"  dirtied {dirtied} < 95 % of {want}"); ok = False
-if mode == "tracepoint" and dirtied == 0:
-    print("  dirtied is 0"); ok = False
+# One page per event is a lower bound, but never zero and never more
+# than was written (large folios make it ~0.5 % on 6.18's ext4).
+if mode == "tracepoint" and not 0 < dirtied <= want * 1.05:
+    print(f"  dirtied {dirtied} outside (0, {want} + 5 %]"); ok = False
 files = [f for f in doc["files"] if f["dev"] == dev and f["ino"] in inos]
 if not files:
     print(f"  none of the files written ({dev}, {sorted(inos)}) in files[]"); ok = False
@@ -75,5 +81,5 @@ PY
 	CG=
 	passed=$((passed + 1))
 done
-[ "$passed" -gt 0 ] || skip "no attach mode loads here (see above)"
+[ "$passed" -gt 0 ] || bpf_skip "the kernel lacks every attach mode (see above)"
 echo "$passed attach mode(s) attribute correctly"

@@ -12,9 +12,66 @@ fail() {
 	exit 1
 }
 
+# A skip because BPF cannot be used.  WSLDOCK_REQUIRE_BPF=1 (.ci/run sets
+# it) turns it into a failure: CI must never pass without the tracker.
+bpf_skip() {
+	[ "${WSLDOCK_REQUIRE_BPF:-0}" = 1 ] && fail "WSLDOCK_REQUIRE_BPF=1, and: $*"
+	skip "$*"
+}
+
+# Tracepoint attachment needs tracefs.  When it is not mounted, the test
+# re-runs itself in a private mount namespace and mounts it there, so it
+# tests the same on a developer's machine as in CI and leaves the host's
+# mounts alone.
+TRACEFS=/sys/kernel/tracing
+need_tracefs() {
+	[ -d "$TRACEFS/events" ] && return 0
+	if [ -z "${WSLDOCK_TRACEFS_NS:-}" ]; then
+		command -v unshare >/dev/null || fail "tracefs is not mounted and unshare is missing"
+		WSLDOCK_TRACEFS_NS=1 exec unshare -m --propagation private "${SHELL:-sh}" "$0" "$@"
+	fi
+	mount -t tracefs none "$TRACEFS" || fail "cannot mount tracefs on $TRACEFS"
+}
+
+# Prints why this kernel lacks what attach mode $1 needs, judged without
+# the tracker (so a tracker bug can never pass for a missing feature);
+# prints nothing when the mode must work.  Needs need_tracefs first.
+kernel_lacks() {
+	[ -r /sys/kernel/btf/vmlinux ] || { echo "no kernel BTF (/sys/kernel/btf/vmlinux)"; return; }
+	btf=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null) ||
+		fail "bpftool cannot read /sys/kernel/btf/vmlinux (apt-get install bpftool)"
+	case $1 in
+	fentry)
+		for fn in __filemap_add_folio filemap_unaccount_folio __folio_mark_dirty; do
+			echo "$btf" | grep -q "FUNC '$fn'" || { echo "no function $fn in BTF"; return; }
+		done
+		if ! fns=$(cat "$TRACEFS/available_filter_functions" 2>&1); then
+			echo "the kernel refuses function tracing ($fns)"
+			return
+		fi
+		for fn in __filemap_add_folio filemap_unaccount_folio __folio_mark_dirty; do
+			echo "$fns" | grep -q "^$fn\b" || { echo "$fn is not traceable"; return; }
+		done
+		;;
+	tp_btf)
+		for tp in mm_filemap_add_to_page_cache mm_filemap_delete_from_page_cache \
+			writeback_dirty_folio; do
+			echo "$btf" | grep -q "TYPEDEF 'btf_trace_$tp'" ||
+				{ echo "no BTF-typed tracepoint $tp"; return; }
+		done
+		;;
+	tracepoint)
+		for tp in filemap/mm_filemap_add_to_page_cache filemap/mm_filemap_delete_from_page_cache \
+			writeback/writeback_dirty_folio; do
+			[ -d "$TRACEFS/events/$tp" ] || { echo "no tracepoint $tp"; return; }
+		done
+		;;
+	esac
+}
+
 require_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to load BPF programs and create cgroups"
-	command -v python3 >/dev/null || skip "needs python3 to read the JSON"
+	[ "$(id -u)" -eq 0 ] || bpf_skip "needs root to load BPF programs and create cgroups"
+	command -v python3 >/dev/null || bpf_skip "needs python3 to read the JSON"
 	[ -n "${WSLDOCK_AGENT:-}" ] && [ -x "$WSLDOCK_AGENT" ] || fail "WSLDOCK_AGENT is not set"
 }
 
@@ -35,11 +92,16 @@ scratch_dir() {
 start_top() {
 	out=$1
 	shift
-	"$WSLDOCK_AGENT" top --once --json "$@" >"$out.json" 2>"$out.err" &
+	"$WSLDOCK_AGENT" top --once --json --limit 100000 "$@" >"$out.json" 2>"$out.err" &
 	AGENT_PID=$!
 	i=0
 	while ! grep -q "bpf mode" "$out.err" 2>/dev/null; do
-		grep -q "unavailable" "$out.err" 2>/dev/null && { kill "$AGENT_PID"; wait "$AGENT_PID"; AGENT_PID=; return 1; }
+		if grep -q "unavailable" "$out.err" 2>/dev/null; then
+			kill "$AGENT_PID"
+			wait "$AGENT_PID"
+			AGENT_PID=
+			return 1
+		fi
 		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
 			wait "$AGENT_PID" || :
 			AGENT_PID=
@@ -67,4 +129,18 @@ write_and_read() {
 		i=$((i + 1))
 	done
 	cat "$dir"/f* >/dev/null
+}
+
+# After start_top failed in auto mode: a skip when the kernel lacks every
+# mode, else a failure (a load, verifier or attach error is a bug).
+tracker_failed() {
+	err=$(tail -1 "$1")
+	need=
+	for mode in fentry tp_btf tracepoint; do
+		lacks=$(kernel_lacks "$mode")
+		[ -n "$lacks" ] || { need=$mode; break; }
+		echo "mode $mode: the kernel lacks it: $lacks"
+	done
+	[ -n "$need" ] || bpf_skip "the kernel lacks every attach mode: $err"
+	fail "the tracker did not attach although the kernel supports $need: $err"
 }

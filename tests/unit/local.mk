@@ -14,3 +14,4 @@ tests_unit_test_model_SOURCES = tests/unit/test-model.c $(UNIT_COMMON)
 tests_unit_test_model_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_model_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_model_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/unit/unit.h

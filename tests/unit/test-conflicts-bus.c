@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "unit.h"
 #include <systemd/sd-bus.h>
 
 #include "conflicts/conflicts.h"
@@ -164,7 +166,7 @@ static void test_units_from_bus(void **state)
 	(void)state;
 	daemon = start_daemon(address, sizeof(address));
 	if (daemon < 0)
-		skip();  /* no dbus-daemon: nothing to talk to */
+		unit_skip("no dbus-daemon in PATH to talk to (apt-get install dbus-daemon)");
 	server = fork();
 	if (server == 0)
 		serve(address);
@@ -205,5 +207,5 @@ int main(void)
 		cmocka_unit_test(test_units_from_bus),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

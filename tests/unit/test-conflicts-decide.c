@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "conflicts/conflicts.h"
 #include "conflicts/rules.h"
 
@@ -317,5 +319,5 @@ int main(void)
 		cmocka_unit_test(test_fix_plan),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "conflicts/pkgdb.h"
 #include "conflicts/rules.h"
 #include "shared/util.h"
@@ -220,7 +222,7 @@ static void test_man_page_matches_table(void **state)
 
 	(void)state;
 	if (!srcdir)
-		skip();
+		unit_skip("top_srcdir is not set: the man page cannot be found");
 	snprintf(path, sizeof(path), "%s/man/wsldock-agent.8", srcdir);
 	assert_int_equal(read_text_file(path, 1u << 20, &text, NULL), 0);
 	for (cursor = text; (line = next_line(&cursor, &lineno));) {
@@ -279,5 +281,5 @@ int main(void)
 		cmocka_unit_test(test_man_page_matches_table),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "model/mem_state.h"
 #include "outputs/report.h"
 #include "shared/util.h"
@@ -146,6 +148,12 @@ static void test_broken_trees(void **state)
 		  "proc/meminfo:3: no ':'", offsetof(struct mem_state, page_cache) },
 		{ "proc/meminfo", "MemTotal: 1000 kB\nCached: 99999999 kB\nDirty: 0 kB\nWriteback: 0 kB\n",
 		  "Cached (102399998976 bytes) exceeds MemTotal", offsetof(struct mem_state, page_cache) },
+		/* Sums that would wrap to a small number saturate instead. */
+		{ "proc/meminfo", "MemTotal: 1000 kB\nDirty: 18014398509481983 kB\nWriteback: 1 kB\n",
+		  "Dirty + Writeback", offsetof(struct mem_state, dirty_writeback) },
+		{ "proc/meminfo", "MemTotal: 1000 kB\nDirty: 0 kB\nWriteback: 0 kB\n"
+		  "Active(file): 18014398509481983 kB\nInactive(file): 1 kB\n",
+		  "Active(file) + Inactive(file)", offsetof(struct mem_state, reclaimable_file) },
 		{ "proc/meminfo", "", "", offsetof(struct mem_state, total) },
 		{ "proc/meminfo", "MemTotal: 0 kB\n", "MemTotal is 0", offsetof(struct mem_state, total) },
 		{ "proc/buddyinfo", "Node 0, zone Normal", "proc/buddyinfo:1: no free block counts",
@@ -315,5 +323,5 @@ int main(void)
 		cmocka_unit_test(test_derive_is_pure),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "shared/util.h"
 #include "sources/buddyinfo.h"
 #include "sources/cgroup_layout.h"
@@ -305,5 +307,5 @@ int main(void)
 		cmocka_unit_test(test_diag_bounded),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "tracker/ledger.h"
 
 #define S 1000000000ull
@@ -146,5 +148,5 @@ int main(void)
 		cmocka_unit_test(test_prune),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

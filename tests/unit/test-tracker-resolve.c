@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "tracker/resolve.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -125,6 +127,44 @@ static void test_files(void **state)
 	resolver_free(r);
 }
 
+/* A file not found (deleted build-step files are the normal case) costs
+ * one data-root walk, on its first lookup only; later lookups retry the
+ * open files in /proc, backing off 1, 2, 4 ... generations. */
+static void test_file_misses_back_off(void **state)
+{
+	char abs[1024], in_root[1024], fd[1024];
+	struct resolver *r = new_resolver();
+	struct stat x;
+	struct file_id id;
+
+	mkpath("/elsewhere");
+	put("/elsewhere/x", "x");
+	x = st_of("/elsewhere/x");
+	id = (struct file_id){ x.st_dev, x.st_ino };
+	resolver_lookup_files(r, &id, 1);
+	assert_null(resolver_file_path(r, id.dev, id.ino));
+	/* Now under the data root: no walk finds it, a walk ran already. */
+	snprintf(abs, sizeof(abs), "%s/elsewhere/x", root);
+	snprintf(in_root, sizeof(in_root), "%s/var/lib/docker/overlay2/abc/diff/x", root);
+	assert_int_equal(link(abs, in_root), 0);
+	resolver_tick(r);  /* generation 2: due (back-off 1), /proc only */
+	resolver_lookup_files(r, &id, 1);
+	assert_null(resolver_file_path(r, id.dev, id.ino));
+	/* Open by a process: found, but only once the back-off (2) ran out. */
+	mkpath("/proc/1/fd");
+	snprintf(fd, sizeof(fd), "%s/proc/1/fd/3", root);
+	assert_int_equal(symlink(abs, fd), 0);
+	resolver_tick(r);  /* 3: not due */
+	resolver_lookup_files(r, &id, 1);
+	assert_null(resolver_file_path(r, id.dev, id.ino));
+	resolver_tick(r);  /* 4: due */
+	resolver_lookup_files(r, &id, 1);
+	assert_string_equal(resolver_file_path(r, id.dev, id.ino), abs);
+	unlink(fd);
+	unlink(in_root);
+	resolver_free(r);
+}
+
 static void test_build_container(void **state)
 {
 	struct resolver *r = new_resolver();
@@ -150,9 +190,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cgroups),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_file_misses_back_off),
 		cmocka_unit_test(test_build_container),
 		cmocka_unit_test(test_dev),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return unit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

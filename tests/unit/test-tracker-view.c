@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "shared/util.h"
 #include "tracker/view.h"
 
@@ -152,5 +154,5 @@ int main(void)
 		cmocka_unit_test(test_rows_and_files),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return unit_status(cmocka_run_group_tests(tests, setup, teardown));
 }
