@@ -21,6 +21,18 @@ require_root() {
 	command -v python3 >/dev/null || fail "python3 is missing (scripts/install-deps)"
 	command -v fincore >/dev/null || fail "fincore is missing (util-linux)"
 	[ -n "${WSLDOCK_AGENT:-}" ] && [ -x "$WSLDOCK_AGENT" ] || fail "WSLDOCK_AGENT is not set"
+	serialize
+}
+
+# One reclaim test at a time on this kernel (make -j, or another checkout's
+# suite): each would see the other's agent and builds, and memory figures
+# are global.  The lock is held until the test exits.
+serialize() {
+	command -v flock >/dev/null || return 0
+	exec 9>"${TMPDIR:-/tmp}/wsldock-reclaim-tests.lock"
+	flock -w 1 9 && return 0
+	echo "waiting for another reclaim test (lock ${TMPDIR:-/tmp}/wsldock-reclaim-tests.lock)" >&2
+	flock 9
 }
 
 # A scratch directory on a disk file system (tmpfs pages are shmem).
