@@ -31,6 +31,7 @@ FUZZ_LIB_SRCS = \
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/live/local.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/reclaim/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)
