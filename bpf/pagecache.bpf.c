@@ -17,6 +17,13 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define EEXIST 17
 #endif
 
+/* The agent's pid namespace (st_ino of /proc/self/ns/pid), set by user
+ * space before loading; 0 records initial-namespace tgids only. */
+const volatile __u32 pidns_ino = 0;
+
+/* Pid namespaces nested deeper than this below the root are not searched. */
+#define PC_PIDNS_DEPTH 8
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PC_MAX_CGROUPS);
@@ -104,11 +111,49 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return BPF_CORE_READ(old, parent);
 }
 
-static __always_inline void cgroup_names(struct pc_cgroup *v)
+/* The running task's v1 memory cgroup, or NULL without one (no memory
+ * controller, or it is on the unified hierarchy). */
+static __always_inline struct cgroup *memcg_v1(struct task_struct *task, struct cgroup *dfl)
+{
+	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	struct cgroup *cg;
+	int id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return NULL;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (id < 0 || id >= 16)
+		return NULL;
+	bpf_core_read(&css, sizeof(css), &cs->subsys[id]);
+	cg = BPF_CORE_READ(css, cgroup);
+	return cg && cg != dfl ? cg : NULL;
+}
+
+/* The running task's cgroup v2 id; on a hybrid host, for a task in the v2
+ * root, its v1 memory cgroup's id | PC_CGID_V1 instead (see pagecache.h). */
+static __always_inline __u64 current_cgid(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct cgroup *dfl = BPF_CORE_READ(task, cgroups, dfl_cgrp), *mem;
+
+	if (BPF_CORE_READ(dfl, level) != 0)
+		return bpf_get_current_cgroup_id();
+	mem = memcg_v1(task, dfl);
+	if (!mem || BPF_CORE_READ(mem, level) == 0)
+		return bpf_get_current_cgroup_id();
+	return BPF_CORE_READ(mem, kn, id) | PC_CGID_V1;
+}
+
+static __always_inline void cgroup_names(struct pc_cgroup *v, __u64 cgid)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-	struct kernfs_node *kn = BPF_CORE_READ(cg, kn);
+	struct kernfs_node *kn;
+
+	if (cgid & PC_CGID_V1)
+		cg = memcg_v1(task, cg) ?: cg;
+	kn = BPF_CORE_READ(cg, kn);
 
 	v->level = BPF_CORE_READ(cg, level);
 	for (int i = 0; i < PC_CG_NAMES && kn; i++) {
@@ -129,7 +174,7 @@ static __always_inline struct pc_counts *cgroup_counts(__u64 cgid, bool current,
 		return NULL;
 	__builtin_memset(v, 0, sizeof(*v));
 	if (current)
-		cgroup_names(v);
+		cgroup_names(v, cgid);
 	v = get_or_insert(&cgroups, &cgid, v, PC_STAT_CGROUP_INSERTS);
 	return v ? &v->c : NULL;
 }
@@ -142,11 +187,34 @@ static __always_inline void parent_comm(char *buf)
 	bpf_probe_read_kernel_str(buf, PC_COMM_LEN, parent->comm);
 }
 
+/* The current process's tgid as the agent's pid namespace numbers it, or
+ * 0 when it has none there: each distro has its own pid namespace under
+ * WSL, and Docker Desktop's processes are in none of ours.  Walking the
+ * pid's levels (rather than bpf_get_ns_current_pid_tgid, which answers
+ * only for tasks whose own namespace is the agent's) also numbers the
+ * processes of containers nested below the agent's namespace. */
+static __always_inline __u32 agent_ns_tgid(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+
+	if (!pidns_ino)
+		return bpf_get_current_pid_tgid() >> 32;
+	for (unsigned int i = 0; i < PC_PIDNS_DEPTH; i++) {
+		if (i > level)
+			break;
+		if (BPF_CORE_READ(pid, numbers[i].ns, ns.inum) == pidns_ino)
+			return (__u32)BPF_CORE_READ(pid, numbers[i].nr);
+	}
+	return 0;
+}
+
 /* Makes sure the running task's cgroup, (cgroup, process) and, for
  * additions, file entries exist, while the task whose names they record is
  * the current one. */
-static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 dev, __u64 ino,
-					   __u32 gen, bool file, __u32 scratch)
+static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 ns_tgid, __u32 dev,
+					   __u64 ino, __u32 gen, bool file, __u32 scratch)
 {
 	struct pc_task_key tk = { .cgid = cgid, .tgid = tgid };
 	struct pc_file_key fk = { .ino = ino, .dev = dev, .gen = gen };
@@ -161,12 +229,14 @@ static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 dev, __
 	} else {
 		bpf_get_current_comm(tinit.comm, sizeof(tinit.comm));
 		parent_comm(tinit.parent_comm);
+		tinit.ns_tgid = ns_tgid;
 		t = get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
 	}
 	if (!file || bpf_map_lookup_elem(&files, &fk))
 		return;
 	finit.owner_cgid = cgid;
 	finit.owner_tgid = tgid;
+	finit.owner_ns_tgid = ns_tgid;
 	bpf_get_current_comm(finit.owner_comm, sizeof(finit.owner_comm));
 	if (t)
 		__builtin_memcpy(finit.owner_parent_comm, t->parent_comm,
@@ -280,11 +350,11 @@ static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino
 	if (s->used && s->task == task && s->dev == dev && s->ino == ino && s->gen == gen)
 		return s;
 	flush_slot(s, kind, kind);
-	*s = (struct pc_slot){ .cgid = bpf_get_current_cgroup_id(),
+	*s = (struct pc_slot){ .cgid = current_cgid(),
 			       .tgid = bpf_get_current_pid_tgid() >> 32, .task = task,
 			       .dev = dev, .ino = ino, .gen = gen, .have_file = have_file,
-			       .used = 1, .busy = 1 };
-	ensure_entries(s->cgid, s->tgid, dev, ino, gen, kind == PC_SLOT_ADD, kind);
+			       .used = 1, .busy = 1, .ns_tgid = agent_ns_tgid() };
+	ensure_entries(s->cgid, s->tgid, s->ns_tgid, dev, ino, gen, kind == PC_SLOT_ADD, kind);
 	return s;
 }
 

@@ -31,6 +31,12 @@ struct pc_cgroup {
 	char names[PC_CG_NAMES][PC_CG_NAME_LEN];  /* [0] = the cgroup's own */
 };
 
+/* Hybrid hosts (the memory controller on cgroup v1; this machine, older
+ * WSL) keep every process in the cgroup v2 root, where the v2 id says
+ * nothing: such processes are keyed by their v1 memory cgroup's id with
+ * this bit set. */
+#define PC_CGID_V1 (1ull << 63)
+
 struct pc_task_key {
 	__u64 cgid;
 	__u32 tgid;
@@ -42,6 +48,11 @@ struct pc_task {
 	char comm[PC_COMM_LEN];
 	/* dockerd re-executes itself for layer work: those show as "exe". */
 	char parent_comm[PC_COMM_LEN];
+	/* The tgid in the agent's pid namespace; 0 when the process has none
+	 * there (another distro's, Docker Desktop's): the key's tgid is the
+	 * initial namespace's and must never be looked up in the agent's /proc. */
+	__u32 ns_tgid;
+	__u32 pad;
 };
 
 struct pc_file_key {
@@ -59,7 +70,7 @@ struct pc_file {
 	 * reclaim or truncate context) are charged back to this owner. */
 	__u64 owner_cgid;
 	__u32 owner_tgid;
-	__u32 pad;
+	__u32 owner_ns_tgid;  /* as pc_task.ns_tgid */
 	char owner_comm[PC_COMM_LEN];
 	char owner_parent_comm[PC_COMM_LEN];
 };
@@ -86,6 +97,8 @@ struct pc_slot {
 	__u32 have_file;
 	__u32 used;
 	__u32 gen;
+	__u32 ns_tgid;  /* add, dirty: as pc_task.ns_tgid */
+	__u32 pad;
 	/* Set while a program updates the slot: the flush program, which can
 	 * interrupt it on the same CPU (an IPI), leaves a busy slot alone. */
 	__u32 busy;

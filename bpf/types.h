@@ -52,6 +52,7 @@ struct folio___ulong {
 struct kernfs_node {
 	struct kernfs_node *__parent;
 	const char *name;
+	__u64 id;  /* a cgroup's id in its hierarchy (the directory's inode) */
 };
 
 struct kernfs_node___old {
@@ -63,12 +64,44 @@ struct cgroup {
 	int level;
 };
 
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+};
+
 struct css_set {
+	struct cgroup_subsys_state *subsys[16];
 	struct cgroup *dfl_cgrp;
+};
+
+/* Relocated by name: the memory controller's index in css_set.subsys. */
+enum cgroup_subsys_id {
+	memory_cgrp_id = 0,
+};
+
+/* A pid as each pid namespace from the root down to the task's own
+ * numbers it (numbers[0]: the initial namespace). */
+struct ns_common {
+	unsigned int inum;
+};
+
+struct pid_namespace {
+	struct ns_common ns;
+};
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
 };
 
 struct task_struct {
 	struct task_struct *real_parent;
+	struct task_struct *group_leader;
+	struct pid *thread_pid;
 	struct css_set *cgroups;
 	char comm[16];
 };

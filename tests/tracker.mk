@@ -33,6 +33,8 @@ TRACKER_SCRIPT_TESTS = \
 	tests/tracker/attach-modes.sh \
 	tests/tracker/acceptance.sh \
 	tests/tracker/pending.sh \
+	tests/tracker/pidns.sh \
+	tests/tracker/memcg-v1.sh \
 	tests/tracker/docker-build.sh
 
 if HAVE_CMOCKA

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <unistd.h>
@@ -133,7 +135,10 @@ int verb_conflicts(int argc, char **argv)
 		json_decref(doc);
 	} else {
 		conflicts_text(stdout, &snap->facts, &snap->findings);
-		fflush(stdout);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			cli_error("conflicts", "cannot write the findings: %s", strerror(errno));
+			goto out;
+		}
 	}
 	diag_print(&snap->diags, stderr, program_name);
 	r = conflicts_count(&snap->findings) ? EXIT_FLAGGED : EXIT_CLEAN;

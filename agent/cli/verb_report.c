@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -76,7 +78,10 @@ int verb_report(int argc, char **argv)
 		json_decref(doc);
 	} else {
 		report_text(stdout, s, conflicts, &diags);
-		fflush(stdout);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			cli_error("report", "cannot write the report: %s", strerror(errno));
+			goto out;
+		}
 	}
 	diag_print(&diags, stderr, program_name);
 	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;

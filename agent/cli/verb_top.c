@@ -195,11 +195,14 @@ static int print_once(const struct top_view *v, struct top_meta *m, bool json)
 
 	if (!json) {
 		top_text(stdout, v, m);
-		return fflush(stdout) ? -EIO : 0;
+		r = fflush(stdout) == EOF || ferror(stdout) ? -errno : 0;
+	} else {
+		doc = top_json(v, m);
+		r = doc ? json_print(doc) : -ENOMEM;
+		json_decref(doc);
 	}
-	doc = top_json(v, m);
-	r = doc ? json_print(doc) : -ENOMEM;
-	json_decref(doc);
+	if (r < 0)
+		cli_error("top", "cannot write the view: %s", strerror(r == -EIO ? EIO : -r));
 	return r;
 }
 
@@ -308,6 +311,11 @@ int verb_top(int argc, char **argv)
 	}
 	diag_free(&d);
 	m.cgroup2 = cg.unified_path[0] ? cg.unified_path : NULL;
+	/* Hybrid: the v2 tree holds no processes worth naming; the programs
+	 * key them by their v1 memory cgroup instead. */
+	if (cg.memcg == MEMCG_V1 && cg.unified_path[0])
+		m.note = "note: the memory controller is on cgroup v1 here and processes sit in the "
+			 "cgroup v2 root, so rows are named by their v1 memory cgroup (memory:/...)";
 	to.root = a.common.root;
 	to.mode = a.mode;
 	to.verifier_log = a.verbose ? verifier_log : NULL;
@@ -324,6 +332,7 @@ int verb_top(int argc, char **argv)
 	fprintf(stderr, "%s top: bpf mode %s (%s)\n", program_name, m.mode, m.probe_log);
 	r = resolver_new(&(struct resolver_opts){ .root = a.common.root,
 						  .cgroup2_mount = cg.unified_path,
+						  .memcg_v1_mount = cg.memcg == MEMCG_V1 ? cg.memcg_path : NULL,
 						  .docker_root = a.docker_root },
 			 &res);
 	if (r < 0) {

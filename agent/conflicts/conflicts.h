@@ -50,8 +50,20 @@ struct conflict_facts {
 	char sock_path[64];
 	char sock_pid[16];          /* listener, when found under /proc */
 	char sock_evidence[PATH_MAX + 64];
-	char docker_host[512];     /* DOCKER_HOST of this process, empty if unset */
-	char docker_context[256];  /* DOCKER_CONTEXT of this process */
+	/* The environment: this process's own on the live system; under a
+	 * root, what the tree's files set (/etc/environment, then plain
+	 * assignments in /etc/profile and the users' shell profiles), since a
+	 * tree has no running shell to ask.  env_file names where each was
+	 * found ("environment" for this process's). */
+	bool env_from_files;
+	char docker_host[512];     /* DOCKER_HOST, empty if unset */
+	char docker_host_file[PATH_MAX + 16];
+	char docker_context[256];  /* DOCKER_CONTEXT */
+	char docker_context_file[PATH_MAX + 16];
+	char docker_config[PATH_MAX];  /* DOCKER_CONFIG from the tree's files */
+	char path_var[4096];           /* PATH from the tree's files */
+	bool distro_unknown;       /* no os-release and no package database:
+				      native installs could not be checked */
 	char context[256];         /* currentContext of ~/.docker/config.json */
 	char context_file[PATH_MAX];
 	int wslconf_systemd;       /* -1 unset, 0 false, 1 true */
@@ -125,6 +137,7 @@ void conflicts_report_text(FILE *out, const struct conflicts_snapshot *c);
 struct fix_step {
 	char *argv[FIX_ARGS_MAX + 1];
 	char storage[4096];
+	char why[2048];  /* what each removal takes away, "name: why; ..." */
 };
 
 struct fix_plan {

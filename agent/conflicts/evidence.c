@@ -4,8 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +145,7 @@ static void find_binaries(struct conflict_facts *f)
 	static const char *const dirs[] = { "/usr/local/bin", "/usr/local/sbin", "/usr/bin",
 					    "/usr/sbin", "/bin", "/sbin", "/snap/bin" };
 	static const char *const names[] = { "docker", "dockerd", "containerd" };
-	const char *path = getenv("PATH");
+	const char *path = f->env_from_files ? f->path_var : getenv("PATH");
 	dev_t devs[BINARY_FACTS_MAX];
 	ino_t inos[BINARY_FACTS_MAX];
 
@@ -503,33 +502,167 @@ static void find_socket(struct conflict_facts *f)
 	}
 }
 
-static void find_context(struct conflict_facts *f, struct diag_list *d)
+/* currentContext of the docker config ABS under the root, if any. */
+static bool read_context(struct conflict_facts *f, const char *abs, struct diag_list *d)
 {
-	const char *cfgdir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
 	_cleanup_free_ char *text = NULL;
 	struct source_status st = { 0 };
-	char abs[PATH_MAX];
 	json_error_t err;
 	json_t *doc, *cur;
 
-	if (cfgdir && *cfgdir)
-		snprintf(abs, sizeof(abs), "%s/config.json", cfgdir);
-	else if (home && *home)
-		snprintf(abs, sizeof(abs), "%s/.docker/config.json", home);
-	else
-		return;
 	if (source_load(f->root, abs, SOURCE_OPTIONAL, &st, &text, d) < 0)
-		return;
-	snprintf(f->context_file, sizeof(f->context_file), "%s", abs);
+		return false;
 	doc = json_loads(text, 0, &err);
 	if (!doc) {
 		diag_add_at(d, st.path, (unsigned)(err.line > 0 ? err.line : 0), "not JSON: %s", err.text);
-		return;
+		return false;
 	}
 	cur = json_object_get(doc, "currentContext");
-	if (json_is_string(cur))
+	if (json_is_string(cur)) {
 		snprintf(f->context, sizeof(f->context), "%s", json_string_value(cur));
+		snprintf(f->context_file, sizeof(f->context_file), "%s", abs);
+	}
 	json_decref(doc);
+	return f->context[0] && strcmp(f->context, "default");
+}
+
+/* The live system: this process's DOCKER_CONFIG or HOME.  A root: its
+ * DOCKER_CONFIG (from its files), else every user's ~/.docker under it
+ * (/root, /home/NAME); the first with a context other than default wins. */
+static void find_context(struct conflict_facts *f, struct diag_list *d)
+{
+	const char *cfgdir = f->env_from_files ? f->docker_config : getenv("DOCKER_CONFIG");
+	const char *home = f->env_from_files ? NULL : getenv("HOME");
+	char abs[PATH_MAX];
+	struct dirent *e;
+	DIR *dh;
+
+	if (cfgdir && *cfgdir) {
+		if (snprintf(abs, sizeof(abs), "%s/config.json", cfgdir) < (int)sizeof(abs))
+			read_context(f, abs, d);
+		return;
+	}
+	if (!f->env_from_files) {
+		if (home && *home &&
+		    snprintf(abs, sizeof(abs), "%s/.docker/config.json", home) < (int)sizeof(abs))
+			read_context(f, abs, d);
+		return;
+	}
+	if (read_context(f, "/root/.docker/config.json", d) || !(dh = root_opendir(f->root, "/home")))
+		return;
+	while ((e = readdir(dh))) {
+		if (e->d_name[0] == '.' ||
+		    snprintf(abs, sizeof(abs), "/home/%s/.docker/config.json", e->d_name) >=
+			    (int)sizeof(abs))
+			continue;
+		if (read_context(f, abs, d))
+			break;
+	}
+	closedir(dh);
+}
+
+/* NAME=VALUE or export NAME=VALUE, with one level of quotes; the value
+ * of a line that expands anything ($, `) is not known and is skipped. */
+static bool assignment(char *line, const char *name, char *val, size_t size)
+{
+	char *l = skip_space(line);
+	size_t n = strlen(name), len;
+
+	if (string_has_prefix(l, "export "))
+		l = skip_space(l + 7);
+	if (strncmp(l, name, n) || l[n] != '=')
+		return false;
+	l += n + 1;
+	strip_trailing_space(l);
+	len = strlen(l);
+	if (len >= 2 && (l[0] == '"' || l[0] == '\'') && l[len - 1] == l[0]) {
+		l[len - 1] = '\0';
+		l++;
+	}
+	if (strpbrk(l, "$`"))
+		return false;
+	snprintf(val, size, "%s", l);
+	return true;
+}
+
+/* The last assignment of each variable in ABS under the root wins, as a
+ * shell reading it would. */
+static void env_file(struct conflict_facts *f, const char *abs, struct diag_list *d)
+{
+	static const struct {
+		const char *name;
+		size_t val, file;  /* offsets in conflict_facts; file 0: not kept */
+		size_t val_size;
+	} vars[] = {
+		{ "DOCKER_HOST", offsetof(struct conflict_facts, docker_host),
+		  offsetof(struct conflict_facts, docker_host_file), sizeof(f->docker_host) },
+		{ "DOCKER_CONTEXT", offsetof(struct conflict_facts, docker_context),
+		  offsetof(struct conflict_facts, docker_context_file), sizeof(f->docker_context) },
+		{ "DOCKER_CONFIG", offsetof(struct conflict_facts, docker_config), 0,
+		  sizeof(f->docker_config) },
+		{ "PATH", offsetof(struct conflict_facts, path_var), 0, sizeof(f->path_var) },
+	};
+	_cleanup_free_ char *text = NULL;
+	struct source_status st = { 0 };
+	unsigned lineno = 0;
+	char *cursor, *line;
+
+	if (source_load(f->root, abs, SOURCE_OPTIONAL, &st, &text, d) < 0)
+		return;
+	for (cursor = text; (line = next_line(&cursor, &lineno));)
+		for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
+			char *val = (char *)f + vars[i].val;
+
+			if (!assignment(line, vars[i].name, val, vars[i].val_size))
+				continue;
+			if (vars[i].file)
+				snprintf((char *)f + vars[i].file, sizeof(f->docker_host_file), "%s:%u",
+					 abs, lineno);
+		}
+}
+
+static void find_environment(struct conflict_facts *f, struct diag_list *d)
+{
+	static const char *const system_files[] = { "/etc/environment", "/etc/profile",
+						    "/etc/bash.bashrc" };
+	static const char *const user_files[] = { ".profile", ".bash_profile", ".bashrc",
+						  ".zshenv", ".zshrc" };
+	const char *v;
+	struct dirent *e;
+	DIR *dh;
+
+	f->env_from_files = f->root[0] != '\0';
+	if (!f->env_from_files) {
+		if ((v = getenv("DOCKER_HOST")))
+			snprintf(f->docker_host, sizeof(f->docker_host), "%s", v);
+		if ((v = getenv("DOCKER_CONTEXT")))
+			snprintf(f->docker_context, sizeof(f->docker_context), "%s", v);
+		snprintf(f->docker_host_file, sizeof(f->docker_host_file), "environment");
+		snprintf(f->docker_context_file, sizeof(f->docker_context_file), "environment");
+		return;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(system_files); i++)
+		env_file(f, system_files[i], d);
+	for (size_t i = 0; i < ELEMENTSOF(user_files); i++) {
+		char abs[PATH_MAX];
+
+		snprintf(abs, sizeof(abs), "/root/%s", user_files[i]);
+		env_file(f, abs, d);
+	}
+	if (!(dh = root_opendir(f->root, "/home")))
+		return;
+	while ((e = readdir(dh))) {
+		if (e->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; i < ELEMENTSOF(user_files); i++) {
+			char abs[PATH_MAX];
+
+			if (snprintf(abs, sizeof(abs), "/home/%s/%s", e->d_name, user_files[i]) <
+			    (int)sizeof(abs))
+				env_file(f, abs, d);
+		}
+	}
+	closedir(dh);
 }
 
 /* /etc/wsl.conf is INI: systemd runs in this distro with [boot] systemd=true. */
@@ -568,20 +701,21 @@ void conflicts_collect(struct conflict_facts *f, const char *root, struct diag_l
 {
 	struct source_status st = { 0 };
 	struct diag_list quiet = { 0 };
-	const char *v;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->root, sizeof(f->root), "%s", is_live(root) ? "" : root);
 	read_os_release(f, d);
 	read_pkgdbs(f, d);
+	f->distro_unknown = !f->os_file[0];
+	for (unsigned k = 0; k < _PKGDB_MAX; k++)
+		if (f->dbs[k].present)
+			f->distro_unknown = false;
+	/* Before the binaries: under a root, PATH comes from its files. */
+	find_environment(f, d);
 	find_binaries(f);
 	find_binary_owners(f);
 	find_units(f, d);
 	find_socket(f);
-	if ((v = getenv("DOCKER_HOST")))
-		snprintf(f->docker_host, sizeof(f->docker_host), "%s", v);
-	if ((v = getenv("DOCKER_CONTEXT")))
-		snprintf(f->docker_context, sizeof(f->docker_context), "%s", v);
 	find_context(f, d);
 	find_wslconf(f, d);
 	/* Only the Desktop fields matter here; a root without /proc (an

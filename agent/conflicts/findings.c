@@ -255,18 +255,23 @@ static void decide_environment(const struct conflict_facts *f, struct finding_li
 	if (f->docker_host[0]) {
 		snprintf(value, sizeof(value), "DOCKER_HOST=%s", f->docker_host);
 		x = add(l, SEV_WARNING, KIND_ENVIRONMENT, "environment-docker-host", "DOCKER_HOST",
-			"environment", value, "DOCKER_HOST overrides the socket Docker Desktop serves");
+			f->docker_host_file, value,
+			"DOCKER_HOST overrides the socket Docker Desktop serves");
 		if (x)
 			snprintf(x->remedy, sizeof(x->remedy), "unset DOCKER_HOST");
 	}
 	if (f->docker_context[0] && strcmp(f->docker_context, "default")) {
 		snprintf(value, sizeof(value), "DOCKER_CONTEXT=%s", f->docker_context);
 		x = add(l, SEV_WARNING, KIND_ENVIRONMENT, "environment-docker-context",
-			"DOCKER_CONTEXT", "environment", value,
+			"DOCKER_CONTEXT", f->docker_context_file, value,
 			"DOCKER_CONTEXT selects an engine other than Docker Desktop's");
 		if (x)
 			snprintf(x->remedy, sizeof(x->remedy), "unset DOCKER_CONTEXT");
 	}
+	if (f->env_from_files)
+		add(l, SEV_INFO, KIND_ENVIRONMENT, "environment-from-files", "environment", "", "",
+		    "under --root the environment is read from the tree's files (/etc/environment, "
+		    "plain assignments in /etc/profile and shell profiles), not from a running shell");
 	if (f->context[0] && strcmp(f->context, "default")) {
 		snprintf(value, sizeof(value), "currentContext=%s", f->context);
 		x = add(l, SEV_WARNING, KIND_CONTEXT, "context-not-default", f->context,
@@ -279,6 +284,12 @@ static void decide_environment(const struct conflict_facts *f, struct finding_li
 static void decide_distro(const struct conflict_facts *f, struct finding_list *l)
 {
 	char value[32];
+
+	if (f->distro_unknown)
+		add(l, SEV_WARNING, KIND_DISTRO, "distro-not-checked", "distro",
+		    f->root[0] ? f->root : "/", "no os-release, no package database",
+		    "native Docker installs could not be checked: no os-release and no package "
+		    "database found");
 
 	if (f->env.desktop_distro != DESKTOP_DISTRO_NO)
 		add(l, SEV_WARNING, KIND_DISTRO, "desktop-internal-distro",

@@ -30,6 +30,15 @@ static void arg(struct step_builder *b, const char *a)
 	b->used += len;
 }
 
+/* The plan says why each thing goes, next to the command. */
+static void why(struct step_builder *b, const char *name, const char *reason)
+{
+	size_t len = strlen(b->s->why);
+
+	snprintf(b->s->why + len, sizeof(b->s->why) - len, "%s%s: %s", len ? "; " : "", name,
+		 reason);
+}
+
 static struct step_builder step_new(struct fix_plan *p)
 {
 	struct step_builder b = { 0 };
@@ -134,8 +143,10 @@ static void plan_packages(const struct conflict_facts *f, const struct finding_l
 		manager_argv(&b, k, f->os_families & families_of_pkgdb(k) ?: families_of_pkgdb(k),
 			     f->root, yes);
 		for (size_t i = 0; i < l->n; i++)
-			if (l->items[i].severity == SEV_CONFLICT && string_has_prefix(l->items[i].id, prefix))
+			if (l->items[i].severity == SEV_CONFLICT && string_has_prefix(l->items[i].id, prefix)) {
 				arg(&b, l->items[i].name);
+				why(&b, l->items[i].name, l->items[i].message);
+			}
 		step_commit(p, &b);
 	}
 }
@@ -160,8 +171,11 @@ static void plan_units(const struct conflict_facts *f, struct fix_plan *p)
 		arg(&b, "--now");
 	}
 	for (unsigned u = 0; u < _UNIT_MAX; u++)
-		if (f->units[u].enabled || f->units[u].active)
+		if (f->units[u].enabled || f->units[u].active) {
 			arg(&b, unit_name(u));
+			why(&b, unit_name(u), "a native engine service; Docker Desktop serves "
+			    "/var/run/docker.sock itself");
+		}
 	step_commit(p, &b);
 }
 
@@ -197,6 +211,13 @@ void fix_plan_print(FILE *out, const struct fix_plan *p)
 		for (char *const *a = p->steps[i].argv; *a; a++)
 			fprintf(out, " %s", *a);
 		fputc('\n', out);
+		for (const char *w = p->steps[i].why; *w;) {
+			size_t n = strcspn(w, ";");
+
+			fprintf(out, "       - %.*s\n", (int)n, w);
+			w += n;
+			w += strspn(w, "; ");
+		}
 	}
 	if (p->skipped)
 		fprintf(out, "%zu finding%s must be handled by hand (see the remedies above).\n",

@@ -46,7 +46,8 @@ json_t *conflicts_json(const struct conflict_facts *f, const struct finding_list
 
 	for (size_t i = 0; i < l->n; i++)
 		json_array_append_new(findings, finding_json(&l->items[i]));
-	doc = json_pack("{s:o, s:o, s:o, s:b, s:o, s:I, s:I, s:o}",
+	doc = json_pack("{s:i, s:s, s:o, s:o, s:o, s:b, s:o, s:I, s:I, s:o}",
+			"schema_version", 1, "agent_version", PACKAGE_VERSION,
 			"root", json_string_lossy(f->root[0] ? f->root : "/"),
 			"os_id", str_or_null(f->os_id),
 			"databases", databases_json(f),
@@ -83,7 +84,10 @@ void conflicts_text(FILE *out, const struct conflict_facts *f, const struct find
 	}
 	if (l->dropped)
 		fprintf(out, "\n%zu more findings were dropped\n", l->dropped);
-	if (n)
+	if (f->distro_unknown)
+		fprintf(out, "\nNative Docker installs could not be checked: no os-release and no "
+			"package database under %s.\n", f->root[0] ? f->root : "/");
+	else if (n)
 		fprintf(out, "\n%zu finding%s stand%s in Docker Desktop's way;"
 			" `wsldock-agent conflicts --fix` removes what it can.\n",
 			n, n == 1 ? "" : "s", n == 1 ? "s" : "");

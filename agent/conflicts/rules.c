@@ -11,13 +11,16 @@
 
 /* From Docker's install pages ("uninstall old versions") per distribution,
  * plus Docker's own engine packages, which conflict with Desktop's
- * integration just the same. */
+ * integration just the same.  Only what stands in Desktop's way: a docker
+ * command, engine or runtime of its own.  podman itself does not (RHEL's
+ * page lists it because podman-docker, which provides docker, comes with
+ * it): podman-docker is the package that does. */
 const struct conflict_rule conflict_rules[] = {
 	{ "docker.io", DEB, "Debian/Ubuntu Docker engine" },
 	{ "docker-compose", DEB, "Compose v1" },
 	{ "docker-compose-v2", FAM_UBUNTU, "Ubuntu's Compose v2" },
 	{ "docker-doc", DEB, "docker.io documentation" },
-	{ "podman-docker", DEB, "docker command emulated by podman" },
+	{ "podman-docker", DEB | FAM_RHEL, "a docker command emulated by podman" },
 	{ "containerd", DEB, "containerd runtime" },
 	{ "runc", DEB | FAM_RHEL | FAM_SLES, "OCI runtime" },
 	{ "docker-cli", FAM_DEBIAN | FAM_ALPINE, "docker CLI (Debian trixie+, Alpine)" },
@@ -32,7 +35,6 @@ const struct conflict_rule conflict_rules[] = {
 	{ "docker-engine-selinux", FAM_FEDORA, "old Docker SELinux policy" },
 	{ "docker-engine", OLD_RPM_DOCKER | FAM_ALPINE, "old Docker engine" },
 	{ "moby-engine", FAM_FEDORA, "Fedora's Moby engine (provides docker)" },
-	{ "podman", FAM_RHEL, "RHEL's podman (provides docker)" },
 	{ "docker-ce", DEB | RPM, "Docker CE engine" },
 	{ "docker-ce-cli", DEB | RPM, "Docker CE CLI" },
 	{ "containerd.io", DEB | RPM, "Docker's containerd" },

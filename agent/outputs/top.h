@@ -17,6 +17,7 @@ struct top_meta {
 	double duration_s;        /* sampled so far */
 	uint64_t page_cache_bytes;  /* Cached of /proc/meminfo; 0 unknown */
 	size_t limit;             /* rows shown, in the table and the JSON */
+	const char *note;         /* about the host's cgroups, or NULL */
 };
 
 /* One document; v may be NULL when BPF is unavailable ("cgroups" and

@@ -22,14 +22,18 @@ static void rows_text(FILE *f, const struct top_view *v, size_t limit)
 		const struct top_row *r = &v->rows[i];
 		char a[32], rm[32], d[32], r1[32], r10[32], proc[40] = "-";
 
-		if (r->nprocs)
+		/* [?]: the process is not in this pid namespace (another distro,
+		 * Docker Desktop's own): no pid here names it. */
+		if (r->nprocs && r->procs[0].tgid)
 			snprintf(proc, sizeof(proc), "%s[%u]", r->procs[0].comm, r->procs[0].tgid);
-		fprintf(f, "%-16s %10s %10s %10s %12s %12s  %-24s %s\n", tclass_name(r->class),
+		else if (r->nprocs)
+			snprintf(proc, sizeof(proc), "%s[?]", r->procs[0].comm);
+		fprintf(f, "%-16s %10s %10s %10s %12s %12s  %-24s %s%s\n", tclass_name(r->class),
 			format_bytes(r->bytes.added, a, sizeof(a)),
 			format_bytes(r->bytes.removed, rm, sizeof(rm)),
 			format_bytes(r->bytes.dirtied, d, sizeof(d)),
 			rate_text(r->rate1, r1, sizeof(r1)), rate_text(r->rate10, r10, sizeof(r10)),
-			proc, r->path ? r->path : "(gone)");
+			proc, r->memcg_v1 ? "memory:" : "", r->path ? r->path : "(gone)");
 	}
 }
 
@@ -75,7 +79,10 @@ void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
 		fprintf(f, "\nno per-cgroup data: %s\n", m->unavailable ? m->unavailable : "unknown");
 		return;
 	}
-	fprintf(f, ", bpf mode %s, cgroups under %s\n\n", m->mode, m->cgroup2 ? m->cgroup2 : "?");
+	fprintf(f, ", bpf mode %s, cgroups under %s\n", m->mode, m->cgroup2 ? m->cgroup2 : "?");
+	if (m->note)
+		fprintf(f, "%s\n", m->note);
+	fputc('\n', f);
 	rows_text(f, v, m->limit);
 	if (m->mode && !strcmp(m->mode, "tracepoint"))
 		fputs("(tracepoint mode: DIRTIED counts one page per dirtying, the event carries no\n"

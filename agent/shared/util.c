@@ -257,7 +257,10 @@ int parse_double(const char *s, double *ret)
 	char *end;
 	double v;
 
-	if (!isdigit((unsigned char)*s))
+	/* Digits with at most one '.': strtod alone would also take hex
+	 * ("0x10"), exponents and "inf". */
+	if (!isdigit((unsigned char)*s) || s[strspn(s, "0123456789")] == 'x' ||
+	    s[strspn(s, "0123456789")] == 'X' || strpbrk(s, "eEpP"))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

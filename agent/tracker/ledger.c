@@ -69,6 +69,8 @@ static void fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t 
 		e->path_hint = strdup(it->path_hint);
 	e->owner_cgid = it->owner_cgid;
 	e->owner_tgid = it->owner_tgid;
+	e->ns_tgid = it->ns_tgid;
+	e->owner_ns_tgid = it->owner_ns_tgid;
 }
 
 static int table_fold(struct ledger_table *t, const struct ledger_item *items, size_t n,

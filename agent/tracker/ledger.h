@@ -18,7 +18,8 @@ struct ledger_counts {
 	uint64_t added, removed, dirtied;
 };
 
-/* cgroups: a = cgroup id; tasks: a = cgroup id, b = tgid;
+/* cgroups: a = cgroup id; tasks: a = cgroup id, b = tgid (in the initial
+ * pid namespace: a key, never a pid to look up in the agent's /proc);
  * files: a = device (user-space dev_t, which fits 32 bits for every device
  * the kernel's 32-bit encoding can name) | inode generation << 32, b = inode. */
 struct ledger_key {
@@ -44,6 +45,10 @@ struct ledger_item {
 	const char *path_hint;        /* cgroups: path rebuilt from kernfs names */
 	uint64_t owner_cgid;          /* files: cgroup of the first adder */
 	uint32_t owner_tgid;          /* files: process of the first adder */
+	/* The same processes as the agent's pid namespace numbers them; 0 when
+	 * they have none there (another distro's, Docker Desktop's). */
+	uint32_t ns_tgid;             /* tasks */
+	uint32_t owner_ns_tgid;       /* files */
 };
 
 struct ledger_entry {
@@ -56,6 +61,7 @@ struct ledger_entry {
 	uint64_t seen;    /* ledger sample in which the source last had it */
 	uint64_t owner_cgid;
 	uint32_t owner_tgid;
+	uint32_t ns_tgid, owner_ns_tgid;  /* as in ledger_item */
 	uint64_t hist_added[LEDGER_HIST];
 	int64_t hist_net[LEDGER_HIST];
 };

@@ -53,10 +53,12 @@ struct named_set {
 struct resolver {
 	char root[PATH_MAX];      /* "" for the live system */
 	char cgroup2[PATH_MAX];   /* absolute, without the root prefix */
+	char memcg_v1[PATH_MAX];  /* the same for the v1 memory hierarchy */
 	char docker_root[PATH_MAX];
 	size_t walk_limit;
-	unsigned gen, cgroup_scan_gen, next_walk_gen;
+	unsigned gen, cgroup_scan_gen, cgroup_v1_scan_gen, next_walk_gen;
 	struct named_set cgroups;     /* a = id */
+	struct named_set cgroups_v1;  /* a = id in the v1 memory hierarchy */
 	struct named_set files;       /* a = dev, b = ino */
 	struct named_set containers;  /* a, b = first 32 hex digits of the id; path "build" or NULL */
 	int inotify_fd, containers_wd;
@@ -188,6 +190,7 @@ int resolver_new(const struct resolver_opts *o, struct resolver **ret)
 	if (o->root && strcmp(o->root, "/"))
 		snprintf(r->root, sizeof(r->root), "%s", o->root);
 	snprintf(r->cgroup2, sizeof(r->cgroup2), "%s", o->cgroup2_mount ? o->cgroup2_mount : "");
+	snprintf(r->memcg_v1, sizeof(r->memcg_v1), "%s", o->memcg_v1_mount ? o->memcg_v1_mount : "");
 	snprintf(r->docker_root, sizeof(r->docker_root), "%s",
 		 o->docker_root ? o->docker_root : "/var/lib/docker");
 	r->walk_limit = o->walk_limit ? o->walk_limit : WALK_LIMIT_DEFAULT;
@@ -205,6 +208,7 @@ void resolver_free(struct resolver *r)
 	if (!r)
 		return;
 	set_clear(&r->cgroups);
+	set_clear(&r->cgroups_v1);
 	set_clear(&r->files);
 	set_clear(&r->containers);
 	if (r->inotify_fd >= 0)
@@ -286,28 +290,38 @@ static void walk(struct walk *w, const char *root, const char *abs)
 
 static int cgroup_seen(struct walk *w, const char *rel, const struct stat *st)
 {
-	struct resolver *r = w->u;
+	struct named_set *set = w->u;
 
 	if (!S_ISDIR(st->st_mode))
 		return 1;
-	set_append(&r->cgroups, st->st_ino, 0, *rel ? rel : "/");
+	set_append(set, st->st_ino, 0, *rel ? rel : "/");
 	return 0;
+}
+
+/* A cgroup's id is its directory's inode number in its hierarchy. */
+static const char *cgroup_lookup(struct resolver *r, struct named_set *set, const char *mount,
+				 unsigned *scan_gen, uint64_t id)
+{
+	struct named *e = set_find(set, id, 0);
+	struct walk w = { .budget = r->walk_limit, .dirs_only = true, .fn = cgroup_seen, .u = set };
+
+	if (e || !mount[0] || *scan_gen == r->gen)
+		return e ? e->path : NULL;
+	/* Start over: paths of removed cgroups are not kept (the BPF side
+	 * records names for those), and ids are never reused. */
+	*scan_gen = r->gen;
+	set_clear(set);
+	walk(&w, r->root, mount);
+	e = set_find(set, id, 0);
+	return e ? e->path : NULL;
 }
 
 const char *resolver_cgroup_path(struct resolver *r, uint64_t cgid)
 {
-	struct named *e = set_find(&r->cgroups, cgid, 0);
-	struct walk w = { .budget = r->walk_limit, .dirs_only = true, .fn = cgroup_seen, .u = r };
-
-	if (e || !r->cgroup2[0] || r->cgroup_scan_gen == r->gen)
-		return e ? e->path : NULL;
-	/* Start over: paths of removed cgroups are not kept (the BPF side
-	 * records names for those), and ids are never reused. */
-	r->cgroup_scan_gen = r->gen;
-	set_clear(&r->cgroups);
-	walk(&w, r->root, r->cgroup2);
-	e = set_find(&r->cgroups, cgid, 0);
-	return e ? e->path : NULL;
+	if (cgid & RESOLVER_CGID_V1)
+		return cgroup_lookup(r, &r->cgroups_v1, r->memcg_v1, &r->cgroup_v1_scan_gen,
+				     cgid & ~RESOLVER_CGID_V1);
+	return cgroup_lookup(r, &r->cgroups, r->cgroup2, &r->cgroup_scan_gen, cgid);
 }
 
 struct file_walk {

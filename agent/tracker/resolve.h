@@ -17,6 +17,9 @@ struct resolver_opts {
 	const char *root;          /* NULL or "/" = live system */
 	const char *cgroup2_mount; /* absolute, as in /proc/self/mounts; "" = none */
 	const char *docker_root;   /* Docker's data root; NULL = /var/lib/docker */
+	/* Where the memory controller's cgroup v1 hierarchy is mounted, for
+	 * ids with RESOLVER_CGID_V1; NULL or "" = none (not hybrid). */
+	const char *memcg_v1_mount;
 	size_t walk_limit;         /* directory entries per scan; 0 = default */
 };
 
@@ -25,7 +28,12 @@ void resolver_free(struct resolver *r);
 /* Starts a new generation: scans that missed may run again. */
 void resolver_tick(struct resolver *r);
 
-/* "/", "/system.slice/docker-<id>.scope", ...; NULL when not found. */
+/* Set in an id that names a cgroup of the v1 memory hierarchy (a hybrid
+ * host's process in the v2 root; the BPF side's PC_CGID_V1). */
+#define RESOLVER_CGID_V1 (1ull << 63)
+
+/* "/", "/system.slice/docker-<id>.scope", ...; NULL when not found.  For a
+ * RESOLVER_CGID_V1 id, the path in the v1 memory hierarchy. */
 const char *resolver_cgroup_path(struct resolver *r, uint64_t cgid);
 
 struct file_id {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@
 #include "bpf/pagecache.skel.h"
 #include "shared/util.h"
 #include "tracker/resolve.h"
+
+_Static_assert(PC_CGID_V1 == RESOLVER_CGID_V1, "one bit for v1 memory cgroup ids");
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -121,6 +124,15 @@ static void set_autoload(struct pagecache *s, enum tracker_mode want)
 	}
 }
 
+/* The agent's pid namespace, by inode; 0 (tgids of the initial namespace
+ * only) when it cannot be told. */
+static __u32 agent_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (__u32)st.st_ino : 0;
+}
+
 /* The verifier's log of a failed load, kept for --verbose.  The kernel
  * keeps the log's tail when it overflows (6.4+), which is where the reason
  * is. */
@@ -161,6 +173,7 @@ static int try_mode(enum tracker_mode m, struct pagecache **ret, char *log, char
 		return r;
 	}
 	set_autoload(s, m);
+	s->rodata->pidns_ino = agent_pidns();
 	/* Run on demand by tracker_sample, attached to nothing. */
 	bpf_program__set_autoattach(s->progs.flush_pending, false);
 	/* With log level 0 libbpf asks for the log only when a load fails. */
@@ -392,6 +405,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
 			memcpy(it[i].comm, v->comm, sizeof(it[i].comm));
 			memcpy(it[i].parent_comm, v->parent_comm, sizeof(it[i].parent_comm));
+			it[i].ns_tgid = v->ns_tgid;
 		} else {
 			const struct pc_file_key *key = &((struct pc_file_key *)b->keys)[i];
 			const struct pc_file *v = &((struct pc_file *)b->values)[i];
@@ -403,6 +417,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			memcpy(it[i].parent_comm, v->owner_parent_comm, sizeof(it[i].parent_comm));
 			it[i].owner_cgid = v->owner_cgid;
 			it[i].owner_tgid = v->owner_tgid;
+			it[i].owner_ns_tgid = v->owner_ns_tgid;
 		}
 		it[i].comm[LEDGER_COMM_LEN - 1] = '\0';
 		it[i].parent_comm[LEDGER_COMM_LEN - 1] = '\0';

@@ -35,7 +35,7 @@ static void row_add_proc(struct top_row *row, const struct ledger_entry *t)
 		i = TOP_PROCS - 1;
 	else
 		return;
-	row->procs[i] = (struct top_proc){ .tgid = (uint32_t)t->key.b, .added = t->bytes.added };
+	row->procs[i] = (struct top_proc){ .tgid = t->ns_tgid, .added = t->bytes.added };
 	memcpy(row->procs[i].comm, t->comm, sizeof(row->procs[i].comm));
 	for (; i > 0 && row->procs[i].added > row->procs[i - 1].added; i--) {
 		struct top_proc tmp = row->procs[i];
@@ -103,6 +103,7 @@ static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct 
 		if (counts_zero(&row[k].bytes))
 			continue;
 		row[k].cgid = c->key.a;
+		row[k].memcg_v1 = (c->key.a & RESOLVER_CGID_V1) != 0;
 		row[k].path = in.cgroup_path;
 		row[k].class = k;
 		ret = rows_push(v, cap, &row[k]);
@@ -169,7 +170,7 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 		in.build_container = resolver_build_container(r, in.cgroup_path);
 		*f = (struct top_file){
 			.dev = ledger_file_dev(&e->key), .ino = e->key.b, .bytes = e->bytes,
-			.tgid = e->owner_tgid,
+			.tgid = e->owner_ns_tgid,
 			.path = resolver_file_path(r, ledger_file_dev(&e->key), e->key.b),
 			.class = classify(&in),
 			.rate1 = ledger_rate(l, e, 1000000000ull, false),

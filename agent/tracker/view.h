@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,12 +17,13 @@
 
 struct top_proc {
 	char comm[LEDGER_COMM_LEN];
-	uint32_t tgid;
+	uint32_t tgid;  /* in the agent's pid namespace; 0: not in it */
 	uint64_t added;
 };
 
 struct top_row {
-	uint64_t cgid;
+	uint64_t cgid;     /* with RESOLVER_CGID_V1 for a v1 memory cgroup */
+	bool memcg_v1;     /* path and id are in the v1 memory hierarchy */
 	const char *path;  /* owned by the resolver; NULL when unknown */
 	enum tclass class;
 	struct ledger_counts bytes;
@@ -37,7 +39,7 @@ struct top_file {
 	struct ledger_counts bytes;
 	double rate1, rate10;
 	char comm[LEDGER_COMM_LEN];
-	uint32_t tgid;
+	uint32_t tgid;  /* in the agent's pid namespace; 0: not in it */
 	const char *owner_path;
 };
 

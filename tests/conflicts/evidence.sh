@@ -2,7 +2,8 @@
 # Evidence other than packages, on temporary roots: hand-copied binaries
 # versus Desktop's links, enablement links of docker.socket (and --fix with
 # the real systemctl --root), /var/run/docker.sock and who serves it (a
-# /proc tree in the kernel's format), DOCKER_HOST, the docker context,
+# /proc tree in the kernel's format), DOCKER_HOST and the docker context
+# from the tree's files,
 # /etc/wsl.conf and the docker-desktop distro.
 . "${top_srcdir:?}/tests/conflicts/lib.sh"
 
@@ -82,21 +83,41 @@ expect_rc 0 "socket served by Desktop's proxy"
 rm -rf "$R/proc" "$R/var/run/docker.sock"
 ok "docker.sock: unknown owner, dockerd, Desktop's proxy"
 
-# DOCKER_HOST, DOCKER_CONTEXT and the current context.
+# DOCKER_HOST, DOCKER_CONTEXT and the current context, from the tree: its
+# /etc/environment, shell profiles and users' ~/.docker.  The caller's own
+# environment says nothing about the tree and is never used under --root.
 mkdir -p "$R/home/u/.docker"
 printf '{"auths": {}, "currentContext": "remote-engine"}\n' >"$R/home/u/.docker/config.json"
-OUT=$(env -u DOCKER_CONFIG HOME=/home/u DOCKER_HOST=tcp://127.0.0.1:2375 DOCKER_CONTEXT=default \
+printf 'PATH="/usr/local/bin:/usr/bin"\nDOCKER_HOST="tcp://127.0.0.1:2375"\n' >"$R/etc/environment"
+printf '# a profile\nexport DOCKER_CONTEXT=default\nexport DOCKER_HOST=$(cat /x)\n' >"$R/home/u/.profile"
+OUT=$(env -u DOCKER_CONFIG HOME=/nonexistent DOCKER_HOST=tcp://1.2.3.4:2375 DOCKER_CONTEXT=evil \
 	"$AGENT" conflicts --json --root "$R" 2>/dev/null); RC=$?
 expect_rc 1 "environment and context"
 expect '.findings[] | select(.kind == "environment" and .name == "DOCKER_HOST"
-	and .evidence.value == "DOCKER_HOST=tcp://127.0.0.1:2375" and .remedy == "unset DOCKER_HOST")' "DOCKER_HOST"
-expect_not '.findings[] | select(.name == "DOCKER_CONTEXT")' "DOCKER_CONTEXT=default flagged"
+	and .evidence.value == "DOCKER_HOST=tcp://127.0.0.1:2375" and .evidence.file == "/etc/environment:2"
+	and .remedy == "unset DOCKER_HOST")' "DOCKER_HOST from /etc/environment"
+expect_not '.findings[] | select(.evidence.value == "DOCKER_HOST=tcp://1.2.3.4:2375")' \
+	"the caller's DOCKER_HOST judged the tree"
+expect_not '.findings[] | select(.name == "DOCKER_CONTEXT")' "DOCKER_CONTEXT=default (or the caller's) flagged"
+expect '.findings[] | select(.id == "environment-from-files")' "no note that the environment came from files"
 expect '.findings[] | select(.kind == "context" and .name == "remote-engine"
 	and .evidence.file == "/home/u/.docker/config.json" and .remedy == "docker context use default")' "context"
+expect '.schema_version == 1' "conflicts --json has no schema_version"
 printf '{"currentContext": "default"}\n' >"$R/home/u/.docker/config.json"
-OUT=$(env -u DOCKER_CONFIG -u DOCKER_HOST -u DOCKER_CONTEXT HOME=/home/u "$AGENT" conflicts --json --root "$R" 2>/dev/null); RC=$?
-expect_rc 0 "default context"
-ok "DOCKER_HOST, DOCKER_CONTEXT, current context"
+rm "$R/etc/environment" "$R/home/u/.profile"
+OUT=$(env -u DOCKER_CONFIG HOME=/nonexistent DOCKER_HOST=tcp://1.2.3.4:2375 "$AGENT" conflicts --json \
+	--root "$R" 2>/dev/null); RC=$?
+expect_rc 0 "default context, the caller's DOCKER_HOST ignored"
+ok "DOCKER_HOST, DOCKER_CONTEXT, current context: from the tree"
+
+# An empty tree (no os-release, no package database) could not be checked.
+mkdir "$TMP/empty"
+OUT=$(agent conflicts --json --root "$TMP/empty" 2>/dev/null); RC=$?
+expect_rc 1 "empty root"
+expect '.findings[] | select(.id == "distro-not-checked" and .severity == "warning")' "empty root passed as clean"
+TEXT=$(agent conflicts --root "$TMP/empty" 2>/dev/null)
+case $TEXT in *"could not be checked"*) ;; *) fail "empty root text: $TEXT" ;; esac
+ok "empty root: could not be checked, exit 1"
 
 # /etc/wsl.conf and the docker-desktop distro.
 printf '[automount]\nenabled = true\n\n[boot]\n  systemd = true\n' >"$R/etc/wsl.conf"

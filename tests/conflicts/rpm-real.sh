@@ -12,7 +12,7 @@ command -v python3 >/dev/null || skip "python3 is not installed"
 
 R=$TMP/root
 mkdir -p "$R/etc"
-for p in docker-ce moby-engine podman runc hello; do
+for p in docker-ce moby-engine podman podman-docker runc hello; do
 	cat >"$TMP/$p.spec" <<SPEC
 Name: $p
 Version: 1.0
@@ -31,7 +31,7 @@ rpm --root "$R" --dbpath /var/lib/rpm --define '_db_backend sqlite' -i --nodeps 
 	"$TMP"/rpmbuild/RPMS/noarch/*.rpm >"$TMP/rpm.log" 2>&1 || { cat "$TMP/rpm.log"; fail "rpm -i"; }
 [ -f "$R/var/lib/rpm/rpmdb.sqlite" ] || fail "setup: rpm did not write rpmdb.sqlite"
 [ "$(rpm -qa --root "$R" --dbpath /var/lib/rpm --qf '%{NAME}\n' 2>/dev/null | sort | tr '\n' ' ')" = \
-	"docker-ce hello moby-engine podman runc " ] || fail "setup: rpm -qa disagrees"
+	"docker-ce hello moby-engine podman podman-docker runc " ] || fail "setup: rpm -qa disagrees"
 
 names() { printf '.findings[] | select(.kind == "package" and .severity == "conflict") | .name'; }
 remedy_is() { # prefix name...
@@ -57,9 +57,10 @@ ok "fedora: docker-ce and moby-engine, dnf remedy"
 
 printf 'NAME="Red Hat"\nID="rhel"\n' >"$R/etc/os-release"
 check "$R"
-[ "$(printf '%s\n' "$OUT" | jq -r "$(names)" | sort | tr '\n' ' ')" = "docker-ce podman runc " ] \
+# podman is not in Docker Desktop's way; podman-docker (a docker command) is.
+[ "$(printf '%s\n' "$OUT" | jq -r "$(names)" | sort | tr '\n' ' ')" = "docker-ce podman-docker runc " ] \
 	|| { printf '%s\n' "$OUT"; fail "rhel: wrong conflicting names"; }
-ok "rhel: docker-ce, podman and runc"
+ok "rhel: docker-ce, podman-docker and runc, podman kept"
 
 printf 'ID="opensuse-leap"\nID_LIKE="suse opensuse"\n' >"$R/etc/os-release"
 check "$R"

@@ -14,6 +14,14 @@ expect_rc 2 "no verb" -- "$agent"
 expect_rc 2 "unknown verb" -- "$agent" frobnicate
 grep -q "unknown verb 'frobnicate'" "$tmp/err" || fail "unknown verb not named"
 expect_rc 2 "unknown option" -- "$agent" report --frob
+grep -q "^wsldock-agent report: unrecognized option '--frob'" "$tmp/err" ||
+	fail "getopt error not prefixed with the program and verb: $(cat "$tmp/err")"
+expect_rc 2 "hex --duration" -- "$agent" top --once --duration 0x10
+expect_rc 2 "exponent --duration" -- "$agent" top --once --duration 1e1
+expect_rc 2 "report > /dev/full" -- sh -c "'$agent' report >/dev/full"
+grep -q "cannot write the report: No space left on device" "$tmp/err" || fail "/dev/full not reported"
+expect_rc 2 "report --json > /dev/full" -- sh -c "'$agent' report --json >/dev/full"
+expect_rc 2 "conflicts > /dev/full" -- sh -c "'$agent' conflicts --root '$FIXTURES/wsl2-6.6' >/dev/full"
 expect_rc 0 "report --help" -- "$agent" report --help
 grep -q -- "--root DIR" "$tmp/out" || fail "report --help does not document --root"
 
@@ -72,6 +80,17 @@ grep -q -- "--root $tmp/nothing-here: No such file or directory" "$tmp/err" || f
 mkdir "$tmp/empty"
 expect_rc 1 "empty root" -- "$agent" report --root "$tmp/empty"
 grep -q "$tmp/empty/proc/meminfo: missing" "$tmp/err" || fail "missing file not named"
+
+# An unreadable page_reporting parameter (as nobody: root reads anything).
+fixture_copy wsl2-6.6 "$tmp/pr"
+echo 123 >"$tmp/pr/sys/module/page_reporting/parameters/reported_kib"
+chmod -R a+rX "$tmp"
+chmod 000 "$tmp/pr/sys/module/page_reporting/parameters/reported_kib"
+if [ "$(id -u)" -eq 0 ]; then as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"; else as_nobody=; fi
+# shellcheck disable=SC2086
+expect_rc 1 "unreadable reported_kib" -- $as_nobody "$agent" report --root "$tmp/pr"
+grep -q "reported_kib: cannot read: Permission denied" "$tmp/err" ||
+	fail "unreadable parameter not named: $(cat "$tmp/err")"
 
 # A FIFO where a file should be: refused at once, named, never a hang.
 fixture_copy wsl2-6.6 "$tmp/fifo"

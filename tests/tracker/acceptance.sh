@@ -47,4 +47,10 @@ print(f"files written found in files[]: {len(hits)} of {len(ids)}")
 ok = added >= 243 * 2**20 and hits
 sys.exit(0 if ok else 1)
 PY
+# --root names where /proc and /sys are read; the programs still load into
+# the running kernel, so its BTF counts, not a file under the root.
+mkdir "$WORK/emptyroot"
+"$WSLDOCK_AGENT" top --once --duration 0.3 --root "$WORK/emptyroot" >/dev/null 2>"$WORK/root.err" ||
+	fail "top --root on a tree without BTF did not attach: $(cat "$WORK/root.err")"
+grep -q "bpf mode" "$WORK/root.err" || fail "top --root: no bpf mode line: $(cat "$WORK/root.err")"
 echo "acceptance: pass"

@@ -87,12 +87,13 @@ scratch_dir() {
 	mktemp -d "${top_builddir:-.}/tests/tracker/scratch.XXXXXX"
 }
 
-# Starts `top --once --json` in the background; waits until it attached.
+# Starts `top --once --json` in the background (under $AGENT_WRAP, a
+# command prefix, when set); waits until it attached.
 # Sets AGENT_PID; output in $1.json, messages in $1.err.
 start_top() {
 	out=$1
 	shift
-	"$WSLDOCK_AGENT" top --once --json --limit 100000 "$@" >"$out.json" 2>"$out.err" &
+	${AGENT_WRAP:-} "$WSLDOCK_AGENT" top --once --json --limit 100000 "$@" >"$out.json" 2>"$out.err" &
 	AGENT_PID=$!
 	i=0
 	while ! grep -q "bpf mode" "$out.err" 2>/dev/null; do

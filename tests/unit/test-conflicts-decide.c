@@ -77,7 +77,9 @@ static const struct {
 	{ FAM_DEBIAN, PKGDB_DPKG, "docker-ce", PKG_INSTALLED, SEV_CONFLICT, "sudo apt remove docker-ce" },
 	{ FAM_FEDORA, PKGDB_RPM, "moby-engine", PKG_INSTALLED, SEV_CONFLICT, "sudo dnf remove moby-engine" },
 	{ FAM_FEDORA, PKGDB_RPM, "podman", PKG_INSTALLED, -1, NULL },
-	{ FAM_RHEL, PKGDB_RPM, "podman", PKG_INSTALLED, SEV_CONFLICT, "sudo dnf remove podman" },
+	/* podman is not in Desktop's way; podman-docker (a docker command) is. */
+	{ FAM_RHEL, PKGDB_RPM, "podman", PKG_INSTALLED, -1, NULL },
+	{ FAM_RHEL, PKGDB_RPM, "podman-docker", PKG_INSTALLED, SEV_CONFLICT, "sudo dnf remove podman-docker" },
 	{ FAM_CENTOS, PKGDB_RPM, "runc", PKG_INSTALLED, -1, NULL },
 	{ FAM_SLES, PKGDB_RPM, "runc", PKG_INSTALLED, SEV_CONFLICT, "sudo zypper remove runc" },
 	/* An Ubuntu ID with an rpm database: judge by what rpm distros ship. */
@@ -287,6 +289,9 @@ static void test_fix_plan(void **state)
 
 	fix_plan_build(f, l, false, p);
 	assert_string_equal(joined(&p->steps[1], buf, sizeof(buf)), "apt-get remove docker.io");
+	/* Each removal is explained in the plan. */
+	assert_non_null(strstr(p->steps[1].why, "docker.io: Debian/Ubuntu Docker engine"));
+	assert_non_null(strstr(p->steps[0].why, "docker.service: a native engine service"));
 
 	snprintf(f->root, sizeof(f->root), "/srv/distro");
 	fix_plan_build(f, l, true, p);

@@ -185,8 +185,8 @@ static void test_rules(void **state)
 	assert_null(conflict_rule_find("docker.io", FAM_FEDORA));
 	assert_non_null(conflict_rule_find("docker-compose-v2", FAM_UBUNTU));
 	assert_null(conflict_rule_find("docker-compose-v2", FAM_DEBIAN));
-	assert_non_null(conflict_rule_find("podman", FAM_RHEL));
-	assert_null(conflict_rule_find("podman", FAM_FEDORA | FAM_CENTOS));
+	assert_null(conflict_rule_find("podman", FAM_RHEL | FAM_FEDORA | FAM_CENTOS));
+	assert_non_null(conflict_rule_find("podman-docker", FAM_RHEL));
 	assert_non_null(conflict_rule_find("runc", FAM_SLES));
 	assert_null(conflict_rule_find("runc", FAM_CENTOS | FAM_FEDORA));
 	assert_non_null(conflict_rule_find("moby-engine", FAM_FEDORA));

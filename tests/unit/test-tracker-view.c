@@ -59,7 +59,7 @@ static int teardown(void **state)
 static struct ledger_item task(uint64_t cgid, uint32_t tgid, const char *comm, const char *parent,
 			       uint64_t added)
 {
-	struct ledger_item it = { .key = { cgid, tgid }, .pages = { added, 0, 0 } };
+	struct ledger_item it = { .key = { cgid, tgid }, .pages = { added, 0, 0 }, .ns_tgid = tgid };
 
 	snprintf(it.comm, sizeof(it.comm), "%s", comm);
 	snprintf(it.parent_comm, sizeof(it.parent_comm), "%s", parent);
@@ -95,9 +95,9 @@ static void test_rows_and_files(void **state)
 	};
 	struct ledger_item files[] = {
 		{ .key = { dev, so }, .pages = { 40, 8, 0 }, .comm = "dockerd", .owner_cgid = top,
-		  .owner_tgid = 10 },
+		  .owner_tgid = 10, .owner_ns_tgid = 10 },
 		{ .key = { dev, 123456789 }, .pages = { 5, 0, 0 }, .comm = "dd", .owner_cgid = ctr,
-		  .owner_tgid = 20 },
+		  .owner_tgid = 20, .owner_ns_tgid = 20 },
 	};
 	struct ledger_snapshot s = {
 		.items = { cg, tasks, files },
