@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/vm/boot itself: the guest gets the kernel, order, PSI and cgroup
 # setup asked for, sees the shared tree at its host path, its exit status
-# comes back, marks reach rss.csv, RssAnon is sampled; and the time limit
+# comes back, marks reach rss.csv, RssAnon is sampled (and the guest sees
+# rss.csv grow while it runs); and the time limit
 # stops QEMU (by its pid) and says so.
 . "${top_srcdir:-.}/tests/vm/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (the guest image is built with debootstrap)"
@@ -23,6 +24,8 @@ out="$top_builddir/tests/vm/boot-self.out"
 	[ -d /sys/kernel/tracing/events/filemap ] || { echo "no tracefs"; exit 18; }
 	echo self-mark >>"$WSLDOCK_VM_MARKS"
 	sleep 2
+	# The host appends rss.csv while the guest runs; the guest can read it.
+	[ "$(wc -l <"$WSLDOCK_VM_OUT/rss.csv")" -ge 3 ] || { echo "rss.csv not visible live"; exit 19; }
 	exit 3'
 rc=$?
 [ "$rc" -eq 3 ] || fail "expected the guest's exit status 3, got $rc (see $out/guest.log)"
