@@ -24,9 +24,20 @@ def fail(msg):
 
 def connect(endpoint, timeout=5.0):
     if endpoint.startswith("unix:"):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        s.connect(endpoint[5:])
+        # A full backlog answers EAGAIN on a unix socket: retry, as an
+        # agent's back-off would.
+        deadline = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            try:
+                s.connect(endpoint[5:])
+                break
+            except BlockingIOError:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
     elif endpoint.startswith("tcp:"):
         host, port = endpoint[4:].rsplit(":", 1)
         s = socket.create_connection((host, int(port)), timeout=timeout)
