@@ -38,6 +38,8 @@ extern const char *program_name;
 int verb_report(int argc, char **argv);
 int verb_conflicts(int argc, char **argv);
 int verb_top(int argc, char **argv);
+int verb_integration(int argc, char **argv);
+int verb_wslconfig(int argc, char **argv);
 int verb_run(int argc, char **argv);
 int verb_reclaim(int argc, char **argv);
 

@@ -4,17 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/bridge_client.h"
 #include "cli/cli.h"
 #include "daemon/daemon.h"
 
 enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_LOCK_DIR, OPT_DOCKER_ROOT, OPT_BPF_MODE,
-       OPT_SET };
+       OPT_SET, OPT_BRIDGE, OPT_CONTROL };
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s run [--foreground] [--dry-run] [--set KEY=VALUE]... [--lock-dir DIR]\n"
-		"       [--docker-root DIR] [--bpf-mode MODE] [--root DIR]\n"
+		"       [--docker-root DIR] [--bpf-mode MODE] [--bridge ENDPOINT] [--control PATH]\n"
+		"       [--root DIR]\n"
 		"\n"
 		"The reclaim daemon: tracks who fills the page cache (eBPF) and, when a Docker\n"
 		"build ends, hands its page cache back with the most targeted lever, then\n"
@@ -28,6 +30,11 @@ static void run_usage(FILE *f)
 		"                      WSL 2, else /run/wsldock; or $WSLDOCK_LOCK_DIR)\n"
 		"  --docker-root DIR   Docker's data root (default /var/lib/docker)\n"
 		"  --bpf-mode MODE     auto (default), fentry, tp_btf or tracepoint\n"
+		"  --bridge ENDPOINT   report to wsldock-bridge at vsock:CID:PORT, unix:PATH or\n"
+		"                      tcp:HOST:PORT (default vsock:2:9478 on WSL 2 only;\n"
+		"                      none: no bridge)\n"
+		"  --control PATH      the control socket the integration, wslconfig and report\n"
+		"                      verbs use (default /run/wsldock/control.sock)\n"
 		"  --root DIR          read /proc and /sys under DIR\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -58,6 +65,8 @@ int verb_run(int argc, char **argv)
 		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
 		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
 		{ "set", required_argument, NULL, OPT_SET },
+		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common common = { 0 };
@@ -99,6 +108,19 @@ int verb_run(int argc, char **argv)
 		case OPT_SET:
 			if (cli_policy_set("run", &o.cfg, optarg) < 0)
 				return EXIT_ERROR;
+			break;
+		case OPT_BRIDGE: {
+			char why[256];
+
+			if (strcmp(optarg, "none") && bridge_endpoint_check(optarg, why, sizeof(why)) < 0) {
+				cli_error("run", "--bridge %s", why);
+				return EXIT_ERROR;
+			}
+			o.bridge = optarg;
+			break;
+		}
+		case OPT_CONTROL:
+			o.control = optarg;
 			break;
 		default:
 			run_usage(stderr);

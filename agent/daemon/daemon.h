@@ -23,6 +23,8 @@ struct daemon_opts {
 	const char *docker_root;     /* NULL = /var/lib/docker */
 	enum tracker_mode bpf_mode;
 	struct policy_config cfg;
+	const char *bridge;          /* --bridge ENDPOINT; NULL = vsock on WSL 2 only */
+	const char *control;         /* --control PATH; NULL = the default */
 };
 
 /* Returns an exit status (cli.h): 0 after SIGTERM/SIGINT, 2 when it could
