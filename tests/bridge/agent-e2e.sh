@@ -27,7 +27,11 @@ start_bridge $BARGS
 agents=
 start_agent() {  # NAME ENDPOINT
 	mkdir -p "$tmp/$1"
+	# Other sessions build and cache on this machine too: an episode of
+	# theirs would hold the policy out of host pressure (it starts from
+	# idle), so this agent counts no growth as a build.
 	WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
+		--set growth_rate_min=1024G \
 		--control "$tmp/$1/control.sock" >"$tmp/$1.log" 2>&1 &
 	agents="$agents $!"
 }
@@ -35,7 +39,7 @@ stop_agents() {
 	for a in $agents; do kill "$a" 2>/dev/null; wait "$a" 2>/dev/null; done
 	agents=
 }
-trap 'stop_agents; cleanup' EXIT
+trap 'stop_agents; [ -n "${KEEP:-}" ] && cp "$tmp"/*.log "$KEEP"/; cleanup' EXIT
 # in_api NAME SECONDS: the distro is connected with a status within SECONDS.
 in_api() {
 	end=$(( $(date +%s%N) + $2 * 1000000000 ))
