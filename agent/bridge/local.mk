@@ -11,3 +11,9 @@ agent_libwsldock_a_SOURCES += \
 # End to end: the agent daemon and a real bridge over a unix socket and TCP
 # loopback; host pressure from a bridge reading a low-memory meminfo file.
 SCRIPT_TESTS += tests/bridge/agent-e2e.sh
+
+# The client on a real event loop and unix socket (cmocka, no root).
+UNIT_TESTS += tests/unit/test-bridge-client
+tests_unit_test_bridge_client_SOURCES = tests/unit/test-bridge-client.c
+tests_unit_test_bridge_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_bridge_client_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
