@@ -109,5 +109,7 @@ else fail "no reconnect after restart"; tail -5 "$tmp/E2E-Unix.log" >&2; fi
 grep -q 'bridge state=disconnected' "$tmp/E2E-Unix.log" && pass "the agent logged the disconnect" || fail "no disconnect log"
 
 stop_agents
-stop_bridge
+if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp"/E2E-*.log; then
+	fail "an agent's sanitizer reported:"; grep -E -A12 'Sanitizer|runtime error:' "$tmp"/E2E-*.log | head -40 >&2
+else pass "the agents stopped cleanly"; fi
 finish

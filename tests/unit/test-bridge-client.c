@@ -110,7 +110,12 @@ static void test_queue_connect_host(void **state)
 	assert_int_equal(queued, BRIDGE_EVENTS_MAX);
 	assert_int_equal(dropped, 100 - BRIDGE_EVENTS_MAX);
 	assert_false(bridge_client_host_low(c));
-	assert_int_equal(bridge_client_change(c, json_object(), NULL, NULL), -ENOTCONN);
+	{
+		json_t *req = json_object();
+
+		assert_int_equal(bridge_client_change(c, req, NULL, NULL), -ENOTCONN);
+		json_decref(req);
+	}
 
 	l = listen_at(path + 5);
 	/* The back-off retries on its own. */
