@@ -2,7 +2,9 @@
 /* Framing, validation and building of wsldock-protocol(7) messages. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
@@ -416,4 +418,422 @@ int proto_encode(const json_t *msg, char **ret, size_t *ret_len)
 	*ret = s;
 	*ret_len = n + 1;
 	return 0;
+}
+
+/* ---- the status scanner ---- */
+
+#define SCAN_DEPTH_MAX 64
+
+struct scan {
+	const char *p, *end;
+	unsigned depth;
+	const char *err;
+	size_t err_at;
+	const char *start;
+	/* The path of keys from the top, as far as it matters here. */
+	char path[4][32];
+	struct proto_status *st;
+	bool top_type_status, top_has_type, has_report;
+	bool in_finding;
+	int finding_counts;  /* -1 unknown, 0 no, 1 conflict/warning */
+};
+
+static bool scan_fail(struct scan *s, const char *what)
+{
+	if (!s->err) {
+		s->err = what;
+		s->err_at = (size_t)(s->p - s->start);
+	}
+	return false;
+}
+
+static void scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool scan_hex4(struct scan *s, unsigned *v)
+{
+	*v = 0;
+	if (s->end - s->p < 4)
+		return scan_fail(s, "a short \\u escape");
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(s->p[i]);
+
+		if (h < 0)
+			return scan_fail(s, "a bad \\u escape");
+		*v = *v << 4 | (unsigned)h;
+	}
+	s->p += 4;
+	return true;
+}
+
+/* A string; its unescaped text, when it is short and plain, goes to out
+ * (so keys and the few values looked at can be compared). */
+static bool scan_string(struct scan *s, char *out, size_t out_size)
+{
+	size_t o = 0;
+	bool fits = out != NULL;
+
+	s->p++;  /* the opening quote */
+	while (s->p < s->end) {
+		unsigned char c = (unsigned char)*s->p;
+
+		if (c == '"') {
+			s->p++;
+			if (out)
+				out[fits && o < out_size ? o : 0] = '\0';
+			return true;
+		}
+		if (c < 0x20)
+			return scan_fail(s, "a control character in a string");
+		if (c == '\\') {
+			unsigned v, lo;
+
+			if (++s->p >= s->end)
+				break;
+			switch (*s->p++) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				fits = false;  /* not needed in what is compared */
+				break;
+			case 'u':
+				if (!scan_hex4(s, &v))
+					return false;
+				if (v == 0)
+					return scan_fail(s, "\\u0000 in a string");
+				if (v >= 0xDC00 && v <= 0xDFFF)
+					return scan_fail(s, "a lone low surrogate");
+				if (v >= 0xD800 && v <= 0xDBFF) {
+					if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u')
+						return scan_fail(s, "a lone high surrogate");
+					s->p += 2;
+					if (!scan_hex4(s, &lo))
+						return false;
+					if (lo < 0xDC00 || lo > 0xDFFF)
+						return scan_fail(s, "a bad surrogate pair");
+				}
+				fits = false;
+				break;
+			default:
+				return scan_fail(s, "a bad escape");
+			}
+			continue;
+		}
+		if (c < 0x80) {
+			if (fits && o + 1 < out_size)
+				out[o++] = (char)c;
+			else
+				fits = false;
+			s->p++;
+			continue;
+		}
+		/* UTF-8: shortest form, no surrogates, at most U+10FFFF. */
+		{
+			unsigned n, cp;
+			const unsigned char *u = (const unsigned char *)s->p;
+
+			if (c >= 0xC2 && c <= 0xDF)
+				n = 1, cp = c & 0x1F;
+			else if (c >= 0xE0 && c <= 0xEF)
+				n = 2, cp = c & 0x0F;
+			else if (c >= 0xF0 && c <= 0xF4)
+				n = 3, cp = c & 0x07;
+			else
+				return scan_fail(s, "invalid UTF-8");
+			if ((size_t)(s->end - s->p) <= n)
+				return scan_fail(s, "invalid UTF-8");
+			for (unsigned i = 1; i <= n; i++) {
+				if ((u[i] & 0xC0) != 0x80)
+					return scan_fail(s, "invalid UTF-8");
+				cp = cp << 6 | (u[i] & 0x3F);
+			}
+			if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+			    (cp >= 0xD800 && cp <= 0xDFFF))
+				return scan_fail(s, "invalid UTF-8");
+			s->p += n + 1;
+			fits = false;
+		}
+	}
+	return scan_fail(s, "an unterminated string");
+}
+
+/* A number; an integer that fits goes to *ival (ival_ok). */
+static bool scan_number(struct scan *s, uint64_t *ival, bool *ival_ok)
+{
+	const char *b = s->p;
+	bool neg = false, frac = false;
+	uint64_t v = 0;
+	bool over = false;
+
+	if (*s->p == '-') {
+		neg = true;
+		s->p++;
+	}
+	if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+		return scan_fail(s, "a bad number");
+	if (*s->p == '0') {
+		s->p++;
+	} else {
+		while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+			if (v > (UINT64_MAX - 9) / 10)
+				over = true;
+			v = v * 10 + (uint64_t)(*s->p - '0');
+			s->p++;
+		}
+	}
+	if (s->p < s->end && *s->p == '.') {
+		frac = true;
+		s->p++;
+		if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+			return scan_fail(s, "a bad number");
+		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			s->p++;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		frac = true;
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+			return scan_fail(s, "a bad number");
+		while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			s->p++;
+	}
+	/* jansson refuses integers beyond int64 and reals beyond double: the
+	 * same here, so both readers take the same lines. */
+	if (!frac && (over || v > (uint64_t)INT64_MAX + (neg ? 1 : 0)))
+		return scan_fail(s, "an integer out of range");
+	if (frac) {
+		char small[64], *tmp = small;
+		size_t n = (size_t)(s->p - b);
+		double d;
+
+		if (n >= sizeof(small) && !(tmp = malloc(n + 1)))
+			return scan_fail(s, "out of memory");
+		memcpy(tmp, b, n);
+		tmp[n] = '\0';
+		d = strtod(tmp, NULL);
+		if (tmp != small)
+			free(tmp);
+		if (d == HUGE_VAL || d == -HUGE_VAL)
+			return scan_fail(s, "a real out of range");
+	}
+	if (ival_ok)
+		*ival_ok = !neg && !frac;
+	if (ival)
+		*ival = v;
+	return true;
+}
+
+static bool path_is(const struct scan *s, unsigned depth, const char *a, const char *b, const char *c)
+{
+	return s->depth == depth && !strcmp(s->path[0], a) && (!b || !strcmp(s->path[1], b)) &&
+	       (!c || !strcmp(s->path[2], c));
+}
+
+static bool scan_value(struct scan *s, const char *key);
+
+static bool scan_object(struct scan *s)
+{
+	bool first = true;
+
+	if (++s->depth > SCAN_DEPTH_MAX)
+		return scan_fail(s, "nested too deep");
+	s->p++;
+	for (;;) {
+		char key[32];
+
+		scan_ws(s);
+		if (s->p >= s->end)
+			return scan_fail(s, "an unterminated object");
+		if (*s->p == '}' && first) {
+			s->p++;
+			break;
+		}
+		if (*s->p != '"')
+			return scan_fail(s, "a key that is not a string");
+		if (!scan_string(s, key, sizeof(key)))
+			return false;
+		scan_ws(s);
+		if (s->p >= s->end || *s->p != ':')
+			return scan_fail(s, "no ':' after a key");
+		s->p++;
+		scan_ws(s);
+		if (s->depth <= 4)
+			snprintf(s->path[s->depth - 1], sizeof(s->path[0]), "%s", key);
+		if (!scan_value(s, key))
+			return false;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			first = false;
+			continue;
+		}
+		if (s->p < s->end && *s->p == '}') {
+			s->p++;
+			break;
+		}
+		return scan_fail(s, "no ',' or '}' in an object");
+	}
+	if (s->depth <= 4)
+		s->path[s->depth - 1][0] = '\0';
+	s->depth--;
+	return true;
+}
+
+static bool scan_array(struct scan *s)
+{
+	bool first = true;
+
+	if (++s->depth > SCAN_DEPTH_MAX)
+		return scan_fail(s, "nested too deep");
+	s->p++;
+	for (;;) {
+		scan_ws(s);
+		if (s->p >= s->end)
+			return scan_fail(s, "an unterminated array");
+		if (*s->p == ']' && first) {
+			s->p++;
+			break;
+		}
+		if (s->depth <= 4)
+			snprintf(s->path[s->depth - 1], sizeof(s->path[0]), "[]");
+		if (!scan_value(s, NULL))
+			return false;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			first = false;
+			continue;
+		}
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			break;
+		}
+		return scan_fail(s, "no ',' or ']' in an array");
+	}
+	s->depth--;
+	return true;
+}
+
+static bool literal(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n))
+		return scan_fail(s, "an unknown literal");
+	s->p += n;
+	return true;
+}
+
+/* key: the key this value belongs to (NULL in arrays). */
+static bool scan_value(struct scan *s, const char *key)
+{
+	struct proto_status *st = s->st;
+	const char *at = s->p;
+	uint64_t v;
+	bool is_int, ok;
+
+	if (s->p >= s->end)
+		return scan_fail(s, "a missing value");
+	switch (*s->p) {
+	case '{': {
+		/* A finding: report.conflicts.findings[] {...} */
+		bool finding = path_is(s, 4, "report", "conflicts", "findings");
+		int saved = s->finding_counts;
+
+		if (finding)
+			s->finding_counts = 0;
+		ok = scan_object(s);
+		if (finding) {
+			st->conflicts += s->finding_counts == 1;
+			s->finding_counts = saved;
+		}
+		if (ok && s->depth == 1 && key && !strcmp(key, "report")) {
+			st->report = at;
+			st->report_len = (size_t)(s->p - at);
+			s->has_report = true;
+		}
+		return ok;
+	}
+	case '[':
+		return scan_array(s);
+	case '"': {
+		char val[20];
+
+		if (!scan_string(s, val, sizeof(val)))
+			return false;
+		if (s->depth == 1 && key && !strcmp(key, "type")) {
+			s->top_has_type = true;
+			s->top_type_status = !strcmp(val, "status");
+		} else if (s->depth == 5 && key && !strcmp(key, "severity") &&
+			   path_is(s, 5, "report", "conflicts", "findings")) {
+			s->finding_counts = !strcmp(val, "conflict") || !strcmp(val, "warning");
+		}
+		return true;
+	}
+	case 't':
+		ok = literal(s, "true");
+		if (ok && path_is(s, 3, "report", "daemon", NULL) && key && !strcmp(key, "build_active"))
+			st->build_active = true;
+		return ok;
+	case 'f':
+		return literal(s, "false");
+	case 'n':
+		return literal(s, "null");
+	default:
+		if (!scan_number(s, &v, &is_int))
+			return false;
+		if (is_int && key && path_is(s, 3, "report", "memory", NULL) && !strcmp(key, "page_cache_bytes")) {
+			st->page_cache_known = true;
+			st->page_cache_bytes = v;
+		} else if (is_int && key && path_is(s, 3, "report", "daemon", NULL) &&
+			   !strcmp(key, "build_attributed_bytes")) {
+			st->build_attributed_known = true;
+			st->build_attributed_bytes = v;
+		}
+		return true;
+	}
+}
+
+int proto_scan_status(const char *line, size_t len, struct proto_status *st, char *why, size_t why_len)
+{
+	struct scan s = { .p = line, .end = line + len, .start = line, .st = st };
+
+	memset(st, 0, sizeof(*st));
+	scan_ws(&s);
+	if (s.p >= s.end || *s.p != '{') {
+		/* Not an object: jansson says what it is. */
+		snprintf(why, why_len, "not a JSON object");
+		return 0;
+	}
+	if (!scan_value(&s, NULL))
+		goto bad;
+	scan_ws(&s);
+	if (s.p != s.end) {
+		scan_fail(&s, "text after the object");
+		goto bad;
+	}
+	if (!s.top_type_status)
+		return 0;
+	if (!s.has_report) {
+		snprintf(why, why_len, "\"report\" is not an object");
+		return -EINVAL;
+	}
+	return 1;
+bad:
+	snprintf(why, why_len, "not JSON at byte %zu: %s", s.err_at, s.err);
+	return -EINVAL;
 }

@@ -127,3 +127,25 @@ int proto_encode(const json_t *msg, char **ret, size_t *ret_len);
 /* WSL's distro-name rule; also what keeps names safe as file content and
  * metric labels. */
 bool proto_distro_name_valid(const char *s);
+
+/* A status message, read without building a JSON tree: at 64 agents a
+ * second, jansson's tree for a 6 KiB report was most of the bridge's CPU.
+ * proto_scan_status validates the whole line as JSON (RFC 8259: UTF-8,
+ * escapes, numbers, nesting at most 64 deep; \u0000 refused as jansson
+ * does) and, when it is an object whose "type" is "status", returns the
+ * report's span and the figures the bridge's metrics need.  Returns 1 for
+ * a status, 0 for valid JSON of another type (parse it with proto_parse),
+ * -EINVAL with why for text that is not valid JSON or a status without an
+ * object "report". */
+struct proto_status {
+	const char *report;      /* the report object's text, within the line */
+	size_t report_len;
+	bool page_cache_known;
+	uint64_t page_cache_bytes;         /* report.memory.page_cache_bytes */
+	bool build_attributed_known;
+	uint64_t build_attributed_bytes;   /* report.daemon.build_attributed_bytes */
+	bool build_active;                 /* report.daemon.build_active */
+	uint64_t conflicts;                /* report.conflicts.findings of severity
+					      conflict or warning */
+};
+int proto_scan_status(const char *line, size_t len, struct proto_status *st, char *why, size_t why_len);

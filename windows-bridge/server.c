@@ -239,9 +239,10 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 	struct line_ctx *ctx = userdata;
 	struct server *sv = ctx->sv;
 	struct conn *c = ctx->c;
+	struct proto_status st;
 	struct proto_event ev;
 	struct distro *d;
-	json_t *msg = NULL, *report;
+	json_t *msg = NULL;
 	char why[256];
 	int type;
 
@@ -254,6 +255,20 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 	plat_mutex_lock(sv->st->lock);
 	sv->st->messages++;
 	plat_mutex_unlock(sv->st->lock);
+	/* Statuses, nearly all the traffic, are read without a JSON tree. */
+	type = proto_scan_status(line, len, &st, why, sizeof(why));
+	if (type < 0) {
+		send_error(sv, c, PROTO_E_MALFORMED, why, NULL);
+		return;
+	}
+	if (type == 1) {
+		type = PROTO_STATUS;
+		if (!c->hello) {
+			send_error(sv, c, PROTO_E_HELLO_FIRST, "send a hello first", NULL);
+			return;
+		}
+		goto apply;
+	}
 	type = proto_parse(line, len, &msg, why, sizeof(why));
 	if (type < 0) {
 		send_error(sv, c, PROTO_E_MALFORMED, why, NULL);
@@ -268,12 +283,9 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 		on_hello(sv, c, msg);
 		goto out;
 	case PROTO_STATUS:
-		report = json_object_get(msg, "report");
-		if (!json_is_object(report)) {
-			send_error(sv, c, PROTO_E_MALFORMED, "\"report\" is not an object", NULL);
-			goto out;
-		}
-		break;
+		/* proto_scan_status took every status with an object report. */
+		send_error(sv, c, PROTO_E_MALFORMED, "\"report\" is not an object", NULL);
+		goto out;
 	case PROTO_EVENT:
 		if (proto_event_get(msg, &ev, why, sizeof(why)) < 0) {
 			send_error(sv, c, PROTO_E_MALFORMED, why, NULL);
@@ -295,12 +307,13 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 		send_error(sv, c, PROTO_E_UNKNOWN_TYPE, why, json_object_get(msg, "type"));
 		goto out;
 	}
+apply:
 	plat_mutex_lock(sv->st->lock);
 	d = c->d;
 	if (d) {
 		d->last_seen_wall_ms = wall_ms();
 		if (type == PROTO_STATUS)
-			state_status(d, json_object_get(msg, "report"), d->last_seen_wall_ms);
+			state_status(d, &st, d->last_seen_wall_ms);
 		else if (type == PROTO_EVENT)
 			state_event(d, &ev, d->last_seen_wall_ms);
 	}

@@ -30,6 +30,7 @@ static void distro_free(struct distro *d)
 	if (!d)
 		return;
 	json_decref(d->report);
+	free(d->report_text);
 	free(d);
 }
 
@@ -83,14 +84,6 @@ struct distro *state_distro(struct bridge_state *s, const char *name, bool creat
 	return d;
 }
 
-static uint64_t get_u64_path(json_t *o, const char *a, const char *b, bool *known)
-{
-	json_t *v = json_object_get(json_object_get(o, a), b);
-
-	*known = json_is_integer(v) && json_integer_value(v) >= 0;
-	return *known ? (uint64_t)json_integer_value(v) : 0;
-}
-
 static bool finding_counts(json_t *f)
 {
 	const char *sev = json_string_value(json_object_get(f, "severity"));
@@ -98,25 +91,26 @@ static bool finding_counts(json_t *f)
 	return sev && (!strcmp(sev, "conflict") || !strcmp(sev, "warning"));
 }
 
-void state_status(struct distro *d, json_t *report, uint64_t wall_ms)
+int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_ms)
 {
-	json_t *findings, *f;
 	struct state_sample *smp;
-	bool known;
-	size_t i;
+	char *text = malloc(st->report_len + 1);
 
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, st->report, st->report_len);
+	text[st->report_len] = '\0';
+	free(d->report_text);
+	d->report_text = text;
+	d->report_len = st->report_len;
 	json_decref(d->report);
-	d->report = json_incref(report);
+	d->report = NULL;  /* parsed again when the API asks */
 	d->statuses++;
-	d->page_cache_bytes = get_u64_path(report, "memory", "page_cache_bytes", &known);
-	d->build_attributed_bytes = get_u64_path(report, "daemon", "build_attributed_bytes",
-						 &d->build_attributed_known);
-	d->build_active = json_is_true(json_object_get(json_object_get(report, "daemon"),
-						       "build_active"));
-	findings = json_object_get(json_object_get(report, "conflicts"), "findings");
-	d->conflicts = 0;
-	json_array_foreach(findings, i, f)
-		d->conflicts += finding_counts(f);
+	d->page_cache_bytes = st->page_cache_known ? st->page_cache_bytes : 0;
+	d->build_attributed_known = st->build_attributed_known;
+	d->build_attributed_bytes = st->build_attributed_bytes;
+	d->build_active = st->build_active;
+	d->conflicts = st->conflicts;
 
 	smp = &d->history[d->history_next];
 	smp->wall_ms = wall_ms;
@@ -125,6 +119,7 @@ void state_status(struct distro *d, json_t *report, uint64_t wall_ms)
 	d->history_next = (d->history_next + 1) % STATE_HISTORY;
 	if (d->nhistory < STATE_HISTORY)
 		d->nhistory++;
+	return 0;
 }
 
 static size_t lever_index(const char *name)
@@ -198,10 +193,13 @@ static json_t *conflicts_json(const struct distro *d)
 	return out;
 }
 
-static json_t *distro_json(const struct distro *d)
+static json_t *distro_json(struct distro *d)
 {
 	json_t *o, *hist = json_array(), *rec = json_array(), *actions = json_object();
 
+	/* The scanner validated the text already; only memory can fail here. */
+	if (!d->report && d->report_text)
+		d->report = json_loadb(d->report_text, d->report_len, 0, NULL);
 	for (size_t i = 0; i < d->nhistory; i++) {
 		const struct state_sample *smp =
 			&d->history[(d->history_next + STATE_HISTORY - d->nhistory + i) % STATE_HISTORY];
@@ -246,7 +244,7 @@ static json_t *distro_json(const struct distro *d)
 	return o;
 }
 
-json_t *state_json(const struct bridge_state *s, uint64_t wall_ms)
+json_t *state_json(struct bridge_state *s, uint64_t wall_ms)
 {
 	json_t *distros = json_array(), *host;
 

@@ -38,7 +38,9 @@ struct distro {
 	char role[16];
 	unsigned connections;      /* open connections naming this distro */
 	uint64_t connected_wall_ms, last_seen_wall_ms;
-	json_t *report;            /* the last status's report, or NULL */
+	char *report_text;         /* the last status's report as sent, or NULL */
+	size_t report_len;
+	json_t *report;            /* report_text parsed, made when the API asks */
 	uint64_t statuses;
 	uint64_t page_cache_bytes, build_attributed_bytes;
 	bool build_attributed_known, build_active;
@@ -72,12 +74,14 @@ void state_fini(struct bridge_state *s);
  * new entry (NULL when STATE_MAX_DISTROS are known). */
 struct distro *state_distro(struct bridge_state *s, const char *name, bool create);
 
-/* Applies what an agent sent.  report is borrowed (a reference is taken). */
-void state_status(struct distro *d, json_t *report, uint64_t wall_ms);
+/* Applies what an agent sent (the scanned status; its report text is
+ * copied).  -ENOMEM leaves the previous status. */
+int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_ms);
 void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms);
 
-/* GET /api/v1/distros (wsldock-bridge(8) documents the keys). */
-json_t *state_json(const struct bridge_state *s, uint64_t wall_ms);
+/* GET /api/v1/distros (wsldock-bridge(8) documents the keys).  Parses the
+ * reports that changed since the last call (hence not const). */
+json_t *state_json(struct bridge_state *s, uint64_t wall_ms);
 /* GET /metrics in the Prometheus text format; heap text, NULL on ENOMEM. */
 char *state_metrics(const struct bridge_state *s, size_t *len);
 

@@ -25,6 +25,37 @@ static void on_line(void *ud, const char *line, size_t len, int err)
 
 	if (err)
 		return;
+	/* The status scanner and jansson take exactly the same lines (jansson
+	 * without the duplicate-key check, which the scanner does not do; and
+	 * lines with a NUL byte, which jansson may take as the end and the
+	 * scanner refuses), and agree on the figures the metrics use. */
+	if (!memchr(line, '\0', len)) {
+		struct proto_status st;
+		json_error_t je;
+		json_t *j = json_loadb(line, len, 0, &je);
+		int s = proto_scan_status(line, len, &st, why, sizeof(why));
+
+		if (j && json_is_object(j)) {
+			json_t *rep = json_object_get(j, "report");
+			const char *type = json_string_value(json_object_get(j, "type"));
+			bool plain = type && !strcmp(type, "status") && !memchr(line, '\\', len);
+
+			if (s < 0 && !(plain && !json_is_object(rep)))
+				abort();  /* valid JSON refused */
+			if (plain && json_is_object(rep) && s != 1)
+				abort();
+			if (s == 1) {
+				json_t *pc = json_object_get(json_object_get(rep, "memory"), "page_cache_bytes");
+
+				if (json_is_integer(pc) && json_integer_value(pc) >= 0 &&
+				    (!st.page_cache_known || st.page_cache_bytes != (uint64_t)json_integer_value(pc)))
+					abort();
+			}
+		} else if (j == NULL && s >= 0 && len > 0 && memchr(line, '{', 1)) {
+			abort();  /* invalid JSON taken */
+		}
+		json_decref(j);
+	}
 	t = proto_parse(line, len, &msg, why, sizeof(why));
 	if (t < 0)
 		return;

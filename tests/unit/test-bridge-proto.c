@@ -199,6 +199,38 @@ static void test_event_change_host(void **state)
 	json_decref(m);
 }
 
+static void test_scan_status(void **state)
+{
+	struct proto_status st;
+	char why[256];
+	const char *ok = "{\"type\":\"status\",\"x\":[1,2.5e3,-0,\"\\u00e9\\ud83d\\ude00\"],\"report\":"
+			 "{\"memory\":{\"page_cache_bytes\":123},\"daemon\":{\"build_active\":true,"
+			 "\"build_attributed_bytes\":7},\"conflicts\":{\"findings\":[{\"severity\":\"conflict\"},"
+			 "{\"severity\":\"info\"},{\"severity\":\"warning\",\"memory\":{\"page_cache_bytes\":9}}]}}}";
+
+	assert_int_equal(proto_scan_status(ok, strlen(ok), &st, why, sizeof(why)), 1);
+	assert_true(st.page_cache_known);
+	assert_int_equal(st.page_cache_bytes, 123);
+	assert_true(st.build_active);
+	assert_int_equal(st.build_attributed_bytes, 7);
+	assert_int_equal(st.conflicts, 2);
+	assert_int_equal(st.report[0], '{');
+	assert_int_equal(st.report[st.report_len - 1], '}');
+
+	static const char *const other[] = { "{\"type\":\"hello\"}", "{\"report\":{},\"type\":\"event\"}" };
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(proto_scan_status(other[i], strlen(other[i]), &st, why, sizeof(why)), 0);
+	static const char *const bad[] = {
+		"{\"type\":\"status\",\"report\":[]}", "{\"type\":\"status\"}", "{\"type\":\"status\",",
+		"{\"a\":01}", "{\"a\":\"\\u0000\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":1e999}", "{\"a\":99999999999999999999}", "{\"a\":tru}", "{\"a\":1}x", "{\"a\" 1}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(proto_scan_status(bad[i], strlen(bad[i]), &st, why, sizeof(why)), -EINVAL);
+		assert_true(why[0] != '\0');
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_event_change_host),
+		cmocka_unit_test(test_scan_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

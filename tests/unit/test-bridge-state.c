@@ -25,6 +25,19 @@ static json_t *report(uint64_t cache, const char *severity)
 			 "daemon", "build_attributed_bytes", (json_int_t)(cache / 2));
 }
 
+/* A status as the bridge reads it: the line scanned, then applied. */
+static void status(struct distro *d, json_t *rep, uint64_t wall_ms)
+{
+	json_t *msg = json_pack("{s:s, s:O}", "type", "status", "report", rep);
+	struct proto_status st;
+	char *line = json_dumps(msg, JSON_COMPACT), why[256];
+
+	assert_int_equal(proto_scan_status(line, strlen(line), &st, why, sizeof(why)), 1);
+	assert_int_equal(state_status(d, &st, wall_ms), 0);
+	free(line);
+	json_decref(msg);
+}
+
 static void test_status_event_json_metrics(void **state)
 {
 	struct bridge_state st;
@@ -41,13 +54,13 @@ static void test_status_event_json_metrics(void **state)
 	assert_null(state_distro(&st, "bad name", true));
 	d->connections = 1;
 	rep = report(5000, "conflict");
-	state_status(d, rep, 1000);
+	status(d, rep, 1000);
 	json_decref(rep);
 	state_event(d, &ev, 1500);
 	ev.lever = "made-up";
 	state_event(d, &ev, 1600);
 	rep = report(3000, "info");
-	state_status(d, rep, 2000);
+	status(d, rep, 2000);
 	json_decref(rep);
 
 	doc = state_json(&st, 2500);
@@ -58,6 +71,9 @@ static void test_status_event_json_metrics(void **state)
 	assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(dj, "history"), 1), 2)), 2000);
 	/* An info finding is no conflict. */
 	assert_int_equal(json_array_size(json_object_get(dj, "conflicts")), 0);
+	/* The report is kept as sent and served whole. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(dj, "status"), "memory"),
+							    "page_cache_bytes")), 3000);
 	json_decref(doc);
 
 	m = state_metrics(&st, &len);
@@ -82,7 +98,7 @@ static void test_history_bounded(void **state)
 	assert_int_equal(state_init(&st), 0);
 	d = state_distro(&st, "Debian", true);
 	for (unsigned i = 0; i < STATE_HISTORY * 3; i++)
-		state_status(d, rep, i);
+		status(d, rep, i);
 	json_decref(rep);
 	doc = state_json(&st, 0);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(doc, "distros"), 0),
