@@ -1,5 +1,6 @@
 #!/bin/sh
-# The real agent daemon (`wsldock-agent run --dry-run`) and a real bridge:
+# The real agent daemon (`wsldock-agent run --dry-run` on a captured WSL 2
+# tree) and a real bridge:
 # over a unix socket and over TCP loopback the distro's status is in
 # /api/v1/distros within 5 s and /metrics passes promtool; `report` shows
 # the connection; `integration` and `wslconfig` change requests go through
@@ -27,15 +28,15 @@ start_bridge $BARGS
 agents=
 start_agent() {  # NAME ENDPOINT
 	mkdir -p "$tmp/$1"
-	# Other sessions build and cache on this machine too: an episode of
-	# theirs would hold the policy out of host pressure (it starts from
-	# idle), so this agent counts no growth as a build.  Levers run inside
-	# the daemon's loop (the bridge client and the control socket wait
-	# meanwhile): a short action_timeout keeps a host-pressure step (dry
-	# run: it only measures its targets) from holding the test, and a
-	# Docker data root of its own keeps it from walking another test's.
+	# The agents read a captured WSL 2 tree (--root): other tests build
+	# and cache on this machine at the same time, and a live agent would
+	# pick their cache as host-pressure targets and run levers inside its
+	# event loop (the bridge client and control socket wait meanwhile) for
+	# longer than this test waits.  The channel, the bridge and the
+	# policy are the real ones; the tree has cgroup v2, so host pressure
+	# takes its documented step: memory.reclaim on the root cgroup.
 	WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
-		--set growth_rate_min=1024G --set action_timeout=1s --docker-root "$tmp/no-docker" \
+		--root "$top_srcdir/tests/fixtures/wsl2-6.6" --set action_timeout=1s \
 		--control "$tmp/$1/control.sock" >"$tmp/$1.log" 2>&1 &
 	agents="$agents $!"
 }
@@ -92,7 +93,8 @@ for _ in $(seq 100); do grep -q 'host-low state=host-low' "$tmp/E2E-Unix.log" &&
 # The decision under host pressure is logged (what it picks depends on the
 # levers this kernel offers: memory.reclaim needs cgroup v2's memory controller).
 for _ in $(seq 200); do grep -q 'decision .*state=host-low' "$tmp/E2E-Unix.log" && break; sleep 0.1; done
-[ "$ok" = 1 ] && grep -q 'bridge host_low=1' "$tmp/E2E-Unix.log" && grep -q 'decision .*state=host-low' "$tmp/E2E-Unix.log" &&
+[ "$ok" = 1 ] && grep -q 'bridge host_low=1' "$tmp/E2E-Unix.log" &&
+	grep -q 'decision .*state=host-low lever=memory.reclaim reason=host-low-root' "$tmp/E2E-Unix.log" &&
 	pass "host low: the policy enters host-pressure and decides ($(grep -o 'decision .*state=host-low lever=[^ ]* reason=[^ ]*' "$tmp/E2E-Unix.log" | head -1))" || { fail "no host-low state"; tail -20 "$tmp/E2E-Unix.log" >&2; }
 for _ in $(seq 10); do
 	WSLDOCK_CONTROL=$tmp/E2E-Unix/control.sock "$AGENT" report --json 2>/dev/null >"$tmp/report-low.json"
