@@ -39,6 +39,8 @@ int verb_report(int argc, char **argv);
 int verb_conflicts(int argc, char **argv);
 int verb_top(int argc, char **argv);
 int verb_config(int argc, char **argv);
+int verb_integration(int argc, char **argv);
+int verb_wslconfig(int argc, char **argv);
 int verb_run(int argc, char **argv);
 int verb_reclaim(int argc, char **argv);
 

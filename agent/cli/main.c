@@ -23,6 +23,8 @@ static const struct verb verbs[] = {
 	{ "run", verb_run, "the reclaim daemon: return a build's page cache when the build ends" },
 	{ "reclaim", verb_reclaim, "decide once now, act, and print what came back" },
 	{ "config", verb_config, "print the effective configuration and where each value came from" },
+	{ "integration", verb_integration, "turn Docker Desktop's WSL integration on or off (via the bridge)" },
+	{ "wslconfig", verb_wslconfig, "set a key of the host's .wslconfig (via the bridge)" },
 };
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bridge/agent_bridge.h"
 #include "cli/cli.h"
 #include "cli/daemon_link.h"
 #include "model/mem_state.h"
@@ -43,6 +44,7 @@ int verb_report(int argc, char **argv)
 	struct mem_state *s = NULL;
 	json_t *daemon = NULL;
 	char why[160] = "not asked (--root)";
+	json_t *bridge = NULL;
 	int c, r = EXIT_ERROR;
 
 	optind = 1;
@@ -75,12 +77,15 @@ int verb_report(int argc, char **argv)
 	/* The running daemon's state and history (its control socket). */
 	if (!common.root)
 		daemon = daemon_link_report(why, sizeof(why));
+	bridge = report_bridge_state(common.root);
 	if (common.json) {
 		json_t *doc = report_json(s, conflicts, &diags);
 
 		if (doc)
 			json_object_set_new(doc, "daemon", daemon ? json_incref(daemon) :
 					    daemon_link_absent(why));
+		if (doc)
+			json_object_set(doc, "bridge", bridge);
 		if (!doc || json_print(doc) < 0) {
 			cli_error("report", "cannot write the JSON report");
 			json_decref(doc);
@@ -90,6 +95,7 @@ int verb_report(int argc, char **argv)
 	} else {
 		report_text(stdout, s, conflicts, &diags);
 		daemon_link_report_text(stdout, daemon, why);
+		report_bridge_text(stdout, bridge);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			cli_error("report", "cannot write the report: %s", strerror(errno));
 			goto out;
@@ -99,6 +105,7 @@ int verb_report(int argc, char **argv)
 	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;
 out:
 	json_decref(daemon);
+	json_decref(bridge);
 	conflicts_snapshot_free(conflicts);
 	diag_free(&diags);
 	free(s);

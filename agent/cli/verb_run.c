@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/bridge_client.h"
 #include "cli/cli.h"
 #include "config/conf.h"
 #include "daemon/control.h"
@@ -11,7 +12,7 @@
 #include "daemon/service.h"
 
 enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_LOCK_DIR, OPT_DOCKER_ROOT, OPT_BPF_MODE,
-       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET };
+       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE, OPT_CONTROL };
 
 #define SETS_MAX 64
 
@@ -20,7 +21,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s run [--foreground] [--dry-run] [--config FILE] [--set KEY=VALUE]...\n"
 		"       [--control-socket PATH] [--lock-dir DIR] [--docker-root DIR]\n"
-		"       [--bpf-mode MODE] [--root DIR]\n"
+		"       [--bpf-mode MODE] [--bridge ENDPOINT] [--control PATH] [--root DIR]\n"
 		"\n"
 		"The reclaim daemon: tracks who fills the page cache (eBPF) and, when a Docker\n"
 		"build ends, hands its page cache back with the most targeted lever, then\n"
@@ -38,6 +39,11 @@ static void run_usage(FILE *f)
 		"                      WSL 2, else /run/wsldock; or $WSLDOCK_LOCK_DIR)\n"
 		"  --docker-root DIR   Docker's data root (default /var/lib/docker)\n"
 		"  --bpf-mode MODE     auto (default), fentry, tp_btf or tracepoint\n"
+		"  --bridge ENDPOINT   report to wsldock-bridge at vsock:CID:PORT, unix:PATH or\n"
+		"                      tcp:HOST:PORT (default vsock:2:9478 on WSL 2 only;\n"
+		"                      none: no bridge)\n"
+		"  --control PATH      the control socket the integration, wslconfig and report\n"
+		"                      verbs use (default /run/wsldock/control.sock)\n"
 		"  --root DIR          read /proc and /sys under DIR\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -71,6 +77,8 @@ int verb_run(int argc, char **argv)
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
+		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common common = { 0 };
@@ -127,6 +135,19 @@ int verb_run(int argc, char **argv)
 			break;
 		case OPT_CONTROL_SOCKET:
 			o.control_path = optarg;
+			break;
+		case OPT_BRIDGE: {
+			char why[256];
+
+			if (strcmp(optarg, "none") && bridge_endpoint_check(optarg, why, sizeof(why)) < 0) {
+				cli_error("run", "--bridge %s", why);
+				return EXIT_ERROR;
+			}
+			o.bridge = optarg;
+			break;
+		}
+		case OPT_CONTROL:
+			o.control = optarg;
 			break;
 		default:
 			run_usage(stderr);

@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "bridge/agent_bridge.h"
 #include "cli/cli.h"
 #include "daemon/observe.h"
 #include "daemon/service.h"
@@ -36,6 +37,7 @@ struct daemon {
 	struct policy_history h;
 	struct leader lead;
 	struct dlog log;
+	struct agent_bridge *bridge;  /* wsldock-bridge client + control socket */
 	int psi_fd;
 	uint64_t last_tick_ns;
 	bool tracker_failed_logged, lock_error_logged;
@@ -123,6 +125,10 @@ static void log_transition(struct daemon *d, enum policy_state before, uint64_t 
 	const struct policy_history *h = &d->h;
 
 	if (h->episode != episode_before && h->state == PSTATE_GROWING)
+		agent_bridge_episode(d->bridge, true, h->episode);
+	if (before == PSTATE_GROWING && h->state != PSTATE_GROWING)
+		agent_bridge_episode(d->bridge, false, h->episode);
+	if (h->episode != episode_before && h->state == PSTATE_GROWING)
 		dlog_event(&d->log, "episode-start", "episode=%llu growth_rate=%.0f members=%zu",
 			   (unsigned long long)h->episode, h->growth_rate, h->nmembers);
 	if (before == PSTATE_GROWING && h->state == PSTATE_RECLAIM)
@@ -167,6 +173,7 @@ static void decide_and_act(struct daemon *d, struct policy_obs *obs)
 		run_action(d, &dec, &res);
 		dlog_action(&d->log, &dec, &res);
 		service_record(&d->svc, &dec, &res, false);
+		agent_bridge_reclaim(d->bridge, &dec, &res);
 		policy_record(&d->o->cfg, &d->h, &dec, &res, clock_ns(CLOCK_MONOTONIC));
 		policy_decision_free(&dec);
 	}
@@ -197,7 +204,7 @@ static void tick(struct daemon *d)
 	d->last_tick_ns = now;
 	elect(d);
 	obs.leader = d->o->dry_run || d->lead.held;
-	obs.host_low = d->o->host_low && d->o->host_low(d->o->host_low_userdata);
+	obs.host_low = agent_bridge_host_low(d->bridge);
 	if (tracking && tracker_sample(d->tracker, &d->ledger, now) < 0) {
 		if (!d->tracker_failed_logged)
 			dlog_event(&d->log, "error", "errno=%s detail=cannot read the BPF maps",
@@ -225,6 +232,7 @@ static void tick(struct daemon *d)
 	decide_and_act(d, &obs);
 	observe_reset(&d->ob);
 	service_update(&d->svc, service_state_of(d, &(struct service_state){ 0 }));
+	agent_bridge_tick(d->bridge, &d->h, d->lead.held, now);
 	if (stop_signal)
 		sd_event_exit(d->ev, 0);
 	return;
@@ -367,6 +375,9 @@ static int setup(struct daemon *d)
 	}
 	psi_trigger(d);
 	elect(d);
+	d->bridge = agent_bridge_start(d->ev, &d->log, &(struct agent_bridge_opts){
+		.endpoint = d->o->bridge, .control = d->o->control, .root = d->o->root,
+		.wsl2 = env.kind == WSL_2, .distro = env.distro_name });
 	dlog_event(&d->log, "start", "role=%s lock=%s mode=%s memcg=%s dry_run=%d",
 		   role(d), d->o->dry_run ? "-" : d->lead.path, policy_mode_name(d->o->cfg.mode),
 		   memcg_mode_name(d->ob.cg.memcg), d->o->dry_run);
@@ -377,6 +388,7 @@ static int setup(struct daemon *d)
 static void teardown(struct daemon *d)
 {
 	control_close(&d->svc.ctl);
+	agent_bridge_free(d->bridge);
 	policy_history_free(&d->h);
 	observer_free(&d->ob);
 	resolver_free(d->res);

@@ -26,10 +26,6 @@ struct daemon_opts {
 	const char *docker_root;     /* NULL = /var/lib/docker */
 	enum tracker_mode bpf_mode;
 	struct policy_config cfg;    /* conf->reclaim; replaced on reload */
-	/* Host pressure (issue 11): asked once per sample, true while Windows
-	 * is low on memory; the bridge client sets it.  NULL = never low. */
-	bool (*host_low)(void *userdata);
-	void *host_low_userdata;
 	/* The service side (service.c): where the configuration comes from,
 	 * so a reload (SIGHUP, the control socket) reads it again. */
 	struct agent_conf *conf;     /* the loaded configuration (origins) */
@@ -37,6 +33,8 @@ struct daemon_opts {
 	const char *const *sets;     /* run --set KEY=VALUE, applied on top */
 	size_t nsets;
 	const char *control_path;    /* NULL = $WSLDOCK_CONTROL_SOCKET or the default */
+	const char *bridge;          /* --bridge ENDPOINT; NULL = vsock on WSL 2 only */
+	const char *control;         /* --control PATH; NULL = the default */
 };
 
 /* Returns an exit status (cli.h): 0 after SIGTERM/SIGINT, 2 when it could
