@@ -21,14 +21,43 @@ typedef int plat_sock;
 #define PLAT_SOCK_INVALID (-1)
 #endif
 
-/* Once at start: WSAStartup on Windows, SIGPIPE ignored on Linux. */
+/* Once at start: WSAStartup on Windows, SIGPIPE ignored on Linux; SIGINT /
+ * SIGTERM (Linux) or console control events (Windows) set the stop flag. */
 int plat_init(void);
+/* True once the user asked the bridge to stop; the main loop polls it
+ * (plat_poll returns early, -EINTR, when a signal arrives). */
+bool plat_stop_requested(void);
+
+/* The listener used when no --listen is given: NULL on Linux (the user
+ * names one), "hvsock:PORT" on Windows. */
+const char *plat_default_listen(void);
+
+/* Verbs only one platform has (Windows: register, status, install-startup,
+ * ...), offered by the core's command line after its own.  The table ends
+ * with a NULL name. */
+struct plat_verb {
+	const char *name;
+	int (*run)(int argc, char **argv);  /* argv[0] is the verb */
+	const char *summary;
+};
+extern const struct plat_verb plat_verbs[];
+
+/* A mutex: the dashboard answers HTTP on libmicrohttpd's thread while the
+ * main loop updates the per-distro state. */
+struct plat_mutex;
+struct plat_mutex *plat_mutex_new(void);
+void plat_mutex_lock(struct plat_mutex *m);
+void plat_mutex_unlock(struct plat_mutex *m);
+void plat_mutex_free(struct plat_mutex *m);
 
 /* An endpoint string: "unix:PATH", "tcp:HOST:PORT", "vsock:CID:PORT" (Linux)
  * or "hvsock:PORT" (Windows: service id of the vsock port, bound to the WSL
  * VM id).  Opens a non-blocking listening socket.  Returns 0 or negative
  * errno with one line in why (e.g. "AF_HYPERV is not supported here"). */
 int plat_listen(const char *endpoint, plat_sock *ret, char *why, size_t why_len);
+/* Removes what plat_listen created beside the socket (a unix socket's
+ * file); a no-op elsewhere.  Call before plat_close of a listener. */
+void plat_unlisten(const char *endpoint);
 /* Accepts one non-blocking connection; -EAGAIN when none is pending. */
 int plat_accept(plat_sock l, plat_sock *ret);
 /* recv/send that never block and never raise SIGPIPE: bytes moved,
@@ -62,6 +91,8 @@ struct plat_host_memory {
 	bool low_known;
 };
 int plat_host_memory(struct plat_host_memory *m);
+/* (The Linux layer parses /proc/meminfo with the core's
+ * hostmem_parse_meminfo(), which `--meminfo FILE` also uses.) */
 
 /* Replaces path with data atomically: a temp file beside it, flushed, then
  * rename (Linux) or ReplaceFileW / MoveFileExW(MOVEFILE_REPLACE_EXISTING |
