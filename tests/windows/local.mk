@@ -1,0 +1,17 @@
+# The Windows bridge, from the native build: tests/windows/wine.sh cross-builds
+# it in $(top_builddir)/build-win (windows-bridge/win/cross-build) and runs
+# its test program and the .exe under wine64.  The native build is untouched.
+SCRIPT_TESTS += tests/windows/wine.sh
+EXTRA_DIST += tests/windows/test-win.c tests/windows/agent-client.py \
+	windows-bridge/win/local.mk windows-bridge/win/cross-deps windows-bridge/win/cross-build \
+	windows-bridge/win/README.md windows-bridge/platform_windows.c \
+	windows-bridge/win/winplat.h windows-bridge/win/host.c windows-bridge/win/host.h \
+	windows-bridge/win/status.h windows-bridge/win/status_windows.c
+
+# `make windows` builds the .exe in build-win without running anything.
+windows:
+	$(SHELL) $(top_srcdir)/windows-bridge/win/cross-build $(abs_top_builddir)/build-win
+clean-local: clean-windows
+clean-windows:
+	rm -rf build-win
+.PHONY: windows clean-windows

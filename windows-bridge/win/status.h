@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+/* The JSON readers of `wsldock-bridge status`, pure so the Windows test
+ * program checks them. */
+
+/* Whether Docker Desktop's settings (settings-store.json or settings.json,
+ * keys matched case-insensitively) integrate distro: listed in
+ * IntegratedWslDistros, or the default distro with
+ * EnableIntegrationWithDefaultWslDistro.  1 yes, 0 no, -EINVAL no object. */
+int status_integration(json_t *settings, const char *distro, bool is_default);
+/* Whether the bridge's /api/v1/distros document lists distro. */
+bool status_reports(json_t *api, const char *distro);
