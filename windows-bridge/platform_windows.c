@@ -370,20 +370,31 @@ static int listen_hv(const char *arg, plat_sock *ret, char *why, size_t why_len)
 	return 0;
 }
 
-/* Called from plat_poll: learns the VM id again and re-binds when the VM
- * restarted.  The old socket stays the core's handle until plat_close. */
+static int vm_from_processes(struct host_guid *g, bool *vm_process);
+static bool vm_in_registry(const struct host_guid *g);
+
+/* Called from plat_poll every HV_RECHECK_NS: whether the VM restarted (its
+ * id changed), and then bind again.  Cheap checks first (the wslhost.exe
+ * command lines, the compute-system list), so no wsl.exe runs every 5 s;
+ * the full search only when neither knows the id we are bound to.  The old
+ * socket stays the core's handle until plat_close. */
 static void hv_recheck(struct hv_listener *l)
 {
 	struct host_guid vm;
-	const char *how;
+	const char *how = "the --vm-id of wslhost.exe";
 	char why[256];
+	bool vm_process;
 	SOCKET s;
 	uint64_t now = plat_now_ns();
 
 	if (l->wildcard || now - l->checked_ns < HV_RECHECK_NS)
 		return;
 	l->checked_ns = now;
-	if (win_wsl_vm_id(&vm, &how) < 0 || !memcmp(&vm, &l->vm, sizeof(vm)))
+	if (vm_from_processes(&vm, &vm_process) < 0) {
+		if (vm_in_registry(&l->vm) || win_wsl_vm_id(&vm, &how) < 0)
+			return;
+	}
+	if (!memcmp(&vm, &l->vm, sizeof(vm)))
 		return;
 	if (hv_open(l->port, &vm, &s, why, sizeof(why)) < 0) {
 		fprintf(stderr, "wsldock-bridge: %s\n", why);
@@ -959,28 +970,63 @@ static int find_vm_process(DWORD pid, const char *exe, void *u)
 	return s->found;
 }
 
-static int vm_from_registry(struct host_guid *g)
+static int vm_from_processes(struct host_guid *g, bool *vm_process)
+{
+	struct vm_search s = { 0 };
+	each_process(find_vm_process, &s);
+	*vm_process = s.vm_process;
+	if (!s.found)
+		return -ENOENT;
+	*g = s.id;
+	return 0;
+}
+
+/* Calls fn for each compute system's id under the HCS volatile store. */
+static int each_compute_system(int (*fn)(const struct host_guid *g, void *u), void *u)
 {
 	HKEY k;
 	wchar_t name[128];
-	int r = -ENOENT;
+	int r = 0;
 
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE,
 			  L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\HostComputeService\\"
 			  L"VolatileStore\\ComputeSystem",
 			  0, KEY_READ, &k) != ERROR_SUCCESS)
 		return -ENOENT;
-	for (DWORD i = 0; r < 0; i++) {
+	for (DWORD i = 0; r <= 0; i++) {
 		DWORD n = 128;
+		struct host_guid g;
 		if (RegEnumKeyExW(k, i, name, &n, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
 			break;
 		char *s = win_utf8(name);
-		if (s && host_guid_parse(s, g) == 0)
-			r = 0;
+		if (s && host_guid_parse(s, &g) == 0)
+			r = fn(&g, u);
 		free(s);
 	}
 	RegCloseKey(k);
-	return r;
+	return r > 0 ? 0 : -ENOENT;
+}
+
+static int take_first(const struct host_guid *g, void *u)
+{
+	*(struct host_guid *)u = *g;
+	return 1;
+}
+
+static int is_same(const struct host_guid *g, void *u)
+{
+	return !memcmp(g, u, sizeof(*g));
+}
+
+static int vm_from_registry(struct host_guid *g)
+{
+	return each_compute_system(take_first, g);
+}
+
+static bool vm_in_registry(const struct host_guid *g)
+{
+	struct host_guid copy = *g;
+	return each_compute_system(is_same, &copy) == 0;
 }
 
 int win_wsl_vm_id(struct host_guid *g, const char **how)
@@ -989,7 +1035,7 @@ int win_wsl_vm_id(struct host_guid *g, const char **how)
 	uint8_t *out;
 	size_t len;
 
-	each_process(find_vm_process, &s);
+	s.found = vm_from_processes(&s.id, &s.vm_process) == 0;
 	if (s.vm_process) {
 		/* wslinfo prints from inside the distro (UTF-8); only asked when
 		 * the VM runs, since wsl.exe would otherwise boot it. */

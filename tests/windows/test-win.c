@@ -366,8 +366,11 @@ static void test_files(void)
 	CHECK(status_integration(n, "Ubuntu", false) == 1);
 	CHECK(status_integration(n, "Other", true) == 1);   /* the default, integrated by default */
 	CHECK(status_integration(n, "Other", false) == 0);
-	json_t *api = json_loads("{\"distros\":[{\"distro\":\"Ubuntu\"}]}", 0, NULL);
-	CHECK(status_reports(api, "Ubuntu") && !status_reports(api, "Debian"));
+	json_t *api = json_loads("{\"distros\":[{\"name\":\"Ubuntu\",\"connection\":\"connected\"},"
+				 "{\"name\":\"Old\",\"connection\":\"disconnected\"}]}", 0, NULL);
+	CHECK(status_reports(api, "ubuntu") == 1);
+	CHECK(status_reports(api, "Old") == 2);
+	CHECK(status_reports(api, "Debian") == 0);
 	json_decref(api);
 	json_decref(o);
 	json_decref(n);

@@ -78,14 +78,21 @@ fi
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port) Q=$(port)
+# The status the client sends is the real agent's report of this machine.
+report=$WINEPREFIX/report.json
+if [ -x "${WSLDOCK_AGENT:-}" ]; then
+	"$WSLDOCK_AGENT" report --json >"$report" 2>/dev/null || fail "wsldock-agent report --json failed"
+else
+	fail "WSLDOCK_AGENT is not set to the built agent (run through make check)"
+fi
 WSLDOCK_LOG=stderr "$WINE" "$exe" --listen "tcp:127.0.0.1:$P" --listen hvsock:9478 \
 	--http "127.0.0.1:$Q" >"$WINEPREFIX/bridge.out" 2>&1 &
 bridge_pid=$!
-python3 "$srcdir/tests/windows/agent-client.py" 127.0.0.1 "$P" "$Q" wine-distro 5 ||
+python3 "$srcdir/tests/windows/agent-client.py" 127.0.0.1 "$P" "$Q" wine-distro 5 \
+	"$WINEPREFIX/metrics" "$report" ||
 	{ cat "$WINEPREFIX/bridge.out"; fail "the distro did not show in /api/v1/distros within 5 s"; }
 grep -c 'AF_HYPERV is not supported here' "$WINEPREFIX/bridge.out" | grep -qx 1 ||
 	{ cat "$WINEPREFIX/bridge.out"; fail "the bridge did not say, in one line, that AF_HYPERV is missing"; }
-curl -fsS "http://127.0.0.1:$Q/metrics" >"$WINEPREFIX/metrics" || fail "GET /metrics failed"
 grep -q 'wine-distro' "$WINEPREFIX/metrics" || fail "/metrics does not name the distro"
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$WINEPREFIX/metrics" || fail "promtool check metrics rejects /metrics"

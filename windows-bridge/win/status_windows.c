@@ -44,7 +44,7 @@ int status_integration(json_t *settings, const char *distro, bool is_default)
 	return is_default && json_is_true(def);
 }
 
-bool status_reports(json_t *api, const char *distro)
+int status_reports(json_t *api, const char *distro)
 {
 	json_t *arr = json_is_array(api) ? api : json_object_get(api, "distros");
 	size_t i;
@@ -53,10 +53,12 @@ bool status_reports(json_t *api, const char *distro)
 		json_t *n = json_object_get(d, "distro");
 		if (!n)
 			n = json_object_get(d, "name");
-		if (json_is_string(n) && !strcasecmp(json_string_value(n), distro))
-			return true;
+		if (json_is_string(n) && !strcasecmp(json_string_value(n), distro)) {
+			const char *c = json_string_value(json_object_get(d, "connection"));
+			return c && strcmp(c, "connected") ? 2 : 1;
+		}
 	}
-	return false;
+	return 0;
 }
 
 /* GET path from 127.0.0.1:port (HTTP/1.0, body only); NULL on any failure. */
@@ -167,6 +169,7 @@ int win_status(int argc, char **argv)
 	if (nlx < 0 && nrows == 0)
 		printf("  none found (%s)\n", why[0] ? why : "no Lxss key");
 	int n = nlx >= 0 ? nlx : nrows;
+	static const char *const reports[] = { "not seen", "reporting", "gone" };
 	for (int i = 0; i < n; i++) {
 		const char *name = nlx >= 0 ? lx[i].name : rows[i].name;
 		int version = nlx >= 0 ? lx[i].version : rows[i].version;
@@ -181,7 +184,7 @@ int win_status(int argc, char **argv)
 		int integ = settings ? status_integration(settings, name, def) : -1;
 		printf("  %s%-24s WSL %d  %-10s bridge: %-11s Docker integration: %s\n", def ? "*" : " ",
 		       name, version, state[0] ? state : "-",
-		       !apij ? "unknown" : status_reports(apij, name) ? "reporting" : "not seen",
+		       !apij ? "unknown" : reports[status_reports(apij, name)],
 		       integ < 0 ? "unknown" : integ ? "on" : "off");
 	}
 	if (skipped)
