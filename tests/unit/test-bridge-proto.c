@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* wsldock-protocol(7): framing (bounded lines, byte-at-a-time, oversized
+ * lines skipped), parsing, field validation and version negotiation. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../windows-bridge/proto.h"
+
+struct lines {
+	unsigned n, too_long;
+	char last[256];
+};
+
+static void on_line(void *ud, const char *line, size_t len, int err)
+{
+	struct lines *l = ud;
+
+	if (err == -EMSGSIZE) {
+		l->too_long++;
+		return;
+	}
+	l->n++;
+	snprintf(l->last, sizeof(l->last), "%.*s", (int)len, line);
+}
+
+static void test_reader_lines(void **state)
+{
+	static struct proto_reader r;
+	struct lines l = { 0 };
+	const char *in = "{\"a\":1}\n\n{\"b\":2}\r\n{\"c\"";
+
+	memset(&r, 0, sizeof(r));
+	proto_reader_feed(&r, in, strlen(in), on_line, &l);
+	assert_int_equal(l.n, 2);  /* the empty line is no message */
+	assert_string_equal(l.last, "{\"b\":2}");
+	proto_reader_feed(&r, ":3}\n", 4, on_line, &l);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.last, "{\"c\":3}");
+}
+
+static void test_reader_byte_at_a_time(void **state)
+{
+	static struct proto_reader r;
+	struct lines l = { 0 };
+	const char *in = "{\"type\":\"hello\"}\n{\"type\":\"status\"}\n";
+
+	memset(&r, 0, sizeof(r));
+	for (size_t i = 0; i < strlen(in); i++)
+		proto_reader_feed(&r, in + i, 1, on_line, &l);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.last, "{\"type\":\"status\"}");
+}
+
+static void test_reader_oversized(void **state)
+{
+	static struct proto_reader r;
+	struct lines l = { 0 };
+	char *big = malloc(PROTO_MAX_MESSAGE + 10);
+
+	assert_non_null(big);
+	memset(&r, 0, sizeof(r));
+	memset(big, 'x', PROTO_MAX_MESSAGE + 10);
+	/* Over the bound in pieces: reported once, skipped to the newline,
+	 * and the next message is read normally. */
+	proto_reader_feed(&r, big, 40000, on_line, &l);
+	proto_reader_feed(&r, big, PROTO_MAX_MESSAGE + 10, on_line, &l);
+	proto_reader_feed(&r, "tail\n{\"ok\":1}\n", 14, on_line, &l);
+	assert_int_equal(l.too_long, 1);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.last, "{\"ok\":1}");
+
+	/* Exactly the bound, newline included, is accepted. */
+	memset(big, ' ', PROTO_MAX_MESSAGE);
+	big[0] = '{';
+	big[PROTO_MAX_MESSAGE - 2] = '}';
+	big[PROTO_MAX_MESSAGE - 1] = '\n';
+	proto_reader_feed(&r, big, PROTO_MAX_MESSAGE, on_line, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.too_long, 1);
+	big[PROTO_MAX_MESSAGE - 1] = ' ';
+	proto_reader_feed(&r, big, PROTO_MAX_MESSAGE, on_line, &l);
+	proto_reader_feed(&r, "\n", 1, on_line, &l);
+	assert_int_equal(l.too_long, 2);
+	free(big);
+}
+
+static int parse(const char *s, json_t **m, char *why)
+{
+	return proto_parse(s, strlen(s), m, why, 256);
+}
+
+static void test_parse(void **state)
+{
+	char why[256];
+	json_t *m;
+
+	assert_int_equal(parse("{\"type\":\"status\",\"report\":{},\"future\":[1,2]}", &m, why), PROTO_STATUS);
+	json_decref(m);
+	assert_int_equal(parse("{\"type\":\"teleport\"}", &m, why), PROTO_UNKNOWN);
+	json_decref(m);
+	assert_int_equal(parse("{\"type\":1}", &m, why), -EINVAL);
+	assert_non_null(strstr(why, "type"));
+	assert_int_equal(parse("[1]", &m, why), -EINVAL);
+	assert_string_equal(why, "not a JSON object");
+	assert_int_equal(parse("{\"type\":\"status\"", &m, why), -EINVAL);
+	assert_non_null(strstr(why, "not JSON"));
+	assert_int_equal(parse("{\"type\":\"a\",\"type\":\"b\"}", &m, why), -EINVAL);
+	assert_null(m);
+}
+
+static void test_hello(void **state)
+{
+	const char *caps[] = { "status", NULL };
+	struct proto_hello h;
+	char why[256];
+	json_t *m = proto_hello_new(0, "0.1.0", "Ubuntu-22.04", "{abc}", "leader", caps);
+
+	assert_non_null(m);
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), 0);
+	assert_int_equal(h.version_min, PROTO_VERSION_MIN);
+	assert_int_equal(h.version_max, PROTO_VERSION_MAX);
+	assert_string_equal(h.distro, "Ubuntu-22.04");
+	assert_string_equal(h.role, "leader");
+	json_object_set_new(m, "distro", json_string("../etc"));
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "distro"));
+	json_object_set_new(m, "distro", json_string("Ubuntu"));
+	json_object_set_new(m, "role", json_string("boss"));
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), -EINVAL);
+	json_object_set_new(m, "role", json_string("follower"));
+	json_object_set_new(m, "protocol_min", json_integer(3));
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "above"));
+	json_decref(m);
+
+	assert_int_equal(proto_negotiate(1, 1), 1);
+	assert_int_equal(proto_negotiate(1, 9), PROTO_VERSION_MAX);
+	assert_int_equal(proto_negotiate(PROTO_VERSION_MAX + 1, PROTO_VERSION_MAX + 3), -1);
+}
+
+static void test_event_change_host(void **state)
+{
+	struct proto_event e;
+	struct proto_change c;
+	struct proto_host_memory hm = { 8ull << 30, 1ull << 30, 0, 0, true }, back;
+	char why[256], *line;
+	size_t len;
+	json_t *m;
+
+	m = json_pack("{s:s, s:s, s:s, s:I}", "type", "event", "event", "reclaim", "lever", "fadvise",
+		      "bytes_returned", (json_int_t)4096);
+	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), 0);
+	assert_int_equal(e.kind, PROTO_EV_RECLAIM);
+	assert_int_equal(e.bytes_returned, 4096);
+	json_object_set_new(m, "bytes_returned", json_integer(-1));
+	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), -EINVAL);
+	json_object_set_new(m, "event", json_string("meteor"));
+	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "unknown event"));
+	json_decref(m);
+
+	m = json_pack("{s:s, s:i, s:s, s:s}", "type", "change", "id", 7, "change", "integration",
+		      "action", "enable");
+	assert_int_equal(proto_change_get(m, &c, why, sizeof(why)), 0);
+	assert_true(c.enable);
+	assert_int_equal(c.id, 7);
+	json_object_set_new(m, "action", json_string("toggle"));
+	assert_int_equal(proto_change_get(m, &c, why, sizeof(why)), -EINVAL);
+	json_decref(m);
+
+	m = proto_host_memory_new(&hm);
+	assert_int_equal(proto_encode(m, &line, &len), 0);
+	assert_int_equal(line[len - 1], '\n');
+	assert_null(memchr(line, '\n', len - 1));
+	free(line);
+	assert_int_equal(proto_host_memory_get(m, &back, why, sizeof(why)), 0);
+	assert_true(back.low);
+	assert_int_equal(back.available_bytes, 1ull << 30);
+	json_decref(m);
+
+	/* A message that would exceed the bound is not sent. */
+	m = json_pack("{s:s, s:s}", "type", "status", "pad", "");
+	{
+		char *pad = malloc(PROTO_MAX_MESSAGE);
+
+		memset(pad, 'a', PROTO_MAX_MESSAGE - 1);
+		pad[PROTO_MAX_MESSAGE - 1] = '\0';
+		json_object_set_new(m, "pad", json_string(pad));
+		free(pad);
+	}
+	assert_int_equal(proto_encode(m, &line, &len), -EMSGSIZE);
+	json_decref(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reader_lines),
+		cmocka_unit_test(test_reader_byte_at_a_time),
+		cmocka_unit_test(test_reader_oversized),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_event_change_host),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

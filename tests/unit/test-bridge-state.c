@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-distro state, its JSON and metrics; host memory parsing, the low
+ * threshold and the "changed materially" rule. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "../../windows-bridge/hostmem.h"
+#include "../../windows-bridge/state.h"
+
+static json_t *report(uint64_t cache, const char *severity)
+{
+	return json_pack("{s:{s:I}, s:{s:[{s:s, s:s, s:s, s:s}]}, s:{s:I}}",
+			 "memory", "page_cache_bytes", (json_int_t)cache,
+			 "conflicts", "findings", "id", "package-dpkg-docker.io", "severity", severity,
+			 "message", "docker.io is installed", "remedy", "apt-get remove docker.io",
+			 "daemon", "build_attributed_bytes", (json_int_t)(cache / 2));
+}
+
+static void test_status_event_json_metrics(void **state)
+{
+	struct bridge_state st;
+	struct distro *d;
+	struct proto_event ev = { .kind = PROTO_EV_RECLAIM, .lever = "memory.reclaim", .bytes_returned = 1000 };
+	json_t *rep, *doc, *dj;
+	char *m;
+	size_t len;
+
+	assert_int_equal(state_init(&st), 0);
+	d = state_distro(&st, "Ubuntu", true);
+	assert_non_null(d);
+	assert_ptr_equal(state_distro(&st, "ubuntu", false), d);
+	assert_null(state_distro(&st, "bad name", true));
+	d->connections = 1;
+	rep = report(5000, "conflict");
+	state_status(d, rep, 1000);
+	json_decref(rep);
+	state_event(d, &ev, 1500);
+	ev.lever = "made-up";
+	state_event(d, &ev, 1600);
+	rep = report(3000, "info");
+	state_status(d, rep, 2000);
+	json_decref(rep);
+
+	doc = state_json(&st, 2500);
+	dj = json_array_get(json_object_get(doc, "distros"), 0);
+	assert_string_equal(json_string_value(json_object_get(dj, "connection")), "connected");
+	assert_int_equal(json_integer_value(json_object_get(dj, "page_cache_bytes")), 3000);
+	assert_int_equal(json_array_size(json_object_get(dj, "history")), 2);
+	assert_int_equal(json_integer_value(json_array_get(json_array_get(json_object_get(dj, "history"), 1), 2)), 2000);
+	/* An info finding is no conflict. */
+	assert_int_equal(json_array_size(json_object_get(dj, "conflicts")), 0);
+	json_decref(doc);
+
+	m = state_metrics(&st, &len);
+	assert_non_null(m);
+	assert_non_null(strstr(m, "wsldock_page_cache_bytes{distro=\"Ubuntu\"} 3000\n"));
+	assert_non_null(strstr(m, "wsldock_returned_bytes_total{distro=\"Ubuntu\"} 2000\n"));
+	assert_non_null(strstr(m, "wsldock_reclaim_actions_total{distro=\"Ubuntu\",lever=\"memory.reclaim\"} 1\n"));
+	assert_non_null(strstr(m, "wsldock_reclaim_actions_total{distro=\"Ubuntu\",lever=\"other\"} 1\n"));
+	assert_non_null(strstr(m, "wsldock_build_attributed_bytes{distro=\"Ubuntu\"} 1500\n"));
+	assert_non_null(strstr(m, "wsldock_agent_up{distro=\"Ubuntu\"} 1\n"));
+	assert_non_null(strstr(m, "wsldock_conflicts{distro=\"Ubuntu\"} 0\n"));
+	free(m);
+	state_fini(&st);
+}
+
+static void test_history_bounded(void **state)
+{
+	struct bridge_state st;
+	struct distro *d;
+	json_t *rep = report(1, "conflict"), *doc;
+
+	assert_int_equal(state_init(&st), 0);
+	d = state_distro(&st, "Debian", true);
+	for (unsigned i = 0; i < STATE_HISTORY * 3; i++)
+		state_status(d, rep, i);
+	json_decref(rep);
+	doc = state_json(&st, 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(doc, "distros"), 0),
+							 "history")), STATE_HISTORY);
+	json_decref(doc);
+	state_fini(&st);
+}
+
+static void test_hostmem(void **state)
+{
+	struct plat_host_memory m;
+	struct hostmem_threshold t;
+	struct proto_host_memory a, b;
+
+	assert_int_equal(hostmem_parse_meminfo("MemTotal:  1000 kB\nMemFree: 1 kB\nMemAvailable:   50 kB\n"
+					       "CommitLimit: 2000 kB\nCommitted_AS: 10 kB\n", &m), 0);
+	assert_int_equal(m.total_bytes, 1024000);
+	assert_int_equal(m.available_bytes, 51200);
+	assert_int_equal(m.commit_limit_bytes, 2048000);
+	assert_int_equal(hostmem_parse_meminfo("MemTotal: 1 kB\n", &m), -EINVAL);
+
+	assert_int_equal(hostmem_threshold_parse("10%", &t), 0);
+	assert_int_equal(t.percent, 10);
+	assert_int_equal(hostmem_threshold_parse("512M", &t), 0);
+	assert_int_equal(t.bytes, 512ull << 20);
+	assert_int_equal(hostmem_threshold_parse("0", &t), -ERANGE);
+	assert_int_equal(hostmem_threshold_parse("100%", &t), -ERANGE);
+	assert_int_equal(hostmem_threshold_parse("5X", &t), -EINVAL);
+
+	m = (struct plat_host_memory){ .total_bytes = 1000, .available_bytes = 99 };
+	t = (struct hostmem_threshold){ .percent = 10 };
+	hostmem_judge(&m, &t, &a);
+	assert_true(a.low);
+	m.available_bytes = 500;
+	hostmem_judge(&m, &t, &b);
+	assert_false(b.low);
+	assert_true(hostmem_changed(&a, &b));
+	a = b;
+	b.available_bytes += 1000 / 32 - 1;
+	assert_false(hostmem_changed(&a, &b));
+	b.available_bytes += 1;
+	assert_true(hostmem_changed(&a, &b));
+	/* The OS's own verdict wins over the threshold (Windows). */
+	m = (struct plat_host_memory){ .total_bytes = 1000, .available_bytes = 900, .low = true, .low_known = true };
+	hostmem_judge(&m, &t, &a);
+	assert_true(a.low);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_event_json_metrics),
+		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_hostmem),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

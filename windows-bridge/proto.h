@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The agent <-> bridge protocol (wsldock-protocol(7)): newline-delimited
+ * JSON objects over a stream socket.  Portable C11 + jansson: the agent
+ * links this file too, so both ends frame and validate messages with the
+ * same code. */
+
+#define PROTO_VERSION_MIN 1
+#define PROTO_VERSION_MAX 1
+/* Every message, its newline included, is at most this long. */
+#define PROTO_MAX_MESSAGE 65536
+/* The vsock port agents connect to (CID 2, the host); on Windows the
+ * Hyper-V service id {00002506-facb-11e6-bd58-64006a7986d3}. */
+#define PROTO_DEFAULT_VSOCK_PORT 9478
+/* Distro names are WSL's: letters, digits, '.', '_' and '-'. */
+#define PROTO_DISTRO_MAX 64
+
+/* Splits a byte stream into lines of at most PROTO_MAX_MESSAGE bytes.  A
+ * longer line is reported once (line NULL, err -EMSGSIZE) and skipped up to
+ * its newline, so one oversized message never ends the connection. */
+struct proto_reader {
+	size_t len;
+	bool skipping;
+	char buf[PROTO_MAX_MESSAGE];
+};
+typedef void (*proto_line_fn)(void *userdata, const char *line, size_t len, int err);
+void proto_reader_feed(struct proto_reader *r, const char *data, size_t len,
+		       proto_line_fn fn, void *userdata);
+
+enum proto_type {
+	PROTO_HELLO,
+	PROTO_STATUS,
+	PROTO_EVENT,
+	PROTO_CHANGE,
+	PROTO_CHANGE_RESULT,
+	PROTO_HOST_MEMORY,
+	PROTO_ERROR,
+	PROTO_UNKNOWN,  /* a "type" this version does not know */
+};
+const char *proto_type_name(enum proto_type t);
+
+/* Error codes a peer answers with (the "code" of an error message). */
+#define PROTO_E_MALFORMED "malformed"          /* not a JSON object / bad field */
+#define PROTO_E_TOO_LONG "too-long"            /* over PROTO_MAX_MESSAGE */
+#define PROTO_E_UNKNOWN_TYPE "unknown-type"
+#define PROTO_E_HELLO_FIRST "hello-first"      /* a message before the hello */
+#define PROTO_E_VERSION "unsupported-version"  /* no common version: closes */
+
+/* Parses one line into a JSON object with a string "type".  Returns the
+ * type (PROTO_UNKNOWN for a type not known here) with *ret set (the caller
+ * owns it), or -EINVAL with a one-line reason in why. */
+int proto_parse(const char *line, size_t len, json_t **ret, char *why, size_t why_len);
+
+struct proto_hello {
+	int version_min, version_max;
+	const char *agent_version;   /* or bridge_version in the bridge's hello */
+	const char *distro;          /* NULL in the bridge's hello */
+	const char *vm_id;           /* NULL when unknown */
+	const char *role;            /* "leader" or "follower"; NULL for the bridge */
+	json_t *capabilities;        /* array of strings, borrowed */
+};
+/* Validates an agent's (agent true) or the bridge's hello.  Strings are
+ * borrowed from msg. */
+int proto_hello_get(json_t *msg, bool agent, struct proto_hello *h, char *why, size_t why_len);
+/* The highest version both sides speak, or -1. */
+int proto_negotiate(int peer_min, int peer_max);
+
+enum proto_event_kind {
+	PROTO_EV_RECLAIM,
+	PROTO_EV_BUILD_STARTED,
+	PROTO_EV_BUILD_ENDED,
+	PROTO_EV_CONFLICTS_CHANGED,
+	PROTO_EV_LEADER_CHANGED,
+};
+struct proto_event {
+	enum proto_event_kind kind;
+	double time;                 /* unix seconds, 0 = not given */
+	const char *lever;           /* reclaim */
+	uint64_t bytes_returned;     /* reclaim */
+	const char *reason;          /* reclaim: why (build-ended, host-pressure, ...) */
+	const char *episode;         /* build-*: the episode id */
+	uint64_t conflicts;          /* conflicts-changed: how many now */
+	const char *leader;          /* leader-changed: the leader's distro */
+};
+int proto_event_get(json_t *msg, struct proto_event *e, char *why, size_t why_len);
+const char *proto_event_name(enum proto_event_kind k);
+
+enum proto_change_kind { PROTO_CHANGE_INTEGRATION, PROTO_CHANGE_WSLCONFIG };
+struct proto_change {
+	int64_t id;
+	enum proto_change_kind kind;
+	bool enable;                 /* integration */
+	const char *key, *value;     /* wslconfig: "section.key", value */
+};
+int proto_change_get(json_t *msg, struct proto_change *c, char *why, size_t why_len);
+
+/* Results of a change request (the "result" of a change-result). */
+#define PROTO_APPLIED "applied"
+#define PROTO_REFUSED "refused"
+#define PROTO_NEEDS_RESTART "needs-restart"
+
+struct proto_host_memory {
+	uint64_t total_bytes, available_bytes, commit_bytes, commit_limit_bytes;
+	bool low;
+};
+int proto_host_memory_get(json_t *msg, struct proto_host_memory *m, char *why, size_t why_len);
+
+/* Builders: new references, NULL when out of memory. */
+json_t *proto_hello_new(int version, const char *software_version, const char *distro,
+			const char *vm_id, const char *role, const char *const *caps);
+json_t *proto_error_new(const char *code, const char *message, json_t *ref);
+json_t *proto_change_result_new(int64_t id, const char *result, bool changed,
+				const char *message, const char *restart);
+json_t *proto_host_memory_new(const struct proto_host_memory *m);
+
+/* Serialises msg as one line, newline included, into a heap buffer.
+ * -EMSGSIZE when it would exceed PROTO_MAX_MESSAGE. */
+int proto_encode(const json_t *msg, char **ret, size_t *ret_len);
+
+/* WSL's distro-name rule; also what keeps names safe as file content and
+ * metric labels. */
+bool proto_distro_name_valid(const char *s);

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "platform.h"
+#include "state.h"
+
+/* The agent's levers by their one name (agent/actions/actions.h); any
+ * other name an agent sends is counted as "other" so labels stay bounded. */
+const char *const state_lever_names[STATE_LEVERS] = {
+	"memory.reclaim", "force_empty", "fadvise", "drop_caches", "compact", "other",
+};
+
+int state_init(struct bridge_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->lock = plat_mutex_new();
+	if (!s->lock)
+		return -ENOMEM;
+	s->started_wall_ms = plat_wall_ns() / 1000000;
+	return 0;
+}
+
+static void distro_free(struct distro *d)
+{
+	if (!d)
+		return;
+	json_decref(d->report);
+	free(d);
+}
+
+void state_fini(struct bridge_state *s)
+{
+	for (size_t i = 0; i < s->ndistros; i++)
+		distro_free(s->distros[i]);
+	plat_mutex_free(s->lock);
+	memset(s, 0, sizeof(*s));
+}
+
+static int ascii_casecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
+		int cb = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
+
+		if (ca != cb || !ca)
+			return ca - cb;
+	}
+}
+
+struct distro *state_distro(struct bridge_state *s, const char *name, bool create)
+{
+	struct distro *d;
+
+	for (size_t i = 0; i < s->ndistros; i++)
+		if (!ascii_casecmp(s->distros[i]->name, name))
+			return s->distros[i];
+	if (!create || !proto_distro_name_valid(name))
+		return NULL;
+	if (s->ndistros == STATE_MAX_DISTROS) {
+		/* Forget the distro not seen for longest, if it is gone. */
+		size_t oldest = SIZE_MAX;
+
+		for (size_t i = 0; i < s->ndistros; i++)
+			if (!s->distros[i]->connections &&
+			    (oldest == SIZE_MAX ||
+			     s->distros[i]->last_seen_wall_ms < s->distros[oldest]->last_seen_wall_ms))
+				oldest = i;
+		if (oldest == SIZE_MAX)
+			return NULL;
+		distro_free(s->distros[oldest]);
+		s->distros[oldest] = s->distros[--s->ndistros];
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	s->distros[s->ndistros++] = d;
+	return d;
+}
+
+static uint64_t get_u64_path(json_t *o, const char *a, const char *b, bool *known)
+{
+	json_t *v = json_object_get(json_object_get(o, a), b);
+
+	*known = json_is_integer(v) && json_integer_value(v) >= 0;
+	return *known ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static bool finding_counts(json_t *f)
+{
+	const char *sev = json_string_value(json_object_get(f, "severity"));
+
+	return sev && (!strcmp(sev, "conflict") || !strcmp(sev, "warning"));
+}
+
+void state_status(struct distro *d, json_t *report, uint64_t wall_ms)
+{
+	json_t *findings, *f;
+	struct state_sample *smp;
+	bool known;
+	size_t i;
+
+	json_decref(d->report);
+	d->report = json_incref(report);
+	d->statuses++;
+	d->page_cache_bytes = get_u64_path(report, "memory", "page_cache_bytes", &known);
+	d->build_attributed_bytes = get_u64_path(report, "daemon", "build_attributed_bytes",
+						 &d->build_attributed_known);
+	d->build_active = json_is_true(json_object_get(json_object_get(report, "daemon"),
+						       "build_active"));
+	findings = json_object_get(json_object_get(report, "conflicts"), "findings");
+	d->conflicts = 0;
+	json_array_foreach(findings, i, f)
+		d->conflicts += finding_counts(f);
+
+	smp = &d->history[d->history_next];
+	smp->wall_ms = wall_ms;
+	smp->page_cache_bytes = d->page_cache_bytes;
+	smp->returned_bytes = d->returned_bytes;
+	d->history_next = (d->history_next + 1) % STATE_HISTORY;
+	if (d->nhistory < STATE_HISTORY)
+		d->nhistory++;
+}
+
+static size_t lever_index(const char *name)
+{
+	for (size_t i = 0; i < STATE_LEVERS - 1; i++)
+		if (!strcmp(name, state_lever_names[i]))
+			return i;
+	return STATE_LEVERS - 1;
+}
+
+void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms)
+{
+	struct state_reclaim *rc;
+
+	switch (e->kind) {
+	case PROTO_EV_RECLAIM:
+		d->returned_bytes += e->bytes_returned;
+		d->actions[lever_index(e->lever)]++;
+		rc = &d->reclaims[d->reclaims_next];
+		rc->wall_ms = e->time > 0 ? (uint64_t)(e->time * 1000) : wall_ms;
+		rc->bytes = e->bytes_returned;
+		snprintf(rc->lever, sizeof(rc->lever), "%s", e->lever);
+		snprintf(rc->reason, sizeof(rc->reason), "%s", e->reason ? e->reason : "");
+		d->reclaims_next = (d->reclaims_next + 1) % STATE_RECLAIMS;
+		if (d->nreclaims < STATE_RECLAIMS)
+			d->nreclaims++;
+		break;
+	case PROTO_EV_BUILD_STARTED:
+		d->build_active = true;
+		d->builds++;
+		break;
+	case PROTO_EV_BUILD_ENDED:
+		d->build_active = false;
+		break;
+	case PROTO_EV_CONFLICTS_CHANGED:
+		d->conflicts = e->conflicts;
+		break;
+	case PROTO_EV_LEADER_CHANGED:
+		snprintf(d->leader, sizeof(d->leader), "%s", e->leader);
+		break;
+	}
+}
+
+static json_t *time_json(uint64_t wall_ms)
+{
+	char buf[32];
+
+	if (!wall_ms)
+		return json_null();
+	format_utc((unsigned long long)wall_ms * 1000000ull, true, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* The findings worth showing (conflict or warning), with their remedies. */
+static json_t *conflicts_json(const struct distro *d)
+{
+	json_t *out = json_array(), *findings, *f;
+	size_t i;
+
+	findings = json_object_get(json_object_get(d->report, "conflicts"), "findings");
+	json_array_foreach(findings, i, f) {
+		if (!finding_counts(f))
+			continue;
+		json_array_append_new(out, json_pack("{s:O*, s:O*, s:O*, s:O*, s:O*}",
+						     "id", json_object_get(f, "id"),
+						     "severity", json_object_get(f, "severity"),
+						     "name", json_object_get(f, "name"),
+						     "message", json_object_get(f, "message"),
+						     "remedy", json_object_get(f, "remedy")));
+	}
+	return out;
+}
+
+static json_t *distro_json(const struct distro *d)
+{
+	json_t *o, *hist = json_array(), *rec = json_array(), *actions = json_object();
+
+	for (size_t i = 0; i < d->nhistory; i++) {
+		const struct state_sample *smp =
+			&d->history[(d->history_next + STATE_HISTORY - d->nhistory + i) % STATE_HISTORY];
+
+		json_array_append_new(hist, json_pack("[I, I, I]", (json_int_t)smp->wall_ms,
+						      (json_int_t)smp->page_cache_bytes,
+						      (json_int_t)smp->returned_bytes));
+	}
+	for (size_t i = 0; i < d->nreclaims; i++) {
+		const struct state_reclaim *rc =
+			&d->reclaims[(d->reclaims_next + STATE_RECLAIMS - d->nreclaims + i) % STATE_RECLAIMS];
+
+		json_array_append_new(rec, json_pack("{s:o, s:s, s:I, s:s}", "time", time_json(rc->wall_ms),
+						     "lever", rc->lever, "bytes_returned", (json_int_t)rc->bytes,
+						     "reason", rc->reason));
+	}
+	for (size_t i = 0; i < STATE_LEVERS; i++)
+		if (d->actions[i])
+			json_object_set_new(actions, state_lever_names[i],
+					    json_integer((json_int_t)d->actions[i]));
+	o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:I, s:I, s:o, s:b, s:I, s:o, "
+		      "s:{s:I, s:o, s:o}, s:o, s:o, s:O?}",
+		      "name", d->name,
+		      "connection", d->connections ? "connected" : "disconnected",
+		      "role", d->role[0] ? d->role : NULL,
+		      "agent_version", d->agent_version[0] ? d->agent_version : NULL,
+		      "vm_id", d->vm_id[0] ? d->vm_id : NULL,
+		      "connected_since", time_json(d->connections ? d->connected_wall_ms : 0),
+		      "last_seen", time_json(d->last_seen_wall_ms),
+		      "last_seen_ms", (json_int_t)d->last_seen_wall_ms,
+		      "page_cache_bytes", (json_int_t)d->page_cache_bytes,
+		      "build_attributed_bytes",
+		      d->build_attributed_known ? json_integer((json_int_t)d->build_attributed_bytes) : json_null(),
+		      "build_active", d->build_active,
+		      "conflict_count", (json_int_t)d->conflicts,
+		      "conflicts", conflicts_json(d),
+		      "reclaim", "returned_bytes", (json_int_t)d->returned_bytes,
+		      "actions", actions, "history", rec,
+		      "history", hist,
+		      "leader", d->leader[0] ? json_string(d->leader) : json_null(),
+		      "status", d->report);
+	return o;
+}
+
+json_t *state_json(const struct bridge_state *s, uint64_t wall_ms)
+{
+	json_t *distros = json_array(), *host;
+
+	for (size_t i = 0; i < s->ndistros; i++)
+		json_array_append_new(distros, distro_json(s->distros[i]));
+	host = s->host_known
+		? json_pack("{s:I, s:I, s:I, s:I, s:b}", "total_bytes", (json_int_t)s->host.total_bytes,
+			    "available_bytes", (json_int_t)s->host.available_bytes,
+			    "commit_bytes", (json_int_t)s->host.commit_bytes,
+			    "commit_limit_bytes", (json_int_t)s->host.commit_limit_bytes,
+			    "low", s->host.low)
+		: json_null();
+	return json_pack("{s:i, s:s, s:o, s:o, s:o}", "schema_version", 1,
+			 "bridge_version", PACKAGE_VERSION, "now", time_json(wall_ms),
+			 "host_memory", host, "distros", distros);
+}
+
+/* A growing text buffer for the metrics page. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = true;
+			return;
+		}
+		if (b->p && (size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap + (size_t)n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+static void metric_head(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values: backslash, double quote and newline escaped.  Distro names
+ * are validated, but versions and VM ids come from agents too. */
+static void label_value(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < size; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[o++] = '\\';
+			out[o++] = *in;
+		} else if (*in == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+#define FOR_DISTROS(s, d) \
+	for (size_t _i = 0; _i < (s)->ndistros && ((d) = (s)->distros[_i]); _i++)
+
+char *state_metrics(const struct bridge_state *s, size_t *len)
+{
+	struct sbuf b = { 0 };
+	const struct distro *d;
+	char v1[160], v2[160];
+
+	metric_head(&b, "wsldock_bridge_build_info", "gauge", "The bridge's version, as a label.");
+	sb_printf(&b, "wsldock_bridge_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	metric_head(&b, "wsldock_bridge_connections", "gauge", "Agent connections open now.");
+	sb_printf(&b, "wsldock_bridge_connections %u\n", s->open_connections);
+	metric_head(&b, "wsldock_bridge_connections_accepted_total", "counter",
+		    "Agent connections accepted since the bridge started.");
+	sb_printf(&b, "wsldock_bridge_connections_accepted_total %llu\n", (unsigned long long)s->connections);
+	metric_head(&b, "wsldock_bridge_messages_total", "counter", "Protocol messages received.");
+	sb_printf(&b, "wsldock_bridge_messages_total %llu\n", (unsigned long long)s->messages);
+	metric_head(&b, "wsldock_bridge_protocol_errors_total", "counter",
+		    "Messages answered with a protocol error (malformed, too long, unknown type).");
+	sb_printf(&b, "wsldock_bridge_protocol_errors_total %llu\n", (unsigned long long)s->protocol_errors);
+	metric_head(&b, "wsldock_bridge_changes_total", "counter", "Change requests, by result.");
+	sb_printf(&b, "wsldock_bridge_changes_total{result=\"applied\"} %llu\n",
+		  (unsigned long long)s->changes_applied);
+	sb_printf(&b, "wsldock_bridge_changes_total{result=\"refused\"} %llu\n",
+		  (unsigned long long)s->changes_refused);
+
+	if (s->host_known) {
+		metric_head(&b, "wsldock_host_memory_total_bytes", "gauge", "The host's physical memory.");
+		sb_printf(&b, "wsldock_host_memory_total_bytes %llu\n", (unsigned long long)s->host.total_bytes);
+		metric_head(&b, "wsldock_host_memory_available_bytes", "gauge",
+			    "The host's memory available to programs.");
+		sb_printf(&b, "wsldock_host_memory_available_bytes %llu\n",
+			  (unsigned long long)s->host.available_bytes);
+		if (s->host.commit_limit_bytes) {
+			metric_head(&b, "wsldock_host_memory_commit_bytes", "gauge", "The host's committed memory.");
+			sb_printf(&b, "wsldock_host_memory_commit_bytes %llu\n",
+				  (unsigned long long)s->host.commit_bytes);
+			metric_head(&b, "wsldock_host_memory_commit_limit_bytes", "gauge",
+				    "The host's commit limit.");
+			sb_printf(&b, "wsldock_host_memory_commit_limit_bytes %llu\n",
+				  (unsigned long long)s->host.commit_limit_bytes);
+		}
+		metric_head(&b, "wsldock_host_memory_low", "gauge",
+			    "1 while the host is low on memory (agents then reclaim cold page cache).");
+		sb_printf(&b, "wsldock_host_memory_low %d\n", s->host.low ? 1 : 0);
+	}
+
+	if (!s->ndistros)
+		goto done;
+	metric_head(&b, "wsldock_agent_up", "gauge", "1 while the distro's agent is connected.");
+	FOR_DISTROS(s, d)
+		sb_printf(&b, "wsldock_agent_up{distro=\"%s\"} %d\n", d->name, d->connections ? 1 : 0);
+	metric_head(&b, "wsldock_agent_info", "gauge", "The agent's version and role, as labels.");
+	FOR_DISTROS(s, d) {
+		label_value(d->agent_version, v1, sizeof(v1));
+		label_value(d->role, v2, sizeof(v2));
+		sb_printf(&b, "wsldock_agent_info{distro=\"%s\",version=\"%s\",role=\"%s\"} 1\n",
+			  d->name, v1, v2);
+	}
+	metric_head(&b, "wsldock_agent_last_seen_timestamp_seconds", "gauge",
+		    "When the agent last sent a message, in seconds since the epoch.");
+	FOR_DISTROS(s, d)
+		sb_printf(&b, "wsldock_agent_last_seen_timestamp_seconds{distro=\"%s\"} %llu.%03llu\n",
+			  d->name, (unsigned long long)(d->last_seen_wall_ms / 1000),
+			  (unsigned long long)(d->last_seen_wall_ms % 1000));
+	metric_head(&b, "wsldock_page_cache_bytes", "gauge",
+		    "Page cache the distro's kernel holds (the WSL VM's, shared by its distros).");
+	FOR_DISTROS(s, d)
+		if (d->statuses)
+			sb_printf(&b, "wsldock_page_cache_bytes{distro=\"%s\"} %llu\n", d->name,
+				  (unsigned long long)d->page_cache_bytes);
+	metric_head(&b, "wsldock_build_attributed_bytes", "gauge",
+		    "Page cache the agent attributes to Docker builds.");
+	FOR_DISTROS(s, d)
+		if (d->build_attributed_known)
+			sb_printf(&b, "wsldock_build_attributed_bytes{distro=\"%s\"} %llu\n", d->name,
+				  (unsigned long long)d->build_attributed_bytes);
+	metric_head(&b, "wsldock_returned_bytes_total", "counter",
+		    "Memory the agent's reclaim actions handed back to the host.");
+	FOR_DISTROS(s, d)
+		sb_printf(&b, "wsldock_returned_bytes_total{distro=\"%s\"} %llu\n", d->name,
+			  (unsigned long long)d->returned_bytes);
+	metric_head(&b, "wsldock_reclaim_actions_total", "counter", "Reclaim actions, by lever.");
+	FOR_DISTROS(s, d)
+		for (size_t i = 0; i < STATE_LEVERS; i++)
+			sb_printf(&b, "wsldock_reclaim_actions_total{distro=\"%s\",lever=\"%s\"} %llu\n",
+				  d->name, state_lever_names[i], (unsigned long long)d->actions[i]);
+	metric_head(&b, "wsldock_builds_total", "counter", "Docker build episodes the agent saw start.");
+	FOR_DISTROS(s, d)
+		sb_printf(&b, "wsldock_builds_total{distro=\"%s\"} %llu\n", d->name,
+			  (unsigned long long)d->builds);
+	metric_head(&b, "wsldock_conflicts", "gauge",
+		    "Findings of severity conflict or warning (wsldock-agent conflicts).");
+	FOR_DISTROS(s, d)
+		sb_printf(&b, "wsldock_conflicts{distro=\"%s\"} %llu\n", d->name,
+			  (unsigned long long)d->conflicts);
+done:
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}

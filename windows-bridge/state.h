@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+/* What the bridge knows: per distro the last status, its conflicts, the
+ * reclaim history and the connection state, and the host's memory.  The
+ * main loop writes it, the dashboard's thread reads it, both under lock. */
+
+#define STATE_MAX_DISTROS 256   /* more are refused at hello */
+#define STATE_HISTORY 240       /* chart samples per distro (one per status) */
+#define STATE_RECLAIMS 32       /* reclaim events kept per distro */
+#define STATE_LEVERS 6          /* the agent's five levers and "other" */
+
+struct state_sample {
+	uint64_t wall_ms;
+	uint64_t page_cache_bytes;
+	uint64_t returned_bytes;   /* cumulative, as the counter */
+};
+
+struct state_reclaim {
+	uint64_t wall_ms;
+	uint64_t bytes;
+	char lever[24];
+	char reason[32];
+};
+
+struct distro {
+	char name[PROTO_DISTRO_MAX + 1];
+	char vm_id[65];
+	char agent_version[65];
+	char role[16];
+	unsigned connections;      /* open connections naming this distro */
+	uint64_t connected_wall_ms, last_seen_wall_ms;
+	json_t *report;            /* the last status's report, or NULL */
+	uint64_t statuses;
+	uint64_t page_cache_bytes, build_attributed_bytes;
+	bool build_attributed_known, build_active;
+	uint64_t returned_bytes;   /* sum of reclaim events */
+	uint64_t actions[STATE_LEVERS];
+	uint64_t builds;
+	uint64_t conflicts;
+	char leader[PROTO_DISTRO_MAX + 1];
+	struct state_sample history[STATE_HISTORY];
+	size_t nhistory, history_next;
+	struct state_reclaim reclaims[STATE_RECLAIMS];
+	size_t nreclaims, reclaims_next;
+};
+
+struct plat_mutex;
+struct bridge_state {
+	struct plat_mutex *lock;
+	struct distro *distros[STATE_MAX_DISTROS];
+	size_t ndistros;
+	bool host_known;
+	struct proto_host_memory host;
+	unsigned open_connections;
+	uint64_t connections, messages, protocol_errors, changes_applied, changes_refused;
+	uint64_t started_wall_ms;
+};
+
+int state_init(struct bridge_state *s);
+void state_fini(struct bridge_state *s);
+
+/* Lookup by name, without regard to case (WSL's own rule); create makes a
+ * new entry (NULL when STATE_MAX_DISTROS are known). */
+struct distro *state_distro(struct bridge_state *s, const char *name, bool create);
+
+/* Applies what an agent sent.  report is borrowed (a reference is taken). */
+void state_status(struct distro *d, json_t *report, uint64_t wall_ms);
+void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms);
+
+/* GET /api/v1/distros (wsldock-bridge(8) documents the keys). */
+json_t *state_json(const struct bridge_state *s, uint64_t wall_ms);
+/* GET /metrics in the Prometheus text format; heap text, NULL on ENOMEM. */
+char *state_metrics(const struct bridge_state *s, size_t *len);
+
+extern const char *const state_lever_names[STATE_LEVERS];
