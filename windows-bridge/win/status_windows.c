@@ -16,9 +16,9 @@
 
 #include <jansson.h>
 
-#include "platform.h"
-#include "win/status.h"
-#include "win/winplat.h"
+#include "../platform.h"
+#include "status.h"
+#include "winplat.h"
 
 static json_t *get_ci(json_t *obj, const char *key)
 {
