@@ -516,7 +516,9 @@ int server_run(struct bridge_state *st, const struct server_config *cfg)
 				why = "closed by the bridge";
 			if (!why && !c->hello && now - c->opened_ns > (uint64_t)cfg->hello_timeout_ms * 1000000ull)
 				why = "no hello in time";
-			if (!why && now - c->last_rx_ns > (uint64_t)cfg->idle_timeout_ms * 1000000ull)
+			/* conn_read just stamped last_rx_ns after now was taken. */
+			if (!why && now > c->last_rx_ns &&
+			    now - c->last_rx_ns > (uint64_t)cfg->idle_timeout_ms * 1000000ull)
 				why = "silent for too long";
 			if (why)
 				conn_close(sv, k, why);
