@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """A client speaking wsldock-protocol(7) to a bridge, for tests/windows/wine.sh.
 
-Usage: agent-client.py HOST PORT HTTP_PORT DISTRO TIMEOUT METRICS_OUT [REPORT_JSON]
+Usage: agent-client.py HOST PORT HTTP_PORT DISTRO TIMEOUT METRICS_OUT [REPORT_JSON [HOLD]]
 
 Connects (waiting up to 60 s for wine to start the bridge), sends an agent hello and one status (REPORT_JSON: a `wsldock-agent report
 --json` document, read from that file), then polls
 GET /api/v1/distros until DISTRO is listed as connected, within TIMEOUT
-seconds, and saves /metrics to METRICS_OUT while still connected.  Exit 0
+seconds, and saves /metrics to METRICS_OUT while still connected; then stays
+connected HOLD seconds (default 0) so the caller can look at the bridge.  Exit 0
 when seen, 1 otherwise, with one line saying what went wrong.
 """
 import json
+import os
 import socket
 import sys
 import time
@@ -19,6 +21,7 @@ import urllib.request
 def main():
     host, port, http_port, distro, timeout, metrics_out = sys.argv[1:7]
     report = {}
+    hold = float(sys.argv[8]) if len(sys.argv) > 8 else 0
     if len(sys.argv) > 7:
         with open(sys.argv[7]) as f:
             report = json.load(f)
@@ -59,10 +62,12 @@ def main():
             for d in doc.get("distros", []):
                 if d.get("name") == distro and d.get("connection") == "connected":
                     print(f"agent-client: {distro} listed after "
-                          f"{time.monotonic() - start:.2f} s")
+                          f"{time.monotonic() - start:.2f} s", flush=True)
                     with urllib.request.urlopen(url + "/metrics", timeout=2) as m, \
-                            open(metrics_out, "wb") as out:
+                            open(metrics_out + ".tmp", "wb") as out:
                         out.write(m.read())
+                    os.rename(metrics_out + ".tmp", metrics_out)
+                    time.sleep(hold)
                     s.close()
                     return 0
         except OSError:

@@ -23,14 +23,16 @@ done
 [ -n "$WINE" ] || skip "no wine64 (apt-get install wine64)"
 WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
 
-build=$("$srcdir/windows-bridge/win/cross-build" "$builddir/build-win" | tail -1) ||
+build=$("$srcdir/windows-bridge/win/cross-build" "$builddir/build-win") ||
 	fail "the cross build failed (output above)"
+build=$(printf '%s\n' "$build" | tail -1)
 
 export WINEPREFIX
 WINEPREFIX=$(mktemp -d /tmp/wsldock-wine.XXXXXX)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
-bridge_pid=
+bridge_pid= client_pid=
 cleanup() {
+	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
 	[ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null
 	"$WINESERVER" -k 2>/dev/null
 	"$WINESERVER" -w 2>/dev/null
@@ -88,16 +90,58 @@ fi
 WSLDOCK_LOG=stderr "$WINE" "$exe" --listen "tcp:127.0.0.1:$P" --listen hvsock:9478 \
 	--http "127.0.0.1:$Q" >"$WINEPREFIX/bridge.out" 2>&1 &
 bridge_pid=$!
-python3 "$srcdir/tests/windows/agent-client.py" 127.0.0.1 "$P" "$Q" wine-distro 5 \
-	"$WINEPREFIX/metrics" "$report" ||
+# "Ubuntu" is the WSL 2 default distro of the Lxss key above.
+python3 "$srcdir/tests/windows/agent-client.py" 127.0.0.1 "$P" "$Q" Ubuntu 5 \
+	"$WINEPREFIX/metrics" "$report" 60 >"$WINEPREFIX/client.out" 2>&1 &
+client_pid=$!
+i=0
+while [ ! -f "$WINEPREFIX/metrics" ] && kill -0 "$client_pid" 2>/dev/null && [ $i -lt 700 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+cat "$WINEPREFIX/client.out"
+[ -f "$WINEPREFIX/metrics" ] ||
 	{ cat "$WINEPREFIX/bridge.out"; fail "the distro did not show in /api/v1/distros within 5 s"; }
 grep -c 'AF_HYPERV is not supported here' "$WINEPREFIX/bridge.out" | grep -qx 1 ||
 	{ cat "$WINEPREFIX/bridge.out"; fail "the bridge did not say, in one line, that AF_HYPERV is missing"; }
-grep -q 'wine-distro' "$WINEPREFIX/metrics" || fail "/metrics does not name the distro"
+grep -q 'listening on tcp:127.0.0.1' "$WINEPREFIX/bridge.out" || fail "the bridge did not keep its TCP listener"
+grep -q '^wsldock_agent_up{distro="Ubuntu"} 1' "$WINEPREFIX/metrics" || fail "/metrics does not say Ubuntu is up"
+grep -q '^wsldock_host_memory_total_bytes' "$WINEPREFIX/metrics" ||
+	fail "/metrics has no host memory (GlobalMemoryStatusEx)"
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$WINEPREFIX/metrics" || fail "promtool check metrics rejects /metrics"
 else
 	fail "promtool is missing (apt-get install prometheus)"
 fi
-echo "PASS: wsldock-bridge.exe under wine served the distro, /metrics passes promtool"
+
+# `status` from a second process, as a user would run it beside the bridge.
+t="$WINEPREFIX/drive_c/wsldock-test"
+printf '{"WslEngineEnabled":true,"IntegratedWslDistros":["Ubuntu"],"EnableIntegrationWithDefaultWslDistro":false,"Other":1}' \
+	>"$t/settings-store.json"
+printf '# mine\r\n[wsl2]\r\nmemory=8GB\r\n[experimental]\r\nautoMemoryReclaim=gradual\r\n' >"$t/.wslconfig"
+"$WINE" "$exe" status --http "127.0.0.1:$Q" --docker-settings 'C:\wsldock-test\settings-store.json' \
+	--wslconfig 'C:\wsldock-test\.wslconfig' >"$WINEPREFIX/status.out" 2>&1 || fail "status exited non-zero"
+tr -d '\r' <"$WINEPREFIX/status.out" >"$WINEPREFIX/status.txt"
+cat "$WINEPREFIX/status.txt"
+grep -Eq '^  \*Ubuntu +WSL 2 .*bridge: reporting +Docker integration: on$' "$WINEPREFIX/status.txt" ||
+	fail "status: no '*Ubuntu WSL 2 ... reporting ... integration on' line"
+grep -Eq '^   Debian +WSL 1 .*bridge: not seen +Docker integration: off$' "$WINEPREFIX/status.txt" ||
+	fail "status: no 'Debian WSL 1 ... not seen ... off' line"
+grep -q 'memory=8GB swap=(default)  \[experimental\] autoMemoryReclaim=gradual' "$WINEPREFIX/status.txt" ||
+	fail "status: the .wslconfig memory settings are wrong"
+grep -q '^Docker Desktop: version unknown, not running' "$WINEPREFIX/status.txt" ||
+	fail "status: Docker Desktop's state is wrong"
+
+# The page, as a browser loads it from the .exe.
+if command -v chromium >/dev/null; then
+	timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$WINEPREFIX/chromium" --virtual-time-budget=3000 --dump-dom \
+		"http://127.0.0.1:$Q/" >"$WINEPREFIX/dom.html" 2>"$WINEPREFIX/chromium.log"
+	grep -q 'data-distro="Ubuntu"' "$WINEPREFIX/dom.html" ||
+		{ tail -5 "$WINEPREFIX/chromium.log"; fail "headless Chromium shows no Ubuntu section on the page"; }
+else
+	fail "chromium is missing (apt-get install chromium)"
+fi
+kill "$client_pid" 2>/dev/null
+wait "$client_pid" 2>/dev/null
+echo "PASS: wsldock-bridge.exe under wine: the distro in /api/v1/distros, /metrics (promtool), status, the page"
 exit 0

@@ -182,13 +182,17 @@ int win_status(int argc, char **argv)
 					version = rows[j].version;
 			}
 		int integ = settings ? status_integration(settings, name, def) : -1;
-		printf("  %s%-24s WSL %d  %-10s bridge: %-11s Docker integration: %s\n", def ? "*" : " ",
-		       name, version, state[0] ? state : "-",
+		char ver[8];
+		snprintf(ver, sizeof(ver), version ? "%d" : "?", version);
+		printf("  %s%-24s WSL %s  %-10s bridge: %-11s Docker integration: %s\n", def ? "*" : " ",
+		       name, ver, state[0] ? state : "-",
 		       !apij ? "unknown" : reports[status_reports(apij, name)],
 		       integ < 0 ? "unknown" : integ ? "on" : "off");
 	}
 	if (skipped)
 		printf("  (%u Lxss entries without a GUID name or DistributionName skipped)\n", skipped);
+	if (why[0])
+		printf("  (state and WSL version from wsl.exe unknown: %s)\n", why);
 	if (!apij)
 		printf("The bridge at %s does not answer (is wsldock-bridge running?)\n", http);
 
