@@ -16,7 +16,7 @@ BRIDGE_CORE_SOURCES = \
 	windows-bridge/dashboard.c windows-bridge/dashboard.h
 if WSLDOCK_WINDOWS
 BRIDGE_PLATFORM_SOURCES = $(WIN_PLATFORM_SOURCES)
-BRIDGE_PLATFORM_LIBS = $(WIN_LIBS)
+BRIDGE_PLATFORM_LIBS = $(WIN_PLATFORM_LIBS)
 else
 BRIDGE_PLATFORM_SOURCES = windows-bridge/platform_linux.c
 BRIDGE_PLATFORM_LIBS = -lpthread

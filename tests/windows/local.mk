@@ -6,7 +6,8 @@ EXTRA_DIST += tests/windows/test-win.c tests/windows/agent-client.py \
 	windows-bridge/win/local.mk windows-bridge/win/cross-deps windows-bridge/win/cross-build \
 	windows-bridge/win/README.md windows-bridge/platform_windows.c \
 	windows-bridge/win/winplat.h windows-bridge/win/host.c windows-bridge/win/host.h \
-	windows-bridge/win/status.h windows-bridge/win/status_windows.c
+	windows-bridge/win/status.h windows-bridge/win/status_windows.c \
+	windows-bridge/win/wsldock-bridge.rc windows-bridge/win/wsldock-bridge.manifest
 
 # `make windows` builds the .exe in build-win without running anything.
 windows:

@@ -41,6 +41,7 @@ static const char *current;
 	} while (0)
 
 static char tmpdir[MAX_PATH * 3];
+static const char *test_argv1 = "";
 
 /* UTF-16LE bytes of an ASCII/UTF-8 text, encoded by Windows itself (not by
  * the code under test). */
@@ -201,6 +202,9 @@ static void test_utf16_roundtrip(void)
 	free(back);
 	free(w);
 	CHECK(win_wide("\xc3") == NULL);  /* cut UTF-8 never becomes a path */
+	/* The manifest's code page: argv arrives in UTF-8 (wine.sh passes "Zoë"). */
+	CHECK(GetACP() == CP_UTF8);
+	CHECK(!strcmp(test_argv1, "Zo\xc3\xab"));
 }
 
 static void test_vmid(void)
@@ -578,10 +582,11 @@ static void test_run_capture(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test-win TMPDIR (a Windows path wine.sh made)\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: test-win TMPDIR Zo\xc3\xab (TMPDIR: a Windows path wine.sh made)\n");
 		return 2;
 	}
+	test_argv1 = argv[2];
 	snprintf(tmpdir, sizeof(tmpdir), "%s", argv[1]);
 	if (plat_init() < 0) {
 		printf("plat_init failed\n");

@@ -57,7 +57,7 @@ reg "$L\\NotAGuid" /v DistributionName /t REG_SZ /d Bogus
 reg "$L\\{aaaaaaaa-0000-0000-0000-000000000000}" /v Flags /t REG_DWORD /d 15
 
 mkdir -p "$WINEPREFIX/drive_c/wsldock-test"
-out=$("$WINE" "$build/tests/windows/test-win.exe" 'C:\wsldock-test' 2>&1)
+out=$("$WINE" "$build/tests/windows/test-win.exe" 'C:\wsldock-test' 'Zoë' 2>&1)
 rc=$?
 printf '%s\n' "$out"
 last=$(printf '%s\n' "$out" | tr -d '\r' | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)

@@ -7,6 +7,14 @@ WIN_PLATFORM_SOURCES = \
 	windows-bridge/win/winplat.h \
 	windows-bridge/win/host.c windows-bridge/win/host.h \
 	windows-bridge/win/status.h windows-bridge/win/status_windows.c
+# The manifest resource rides with the platform libraries, so the .exe and
+# the test program both run with the UTF-8 code page (argv is UTF-8).
+WIN_PLATFORM_LIBS = windows-bridge/win/wsldock-bridge-res.o $(WIN_LIBS)
+windows-bridge/win/wsldock-bridge-res.o: $(srcdir)/windows-bridge/win/wsldock-bridge.rc \
+		$(srcdir)/windows-bridge/win/wsldock-bridge.manifest
+	$(AM_V_GEN)$(MKDIR_P) windows-bridge/win && \
+		$(WINDRES) -I$(srcdir)/windows-bridge/win -O coff -o $@ $(srcdir)/windows-bridge/win/wsldock-bridge.rc
+CLEANFILES += windows-bridge/win/wsldock-bridge-res.o
 
 # Run under wine by tests/windows/wine.sh from the native build's make check.
 noinst_PROGRAMS += tests/windows/test-win
