@@ -16,3 +16,8 @@ clean-local: clean-windows
 clean-windows:
 	rm -rf build-win
 .PHONY: windows clean-windows
+
+# The host readers are pure C: fuzzed on Linux with the other parsers.
+FUZZ_TARGETS += win-host
+FUZZ_LIB_SRCS += windows-bridge/win/host.c
+EXTRA_DIST += tests/fuzz/fuzz-win-host.c tests/fuzz/corpus/win-host
