@@ -79,6 +79,40 @@ fi
 "$WINE" "$exe" --help >"$WINEPREFIX/help.out" 2>&1 || fail "wine64 wsldock-bridge.exe --help did not exit 0"
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# The core's appliers through the Windows layer (ReplaceFileW, a UTF-8 argv
+# from the manifest's code page, UTF-16 paths) on copies of the fixtures in
+# a directory whose name is not ASCII.
+z="$WINEPREFIX/drive_c/Zoë"
+mkdir -p "$z"
+cp "$srcdir/tests/bridge/fixtures/settings-store.json" "$z/settings-store.json"
+cp "$srcdir/tests/bridge/fixtures/wslconfig" "$z/.wslconfig"
+for i in 1 2; do
+	"$WINE" "$exe" integration enable Ubuntu --docker-settings 'C:\Zoë\settings-store.json' \
+		>"$WINEPREFIX/apply.out" 2>&1 || { cat "$WINEPREFIX/apply.out"; fail "integration enable (run $i) failed"; }
+done
+python3 - "$z/settings-store.json" "$srcdir/tests/bridge/fixtures/settings-store.json" <<'PY' ||
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+assert not raw.startswith(b"\xef\xbb\xbf"), "a BOM"
+new, old = json.loads(raw), json.load(open(sys.argv[2]))
+assert new["IntegratedWslDistros"].count("Ubuntu") == 1, new["IntegratedWslDistros"]
+assert list(new) == list(old), "key order or keys changed"
+for k in old:
+    if k != "IntegratedWslDistros":
+        assert new[k] == old[k], k
+PY
+	fail "integration enable under wine broke settings-store.json"
+ls "$z"/settings-store.json.wsldock-backup-* >/dev/null 2>&1 || fail "no backup beside settings-store.json"
+"$WINE" "$exe" wslconfig set experimental.autoMemoryReclaim=gradual --wslconfig 'C:\Zoë\.wslconfig' \
+	>"$WINEPREFIX/apply.out" 2>&1 || { cat "$WINEPREFIX/apply.out"; fail "wslconfig set failed"; }
+grep -q '^AutoMemoryReclaim = gradual   # changed by hand in 2025' "$z/.wslconfig" ||
+	fail "wslconfig set under wine did not keep the key's casing and comment"
+[ "$(grep -c '^#' "$z/.wslconfig")" = "$(grep -c '^#' "$srcdir/tests/bridge/fixtures/wslconfig")" ] ||
+	fail "wslconfig set under wine lost comments"
+ls "$z"/.wslconfig.wsldock-backup-* >/dev/null 2>&1 || fail "no backup beside .wslconfig"
+ls "$z" | grep -q '\.tmp$' && fail "a temporary file was left beside the files"
+echo "PASS: the appliers edit files under C:\Zoë through ReplaceFileW"
+
 P=$(port) Q=$(port)
 # The status the client sends is the real agent's report of this machine.
 report=$WINEPREFIX/report.json
