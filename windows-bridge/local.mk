@@ -39,7 +39,7 @@ windows-bridge/page.c: $(srcdir)/windows-bridge/page.html $(srcdir)/windows-brid
 		$(AWK) -f $(srcdir)/windows-bridge/embed.awk $(srcdir)/windows-bridge/page.html >$@.tmp && \
 		mv $@.tmp $@
 BUILT_SOURCES += windows-bridge/page.c
-CLEANFILES += windows-bridge/page.c
+CLEANFILES += windows-bridge/page.c tests/bridge/dashboard-screenshot.png
 EXTRA_DIST += windows-bridge/page.html windows-bridge/embed.awk \
 	windows-bridge/grafana/wsldock-bridge.json
 

@@ -123,7 +123,7 @@ static int listen_unix(const char *path, int *ret, char *why, size_t why_len)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0)
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, SOMAXCONN) < 0)
 		goto fail;
 	*ret = fd;
 	return 0;
@@ -178,7 +178,7 @@ static int listen_tcp(const char *hostport, int *ret, char *why, size_t why_len)
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0)
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0)
 		goto fail;
 	freeaddrinfo(res);
 	*ret = fd;
@@ -216,7 +216,7 @@ static int listen_vsock(const char *cidport, int *ret, char *why, size_t why_len
 	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&svm, sizeof(svm)) < 0 || listen(fd, 64) < 0)
+	if (bind(fd, (struct sockaddr *)&svm, sizeof(svm)) < 0 || listen(fd, SOMAXCONN) < 0)
 		goto fail;
 	*ret = fd;
 	return 0;
@@ -478,48 +478,57 @@ fail:
 	return r;
 }
 
+/* The backup is written to a temp file and linked into place, so a killed
+ * copy never leaves a short backup and an existing one is never replaced. */
 int plat_copy_file(const char *path, const char *backup_path)
 {
+	char tmp[PATH_MAX], buf[65536];
 	struct stat st;
-	char buf[65536];
-	int in, out, r = 0;
+	int in, out = -1, r = 0, n;
 
+	n = snprintf(tmp, sizeof(tmp), "%s.wsldock-tmp-%ld", backup_path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
 	in = open(path, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
 	if (fstat(in, &st) < 0) {
 		r = -errno;
-		close(in);
-		return r;
+		goto out;
 	}
-	out = open(backup_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0777);
+	unlink(tmp);
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0777);
 	if (out < 0) {
 		r = -errno;
-		close(in);
-		return r;
+		goto out;
 	}
 	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
+		ssize_t got = read(in, buf, sizeof(buf));
 
-		if (n < 0 && errno == EINTR)
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
+		if (got < 0) {
 			r = -errno;
 			break;
 		}
-		if (n == 0)
+		if (got == 0)
 			break;
-		r = write_all(out, buf, (size_t)n);
+		r = write_all(out, buf, (size_t)got);
 		if (r < 0)
 			break;
 	}
 	if (r == 0 && fsync(out) < 0)
 		r = -errno;
-	close(in);
 	if (close(out) < 0 && r == 0)
 		r = -errno;
-	if (r < 0)
-		unlink(backup_path);
+	out = -1;
+	if (r == 0 && link(tmp, backup_path) < 0)
+		r = -errno;
+	unlink(tmp);
+	if (r == 0)
+		r = fsync_dir_of(backup_path);
+out:
+	close(in);
 	return r;
 }
 

@@ -42,6 +42,12 @@ struct server {
 	char docker_settings[1024], wslconfig[1024];
 };
 
+/* now - then, 0 when then is later (read after now was taken). */
+static uint64_t since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 static uint64_t wall_ms(void)
 {
 	return plat_wall_ns() / 1000000;
@@ -514,11 +520,9 @@ int server_run(struct bridge_state *st, const struct server_config *cfg)
 				why = "disconnected (send failed)";
 			if (!why && c->closing && c->out_off == c->out_len)
 				why = "closed by the bridge";
-			if (!why && !c->hello && now - c->opened_ns > (uint64_t)cfg->hello_timeout_ms * 1000000ull)
+			if (!why && !c->hello && since(now, c->opened_ns) > (uint64_t)cfg->hello_timeout_ms * 1000000ull)
 				why = "no hello in time";
-			/* conn_read just stamped last_rx_ns after now was taken. */
-			if (!why && now > c->last_rx_ns &&
-			    now - c->last_rx_ns > (uint64_t)cfg->idle_timeout_ms * 1000000ull)
+			if (!why && since(now, c->last_rx_ns) > (uint64_t)cfg->idle_timeout_ms * 1000000ull)
 				why = "silent for too long";
 			if (why)
 				conn_close(sv, k, why);

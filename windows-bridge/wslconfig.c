@@ -197,6 +197,7 @@ int wslconfig_set(const char *text, size_t len, const char *section, const char 
 			goto out;
 		}
 		r->had_key = true;
+		r->before_len = vlen;
 		r->line = (unsigned)key_line + 1;
 		snprintf(r->before, sizeof(r->before), "%.*s", (int)vlen, text + l->value.start);
 		if (vlen == strlen(value) && !memcmp(text + l->value.start, value, vlen)) {
