@@ -1,9 +1,11 @@
 #!/bin/sh
 # The Windows bridge under wine64: cross-builds it (windows-bridge/win/cross-build,
-# its own build directory), runs the Windows test program, then the whole
-# wsldock-bridge.exe listening on tcp:127.0.0.1 with its dashboard on
-# 127.0.0.1, a client speaking the protocol, /api/v1/distros and /metrics
-# (promtool).  Windows itself cannot run here: wine stands in for it, in a
+# its own build directory), runs the Windows test program, the core's
+# appliers through ReplaceFileW, then the whole wsldock-bridge.exe listening
+# on tcp:127.0.0.1 with its dashboard on 127.0.0.1: the bridge helper's
+# protocol client (tests/bridge/client.py, the real agent's report) in
+# /api/v1/distros and /metrics (promtool), `status` from a second process,
+# the page in headless Chromium.  Windows itself cannot run here: wine stands in for it, in a
 # private WINEPREFIX under /tmp that this script stops (wineserver -k) and
 # removes; Hyper-V sockets do not exist under wine (the bridge must say so
 # in one line and keep serving TCP).
@@ -114,30 +116,40 @@ ls "$z" | grep -q '\.tmp$' && fail "a temporary file was left beside the files"
 echo "PASS: the appliers edit files under C:\Zoë through ReplaceFileW"
 
 P=$(port) Q=$(port)
-# The status the client sends is the real agent's report of this machine.
-report=$WINEPREFIX/report.json
-if [ -x "${WSLDOCK_AGENT:-}" ]; then
-	"$WSLDOCK_AGENT" report --json >"$report" 2>/dev/null || fail "wsldock-agent report --json failed"
-else
-	fail "WSLDOCK_AGENT is not set to the built agent (run through make check)"
-fi
+HTTP=http://127.0.0.1:$Q
 WSLDOCK_LOG=stderr "$WINE" "$exe" --listen "tcp:127.0.0.1:$P" --listen hvsock:9478 \
 	--http "127.0.0.1:$Q" >"$WINEPREFIX/bridge.out" 2>&1 &
 bridge_pid=$!
-# "Ubuntu" is the WSL 2 default distro of the Lxss key above.
-python3 "$srcdir/tests/windows/agent-client.py" 127.0.0.1 "$P" "$Q" Ubuntu 5 \
-	"$WINEPREFIX/metrics" "$report" 60 >"$WINEPREFIX/client.out" 2>&1 &
-client_pid=$!
+# wine takes seconds to start a process; the protocol checks start once it listens.
 i=0
-while [ ! -f "$WINEPREFIX/metrics" ] && kill -0 "$client_pid" 2>/dev/null && [ $i -lt 700 ]; do
-	sleep 0.1; i=$((i + 1))
+until grep -q "listening on tcp:127.0.0.1:$P" "$WINEPREFIX/bridge.out" 2>/dev/null; do
+	kill -0 "$bridge_pid" 2>/dev/null || { cat "$WINEPREFIX/bridge.out"; fail "wsldock-bridge.exe exited"; }
+	i=$((i + 1))
+	[ $i -lt 600 ] || { cat "$WINEPREFIX/bridge.out"; fail "wsldock-bridge.exe did not listen within 60 s"; }
+	sleep 0.1
 done
-cat "$WINEPREFIX/client.out"
-[ -f "$WINEPREFIX/metrics" ] ||
-	{ cat "$WINEPREFIX/bridge.out"; fail "the distro did not show in /api/v1/distros within 5 s"; }
 grep -c 'AF_HYPERV is not supported here' "$WINEPREFIX/bridge.out" | grep -qx 1 ||
 	{ cat "$WINEPREFIX/bridge.out"; fail "the bridge did not say, in one line, that AF_HYPERV is missing"; }
-grep -q 'listening on tcp:127.0.0.1' "$WINEPREFIX/bridge.out" || fail "the bridge did not keep its TCP listener"
+
+# The bridge helper's protocol client (tests/bridge/client.py) with the real
+# agent's report: hello, host memory (GlobalMemoryStatusEx here), the status
+# in /api/v1/distros and /metrics within 2 s, events, the disconnect.
+python3 "$srcdir/tests/bridge/client.py" status "tcp:127.0.0.1:$P" "$HTTP" Ubuntu ||
+	{ cat "$WINEPREFIX/bridge.out"; fail "the protocol client's status scenario failed against the .exe"; }
+
+# An agent that stays connected (a build's page cache, then reclaim) while
+# /metrics, status and the page are looked at.  "Ubuntu" is the WSL 2
+# default distro of the Lxss key above.
+python3 "$srcdir/tests/bridge/client.py" feed "tcp:127.0.0.1:$P" Ubuntu 24 60 >"$WINEPREFIX/feed.out" 2>&1 &
+client_pid=$!
+i=0
+until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Ubuntu" and
+	.connection == "connected" and (.history | length) >= 24)' >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { cat "$WINEPREFIX/feed.out"; fail "the feeding agent's history did not reach the API in 10 s"; }
+	sleep 0.1
+done
+curl -fsS "$HTTP/metrics" >"$WINEPREFIX/metrics" || fail "GET /metrics failed"
 grep -q '^wsldock_agent_up{distro="Ubuntu"} 1' "$WINEPREFIX/metrics" || fail "/metrics does not say Ubuntu is up"
 grep -q '^wsldock_host_memory_total_bytes' "$WINEPREFIX/metrics" ||
 	fail "/metrics has no host memory (GlobalMemoryStatusEx)"
@@ -172,6 +184,8 @@ if command -v chromium >/dev/null; then
 		"http://127.0.0.1:$Q/" >"$WINEPREFIX/dom.html" 2>"$WINEPREFIX/chromium.log"
 	grep -q 'data-distro="Ubuntu"' "$WINEPREFIX/dom.html" ||
 		{ tail -5 "$WINEPREFIX/chromium.log"; fail "headless Chromium shows no Ubuntu section on the page"; }
+	grep -q 'sudo apt-get remove docker.io' "$WINEPREFIX/dom.html" ||
+		fail "the page does not show the agent's conflict and its remedy"
 else
 	fail "chromium is missing (apt-get install chromium)"
 fi
