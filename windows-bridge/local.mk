@@ -73,3 +73,5 @@ FUZZ_LIB_SRCS += windows-bridge/proto.c windows-bridge/docker_settings.c windows
 EXTRA_DIST += tests/fuzz/fuzz-bridge-proto.c tests/fuzz/fuzz-docker-settings.c \
 	tests/fuzz/fuzz-wslconfig.c tests/fuzz/corpus/bridge-proto \
 	tests/fuzz/corpus/docker-settings tests/fuzz/corpus/wslconfig
+
+dist_man_MANS += man/wsldock-bridge.8 man/wsldock-protocol.7

@@ -40,6 +40,13 @@ for m in 'wsldock_agent_up{distro="Ubuntu-24.04"} 1' 'wsldock_conflicts{distro="
 done
 grep -qi '^content-type: text/plain; version=0.0.4' "$tmp/headers" && pass "metrics content type" || fail "metrics content type"
 
+# The shipped Grafana dashboard queries only metrics the bridge serves.
+missing=
+for m in $(jq -r '.panels[].targets[].expr' "$top_srcdir/windows-bridge/grafana/wsldock-bridge.json" | grep -o 'wsldock_[a-z_]*' | sort -u); do
+	grep -q "^$m[ {]" "$tmp/metrics" || missing="$missing $m"
+done
+[ -z "$missing" ] && pass "every metric the Grafana dashboard queries is served" || fail "Grafana queries unserved metrics:$missing"
+
 curl -s "$HTTP/api/v1/distros" >"$tmp/api.json"
 if jq -e '.distros | length == 2' "$tmp/api.json" >/dev/null &&
 	jq -e '.distros[] | select(.name=="Ubuntu-24.04") | .conflicts[0].remedy == "sudo apt-get remove docker.io" and .reclaim.returned_bytes > 0 and (.status.memory | type) == "object"' "$tmp/api.json" >/dev/null
