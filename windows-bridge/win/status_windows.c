@@ -182,10 +182,11 @@ int win_status(int argc, char **argv)
 					version = rows[j].version;
 			}
 		int integ = settings ? status_integration(settings, name, def) : -1;
-		char ver[8];
-		snprintf(ver, sizeof(ver), version ? "%d" : "?", version);
+		char wsl[8] = "?";
+		if (version)
+			snprintf(wsl, sizeof(wsl), "%d", version);
 		printf("  %s%-24s WSL %s  %-10s bridge: %-11s Docker integration: %s\n", def ? "*" : " ",
-		       name, ver, state[0] ? state : "-",
+		       name, wsl, state[0] ? state : "-",
 		       !apij ? "unknown" : reports[status_reports(apij, name)],
 		       integ < 0 ? "unknown" : integ ? "on" : "off");
 	}
