@@ -123,6 +123,11 @@ static BOOL WINAPI on_console_event(DWORD type)
 	InterlockedExchange(&stop_requested, 1);
 	if (stop_event)
 		SetEvent(stop_event);
+	/* For these Windows ends the process as soon as the handler returns:
+	 * hold it so the main loop can close its listeners and stop cleanly
+	 * (it exits, ending this thread too, long before the 5 s). */
+	if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT)
+		Sleep(5000);
 	return TRUE;
 }
 
@@ -825,7 +830,7 @@ int win_run_capture(const char *cmdline_utf8, unsigned timeout_ms, size_t max, u
 {
 	SECURITY_ATTRIBUTES sa = { .nLength = sizeof(sa), .bInheritHandle = TRUE };
 	HANDLE rd = NULL, wr = NULL, nul;
-	STARTUPINFOW si = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES };
+	STARTUPINFOEXW si = { .StartupInfo = { .cb = sizeof(si), .dwFlags = STARTF_USESTDHANDLES } };
 	PROCESS_INFORMATION pi;
 	wchar_t *cmd = win_wide(cmdline_utf8);
 	uint8_t *buf = NULL;
@@ -841,11 +846,26 @@ int win_run_capture(const char *cmdline_utf8, unsigned timeout_ms, size_t max, u
 	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
 	nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
 			  OPEN_EXISTING, 0, NULL);
-	si.hStdInput = nul;
-	si.hStdOutput = wr;
-	si.hStdError = nul;
-	BOOL ok = CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi);
-	DWORD err = GetLastError();
+	si.StartupInfo.hStdInput = nul;
+	si.StartupInfo.hStdOutput = wr;
+	si.StartupInfo.hStdError = nul;
+	/* Only these two handles reach the child: sockets are inheritable by
+	 * default, and a wsl.exe holding our listener would keep its port
+	 * bound after the bridge exits. */
+	HANDLE inherit[2] = { wr, nul };
+	SIZE_T asize = 0;
+	InitializeProcThreadAttributeList(NULL, 1, 0, &asize);
+	si.lpAttributeList = malloc(asize);
+	BOOL ok = si.lpAttributeList && InitializeProcThreadAttributeList(si.lpAttributeList, 1, 0, &asize) &&
+		  UpdateProcThreadAttribute(si.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit,
+					    sizeof(inherit), NULL, NULL) &&
+		  CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW | EXTENDED_STARTUPINFO_PRESENT,
+				 NULL, NULL, &si.StartupInfo, &pi);
+	DWORD err = si.lpAttributeList ? GetLastError() : ERROR_NOT_ENOUGH_MEMORY;
+	if (si.lpAttributeList) {
+		DeleteProcThreadAttributeList(si.lpAttributeList);
+		free(si.lpAttributeList);
+	}
 	free(cmd);
 	CloseHandle(wr);
 	if (nul != INVALID_HANDLE_VALUE)
@@ -867,12 +887,16 @@ int win_run_capture(const char *cmdline_utf8, unsigned timeout_ms, size_t max, u
 		if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL))
 			break;  /* the writer closed: EOF */
 		if (avail) {
-			if (len == max)
+			/* Beyond max the output is read and dropped, so a talkative
+			 * child never blocks on a full pipe. */
+			char sink[4096];
+			bool keep = len < max;
+			DWORD want = keep ? (DWORD)(max - len < avail ? max - len : avail)
+					  : (avail < sizeof(sink) ? avail : (DWORD)sizeof(sink));
+			if (!ReadFile(rd, keep ? (char *)buf + len : sink, want, &got, NULL))
 				break;
-			DWORD want = (DWORD)(max - len < avail ? max - len : avail);
-			if (!ReadFile(rd, buf + len, want, &got, NULL))
-				break;
-			len += got;
+			if (keep)
+				len += got;
 			continue;
 		}
 		if (plat_now_ns() > deadline) {
@@ -960,6 +984,8 @@ struct vm_search {
 static int find_vm_process(DWORD pid, const char *exe, void *u)
 {
 	struct vm_search *s = u;
+	if (host_is_wsl_vm_worker(exe))
+		s->vm_process = true;
 	if (!host_is_wsl_vm_process(exe))
 		return 0;
 	s->vm_process = true;

@@ -227,6 +227,8 @@ static void test_vmid(void)
 	CHECK(host_guid_find("no id here\n", &g) == -ENOENT);
 	CHECK(host_is_wsl_vm_process("WSLHOST.EXE") && host_is_wsl_vm_process("wslrelay.exe"));
 	CHECK(!host_is_wsl_vm_process("wsl.exe"));
+	CHECK(host_is_wsl_vm_worker("vmmemWSL") && host_is_wsl_vm_worker("VMMEM"));
+	CHECK(!host_is_wsl_vm_worker("vmmemWSLx"));
 	CHECK(host_is_docker_desktop_process("Docker Desktop.exe"));
 	CHECK(!host_is_docker_desktop_process("dockerd.exe"));
 	/* Under wine no wslhost.exe runs and no compute system is listed. */
@@ -575,6 +577,11 @@ static void test_run_capture(void)
 	CHECK(len >= 2 && !memcmp(out, "hi", 2));
 	free(out);
 	CHECK(win_run_capture("cmd.exe /c exit 3", 10000, 100, &out, &len) == 3);
+	free(out);
+	/* More output than max: kept up to max, the rest drained, no hang. */
+	CHECK(win_run_capture("cmd.exe /c for /L %i in (1,1,3000) do @echo 0123456789012345678901234567890123456789",
+			      20000, 64, &out, &len) == 0);
+	CHECK(len == 64 && !memcmp(out, "0123456789", 10));
 	free(out);
 	CHECK(win_run_capture("no-such-program-wsldock.exe", 10000, 100, &out, &len) == -ENOENT);
 	CHECK(plat_docker_desktop_running() == 0);

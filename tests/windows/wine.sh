@@ -191,5 +191,34 @@ else
 fi
 kill "$client_pid" 2>/dev/null
 wait "$client_pid" 2>/dev/null
+kill "$bridge_pid" 2>/dev/null
+wait "$bridge_pid" 2>/dev/null
+bridge_pid=
+
+# The log file of a bridge started at logon: %LOCALAPPDATA%\wsldock, one
+# older log over 1 MiB rotated to .1 first.
+# (wine sets %LOCALAPPDATA% itself, from the prefix's user profile.)
+lad=$("$WINE" cmd.exe /c 'echo %LOCALAPPDATA%' 2>/dev/null | tr -d '\r')
+logdir=$("$WINE" winepath.exe -u "$lad" 2>/dev/null | tr -d '\r')/wsldock
+case $logdir in "$WINEPREFIX"/*) ;; *) fail "cannot find %LOCALAPPDATA% in $WINEPREFIX ($lad)" ;; esac
+mkdir -p "$logdir"
+head -c 1100000 /dev/zero | tr '\0' o >"$logdir/wsldock-bridge.log"
+P2=$(port)
+WSLDOCK_LOG=file "$WINE" "$exe" --listen "tcp:127.0.0.1:$P2" \
+	>"$WINEPREFIX/bridge2.out" 2>&1 &
+bridge_pid=$!
+i=0
+until grep -q "listening on tcp:127.0.0.1:$P2" "$logdir/wsldock-bridge.log" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { cat "$WINEPREFIX/bridge2.out"; ls -la "$logdir"; fail "no log in %LOCALAPPDATA%\\wsldock within 60 s"; }
+	sleep 0.1
+done
+[ "$(wc -c <"$logdir/wsldock-bridge.log.1")" -eq 1100000 ] || fail "the old log was not rotated to .1"
+[ "$(wc -c <"$logdir/wsldock-bridge.log")" -lt 4096 ] || fail "the new log is not a fresh file"
+grep -q listening "$WINEPREFIX/bridge2.out" && fail "WSLDOCK_LOG=file still logged to stderr"
+kill "$bridge_pid" 2>/dev/null
+wait "$bridge_pid" 2>/dev/null
+bridge_pid=
+echo "PASS: the log goes to %LOCALAPPDATA%\\wsldock\\wsldock-bridge.log, rotated"
 echo "PASS: wsldock-bridge.exe under wine: the distro in /api/v1/distros, /metrics (promtool), status, the page"
 exit 0
