@@ -20,6 +20,7 @@
 #include <wchar.h>
 
 #include "platform.h"
+#include "proto.h"
 #include "win/winplat.h"
 
 #ifndef AF_HYPERV
@@ -136,9 +137,11 @@ bool plat_stop_requested(void)
 	return InterlockedCompareExchange(&stop_requested, 0, 0) != 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 const char *plat_default_listen(void)
 {
-	return "hvsock:9478";  /* PROTO_DEFAULT_VSOCK_PORT */
+	return "hvsock:" STR(PROTO_DEFAULT_VSOCK_PORT);
 }
 
 struct plat_mutex {
@@ -1289,14 +1292,14 @@ static int verb_startup(int argc, char **argv, bool add)
 
 static int parse_port_arg(int argc, char **argv, uint32_t *port)
 {
-	*port = 9478;  /* PROTO_DEFAULT_VSOCK_PORT */
+	*port = PROTO_DEFAULT_VSOCK_PORT;
 	if (argc < 2)
 		return 0;
 	char *end;
 	unsigned long p = strtoul(argv[1], &end, 10);
 	if (argc > 2 || *end || !*argv[1] || p > 0xffffffffu) {
-		fprintf(stderr, "usage: wsldock-bridge %s [PORT]  (the vsock port, default 9478)\n",
-			argv[0]);
+		fprintf(stderr, "usage: wsldock-bridge %s [PORT]  (the vsock port, default %d)\n",
+			argv[0], PROTO_DEFAULT_VSOCK_PORT);
 		return -EINVAL;
 	}
 	*port = (uint32_t)p;

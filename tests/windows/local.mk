@@ -21,3 +21,11 @@ clean-windows:
 FUZZ_TARGETS += win-host
 FUZZ_LIB_SRCS += windows-bridge/win/host.c
 EXTRA_DIST += tests/fuzz/fuzz-win-host.c tests/fuzz/corpus/win-host
+
+# ... and unit-tested natively too (cmocka), so ASan/UBSan see them.
+UNIT_TESTS += tests/unit/test-win-host
+tests_unit_test_win_host_SOURCES = tests/unit/test-win-host.c \
+	windows-bridge/win/host.c windows-bridge/win/host.h
+tests_unit_test_win_host_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_win_host_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_win_host_LDADD = $(CMOCKA_LIBS)

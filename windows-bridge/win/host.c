@@ -294,6 +294,8 @@ int host_vmid_from_cmdline(const char *cmdline, struct host_guid *g)
 		}
 		if (*v == '"')
 			v++;
+		if (!*v)
+			return -EINVAL;  /* the option, and no value */
 		if (*v != '=' && *v != ' ' && *v != '\t') {
 			p = v;
 			continue;
