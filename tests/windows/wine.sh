@@ -32,8 +32,9 @@ build=$(printf '%s\n' "$build" | tail -1)
 export WINEPREFIX
 WINEPREFIX=$(mktemp -d /tmp/wsldock-wine.XXXXXX)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
-bridge_pid= client_pid=
+bridge_pid= client_pid= dd_pid=
 cleanup() {
+	[ -n "$dd_pid" ] && kill "$dd_pid" 2>/dev/null
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
 	[ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null
 	"$WINESERVER" -k 2>/dev/null
@@ -182,6 +183,31 @@ grep -q 'memory=8GB swap=(default)  \[experimental\] autoMemoryReclaim=gradual' 
 	fail "status: the .wslconfig memory settings are wrong"
 grep -q '^Docker Desktop: version unknown, not running' "$WINEPREFIX/status.txt" ||
 	fail "status: Docker Desktop's state is wrong"
+
+# Docker Desktop installed (its uninstall entry) and running (a process of
+# that image name: wine's cmd.exe under the name, kept alive on a pipe).
+reg 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Docker Desktop' \
+	/v DisplayVersion /t REG_SZ /d 4.38.0
+cp "$WINEPREFIX/drive_c/windows/system32/cmd.exe" "$t/Docker Desktop.exe"
+mkfifo "$WINEPREFIX/dd.in"
+"$WINE" "$t/Docker Desktop.exe" /k <"$WINEPREFIX/dd.in" >/dev/null 2>&1 &
+dd_pid=$!
+exec 8>"$WINEPREFIX/dd.in"
+i=0
+until "$WINE" "$exe" status --http "127.0.0.1:$Q" --docker-settings 'C:\wsldock-test\settings-store.json' \
+	2>&1 | tr -d '\r' | grep -q '^Docker Desktop: 4.38.0, running$'; do
+	i=$((i + 1))
+	[ $i -lt 10 ] || fail "status does not show Docker Desktop 4.38.0 running"
+	sleep 1
+done
+"$WINE" "$exe" integration enable Debian --docker-settings 'C:\wsldock-test\settings-store.json' \
+	>"$WINEPREFIX/apply.out" 2>&1
+tr -d '\r' <"$WINEPREFIX/apply.out" | grep -q 'applies after `docker desktop restart`' ||
+	{ cat "$WINEPREFIX/apply.out"; fail "an edit while Docker Desktop runs does not say it needs a restart"; }
+exec 8>&-
+kill "$dd_pid" 2>/dev/null
+wait "$dd_pid" 2>/dev/null
+dd_pid=
 
 # The page, as a browser loads it from the .exe.
 if command -v chromium >/dev/null; then
