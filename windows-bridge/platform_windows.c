@@ -10,6 +10,7 @@
 #include <windows.h>
 #include <hvsocket.h>
 #include <tlhelp32.h>
+#include <winternl.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -937,10 +938,47 @@ out:
 
 /* ---- learning the WSL VM id --------------------------------------------- */
 
-/* NtQueryInformationProcess(ProcessCommandLineInformation): a process's
- * command line without reading its memory (Windows 8.1+). */
+/* A process's command line: NtQueryInformationProcess with
+ * ProcessCommandLineInformation (Windows 8.1+), else read from its PEB's
+ * RTL_USER_PROCESS_PARAMETERS (older Windows and wine, which answers the
+ * former with STATUS_INVALID_INFO_CLASS).  wslhost.exe runs as the user, so
+ * the user may read it. */
 typedef LONG(NTAPI *nt_query_fn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
 #define PROCESS_COMMAND_LINE_INFORMATION 60
+
+static char *wide_n_to_utf8(const wchar_t *w, size_t nch)
+{
+	wchar_t *z = calloc(nch + 1, sizeof(wchar_t));
+	char *res = NULL;
+	if (z) {
+		memcpy(z, w, nch * sizeof(wchar_t));
+		res = win_utf8(z);
+		free(z);
+	}
+	return res;
+}
+
+static char *cmdline_from_peb(HANDLE h, nt_query_fn q)
+{
+	PROCESS_BASIC_INFORMATION pbi;
+	PEB peb;
+	RTL_USER_PROCESS_PARAMETERS pp;
+	ULONG got;
+	SIZE_T rd;
+
+	if (q(h, ProcessBasicInformation, &pbi, sizeof(pbi), &got) < 0 || !pbi.PebBaseAddress ||
+	    !ReadProcessMemory(h, pbi.PebBaseAddress, &peb, sizeof(peb), &rd) ||
+	    !ReadProcessMemory(h, peb.ProcessParameters, &pp, sizeof(pp), &rd) ||
+	    !pp.CommandLine.Length || pp.CommandLine.Length > 65534)
+		return NULL;
+	size_t nch = pp.CommandLine.Length / sizeof(wchar_t);
+	wchar_t *w = malloc(pp.CommandLine.Length);
+	char *res = NULL;
+	if (w && ReadProcessMemory(h, pp.CommandLine.Buffer, w, pp.CommandLine.Length, &rd))
+		res = wide_n_to_utf8(w, nch);
+	free(w);
+	return res;
+}
 
 static char *process_cmdline(DWORD pid)
 {
@@ -951,7 +989,9 @@ static char *process_cmdline(DWORD pid)
 		if (!q)
 			return NULL;
 	}
-	HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+	HANDLE h = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+	if (!h)
+		h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
 	if (!h)
 		return NULL;
 	ULONG need = 0;
@@ -959,21 +999,13 @@ static char *process_cmdline(DWORD pid)
 	q(h, PROCESS_COMMAND_LINE_INFORMATION, NULL, 0, &need);
 	if (need > 0 && need < (1u << 20)) {
 		/* A UNICODE_STRING header followed by its buffer. */
-		struct {
-			USHORT Length, MaximumLength;
-			PWSTR Buffer;
-		} *us = calloc(1, need + sizeof(wchar_t));
-		if (us && q(h, PROCESS_COMMAND_LINE_INFORMATION, us, need, &need) >= 0) {
-			size_t nch = us->Length / sizeof(wchar_t);
-			wchar_t *w = calloc(nch + 1, sizeof(wchar_t));
-			if (w) {
-				memcpy(w, us->Buffer, nch * sizeof(wchar_t));
-				res = win_utf8(w);
-				free(w);
-			}
-		}
+		UNICODE_STRING *us = calloc(1, need + sizeof(wchar_t));
+		if (us && q(h, PROCESS_COMMAND_LINE_INFORMATION, us, need, &need) >= 0)
+			res = wide_n_to_utf8(us->Buffer, us->Length / sizeof(wchar_t));
 		free(us);
 	}
+	if (!res)
+		res = cmdline_from_peb(h, q);
 	CloseHandle(h);
 	return res;
 }

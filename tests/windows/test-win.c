@@ -587,8 +587,29 @@ static void test_run_capture(void)
 	CHECK(plat_docker_desktop_running() == 0);
 }
 
+/* `test-win vmid`: what win_wsl_vm_id learns now, for wine.sh, which sets
+ * the scene (a wslhost.exe command line, a wsl.exe, compute systems). */
+static int print_vm_id(void)
+{
+	struct host_guid g;
+	const char *how = "";
+	char s[HOST_GUID_STR];
+	int r = win_wsl_vm_id(&g, &how);
+	if (r < 0) {
+		printf("vm-id: none (%d)\n", r);
+		return 1;
+	}
+	host_guid_format(&g, s);
+	printf("vm-id: %s from %s\n", s, how);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "vmid")) {
+		plat_init();
+		return print_vm_id();
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: test-win TMPDIR Zo\xc3\xab (TMPDIR: a Windows path wine.sh made)\n");
 		return 2;

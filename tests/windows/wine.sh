@@ -32,8 +32,9 @@ build=$(printf '%s\n' "$build" | tail -1)
 export WINEPREFIX
 WINEPREFIX=$(mktemp -d /tmp/wsldock-wine.XXXXXX)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
-bridge_pid= client_pid= dd_pid=
+bridge_pid= client_pid= dd_pid= wslhost_pid=
 cleanup() {
+	[ -n "$wslhost_pid" ] && kill "$wslhost_pid" 2>/dev/null
 	[ -n "$dd_pid" ] && kill "$dd_pid" 2>/dev/null
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
 	[ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null
@@ -77,6 +78,44 @@ case $last in
 esac
 [ "$rc" -eq 0 ] || fail "the Windows test program exited $rc"
 case $last in 0\ passed*) fail "the Windows test program ran no checks" ;; esac
+
+# ---- learning the WSL VM id (test-win.exe vmid prints what it learns) ----
+# The scene WSL would make, one source at a time, most trusted last: a
+# compute system in the HCS volatile store; then a wslhost.exe whose command
+# line carries --vm-id (wine's cmd.exe under that name, kept alive on a
+# fifo); then a wsl.exe (tests/windows/fake-wsl.exe: wsl.exe cannot exist
+# under wine) whose `-e wslinfo --vm-id` answers.
+vmid() { "$WINE" "$build/tests/windows/test-win.exe" vmid 2>&1 | tr -d '\r'; }
+G1=b5d4e3f2-1a2b-4c3d-9e8f-00112233aabb
+G2=0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9
+G3=99999999-8888-7777-6666-555555555555
+got=$(vmid)
+[ "$got" = "vm-id: none (-2)" ] || fail "with no WSL at all the VM id is '$got'"
+reg "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\HostComputeService\\VolatileStore\\ComputeSystem\\$G3" \
+	/v Owner /t REG_SZ /d WSL
+got=$(vmid)
+[ "$got" = "vm-id: $G3 from HostComputeService\\VolatileStore" ] || fail "from the HCS store: '$got'"
+t="$WINEPREFIX/drive_c/wsldock-test"
+cp "$WINEPREFIX/drive_c/windows/system32/cmd.exe" "$t/wslhost.exe"
+mkfifo "$WINEPREFIX/wslhost.in"
+"$WINE" "$t/wslhost.exe" /k --vm-id "{$(echo $G1 | tr a-f A-F)}" --handle 1234 \
+	<"$WINEPREFIX/wslhost.in" >/dev/null 2>&1 &
+wslhost_pid=$!
+exec 7>"$WINEPREFIX/wslhost.in"
+i=0
+until got=$(vmid); [ "$got" = "vm-id: $G1 from the --vm-id of wslhost.exe" ]; do
+	i=$((i + 1))
+	[ $i -lt 10 ] || fail "from wslhost.exe's command line: '$got'"
+	sleep 1
+done
+cp "$build/tests/windows/fake-wsl.exe" "$WINEPREFIX/drive_c/windows/system32/wsl.exe"
+got=$(FAKE_WSL_VM_ID=$G2 vmid)
+[ "$got" = "vm-id: $G2 from wslinfo --vm-id" ] || fail "from wslinfo: '$got'"
+exec 7>&-
+kill "$wslhost_pid" 2>/dev/null
+wait "$wslhost_pid" 2>/dev/null
+wslhost_pid=
+echo "PASS: the VM id from wslinfo, else wslhost.exe's --vm-id, else the HCS store"
 
 # ---- the whole bridge ----
 exe="$build/windows-bridge/wsldock-bridge.exe"
@@ -175,10 +214,11 @@ printf '# mine\r\n[wsl2]\r\nmemory=8GB\r\n[experimental]\r\nautoMemoryReclaim=gr
 	--wslconfig 'C:\wsldock-test\.wslconfig' >"$WINEPREFIX/status.out" 2>&1 || fail "status exited non-zero"
 tr -d '\r' <"$WINEPREFIX/status.out" >"$WINEPREFIX/status.txt"
 cat "$WINEPREFIX/status.txt"
-grep -Eq '^  \*Ubuntu +WSL 2 .*bridge: reporting +Docker integration: on$' "$WINEPREFIX/status.txt" ||
-	fail "status: no '*Ubuntu WSL 2 ... reporting ... integration on' line"
-grep -Eq '^   Debian +WSL 1 .*bridge: not seen +Docker integration: off$' "$WINEPREFIX/status.txt" ||
-	fail "status: no 'Debian WSL 1 ... not seen ... off' line"
+# (State from the stand-in wsl.exe's UTF-16LE `wsl -l -v`.)
+grep -Eq '^  \*Ubuntu +WSL 2 +Running +bridge: reporting +Docker integration: on$' "$WINEPREFIX/status.txt" ||
+	fail "status: no '*Ubuntu WSL 2 Running ... reporting ... integration on' line"
+grep -Eq '^   Debian +WSL 1 +Stopped +bridge: not seen +Docker integration: off$' "$WINEPREFIX/status.txt" ||
+	fail "status: no 'Debian WSL 1 Stopped ... not seen ... off' line"
 grep -q 'memory=8GB swap=(default)  \[experimental\] autoMemoryReclaim=gradual' "$WINEPREFIX/status.txt" ||
 	fail "status: the .wslconfig memory settings are wrong"
 grep -q '^Docker Desktop: version unknown, not running' "$WINEPREFIX/status.txt" ||

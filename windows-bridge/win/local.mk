@@ -22,3 +22,7 @@ tests_windows_test_win_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/windows-bridge
 tests_windows_test_win_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_windows_test_win_SOURCES = tests/windows/test-win.c
 tests_windows_test_win_LDADD = $(BRIDGE_LIBS) -lole32
+
+# wsl.exe cannot exist under wine: this stand-in answers what the bridge asks.
+noinst_PROGRAMS += tests/windows/fake-wsl
+tests_windows_fake_wsl_SOURCES = tests/windows/fake-wsl.c
