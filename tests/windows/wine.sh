@@ -134,6 +134,9 @@ z="$WINEPREFIX/drive_c/Zoë"
 mkdir -p "$z"
 cp "$srcdir/tests/bridge/fixtures/settings-store.json" "$z/settings-store.json"
 cp "$srcdir/tests/bridge/fixtures/wslconfig" "$z/.wslconfig"
+# (distcheck's source tree is read-only, and a read-only file is one
+# ReplaceFileW rightly refuses to replace.)
+chmod u+w "$z/settings-store.json" "$z/.wslconfig"
 for i in 1 2; do
 	"$WINE" "$exe" integration enable Ubuntu --docker-settings 'C:\Zoë\settings-store.json' \
 		>"$WINEPREFIX/apply.out" 2>&1 || { cat "$WINEPREFIX/apply.out"; fail "integration enable (run $i) failed"; }
