@@ -333,6 +333,16 @@ static void test_files(void)
 	free(wp);
 	CHECK(count_tmp_files(dir) == 0);
 
+	/* A read-only target is refused, left as it was, and no temp stays. */
+	wp = win_wide(path);
+	CHECK(SetFileAttributesW(wp, FILE_ATTRIBUTE_READONLY));
+	CHECK(plat_replace_file(path, "x", 1) == -EACCES);
+	CHECK(plat_read_file(path, 1 << 20, &got, &len) == 0 && !strcmp(got, v2));
+	free(got);
+	CHECK(count_tmp_files(dir) == 0);
+	CHECK(SetFileAttributesW(wp, FILE_ATTRIBUTE_NORMAL));
+	free(wp);
+
 	/* An empty replacement is a real (empty) file, not an error. */
 	snprintf(backup, sizeof(backup), "%s\\.wslconfig.bak", dir);
 	CHECK(plat_copy_file(path, backup) == 0);
