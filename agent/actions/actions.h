@@ -68,15 +68,45 @@ struct action_request {
 	const struct action_file *hot;
 	size_t nhot;
 	uint64_t max_duration_ns;  /* give up after this long; 0 = no bound */
+	/* fadvise: at most this many files visited under dirs; 0 = the default
+	 * ACTION_MAX_WALK_FILES. */
+	unsigned max_walk_files;
+	/* drop_caches: read back the hot files' pages that were resident before
+	 * the drop, at idle I/O priority, at most restore_budget_bytes (0 = no
+	 * read-back even when restore_hot_set is set). */
+	bool restore_hot_set;
+	uint64_t restore_budget_bytes;
+	/* compact: these NUMA nodes (sysfs nodeN/compact); none = every node
+	 * through /proc/sys/vm/compact_memory. */
+	const unsigned *nodes;
+	size_t nnodes;
 };
+
+#define ACTION_MAX_WALK_FILES 262144u
+
+/* How memory.reclaim / force_empty were kept off anonymous memory. */
+enum anon_guard {
+	ANON_GUARD_NONE,            /* lever does not reclaim by cgroup */
+	ANON_GUARD_SWAPPINESS_ARG,  /* "N swappiness=0" (kernel 6.7+) */
+	ANON_GUARD_SWAP_MAX,        /* memory.swap.max=0 for the call, restored */
+	ANON_GUARD_V1_SWAPPINESS,   /* v1 memory.swappiness=0 for the call, restored */
+	ANON_GUARD_NO_SWAP,         /* no swap configured: anon cannot be reclaimed */
+	_ANON_GUARD_MAX,
+};
+
+/* "none", "swappiness=0", "swap.max=0", "memory.swappiness=0", "no-swap". */
+const char *anon_guard_name(enum anon_guard g);
 
 /* Figures measured before and after, so every action says what it did. */
 struct action_measure {
 	uint64_t mem_free, page_cache, reportable_free;  /* bytes */
+	uint64_t stranded_free;     /* free in blocks below page_reporting_order */
 	bool reported_known;
 	uint64_t reported;          /* page_reporting counter, where present */
 	uint64_t targets_cache;     /* targeted cgroups' file (memory.stat) or
 				       files' resident bytes (cachestat/mincore) */
+	bool hot_known;
+	uint64_t hot_cache;         /* the hot files' resident bytes, when nhot > 0 */
 };
 
 struct action_result {
@@ -94,9 +124,24 @@ struct action_result {
 	unsigned skipped_frozen;    /* cgroups left alone: frozen */
 	unsigned skipped_hot;       /* files left alone: hot */
 	unsigned unreachable;       /* targets that could not be opened */
+	unsigned files_walked;      /* regular files visited under dirs */
+	unsigned exhausted;         /* cgroups whose memory.reclaim ended in
+				       EAGAIN: nothing more to take there */
+	enum anon_guard anon_guard; /* memory.reclaim / force_empty only */
+	uint64_t restored_bytes;    /* drop_caches: hot pages read back */
 };
 
 /* Runs one lever.  Returns 0 or negative errno (also in r->error); never
  * aborts.  In dry-run nothing under /proc/sys or any memory.* file is
- * written and no file is advised. */
+ * written and no file is advised or synced; targets are opened and
+ * measured only.  -ETIME: max_duration_ns ran out (what was done so far
+ * is measured).  A blocking kernel write (memory.reclaim, force_empty) is
+ * bounded by a per-thread timer signal (SIGRTMIN+ACTION_TIMER_SIGNAL, a
+ * no-op handler installed for the call and restored after it).
+ *
+ * bytes_returned, per lever: memory.reclaim and force_empty: the targeted
+ * cgroups' file cache drop (memory.stat); fadvise: the targeted files'
+ * resident drop; drop_caches: the global page cache (Cached) drop;
+ * compact: the reportable free gain. */
+#define ACTION_TIMER_SIGNAL 5
 int action_run(const struct action_request *q, struct action_result *r);

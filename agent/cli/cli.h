@@ -38,3 +38,11 @@ extern const char *program_name;
 int verb_report(int argc, char **argv);
 int verb_conflicts(int argc, char **argv);
 int verb_top(int argc, char **argv);
+int verb_integration(int argc, char **argv);
+int verb_wslconfig(int argc, char **argv);
+int verb_run(int argc, char **argv);
+int verb_reclaim(int argc, char **argv);
+
+struct policy_config;
+/* --set KEY=VALUE of run and reclaim: -EINVAL with the error printed. */
+int cli_policy_set(const char *verb, struct policy_config *cfg, const char *arg);

@@ -20,6 +20,10 @@ static const struct verb verbs[] = {
 	{ "report", verb_report, "show page cache, reportable free memory and the WSL environment" },
 	{ "conflicts", verb_conflicts, "find native Docker installs that conflict with Docker Desktop" },
 	{ "top", verb_top, "show who fills the page cache, per cgroup, class and file (eBPF)" },
+	{ "run", verb_run, "the reclaim daemon: return a build's page cache when the build ends" },
+	{ "reclaim", verb_reclaim, "decide once now, act, and print what came back" },
+	{ "integration", verb_integration, "turn Docker Desktop's WSL integration on or off (via the bridge)" },
+	{ "wslconfig", verb_wslconfig, "set a key of the host's .wslconfig (via the bridge)" },
 };
 
 static void usage(FILE *f)

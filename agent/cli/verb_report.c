@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bridge/agent_bridge.h"
 #include "cli/cli.h"
 #include "model/mem_state.h"
 #include "outputs/report.h"
@@ -36,6 +37,7 @@ int verb_report(int argc, char **argv)
 	struct diag_list diags = { 0 };
 	struct conflicts_snapshot *conflicts = NULL;
 	struct mem_state *s = NULL;
+	json_t *bridge = NULL;
 	int c, r = EXIT_ERROR;
 
 	optind = 1;
@@ -65,8 +67,12 @@ int verb_report(int argc, char **argv)
 	mem_state_collect(s, common.root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
 	/* Out of memory here only leaves the conflicts section out. */
 	conflicts = conflicts_snapshot_collect(common.root);
+	bridge = report_bridge_state(common.root);
 	if (common.json) {
 		json_t *doc = report_json(s, conflicts, &diags);
+
+		if (doc)
+			json_object_set(doc, "bridge", bridge);
 
 		if (!doc || json_print(doc) < 0) {
 			cli_error("report", "cannot write the JSON report");
@@ -76,11 +82,13 @@ int verb_report(int argc, char **argv)
 		json_decref(doc);
 	} else {
 		report_text(stdout, s, conflicts, &diags);
+		report_bridge_text(stdout, bridge);
 		fflush(stdout);
 	}
 	diag_print(&diags, stderr, program_name);
 	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;
 out:
+	json_decref(bridge);
 	conflicts_snapshot_free(conflicts);
 	diag_free(&diags);
 	free(s);

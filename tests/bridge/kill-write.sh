@@ -40,7 +40,7 @@ bad = 0
 for i in range(200):
     p = subprocess.Popen([bridge, "integration", "enable" if i % 2 == 0 else "disable", "Ubuntu",
                           "--docker-settings", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rnd.uniform(0, dur * 1.1))
+    time.sleep(rnd.uniform(0, dur * 0.9))
     if p.poll() is None:
         killed_running += 1
     p.send_signal(signal.SIGKILL)
@@ -69,7 +69,7 @@ for i in range(200):
         os.unlink(b)
 temps = glob.glob(os.path.join(os.path.dirname(path), ".*wsldock-tmp-*")) + glob.glob(path + "*.wsldock-tmp-*")
 print("200 kills, %d while the bridge was running; %d temp files left by killed writers" % (killed_running, len(temps)))
-if killed_running < 60:
+if killed_running < 50:
     print("FAIL: only %d kills landed while the bridge ran: the test did not exercise writes" % killed_running); bad += 1
 sys.exit(1 if bad else 0)
 PY

@@ -18,6 +18,12 @@ pass() {
 	echo "ok: $*"
 }
 finish() {
+	stop_bridge
+	# A sanitized build (distcheck) reports leaks and UB when it exits.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/bridge.log" 2>/dev/null; then
+		fail "the bridge's sanitizer reported:"
+		grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/bridge.log" | head -40 >&2
+	fi
 	if [ "$failures" -ne 0 ]; then
 		echo "$failures check(s) failed" >&2
 		exit 1
@@ -67,6 +73,11 @@ stop_bridge() {
 	kill "$bridge_pid" 2>/dev/null
 	wait "$bridge_pid" 2>/dev/null
 	bridge_pid=
+}
+# Whether the bridge is built with AddressSanitizer (its RSS then holds the
+# allocator's quarantine and shadow, not what the bridge keeps).
+bridge_sanitized() {
+	grep -q __asan_init "$BRIDGE" 2>/dev/null
 }
 
 # bridge_alive: the pid still runs (not a zombie).

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* The glue `run` calls: starts the client and the control socket, builds
+ * the status (the report --json document the `report` verb prints, plus
+ * the daemon's episode state) and the events. */
+#include "bridge/agent_bridge.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actions/actions.h"
+#include "bridge/bridge_client.h"
+#include "bridge/control.h"
+#include "conflicts/conflicts.h"
+#include "daemon/daemon.h"
+#include "model/mem_state.h"
+#include "outputs/report.h"
+#include "policy/policy.h"
+
+/* The conflicts check reads package databases: once every 5 minutes is
+ * plenty for a status (conflicts-changed events say more). */
+#define CONFLICTS_REFRESH_NS (300ull * 1000000000ull)
+
+struct agent_bridge {
+	const struct dlog *log;
+	const char *root;
+	struct bridge_client *bc;
+	struct control *ctl;
+	struct conflicts_snapshot *conflicts;
+	uint64_t conflicts_at;
+	struct mem_state *ms;
+};
+
+/* WSL's `wslinfo --vm-id` (WSL 2.5.10+), only on WSL 2 and only once. */
+static void read_vm_id(bool wsl2, char *buf, size_t size)
+{
+	FILE *p;
+
+	buf[0] = '\0';
+	if (!wsl2 || access("/usr/bin/wslinfo", X_OK) < 0)
+		return;
+	p = popen("/usr/bin/wslinfo --vm-id 2>/dev/null", "r");
+	if (!p)
+		return;
+	if (!fgets(buf, (int)size, p))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	pclose(p);
+}
+
+struct agent_bridge *agent_bridge_start(sd_event *ev, const struct dlog *log,
+					const struct agent_bridge_opts *o)
+{
+	struct agent_bridge *b = calloc(1, sizeof(*b));
+	const char *endpoint = bridge_default_endpoint(o->endpoint, o->wsl2);
+	const char *control = o->control ? o->control : control_default_path();
+	char distro[65], vm_id[65];
+	int r;
+
+	if (!b)
+		return NULL;
+	b->log = log;
+	b->root = o->root;
+	b->ms = calloc(1, sizeof(*b->ms));
+	if (o->distro && *o->distro)
+		snprintf(distro, sizeof(distro), "%s", o->distro);
+	else if (gethostname(distro, sizeof(distro)) < 0)
+		snprintf(distro, sizeof(distro), "unknown");
+	distro[sizeof(distro) - 1] = '\0';
+	if (!endpoint) {
+		dlog_event(log, "bridge", "state=off detail=%s", o->endpoint ? "--bridge none"
+			   : "not WSL 2 and no --bridge: no bridge");
+	} else {
+		read_vm_id(o->wsl2, vm_id, sizeof(vm_id));
+		r = bridge_client_new(ev, log, endpoint, distro, vm_id, &b->bc);
+		if (r < 0)
+			dlog_event(log, "bridge", "state=off endpoint=%s detail=%s", endpoint,
+				   r == -EINVAL ? "not vsock:CID:PORT, unix:PATH or tcp:HOST:PORT" : strerror(-r));
+	}
+	r = control_start(ev, log, control, b->bc, &b->ctl);
+	if (r < 0)
+		dlog_event(log, "control", "path=%s detail=no control socket (%s): integration, wslconfig "
+			   "and report cannot reach this daemon", control,
+			   r == -EADDRINUSE ? "another daemon answers there" : strerror(-r));
+	else
+		dlog_event(log, "control", "path=%s", control);
+	return b;
+}
+
+void agent_bridge_free(struct agent_bridge *b)
+{
+	if (!b)
+		return;
+	control_free(b->ctl);
+	bridge_client_free(b->bc);
+	conflicts_snapshot_free(b->conflicts);
+	free(b->ms);
+	free(b);
+}
+
+bool agent_bridge_host_low(const struct agent_bridge *b)
+{
+	return b && bridge_client_host_low(b->bc);
+}
+
+void agent_bridge_tick(struct agent_bridge *b, const struct policy_history *h, bool leader,
+		       uint64_t now_ns)
+{
+	struct diag_list diags = { 0 };
+	json_t *doc;
+
+	if (!b || !b->bc)
+		return;
+	bridge_client_set_role(b->bc, leader);
+	if (!bridge_client_wants_status(b->bc, now_ns) || !b->ms)
+		return;
+	if (!b->conflicts || now_ns - b->conflicts_at > CONFLICTS_REFRESH_NS) {
+		conflicts_snapshot_free(b->conflicts);
+		b->conflicts = conflicts_snapshot_collect(b->root);
+		b->conflicts_at = now_ns;
+	}
+	memset(b->ms, 0, sizeof(*b->ms));
+	mem_state_collect(b->ms, b->root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
+	doc = report_json(b->ms, b->conflicts, &diags);
+	diag_free(&diags);
+	if (!doc)
+		return;
+	json_object_set_new(doc, "daemon",
+			    json_pack("{s:s, s:b, s:I, s:I}", "state", policy_state_name(h->state),
+				      "build_active", h->state == PSTATE_GROWING,
+				      "build_attributed_bytes",
+				      (json_int_t)(h->state == PSTATE_GROWING || h->state == PSTATE_RECLAIM
+						   ? h->episode_bytes : 0),
+				      "episode", (json_int_t)h->episode));
+	bridge_client_status(b->bc, doc, b->ms->page_cache.known ? b->ms->page_cache.value : 0, now_ns);
+	json_decref(doc);
+}
+
+void agent_bridge_reclaim(struct agent_bridge *b, const struct policy_decision *d,
+			  const struct action_result *r)
+{
+	struct timespec ts;
+
+	if (!b || !b->bc || r->dry_run)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	bridge_client_event(b->bc, json_pack("{s:s, s:s, s:f, s:s, s:I, s:s}", "type", "event",
+					     "event", "reclaim", "time", ts.tv_sec + ts.tv_nsec / 1e9,
+					     "lever", lever_name(r->lever),
+					     "bytes_returned", (json_int_t)r->bytes_returned,
+					     "reason", d->reason ? d->reason : ""));
+}
+
+void agent_bridge_episode(struct agent_bridge *b, bool started, uint64_t episode)
+{
+	char id[24];
+
+	if (!b || !b->bc)
+		return;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)episode);
+	bridge_client_event(b->bc, json_pack("{s:s, s:s, s:s}", "type", "event", "event",
+					     started ? "build-started" : "build-ended", "episode", id));
+}
+
+json_t *report_bridge_state(const char *root)
+{
+	json_t *req, *reply = NULL, *b;
+	char why[512];
+
+	if (root && *root && strcmp(root, "/"))
+		return json_null();
+	req = json_pack("{s:s}", "type", "state");
+	if (!req)
+		return NULL;
+	if (control_request(control_default_path(), req, 2000, &reply, why, sizeof(why)) < 0) {
+		json_decref(req);
+		return json_pack("{s:s, s:s}", "state", "no-daemon", "detail", why);
+	}
+	json_decref(req);
+	b = json_incref(json_object_get(reply, "bridge"));
+	json_decref(reply);
+	return b ? b : json_pack("{s:s}", "state", "unknown");
+}
+
+void report_bridge_text(FILE *f, const json_t *b)
+{
+	const char *state = json_string_value(json_object_get(b, "state"));
+	const char *endpoint = json_string_value(json_object_get(b, "endpoint"));
+
+	if (!state)
+		return;
+	fprintf(f, "\nBridge: %s", state);
+	if (endpoint)
+		fprintf(f, " (%s)", endpoint);
+	if (!strcmp(state, "connected"))
+		fprintf(f, " since %s, %lld statuses sent, %lld events queued, %lld dropped",
+			json_string_value(json_object_get(b, "since")) ?: "?",
+			(long long)json_integer_value(json_object_get(b, "statuses_sent")),
+			(long long)json_integer_value(json_object_get(b, "queued_events")),
+			(long long)json_integer_value(json_object_get(b, "events_dropped")));
+	else if (json_string_value(json_object_get(b, "last_error")))
+		fprintf(f, ": %s", json_string_value(json_object_get(b, "last_error")));
+	else if (json_string_value(json_object_get(b, "detail")))
+		fprintf(f, ": %s", json_string_value(json_object_get(b, "detail")));
+	if (json_is_true(json_object_get(json_object_get(b, "host_memory"), "low")))
+		fprintf(f, "; the host is LOW on memory");
+	fputc('\n', f);
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "bridge/agent_bridge.h"
+#include "cli/cli.h"
+#include "daemon/observe.h"
+#include "shared/util.h"
+#include "sources/wsl_env.h"
+
+#define SAMPLE_USEC 1000000ull
+/* Timer slack: lets the kernel batch our wakeup with others. */
+#define SAMPLE_ACCURACY_USEC 50000ull
+/* A PSI trigger: 150 ms of "some" memory stall within 1 s wakes us early. */
+#define PSI_TRIGGER "some 150000 1000000"
+#define DECIDE_ROUNDS (_LEVER_MAX + 1)
+
+struct daemon {
+	const struct daemon_opts *o;
+	sd_event *ev;
+	struct tracker *tracker;
+	struct ledger ledger;
+	struct resolver *res;
+	struct observer ob;
+	struct policy_history h;
+	struct leader lead;
+	struct dlog log;
+	struct agent_bridge *bridge;  /* wsldock-bridge client + control socket */
+	int psi_fd;
+	uint64_t last_tick_ns;
+	bool tracker_failed_logged;
+	/* What was logged last, so a held decision is logged once, not every second. */
+	const char *logged_reason;
+	uint64_t logged_episode;
+	enum policy_state logged_state;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_during_action(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static const char *role(const struct daemon *d)
+{
+	return d->o->dry_run ? "dry-run" : d->lead.held ? "leader" : "follower";
+}
+
+static void elect(struct daemon *d)
+{
+	int r;
+
+	if (d->o->dry_run || d->lead.held)
+		return;
+	r = leader_try(&d->lead);
+	if (r == 1) {
+		dlog_event(&d->log, "role", "role=leader lock=%s", d->lead.path);
+		sd_notifyf(0, "STATUS=leader (%s)", d->lead.path);
+	} else if (r < 0 && d->lead.fd < 0) {
+		/* Cannot even open it: stay a follower, say why once. */
+		if (!d->logged_reason || strcmp(d->logged_reason, "lock-error")) {
+			dlog_event(&d->log, "role", "role=follower lock=%s errno=%s detail=cannot open "
+				   "the leader lock", d->lead.path, strerrorname_np(-r) ?: "?");
+			d->logged_reason = "lock-error";
+		}
+	}
+}
+
+/* A lever runs inside the loop; SIGTERM must still end it at once: the
+ * signals are let through for the call, so a blocking write to
+ * memory.reclaim or force_empty returns EINTR. */
+static int run_action(struct daemon *d, struct policy_decision *dec, struct action_result *res)
+{
+	struct sigaction sa = { .sa_handler = on_stop_during_action }, old_term, old_int;
+	sigset_t mask;
+	int r;
+
+	dec->req.dry_run = d->o->dry_run;
+	dec->req.root = d->o->root;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, &old_int);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	memset(res, 0, sizeof(*res));
+	r = action_run(&dec->req, res);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	return r;
+}
+
+static bool worth_logging(struct daemon *d, const struct policy_decision *dec)
+{
+	if (dec->verdict == POLICY_ACT)
+		return true;
+	if (!strcmp(dec->reason, "idle"))
+		return false;
+	return !d->logged_reason || strcmp(d->logged_reason, dec->reason) ||
+	       d->logged_episode != dec->episode || d->logged_state != d->h.state;
+}
+
+static void log_transition(struct daemon *d, enum policy_state before, uint64_t episode_before)
+{
+	const struct policy_history *h = &d->h;
+
+	if (h->episode != episode_before && h->state == PSTATE_GROWING)
+		agent_bridge_episode(d->bridge, true, h->episode);
+	if (before == PSTATE_GROWING && h->state != PSTATE_GROWING)
+		agent_bridge_episode(d->bridge, false, h->episode);
+	if (h->episode != episode_before && h->state == PSTATE_GROWING)
+		dlog_event(&d->log, "episode-start", "episode=%llu growth_rate=%.0f members=%zu",
+			   (unsigned long long)h->episode, h->growth_rate, h->nmembers);
+	if (before == PSTATE_GROWING && h->state == PSTATE_RECLAIM)
+		dlog_event(&d->log, "episode-end", "episode=%llu bytes=%llu members=%zu "
+			   "duration_ms=%llu", (unsigned long long)h->episode,
+			   (unsigned long long)h->episode_bytes, h->nmembers,
+			   (unsigned long long)((h->last_growth_ns - h->episode_start_ns) / 1000000));
+	if (before == PSTATE_GROWING && h->state == PSTATE_IDLE)
+		dlog_event(&d->log, "episode-end", "episode=%llu bytes=%llu detail=below episode_min: "
+			   "left alone", (unsigned long long)h->episode,
+			   (unsigned long long)h->episode_bytes);
+	if (before == PSTATE_RECLAIM && h->state == PSTATE_GROWING)
+		dlog_event(&d->log, "episode-resume", "episode=%llu detail=growing again: reclaim waits",
+			   (unsigned long long)h->episode);
+	if (before != PSTATE_HOST && h->state == PSTATE_HOST)
+		dlog_event(&d->log, "host-low", "state=host-low detail=Windows is low on memory");
+	if (before == PSTATE_HOST && h->state != PSTATE_HOST)
+		dlog_event(&d->log, "host-ok", "state=%s", policy_state_name(h->state));
+}
+
+static void decide_and_act(struct daemon *d, struct policy_obs *obs)
+{
+	for (int round = 0; round < DECIDE_ROUNDS && !stop_signal; round++) {
+		struct policy_decision dec;
+		struct action_result res;
+		enum policy_state s = d->h.state;
+
+		if (policy_decide(&d->o->cfg, &d->h, obs, &dec) < 0) {
+			dlog_event(&d->log, "error", "detail=out of memory deciding");
+			return;
+		}
+		if (worth_logging(d, &dec)) {
+			dlog_decision(&d->log, &dec, s, d->o->dry_run);
+			d->logged_reason = dec.reason;
+			d->logged_episode = dec.episode;
+			d->logged_state = d->h.state;
+		}
+		if (dec.verdict != POLICY_ACT) {
+			policy_decision_free(&dec);
+			return;
+		}
+		run_action(d, &dec, &res);
+		dlog_action(&d->log, &dec, &res);
+		agent_bridge_reclaim(d->bridge, &dec, &res);
+		policy_record(&d->o->cfg, &d->h, &dec, &res, clock_ns(CLOCK_MONOTONIC));
+		policy_decision_free(&dec);
+	}
+}
+
+static void tick(struct daemon *d)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct policy_obs obs = { .now_ns = now, .realtime_ns = clock_ns(CLOCK_REALTIME) };
+	enum policy_state before = d->h.state;
+	uint64_t episode_before = d->h.episode;
+	bool all_files = policy_wants_targets(&d->h);
+	bool tracking = d->tracker != NULL;
+
+	d->last_tick_ns = now;
+	elect(d);
+	obs.leader = d->o->dry_run || d->lead.held;
+	obs.host_low = agent_bridge_host_low(d->bridge);
+	if (tracking && tracker_sample(d->tracker, &d->ledger, now) < 0) {
+		if (!d->tracker_failed_logged)
+			dlog_event(&d->log, "error", "errno=%s detail=cannot read the BPF maps",
+				   strerrorname_np(errno) ?: "?");
+		d->tracker_failed_logged = true;
+		tracking = false;
+	}
+	if (tracking)
+		resolver_tick(d->res);
+	observe_memory(&d->ob, d->o->cfg.mode == POLICY_MODE_WSL_IDLE, &obs);
+	if (tracking && observe_tracker(&d->ob, &d->ledger, all_files, &obs) < 0)
+		goto oom;
+	if (policy_observe(&d->o->cfg, &d->h, &obs) < 0)
+		goto oom;
+	log_transition(d, before, episode_before);
+	if (policy_wants_targets(&d->h)) {
+		if (tracking && !all_files) {
+			/* The episode just ended: every file, with paths, for lever c. */
+			observe_reset(&d->ob);
+			if (observe_tracker(&d->ob, &d->ledger, true, &obs) < 0)
+				goto oom;
+		}
+		observe_targets(&d->ob, &obs);
+	}
+	decide_and_act(d, &obs);
+	observe_reset(&d->ob);
+	agent_bridge_tick(d->bridge, &d->h, d->lead.held, now);
+	if (stop_signal)
+		sd_event_exit(d->ev, 0);
+	return;
+oom:
+	observe_reset(&d->ob);
+	dlog_event(&d->log, "error", "detail=out of memory observing");
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *u)
+{
+	struct daemon *d = u;
+
+	tick(d);
+	sd_event_source_set_time(s, usec + SAMPLE_USEC);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *u)
+{
+	struct daemon *d = u;
+
+	stop_signal = (int)si->ssi_signo;
+	return sd_event_exit(d->ev, 0);
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *u)
+{
+	struct daemon *d = u;
+
+	resolver_process_events(d->res);
+	return 0;
+}
+
+/* Memory stalls rose: sample now rather than at the next second (the
+ * policy holds reclaim while PSI full is high). */
+static int on_psi(sd_event_source *s, int fd, uint32_t revents, void *u)
+{
+	struct daemon *d = u;
+
+	if (revents & EPOLLERR) {
+		dlog_event(&d->log, "psi", "detail=the PSI trigger went away: polling only");
+		return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	}
+	if (clock_ns(CLOCK_MONOTONIC) - d->last_tick_ns > 200000000ull)
+		tick(d);
+	return 0;
+}
+
+static void psi_trigger(struct daemon *d)
+{
+	d->psi_fd = -1;
+	if (d->o->root)
+		return;  /* a captured tree has no live pressure file */
+	if (d->o->dry_run) {
+		/* A trigger is registered by writing the pressure file: a dry run
+		 * writes nothing anywhere, so it polls. */
+		dlog_event(&d->log, "psi", "trigger=none detail=dry run: polling every second");
+		return;
+	}
+	d->psi_fd = open("/proc/pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (d->psi_fd >= 0 && write(d->psi_fd, PSI_TRIGGER, strlen(PSI_TRIGGER) + 1) > 0 &&
+	    sd_event_add_io(d->ev, NULL, d->psi_fd, EPOLLPRI, on_psi, d) >= 0) {
+		dlog_event(&d->log, "psi", "trigger=%s", "some:150ms/1s");
+		return;
+	}
+	dlog_event(&d->log, "psi", "trigger=none detail=/proc/pressure/memory %s: polling every second",
+		   d->psi_fd < 0 ? "absent" : "refuses triggers");
+	if (d->psi_fd >= 0)
+		close(d->psi_fd);
+	d->psi_fd = -1;
+}
+
+static void log_config(struct daemon *d)
+{
+	char line[2048], v[64];
+	size_t w = 0;
+
+	for (size_t i = 0; i < policy_keys_n && w < sizeof(line); i++) {
+		policy_config_format(&d->o->cfg, &policy_keys[i], v, sizeof(v));
+		w += (size_t)snprintf(line + w, sizeof(line) - w, "%s%s=%s", i ? " " : "",
+				      policy_keys[i].name, v);
+	}
+	dlog_event(&d->log, "config", "%s", line);
+}
+
+static int setup(struct daemon *d)
+{
+	struct tracker_opts to = { .root = d->o->root, .mode = d->o->bpf_mode };
+	struct wsl_env env;
+	struct source_status st = { 0 };
+	struct diag_list dg = { 0 };
+	sigset_t mask;
+	char why[640];
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r = sd_event_new(&d->ev);
+	if (r < 0)
+		return r;
+	if ((r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_signal, d)) < 0 ||
+	    (r = sd_event_add_signal(d->ev, NULL, SIGINT, on_signal, d)) < 0)
+		return r;
+	r = observer_init(&d->ob, d->o->root, d->o->docker_root, NULL);
+	if (r < 0)
+		dlog_event(&d->log, "warning", "detail=cannot read the cgroup layout: cgroup levers off");
+	wsl_env_read(d->o->root, &env, &st, &dg);
+	diag_free(&dg);
+	leader_init(&d->lead, d->o->lock_dir ? d->o->lock_dir
+					      : leader_default_dir(env.kind == WSL_2 && env.mnt_wsl));
+	policy_init(&d->h);
+	log_config(d);
+	if (tracker_open(&to, &d->tracker, why, sizeof(why)) < 0) {
+		d->tracker = NULL;
+		dlog_event(&d->log, "tracker", "bpf=none detail=%s: no build episodes without it", why);
+	} else {
+		dlog_event(&d->log, "tracker", "bpf=%s detail=%s", tracker_mode_name(tracker_mode(d->tracker)),
+			   tracker_probe_log(d->tracker));
+		ledger_init(&d->ledger, d->ob.page_size, clock_ns(CLOCK_MONOTONIC));
+		r = resolver_new(&(struct resolver_opts){ .root = d->o->root,
+							  .cgroup2_mount = d->ob.cg.unified_path,
+							  .docker_root = d->o->docker_root },
+				 &d->res);
+		if (r < 0)
+			return r;
+		d->ob.res = d->res;
+		if (resolver_watch_fd(d->res) >= 0 &&
+		    (r = sd_event_add_io(d->ev, NULL, resolver_watch_fd(d->res), EPOLLIN, on_inotify,
+					 d)) < 0)
+			return r;
+	}
+	psi_trigger(d);
+	elect(d);
+	d->bridge = agent_bridge_start(d->ev, &d->log, &(struct agent_bridge_opts){
+		.endpoint = d->o->bridge, .control = d->o->control, .root = d->o->root,
+		.wsl2 = env.kind == WSL_2, .distro = env.distro_name });
+	dlog_event(&d->log, "start", "role=%s lock=%s mode=%s memcg=%s dry_run=%d",
+		   role(d), d->o->dry_run ? "-" : d->lead.path, policy_mode_name(d->o->cfg.mode),
+		   memcg_mode_name(d->ob.cg.memcg), d->o->dry_run);
+	return sd_event_add_time_relative(d->ev, NULL, CLOCK_MONOTONIC, SAMPLE_USEC,
+					  SAMPLE_ACCURACY_USEC, on_timer, d);
+}
+
+static void teardown(struct daemon *d)
+{
+	agent_bridge_free(d->bridge);
+	policy_history_free(&d->h);
+	observer_free(&d->ob);
+	resolver_free(d->res);
+	if (d->tracker) {
+		tracker_close(d->tracker);
+		ledger_free(&d->ledger);
+	}
+	if (d->psi_fd >= 0)
+		close(d->psi_fd);
+	leader_release(&d->lead);
+	sd_event_unref(d->ev);
+}
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct daemon d = {
+		.o = o, .psi_fd = -1,
+		.log = { .foreground = o->foreground, .journal = true, .err = stderr, .verb = "run" },
+	};
+	int r;
+
+	stop_signal = 0;
+	r = setup(&d);
+	if (r < 0) {
+		dlog_event(&d.log, "error", "errno=%s detail=cannot start the event loop",
+			   strerrorname_np(-r) ?: "?");
+		teardown(&d);
+		return EXIT_ERROR;
+	}
+	sd_notify(0, "READY=1");
+	r = sd_event_loop(d.ev);
+	sd_notify(0, "STOPPING=1");
+	dlog_event(&d.log, "stop", "signal=%s", stop_signal ? sigabbrev_np(stop_signal) : "none");
+	teardown(&d);
+	return r < 0 ? EXIT_ERROR : EXIT_CLEAN;
+}

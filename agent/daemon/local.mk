@@ -1,0 +1,17 @@
+# The reclaim daemon (`run`) and the one-shot `reclaim`: sd-event loop,
+# leader election, observations for the policy, the decision log.
+agent_libwsldock_a_SOURCES += \
+	agent/daemon/daemon.c agent/daemon/daemon.h \
+	agent/daemon/leader.c agent/daemon/log.c \
+	agent/daemon/observe.c agent/daemon/observe.h \
+	agent/cli/verb_run.c agent/cli/verb_reclaim.c
+
+# The leader lock and the log line (cmocka, no root).
+DAEMON_UNIT_TESTS = tests/unit/test-daemon
+tests_unit_test_daemon_SOURCES = tests/unit/test-daemon.c
+tests_unit_test_daemon_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_daemon_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
+if HAVE_CMOCKA
+check_PROGRAMS += $(DAEMON_UNIT_TESTS)
+TESTS += $(DAEMON_UNIT_TESTS)
+endif

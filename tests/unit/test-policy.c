@@ -1,0 +1,981 @@
+/* SPDX-License-Identifier: MIT */
+/* The reclaim policy, as tables of scenarios: each a list of samples (the
+ * tracker's rows and files, the memory figures, now) with the state the
+ * policy must be in after the sample and the decisions it must take, each
+ * acting decision answered by a simulated lever result. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include <cmocka.h>
+
+#include "policy/policy.h"
+
+#define S NSEC_PER_SEC
+#define ALL UINT64_MAX  /* the simulated lever returns all it targeted */
+#define MAXR 4
+#define MAXX 6
+#define MAXSTEPS 40
+
+struct trow {
+	uint64_t cgid;
+	enum tclass class;
+	uint64_t added, removed;  /* MiB, cumulative */
+	const char *path, *v2, *v1;
+	bool frozen;
+};
+
+struct tfile {
+	uint64_t ino;
+	enum tclass class;
+	uint64_t owner;
+	uint64_t added;  /* MiB */
+	const char *path;
+};
+
+struct texpect {
+	const char *reason;       /* NULL ends the list */
+	bool act;
+	enum lever lever;
+	uint64_t ret;             /* MiB returned (ALL: what it targeted) */
+	int err;
+	bool exhausted;
+};
+
+struct tstep {
+	unsigned t;               /* seconds */
+	struct trow rows[MAXR];
+	struct tfile files[MAXR];
+	uint64_t cache;           /* MiB of page cache; 0 = 4096 */
+	double psi;
+	bool host_low, follower, no_meminfo;
+	uint64_t user_ticks, refault;  /* refault in MiB */
+	enum policy_state state;
+	struct texpect ex[MAXX];
+};
+
+struct scenario {
+	const char *name;
+	const char *set[4];
+	enum memcg_mode memcg;
+	bool dry_run;
+	bool data_root;           /* Docker's data root exists */
+	struct tstep steps[MAXSTEPS];
+};
+
+#define MI(x) ((uint64_t)(x) * MIB)
+#define V2ROW(id, cls, add, path) { id, cls, add, 0, path, path, NULL, false }
+#define DOCKER_ROW(add) { 7, TCLASS_DOCKER_BUILD, add, 0, "/docker/c1", "/docker/c1", NULL, false }
+#define V1_REMOVED(add) { 7, TCLASS_DOCKER_CONTAINER, add, 0, "/docker/c1", NULL, "/docker", false }
+#define DOCKERD(add) { 1, TCLASS_DOCKER_DAEMON, add, 0, "/", "/", "/", false }
+#define NO_TARGET(add) { 7, TCLASS_DOCKER_BUILD, add, 0, "/docker/c1", NULL, NULL, false }
+#define LAYER "/var/lib/docker/overlay2/abc/diff/usr/lib/big.so"
+
+/* A v2 episode: 3 s of growth, 3 s quiet, then its levers. */
+#define GROW_V2                                                                     \
+	{ .t = 1, .rows = { DOCKER_ROW(0) }, .state = PSTATE_IDLE },                 \
+	{ .t = 2, .rows = { DOCKER_ROW(200) }, .state = PSTATE_GROWING,             \
+	  .ex = { { "growing" } } },                                                 \
+	{ .t = 3, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },           \
+	{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING }
+
+static const struct scenario scenarios[] = {
+	{ "v2 episode: memory.reclaim on its cgroup, then compact", .memcg = MEMCG_V2, .steps = {
+		GROW_V2,
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+		{ .t = 7, .rows = { DOCKER_ROW(400) }, .state = PSTATE_IDLE, .ex = { { "idle" } } },
+	} },
+	{ "v1 removed container: force_empty on the live parent", .memcg = MEMCG_V1, .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) } },
+		{ .t = 2, .rows = { V1_REMOVED(300) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { V1_REMOVED(300) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_FORCE_EMPTY, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "dockerd in the root cgroup: no cgroup lever, fadvise", .memcg = MEMCG_V2, .data_root = true,
+	  .steps = {
+		{ .t = 1, .rows = { DOCKERD(0) } },
+		{ .t = 2, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100, LAYER } },
+		  .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100, LAYER } },
+		  .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "a lever that fails falls to the next, and backs off next time", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 400, NULL } }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 400, NULL } }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, -EBUSY },
+			{ "fallback", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+		/* A second episode within the back-off: memory.reclaim is skipped. */
+		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
+		{ .t = 9, .rows = { DOCKER_ROW(800) },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 800, NULL } }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "EAGAIN (exhausted) is not a failure: no back-off", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, 0, true },
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
+		{ .t = 9, .rows = { DOCKER_ROW(800) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "last resort: nothing targeted reaches; then the interval holds it", .memcg = MEMCG_V2,
+	  .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) } },
+		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+		{ .t = 6, .rows = { NO_TARGET(800) }, .state = PSTATE_GROWING },
+		{ .t = 9, .rows = { NO_TARGET(800) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "no-lever" } } },
+		{ .t = 10, .rows = { NO_TARGET(800) }, .state = PSTATE_IDLE },
+	} },
+	{ "drop_caches=no: no lever", .set = { "drop_caches=no" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) } },
+		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = { { "no-lever" } } },
+	} },
+	{ "targeted levers returned little: drop_caches after them", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(1000) },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000, NULL } }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(1000) },
+		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000, NULL } }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 100 },
+			{ "fallback", true, LEVER_FILE_EVICT, 100 },
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "enough came back from the targeted levers: no drop_caches", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(1000) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(1000) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 600 },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "PSI full above the limit holds the episode", .memcg = MEMCG_V2, .steps = {
+		GROW_V2,
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .psi = 25, .state = PSTATE_RECLAIM,
+		  .ex = { { "psi" } } },
+		{ .t = 7, .rows = { DOCKER_ROW(400) }, .psi = 2, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "page cache at the floor", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .cache = 300 },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .cache = 260, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .cache = 260, .state = PSTATE_RECLAIM,
+		  .ex = { { "floor" } } },
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .cache = 260, .state = PSTATE_IDLE },
+	} },
+	{ "the floor bounds what is wanted", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .cache = 356, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .cache = 356, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 100 },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "force_empty would go below the floor: next lever", .memcg = MEMCG_V1, .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) } },
+		{ .t = 2, .rows = { V1_REMOVED(400) },
+		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400, NULL } }, .cache = 456,
+		  .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { V1_REMOVED(400) },
+		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400, NULL } }, .cache = 456,
+		  .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "growth again during reclaim waits again", .memcg = MEMCG_V2, .steps = {
+		GROW_V2,
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .psi = 50, .state = PSTATE_RECLAIM,
+		  .ex = { { "psi" } } },
+		{ .t = 7, .rows = { DOCKER_ROW(600) }, .state = PSTATE_GROWING, .ex = { { "growing" } } },
+		{ .t = 10, .rows = { DOCKER_ROW(600) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "an episode below episode_min is left alone", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(30) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(30) }, .state = PSTATE_IDLE, .ex = { { "idle" } } },
+	} },
+	{ "slow growth is not an episode; class other never is", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0), { 1, TCLASS_OTHER, 0, 0, "/", "/" } } },
+		{ .t = 2, .rows = { DOCKER_ROW(1), { 1, TCLASS_OTHER, 900, 0, "/", "/" } },
+		  .state = PSTATE_IDLE },
+	} },
+	{ "pages removed during the episode are not reclaimed again", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 390, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_IDLE },
+	} },
+	{ "a frozen cgroup is left alone", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { { 7, TCLASS_DOCKER_BUILD, 0, 0, "/docker/c1", "/docker/c1", NULL, true } } },
+		{ .t = 2, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1", NULL, true } },
+		  .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1", NULL, true } },
+		  .state = PSTATE_RECLAIM, .ex = {
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "a follower decides but never acts", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .follower = true },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .follower = true, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .follower = true, .state = PSTATE_RECLAIM,
+		  .ex = { { "follower" } } },
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .follower = true, .state = PSTATE_IDLE,
+		  .ex = { { "idle" } } },
+	} },
+	{ "mode=off never acts", .set = { "mode=off" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_IDLE, .ex = { { "idle" } } },
+		{ .t = 3, .rows = { DOCKER_ROW(400) }, .host_low = true, .state = PSTATE_IDLE,
+		  .ex = { { "idle" } } },
+	} },
+	{ "no /proc/meminfo: not acting blind", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .no_meminfo = true, .state = PSTATE_RECLAIM,
+		  .ex = { { "no-meminfo" } } },
+	} },
+	{ "dry-run: each lever taken to return what it targeted", .memcg = MEMCG_V2, .dry_run = true,
+	  .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0 },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "host low: build-attributed first, then the root cgroup, backing off on refaults",
+	  .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(400) }, .state = PSTATE_IDLE },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .host_low = true, .state = PSTATE_HOST, .ex = {
+			{ "host-low", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "host-wait" } } },
+		{ .t = 4, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 256, "/docker/c1", "/docker/c1" } },
+		  .host_low = true, .state = PSTATE_HOST, .ex = {
+			{ "host-low", true, LEVER_MEMCG_RECLAIM, 1 },
+			{ "host-wait" } } },
+		/* memory.reclaim on the build returned too little: next lever, then root. */
+		{ .t = 6, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 256, "/docker/c1", "/docker/c1" } },
+		  .host_low = true, .state = PSTATE_HOST, .ex = {
+			{ "host-low-root", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "host-wait" } } },
+		{ .t = 8, .rows = { DOCKER_ROW(400) }, .host_low = true, .refault = 500,
+		  .state = PSTATE_HOST, .ex = { { "refaults" } } },
+		{ .t = 9, .rows = { DOCKER_ROW(400) }, .host_low = true, .refault = 500,
+		  .state = PSTATE_HOST, .ex = { { "host-wait" } } },
+		{ .t = 40, .rows = { DOCKER_ROW(400) }, .host_low = true, .refault = 500,
+		  .state = PSTATE_HOST, .ex = {
+			{ "host-low-root", true, LEVER_MEMCG_RECLAIM, 0, -EIO },
+			{ "host-wait" } } },
+		{ .t = 43, .rows = { DOCKER_ROW(400) }, .host_low = true, .refault = 500,
+		  .state = PSTATE_HOST, .ex = { { "host-low-no-lever" } } },
+		{ .t = 44, .rows = { DOCKER_ROW(400) }, .psi = 30, .host_low = true, .refault = 500,
+		  .state = PSTATE_HOST, .ex = { { "psi" } } },
+		{ .t = 45, .rows = { DOCKER_ROW(400) }, .state = PSTATE_IDLE, .ex = { { "idle" } } },
+	} },
+	{ "host low on cgroup v1: no root lever; at the floor: wait", .memcg = MEMCG_V1, .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) }, .host_low = true, .state = PSTATE_HOST, .ex = {
+			{ "host-low-no-lever" } } },
+		{ .t = 2, .rows = { V1_REMOVED(0) }, .host_low = true, .cache = 260,
+		  .state = PSTATE_HOST, .ex = { { "floor" } } },
+	} },
+	{ "a build during host pressure is an episode", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .host_low = true, .state = PSTATE_HOST },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .host_low = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+	} },
+	{ "wsl-idle: drop_caches after 20 idle polls, once; compaction every idle poll",
+	  .set = { "mode=wsl-idle", "wsl_idle_samples=3" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 0, .user_ticks = 1000, .ex = { { "wsl-idle-wait" } } },
+		/* 2 CPUs x 100 ticks x 30 s x 0.5 % = 30 ticks: busy. */
+		{ .t = 30, .user_ticks = 1100, .ex = { { "wsl-idle-wait" } } },
+		{ .t = 60, .user_ticks = 1110, .ex = {
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+		{ .t = 70, .user_ticks = 1110, .ex = { { "wsl-idle-wait" } } },
+		{ .t = 90, .user_ticks = 1120, .ex = {
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+		{ .t = 120, .user_ticks = 1130, .ex = {
+			{ "wsl-idle", true, LEVER_DROP_CACHES, ALL },
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+		{ .t = 150, .user_ticks = 1130, .ex = {
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+		/* Busy again: a new idle period may drop again. */
+		{ .t = 180, .user_ticks = 9000, .ex = { { "wsl-idle-wait" } } },
+		{ .t = 210, .user_ticks = 9000, .ex = {
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+		{ .t = 240, .user_ticks = 9000, .ex = {
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+		{ .t = 270, .user_ticks = 9000, .ex = {
+			{ "wsl-idle", true, LEVER_DROP_CACHES, ALL },
+			{ "wsl-idle", true, LEVER_COMPACT, 0 }, { "wsl-idle-wait" } } },
+	} },
+	{ "compact=no: done after the lever", .set = { "compact=no" }, .memcg = MEMCG_V2, .steps = {
+		GROW_V2,
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "done" } } },
+	} },
+	{ "the episode's pages went on their own: nothing left", .memcg = MEMCG_V2, .steps = {
+		GROW_V2,
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .psi = 90, .state = PSTATE_RECLAIM,
+		  .ex = { { "psi" } } },
+		{ .t = 7, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 395, "/docker/c1", "/docker/c1" } },
+		  .state = PSTATE_RECLAIM, .ex = { { "nothing-left" } } },
+	} },
+	{ "a lever that reaches too little is skipped", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { { 8, TCLASS_DOCKER_BUILD, 0, 0, "/docker/c2", "/docker/c2" },
+				    NO_TARGET(0) } },
+		{ .t = 2, .rows = { { 8, TCLASS_DOCKER_BUILD, 10, 0, "/docker/c2", "/docker/c2" },
+				    NO_TARGET(400) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { { 8, TCLASS_DOCKER_BUILD, 10, 0, "/docker/c2", "/docker/c2" },
+				    NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "idle" } } },
+	} },
+	{ "drop_caches cannot keep the floor: not used when it binds", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) }, .cache = 500 },
+		{ .t = 2, .rows = { NO_TARGET(400) }, .cache = 500, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .cache = 500, .state = PSTATE_RECLAIM,
+		  .ex = { { "floor" } } },
+	} },
+	{ "wsl-idle follower: never drops", .set = { "mode=wsl-idle", "wsl_idle_samples=1" },
+	  .memcg = MEMCG_V2, .steps = {
+		{ .t = 0, .user_ticks = 1000, .follower = true, .ex = { { "wsl-idle-wait" } } },
+		{ .t = 30, .user_ticks = 1000, .follower = true, .ex = {
+			{ "follower" }, { "wsl-idle-wait" } } },
+		{ .t = 31, .user_ticks = 1000, .follower = true, .ex = { { "wsl-idle-wait" } } },
+	} },
+	{ "host low, follower and no meminfo", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(400) }, .host_low = true, .follower = true,
+		  .state = PSTATE_HOST, .ex = { { "follower" }, { "host-wait" } } },
+		{ .t = 4, .rows = { DOCKER_ROW(400) }, .host_low = true, .no_meminfo = true,
+		  .state = PSTATE_HOST, .ex = { { "no-meminfo" } } },
+	} },
+	{ "wsl-idle ignores build episodes", .set = { "mode=wsl-idle" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .user_ticks = 5 },
+		{ .t = 2, .rows = { DOCKER_ROW(900) }, .user_ticks = 5, .state = PSTATE_IDLE,
+		  .ex = { { "wsl-idle-wait" } } },
+	} },
+};
+
+static void fill_obs(const struct scenario *sc, const struct tstep *st, struct policy_obs *o,
+		     struct policy_cgroup *rows, struct policy_file *files)
+{
+	memset(o, 0, sizeof(*o));
+	o->now_ns = st->t * S + S;  /* never 0 */
+	o->realtime_ns = 1700000000ull * S + o->now_ns;
+	o->leader = !st->follower;
+	o->tracker = true;
+	o->mem_known = !st->no_meminfo;
+	o->page_cache = MI(st->cache ? st->cache : 4096);
+	o->mem_free = MI(8192);
+	o->psi_known = true;
+	o->psi_full_avg10 = st->psi;
+	o->refault_known = true;
+	o->refault_bytes = MI(st->refault);
+	o->memcg = sc->memcg;
+	o->docker_root = sc->data_root ? "/var/lib/docker" : NULL;
+	o->host_low = st->host_low;
+	o->cpu_known = true;
+	o->cpu_user_ticks = st->user_ticks;
+	o->nprocs = 2;
+	o->clk_tck = 100;
+	for (size_t i = 0; i < MAXR && (st->rows[i].cgid || st->rows[i].path); i++) {
+		rows[i] = (struct policy_cgroup){ .cgid = st->rows[i].cgid, .class = st->rows[i].class,
+						  .added = MI(st->rows[i].added),
+						  .removed = MI(st->rows[i].removed),
+						  .path = st->rows[i].path, .v2_target = st->rows[i].v2,
+						  .v1_target = st->rows[i].v1, .frozen = st->rows[i].frozen };
+		o->ncgroups++;
+	}
+	for (size_t i = 0; i < MAXR && st->files[i].ino; i++) {
+		files[i] = (struct policy_file){ .dev = 8, .ino = st->files[i].ino, .gen = 1,
+						 .owner_cgid = st->files[i].owner,
+						 .class = st->files[i].class, .added = MI(st->files[i].added),
+						 .path = st->files[i].path };
+		o->nfiles++;
+	}
+	o->cgroups = rows;
+	o->files = files;
+}
+
+static void run_scenario(const struct scenario *sc)
+{
+	struct policy_config c;
+	struct policy_history h;
+	char err[256];
+
+	policy_config_default(&c);
+	for (size_t i = 0; i < 4 && sc->set[i]; i++)
+		assert_int_equal(policy_config_set(&c, sc->set[i], err, sizeof(err)), 0);
+	policy_init(&h);
+	for (size_t s = 0; s < MAXSTEPS; s++) {
+		const struct tstep *st = &sc->steps[s];
+		struct policy_cgroup rows[MAXR];
+		struct policy_file files[MAXR];
+		struct policy_obs o;
+
+		if (s && !st->t)
+			break;
+		fill_obs(sc, st, &o, rows, files);
+		assert_int_equal(policy_observe(&c, &h, &o), 0);
+		if (h.state != st->state)
+			fail_msg("%s: t=%u: state %s, expected %s", sc->name, st->t,
+				 policy_state_name(h.state), policy_state_name(st->state));
+		for (size_t x = 0; x < MAXX && st->ex[x].reason; x++) {
+			const struct texpect *e = &st->ex[x];
+			struct policy_decision d;
+			struct action_result r = { 0 };
+
+			assert_int_equal(policy_decide(&c, &h, &o, &d), 0);
+			if (strcmp(d.reason, e->reason) || (d.verdict == POLICY_ACT) != e->act ||
+			    (e->act && d.lever != e->lever))
+				fail_msg("%s: t=%u decision %zu: %s %s (%s), expected %s %s", sc->name,
+					 st->t, x, d.verdict == POLICY_ACT ? lever_name(d.lever) : "none",
+					 d.reason, d.detail, e->act ? lever_name(e->lever) : "none",
+					 e->reason);
+			if (d.verdict == POLICY_ACT) {
+				/* Every acting decision is a request the lever can run. */
+				assert_int_equal(d.req.lever, d.lever);
+				assert_int_equal(d.req.max_duration_ns, c.action_timeout_ns);
+				r.lever = d.lever;
+				r.dry_run = sc->dry_run;
+				r.bytes_targeted = d.bytes_targeted;
+				r.bytes_returned = e->ret == ALL ? d.bytes_targeted : MI(e->ret);
+				r.error = e->err;
+				r.exhausted = e->exhausted;
+				policy_record(&c, &h, &d, &r, o.now_ns);
+			}
+			policy_decision_free(&d);
+		}
+	}
+	policy_history_free(&h);
+}
+
+static void test_scenarios(void **state)
+{
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		run_scenario(&scenarios[i]);
+}
+
+/* ---- the requests handed to the levers ---- */
+
+static struct policy_history h;
+static struct policy_config cfg;
+
+static const char *data_root;
+
+static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
+		 const struct policy_file *files, size_t nfiles, enum memcg_mode memcg,
+		 struct policy_obs *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->now_ns = t * S;
+	o->realtime_ns = 1700000000ull * S + t * S;
+	o->leader = o->tracker = o->mem_known = true;
+	o->page_cache = MI(4096);
+	o->memcg = memcg;
+	o->docker_root = data_root;
+	o->cgroups = rows;
+	o->ncgroups = nrows;
+	o->files = files;
+	o->nfiles = nfiles;
+	assert_int_equal(policy_observe(&cfg, &h, o), 0);
+}
+
+static void test_fadvise_request(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/", .v2_target = "/" },
+		{ .cgid = 1, .class = TCLASS_OTHER, .path = "/", .v2_target = "/" },
+	};
+	struct policy_file files[] = {
+		{ .dev = 8, .ino = 10, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON,
+		  .path = "/var/lib/docker/overlay2/L1/diff/a" },
+		{ .dev = 8, .ino = 11, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON,
+		  .path = "/var/lib/docker/overlay2/L1/diff/b/c" },
+		{ .dev = 8, .ino = 12, .gen = 3, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON,
+		  .path = "/var/lib/docker/image/overlay2/layerdb/x" },
+		{ .dev = 8, .ino = 13, .gen = 3, .owner_cgid = 1, .class = TCLASS_OTHER,
+		  .path = "/home/u/hot" },
+		{ .dev = 8, .ino = 14, .gen = 3, .owner_cgid = 99, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/srv/db" },
+	};
+	struct policy_decision d;
+	struct policy_obs o;
+
+	data_root = "/var/lib/docker";
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 2, NULL, 0, MEMCG_V2, &o);
+	/* The user reads a file (class other): it is hot from now on. */
+	files[3].added = MI(120);
+	rows[1].added = MI(120);
+	feed(2, rows, 2, &files[3], 1, MEMCG_V2, &o);
+	for (int i = 0; i < 3; i++)
+		files[i].added = MI(100);
+	files[4].added = MI(50);
+	rows[0].added = MI(300);
+	feed(3, rows, 2, files, 5, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_GROWING);
+	feed(6, rows, 2, files, 5, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_RECLAIM);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.verdict, POLICY_ACT);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	/* The daemon's three files; not the hot one, not a running container's. */
+	assert_int_equal(d.req.nfiles, 3);
+	for (size_t i = 0; i < d.req.nfiles; i++) {
+		assert_int_not_equal(d.req.files[i].ino, 13);
+		assert_int_not_equal(d.req.files[i].ino, 14);
+		assert_int_equal(d.req.files[i].gen, 3);
+	}
+	/* dockerd writes layers anywhere: all of overlay2/, changed since. */
+	assert_int_equal(d.req.ndirs, 1);
+	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2");
+	/* Files changed since the episode began (a sample before its first growth). */
+	assert_int_equal(d.req.since_ns, 1700000000ull * S + 2 * S);
+	assert_int_equal(d.req.nhot, 1);
+	assert_int_equal(d.req.hot[0].ino, 13);
+	assert_int_equal(d.req.bytes_wanted, MI(300));
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+/* A container-only episode: the layer directories its files name. */
+static void test_layer_dirs(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 5, .class = TCLASS_DOCKER_CONTAINER, .path = "/docker/a" },
+	};
+	struct policy_file files[] = {
+		{ .dev = 8, .ino = 10, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/L1/diff/a" },
+		{ .dev = 8, .ino = 11, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/L1/merged/b" },
+		{ .dev = 8, .ino = 12, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/L2/diff/c" },
+		{ .dev = 8, .ino = 13, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/image/overlay2/layerdb/x" },
+		{ .dev = 8, .ino = 14, .owner_cgid = 5, .class = TCLASS_DOCKER_CONTAINER,
+		  .path = "/var/lib/docker/overlay2/" },
+	};
+	struct policy_decision d;
+	struct policy_obs o;
+
+	data_root = "/var/lib/docker";
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 1, NULL, 0, MEMCG_NONE, &o);
+	for (int i = 0; i < 5; i++)
+		files[i].added = MI(100);
+	rows[0].added = MI(500);
+	feed(2, rows, 1, files, 5, MEMCG_NONE, &o);
+	feed(5, rows, 1, files, 5, MEMCG_NONE, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.nfiles, 5);
+	assert_int_equal(d.req.ndirs, 2);
+	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2/L1");
+	assert_string_equal(d.req.dirs[1], "/var/lib/docker/overlay2/L2");
+	assert_int_equal(d.req.since_ns, 1700000000ull * S + 1 * S);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+static void test_cgroup_request(void **state)
+{
+	data_root = NULL;
+	/* Two removed containers and a live one under /docker: the removed ones
+	 * are reached through their live parent, once. */
+	struct policy_cgroup rows[] = {
+		{ .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a", .v2_target = "/docker" },
+		{ .cgid = 6, .class = TCLASS_DOCKER_BUILD, .path = "/docker/b", .v2_target = "/docker" },
+		{ .cgid = 7, .class = TCLASS_DOCKER_BUILD, .path = "/docker/c", .v2_target = "/docker/c" },
+	};
+	struct policy_decision d;
+	struct policy_obs o;
+
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 3, NULL, 0, MEMCG_V2, &o);
+	rows[0].added = MI(100);
+	rows[1].added = MI(200);
+	rows[2].added = MI(300);
+	feed(2, rows, 3, NULL, 0, MEMCG_V2, &o);
+	feed(5, rows, 3, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.ncgroups, 2);
+	assert_string_equal(d.req.cgroups[0].v2_path, "/docker");
+	assert_int_equal(d.req.cgroups[0].bytes, MI(300));
+	assert_int_equal(d.req.cgroups[0].cgid, 0);  /* not its own cgroup: by path */
+	assert_string_equal(d.req.cgroups[1].v2_path, "/docker/c");
+	assert_int_equal(d.req.cgroups[1].cgid, 7);
+	assert_int_equal(d.req.step_bytes, cfg.reclaim_step);
+	assert_int_equal(d.bytes_targeted, MI(600));
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+static void test_drop_caches_request(void **state)
+{
+	data_root = NULL;
+	struct policy_cgroup rows[] = {
+		{ .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a" },
+		{ .cgid = 1, .class = TCLASS_OTHER, .path = "/" },
+	};
+	struct policy_file hot = { .dev = 8, .ino = 13, .class = TCLASS_OTHER, .added = MI(50) };
+	struct policy_decision d;
+	struct policy_obs o;
+	char err[128];
+
+	policy_config_default(&cfg);
+	assert_int_equal(policy_config_set(&cfg, "restore_budget=1G", err, sizeof(err)), 0);
+	policy_init(&h);
+	feed(1, rows, 2, &hot, 1, MEMCG_NONE, &o);
+	rows[0].added = MI(500);
+	feed(2, rows, 2, NULL, 0, MEMCG_NONE, &o);
+	feed(5, rows, 2, NULL, 0, MEMCG_NONE, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_DROP_CACHES);
+	assert_string_equal(d.reason, "last-resort");
+	assert_true(d.req.restore_hot_set);
+	assert_int_equal(d.req.restore_budget_bytes, 1024 * MIB);
+	assert_int_equal(d.req.nhot, 1);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+static void test_hot_window(void **state)
+{
+	data_root = NULL;
+	struct policy_cgroup rows[] = { { .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/" } };
+	struct policy_file files[] = {
+		{ .dev = 8, .ino = 13, .class = TCLASS_OTHER, .added = MI(50) },
+		{ .dev = 8, .ino = 20, .owner_cgid = 1, .class = TCLASS_DOCKER_DAEMON },
+	};
+	struct policy_decision d;
+	struct policy_obs o;
+
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 1, files, 1, MEMCG_V2, &o);
+	assert_int_equal(h.nhot, 1);
+	/* Eleven minutes later the file is no longer hot and is forgotten. */
+	feed(661, rows, 1, files, 1, MEMCG_V2, &o);
+	assert_int_equal(h.nhot, 0);
+	/* It gains pages again: hot again. */
+	files[0].added = MI(60);
+	feed(662, rows, 1, files, 1, MEMCG_V2, &o);
+	assert_int_equal(h.nhot, 1);
+	files[1].added = MI(300);
+	rows[0].added = MI(300);
+	feed(663, rows, 1, files, 2, MEMCG_V2, &o);
+	feed(666, rows, 1, files, 2, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_RECLAIM);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.nfiles, 1);
+	assert_int_equal(d.req.files[0].ino, 20);
+	assert_int_equal(d.req.ndirs, 0);
+	assert_int_equal(d.req.since_ns, 0);  /* no directory walk without dirs */
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+static void test_manual(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 1, .class = TCLASS_DOCKER_CONTAINER, .added = MI(700), .path = "/docker",
+		  .v1_target = "/docker" },
+	};
+	struct policy_decision d;
+	struct policy_obs o = { .now_ns = S, .leader = true, .mem_known = true,
+				.page_cache = MI(4096), .memcg = MEMCG_V1,
+				.docker_root = "/var/lib/docker", .cgroups = rows, .ncgroups = 1 };
+	struct action_result r = { 0 };
+
+	policy_config_default(&cfg);
+	policy_init(&h);
+	/* Any lever, in order. */
+	assert_int_equal(policy_begin_manual(&h, &o, -1), 0);
+	assert_int_equal(h.episode_bytes, MI(700));
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_MEMCG_FORCE_EMPTY);
+	assert_string_equal(d.reason, "manual");
+	r = (struct action_result){ .lever = d.lever, .bytes_targeted = MI(700) };
+	policy_record(&cfg, &h, &d, &r, S);  /* nothing came back */
+	policy_decision_free(&d);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_string_equal(d.reason, "fallback");
+	assert_int_equal(d.req.ndirs, 1);
+	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2");
+	assert_int_equal(d.req.since_ns, 0);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+
+	/* --lever compact compacts even though nothing was reclaimed. */
+	policy_init(&h);
+	assert_int_equal(policy_begin_manual(&h, &o, LEVER_COMPACT), 0);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_COMPACT);
+	r = (struct action_result){ .lever = d.lever };
+	policy_record(&cfg, &h, &d, &r, S);
+	policy_decision_free(&d);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.verdict, POLICY_NONE);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+
+	/* --lever drop_caches with nothing attributed: the room above the floor. */
+	policy_init(&h);
+	o.ncgroups = 0;
+	assert_int_equal(policy_begin_manual(&h, &o, LEVER_DROP_CACHES), 0);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_DROP_CACHES);
+	assert_int_equal(d.bytes_wanted, MI(4096) - cfg.floor);
+	policy_decision_free(&d);
+	/* --lever fadvise without cgroups still walks the data root. */
+	policy_history_free(&h);
+	policy_init(&h);
+	assert_int_equal(policy_begin_manual(&h, &o, LEVER_FILE_EVICT), 0);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+static void test_backoff_doubles(void **state)
+{
+	struct policy_decision d = { .verdict = POLICY_ACT, .lever = LEVER_MEMCG_RECLAIM,
+				     .bytes_targeted = MI(400) };
+	struct action_result r = { .lever = LEVER_MEMCG_RECLAIM, .bytes_targeted = MI(400),
+				   .bytes_returned = MI(10) };
+
+	policy_config_default(&cfg);
+	policy_init(&h);
+	h.state = PSTATE_RECLAIM;
+	policy_record(&cfg, &h, &d, &r, 100 * S);
+	assert_int_equal(h.backoff_until[LEVER_MEMCG_RECLAIM], 130 * S);
+	policy_record(&cfg, &h, &d, &r, 200 * S);
+	assert_int_equal(h.backoff_until[LEVER_MEMCG_RECLAIM], 260 * S);
+	for (int i = 0; i < 10; i++)
+		policy_record(&cfg, &h, &d, &r, 1000 * S);
+	assert_int_equal(h.backoff_cur[LEVER_MEMCG_RECLAIM], cfg.backoff_max_ns);
+	/* A good result resets it. */
+	r.bytes_returned = MI(400);
+	policy_record(&cfg, &h, &d, &r, 2000 * S);
+	assert_int_equal(h.backoff_cur[LEVER_MEMCG_RECLAIM], 0);
+	/* Too little of a tiny target is not a failure. */
+	r = (struct action_result){ .lever = LEVER_MEMCG_RECLAIM, .bytes_targeted = MI(1) };
+	policy_record(&cfg, &h, &d, &r, 3000 * S);
+	assert_int_equal(h.backoff_cur[LEVER_MEMCG_RECLAIM], 0);
+	policy_history_free(&h);
+}
+
+static void test_mode_off_closes(void **state)
+{
+	data_root = NULL;
+	struct policy_cgroup rows[] = { { .cgid = 5, .class = TCLASS_DOCKER_BUILD, .path = "/docker/a",
+					  .v2_target = "/docker/a" } };
+	struct policy_decision d;
+	struct policy_obs o;
+	char err[64];
+
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_false(policy_wants_targets(&h));
+	rows[0].added = MI(500);
+	feed(2, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_string_equal(policy_state_name(h.state), "growing");
+	feed(5, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_true(policy_wants_targets(&h));
+	/* The configuration changes to off (a reload, later): the episode is let go. */
+	assert_int_equal(policy_config_set(&cfg, "mode=off", err, sizeof(err)), 0);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_string_equal(d.reason, "mode-off");
+	assert_int_equal(d.verdict, POLICY_NONE);
+	assert_int_equal(h.state, PSTATE_IDLE);
+	policy_decision_free(&d);
+	/* A result for a decision that did not act changes nothing. */
+	policy_record(&cfg, &h, &d, &(struct action_result){ .bytes_returned = 1 }, 6 * S);
+	assert_int_equal(h.returned, 0);
+	assert_string_equal(policy_state_name(_PSTATE_MAX), "?");
+	policy_history_free(&h);
+}
+
+/* A file first added by the user, then (its tracker entry re-created) owned
+ * by dockerd: it stays hot, fadvise leaves it. */
+static void test_hot_file_owned_by_docker(void **state)
+{
+	data_root = NULL;
+	struct policy_cgroup rows[] = { { .cgid = 1, .class = TCLASS_DOCKER_DAEMON, .path = "/" } };
+	struct policy_file f[] = {
+		{ .dev = 8, .ino = 13, .gen = 2, .class = TCLASS_OTHER, .added = MI(50) },
+		{ .dev = 8, .ino = 14, .gen = 2, .class = TCLASS_DOCKER_DAEMON, .owner_cgid = 1 },
+	};
+	struct policy_decision d;
+	struct policy_obs o;
+
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 1, f, 1, MEMCG_V2, &o);
+	f[0].added = MI(60);  /* read again: last_ns moves */
+	feed(100, rows, 1, f, 1, MEMCG_V2, &o);
+	assert_int_equal(h.hot[0].last_ns, 100 * S);
+	f[0].class = TCLASS_DOCKER_DAEMON;
+	f[0].added = MI(200);
+	f[1].added = MI(200);
+	rows[0].added = MI(400);
+	feed(101, rows, 1, f, 2, MEMCG_V2, &o);
+	feed(104, rows, 1, f, 2, MEMCG_V2, &o);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.nfiles, 1);
+	assert_int_equal(d.req.files[0].ino, 14);
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+/* ---- configuration ---- */
+
+static void test_config(void **state)
+{
+	struct policy_config c, d;
+	char err[256], buf[64];
+
+	policy_config_default(&c);
+	assert_int_equal(c.floor, 256 * MIB);
+	assert_int_equal(c.quiet_period_ns, 3 * S);
+	assert_int_equal(c.hot_set_window_ns, 600 * S);
+	assert_int_equal(policy_config_set(&c, "floor=1G", err, sizeof(err)), 0);
+	assert_int_equal(c.floor, 1024 * MIB);
+	assert_int_equal(policy_config_set(&c, "quiet_period=1500ms", err, sizeof(err)), 0);
+	assert_int_equal(c.quiet_period_ns, 1500000000ull);
+	assert_int_equal(policy_config_set(&c, "hot_set_window=2min", err, sizeof(err)), 0);
+	assert_int_equal(c.hot_set_window_ns, 120 * S);
+	assert_int_equal(policy_config_set(&c, "drop_caches_min_share=0.75", err, sizeof(err)), 0);
+	assert_true(c.drop_caches_min_share == 0.75);
+	assert_int_equal(policy_config_set(&c, "restore_hot_set=no", err, sizeof(err)), 0);
+	assert_false(c.restore_hot_set);
+	assert_int_equal(policy_config_set(&c, "mode=wsl-idle", err, sizeof(err)), 0);
+	assert_int_equal(c.mode, POLICY_MODE_WSL_IDLE);
+	/* Bad input: one line naming the key, nothing changed. */
+	d = c;
+	assert_int_equal(policy_config_set(&c, "floor=lots", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "floor"));
+	assert_int_equal(policy_config_set(&c, "nosuch=1", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nosuch"));
+	assert_int_equal(policy_config_set(&c, "floor", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "quiet_period=3", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "drop_caches_min_share=1.5", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "psi_full_max=-1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "wsl_idle_samples=0", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "mode=fast", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "floor=99999999999G", err, sizeof(err)), -EINVAL);
+	assert_memory_equal(&c, &d, sizeof(c));
+	/* Every key formats to a value that parses back to the same. */
+	policy_config_default(&c);
+	for (size_t i = 0; i < policy_keys_n; i++) {
+		char assign[128];
+
+		policy_config_format(&c, &policy_keys[i], buf, sizeof(buf));
+		snprintf(assign, sizeof(assign), "%s=%s", policy_keys[i].name, buf);
+		d = c;
+		assert_int_equal(policy_config_set(&d, assign, err, sizeof(err)), 0);
+		assert_memory_equal(&c, &d, sizeof(c));
+	}
+	policy_config_format(&c, &policy_keys[1], buf, sizeof(buf));
+	assert_string_equal(buf, "256M");
+}
+
+/* The man page lists every key with its default, as formatted here. */
+static void test_man_page_lists_every_key(void **state)
+{
+	char path[4096], *text = NULL, want[256], buf[64];
+	struct policy_config c;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/../../man/wsldock-agent.8", FIXTURES_DIR);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	policy_config_default(&c);
+	for (size_t i = 0; i < policy_keys_n; i++) {
+		policy_config_format(&c, &policy_keys[i], buf, sizeof(buf));
+		snprintf(want, sizeof(want), ".BR %s \" = %s\"\n", policy_keys[i].name, buf);
+		if (!strstr(text, want))
+			fail_msg("man/wsldock-agent.8 lacks the line %s", want);
+	}
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scenarios),
+		cmocka_unit_test(test_fadvise_request),
+		cmocka_unit_test(test_cgroup_request),
+		cmocka_unit_test(test_layer_dirs),
+		cmocka_unit_test(test_drop_caches_request),
+		cmocka_unit_test(test_hot_window),
+		cmocka_unit_test(test_manual),
+		cmocka_unit_test(test_backoff_doubles),
+		cmocka_unit_test(test_mode_off_closes),
+		cmocka_unit_test(test_hot_file_owned_by_docker),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_man_page_lists_every_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
