@@ -3,9 +3,10 @@
 # its own build directory), runs the Windows test program, the core's
 # appliers through ReplaceFileW, then the whole wsldock-bridge.exe listening
 # on tcp:127.0.0.1 with its dashboard on 127.0.0.1: the bridge helper's
-# protocol client (tests/bridge/client.py, the real agent's report) in
-# /api/v1/distros and /metrics (promtool), `status` from a second process,
-# the page in headless Chromium.  Windows itself cannot run here: wine stands in for it, in a
+# protocol client (tests/bridge/client.py), then the real Linux agent daemon
+# (`wsldock-agent run --dry-run --bridge tcp:...`) in /api/v1/distros within
+# 5 s and its change requests applied, /metrics (promtool), `status` from a
+# second process, the page in headless Chromium.  Windows itself cannot run here: wine stands in for it, in a
 # private WINEPREFIX under /tmp that this script stops (wineserver -k) and
 # removes; Hyper-V sockets do not exist under wine (the bridge must say so
 # in one line and keep serving TCP).
@@ -32,8 +33,9 @@ build=$(printf '%s\n' "$build" | tail -1)
 export WINEPREFIX
 WINEPREFIX=$(mktemp -d /tmp/wsldock-wine.XXXXXX)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
-bridge_pid= client_pid= dd_pid= wslhost_pid=
+bridge_pid= client_pid= dd_pid= wslhost_pid= agent_pid=
 cleanup() {
+	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null
 	[ -n "$wslhost_pid" ] && kill "$wslhost_pid" 2>/dev/null
 	[ -n "$dd_pid" ] && kill "$dd_pid" 2>/dev/null
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
@@ -166,8 +168,14 @@ echo "PASS: the appliers edit files under C:\Zoë through ReplaceFileW"
 
 P=$(port) Q=$(port)
 HTTP=http://127.0.0.1:$Q
+# The files change requests from the agent will edit.
+t="$WINEPREFIX/drive_c/wsldock-test"
+cp "$srcdir/tests/bridge/fixtures/settings-store.json" "$t/agent-settings.json"
+cp "$srcdir/tests/bridge/fixtures/wslconfig" "$t/agent.wslconfig"
+chmod u+w "$t/agent-settings.json" "$t/agent.wslconfig"
 WSLDOCK_LOG=stderr "$WINE" "$exe" --listen "tcp:127.0.0.1:$P" --listen hvsock:9478 \
-	--http "127.0.0.1:$Q" >"$WINEPREFIX/bridge.out" 2>&1 &
+	--http "127.0.0.1:$Q" --docker-settings 'C:\wsldock-test\agent-settings.json' \
+	--wslconfig 'C:\wsldock-test\agent.wslconfig' >"$WINEPREFIX/bridge.out" 2>&1 &
 bridge_pid=$!
 # wine takes seconds to start a process; the protocol checks start once it listens.
 i=0
@@ -186,16 +194,47 @@ grep -c 'AF_HYPERV is not supported here' "$WINEPREFIX/bridge.out" | grep -qx 1 
 python3 "$srcdir/tests/bridge/client.py" status "tcp:127.0.0.1:$P" "$HTTP" Ubuntu ||
 	{ cat "$WINEPREFIX/bridge.out"; fail "the protocol client's status scenario failed against the .exe"; }
 
-# An agent that stays connected (a build's page cache, then reclaim) while
-# /metrics, status and the page are looked at.  "Ubuntu" is the WSL 2
-# default distro of the Lxss key above.
-python3 "$srcdir/tests/bridge/client.py" feed "tcp:127.0.0.1:$P" Ubuntu 24 60 >"$WINEPREFIX/feed.out" 2>&1 &
+# The real Linux agent daemon (dry-run: this machine is shared; it decides
+# and logs but writes nothing) as the Lxss key's "Ubuntu" (the WSL 2
+# default), over TCP: its status in /api/v1/distros within 5 s.
+[ -x "${WSLDOCK_AGENT:-}" ] || fail "WSLDOCK_AGENT is not the built agent (run through make check)"
+mkdir -p "$WINEPREFIX/agent"
+t0=$(date +%s%N)
+WSL_DISTRO_NAME=Ubuntu WSLDOCK_LOCK_DIR="$WINEPREFIX/agent" "$WSLDOCK_AGENT" run --foreground --dry-run \
+	--bridge "tcp:127.0.0.1:$P" --control "$WINEPREFIX/agent/control.sock" >"$WINEPREFIX/agent.log" 2>&1 &
+agent_pid=$!
+until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Ubuntu" and
+	.connection == "connected" and (.status.memory.page_cache_bytes | type) == "number" and
+	.status.daemon.state != null)' >/dev/null 2>&1; do
+	[ $(( $(date +%s%N) - t0 )) -lt 5000000000 ] ||
+		{ tail -20 "$WINEPREFIX/agent.log"; cat "$WINEPREFIX/bridge.out"; fail "the agent's distro is not in /api/v1/distros within 5 s"; }
+	sleep 0.1
+done
+echo "PASS: the Linux agent's status in the .exe's /api/v1/distros after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+# The agent sees the bridge and the host memory it sent (GlobalMemoryStatusEx).
+WSLDOCK_CONTROL="$WINEPREFIX/agent/control.sock" "$WSLDOCK_AGENT" report --json >"$WINEPREFIX/report2.json" 2>/dev/null
+jq -e '.bridge.state == "connected" and (.bridge.endpoint | startswith("tcp:"))' "$WINEPREFIX/report2.json" >/dev/null ||
+	fail "the agent's report does not show the bridge connected: $(jq -c .bridge "$WINEPREFIX/report2.json")"
+# Change requests from the agent, applied by the .exe through ReplaceFileW.
+"$WSLDOCK_AGENT" integration enable --control "$WINEPREFIX/agent/control.sock" >"$WINEPREFIX/i1" 2>&1 ||
+	{ cat "$WINEPREFIX/i1"; fail "integration enable through the agent failed"; }
+grep -q '^applied:' "$WINEPREFIX/i1" && jq -e '.IntegratedWslDistros | index("Ubuntu")' "$t/agent-settings.json" >/dev/null ||
+	{ cat "$WINEPREFIX/i1"; fail "integration enable through the agent did not edit the settings"; }
+"$WSLDOCK_AGENT" wslconfig set experimental.autoMemoryReclaim=gradual --control "$WINEPREFIX/agent/control.sock" \
+	>"$WINEPREFIX/w1" 2>&1 || { cat "$WINEPREFIX/w1"; fail "wslconfig set through the agent failed"; }
+grep -q 'AutoMemoryReclaim = gradual' "$t/agent.wslconfig" && grep -q 'wsl --shutdown' "$WINEPREFIX/w1" ||
+	{ cat "$WINEPREFIX/w1"; fail "wslconfig set through the agent did not edit .wslconfig or say what applies it"; }
+echo "PASS: the agent's change requests edited the files through the .exe"
+
+# A client that stays connected with a build's page cache, its reclaim and
+# a conflict, for the page.
+python3 "$srcdir/tests/bridge/client.py" feed "tcp:127.0.0.1:$P" Feed 24 60 >"$WINEPREFIX/feed.out" 2>&1 &
 client_pid=$!
 i=0
-until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Ubuntu" and
+until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Feed" and
 	.connection == "connected" and (.history | length) >= 24)' >/dev/null 2>&1; do
 	i=$((i + 1))
-	[ $i -lt 100 ] || { cat "$WINEPREFIX/feed.out"; fail "the feeding agent's history did not reach the API in 10 s"; }
+	[ $i -lt 100 ] || { cat "$WINEPREFIX/feed.out"; fail "the feeding client's history did not reach the API in 10 s"; }
 	sleep 0.1
 done
 curl -fsS "$HTTP/metrics" >"$WINEPREFIX/metrics" || fail "GET /metrics failed"
@@ -209,7 +248,6 @@ else
 fi
 
 # `status` from a second process, as a user would run it beside the bridge.
-t="$WINEPREFIX/drive_c/wsldock-test"
 printf '{"WslEngineEnabled":true,"IntegratedWslDistros":["Ubuntu"],"EnableIntegrationWithDefaultWslDistro":false,"Other":1}' \
 	>"$t/settings-store.json"
 printf '# mine\r\n[wsl2]\r\nmemory=8GB\r\n[experimental]\r\nautoMemoryReclaim=gradual\r\n' >"$t/.wslconfig"
@@ -259,13 +297,15 @@ if command -v chromium >/dev/null; then
 		"http://127.0.0.1:$Q/" >"$WINEPREFIX/dom.html" 2>"$WINEPREFIX/chromium.log"
 	grep -q 'data-distro="Ubuntu"' "$WINEPREFIX/dom.html" ||
 		{ tail -5 "$WINEPREFIX/chromium.log"; fail "headless Chromium shows no Ubuntu section on the page"; }
-	grep -q 'sudo apt-get remove docker.io' "$WINEPREFIX/dom.html" ||
+	grep -q 'data-distro="Feed"' "$WINEPREFIX/dom.html" &&
+		grep -q 'sudo apt-get remove docker.io' "$WINEPREFIX/dom.html" ||
 		fail "the page does not show the agent's conflict and its remedy"
 else
 	fail "chromium is missing (apt-get install chromium)"
 fi
-kill "$client_pid" 2>/dev/null
-wait "$client_pid" 2>/dev/null
+kill "$client_pid" "$agent_pid" 2>/dev/null
+wait "$client_pid" "$agent_pid" 2>/dev/null
+client_pid= agent_pid=
 kill "$bridge_pid" 2>/dev/null
 wait "$bridge_pid" 2>/dev/null
 bridge_pid=
