@@ -25,6 +25,11 @@ for w in wine64 /usr/lib/wine/wine64 /usr/lib/x86_64-linux-gnu/wine/wine64; do
 done
 [ -n "$WINE" ] || skip "no wine64 (apt-get install wine64)"
 WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+# What checks the .exe from outside: scripts/install-deps installs them all,
+# so a missing one is a broken setup, not a platform without the feature.
+for tool in curl:curl jq:jq python3:python3 promtool:prometheus chromium:chromium; do
+	command -v "${tool%%:*}" >/dev/null || fail "${tool%%:*} is missing (apt-get install ${tool#*:})"
+done
 
 build=$("$srcdir/windows-bridge/win/cross-build" "$builddir/build-win") ||
 	fail "the cross build failed (output above)"
@@ -241,11 +246,7 @@ curl -fsS "$HTTP/metrics" >"$WINEPREFIX/metrics" || fail "GET /metrics failed"
 grep -q '^wsldock_agent_up{distro="Ubuntu"} 1' "$WINEPREFIX/metrics" || fail "/metrics does not say Ubuntu is up"
 grep -q '^wsldock_host_memory_total_bytes' "$WINEPREFIX/metrics" ||
 	fail "/metrics has no host memory (GlobalMemoryStatusEx)"
-if command -v promtool >/dev/null; then
-	promtool check metrics <"$WINEPREFIX/metrics" || fail "promtool check metrics rejects /metrics"
-else
-	fail "promtool is missing (apt-get install prometheus)"
-fi
+promtool check metrics <"$WINEPREFIX/metrics" || fail "promtool check metrics rejects /metrics"
 
 # `status` from a second process, as a user would run it beside the bridge.
 printf '{"WslEngineEnabled":true,"IntegratedWslDistros":["Ubuntu"],"EnableIntegrationWithDefaultWslDistro":false,"Other":1}' \
@@ -291,18 +292,14 @@ wait "$dd_pid" 2>/dev/null
 dd_pid=
 
 # The page, as a browser loads it from the .exe.
-if command -v chromium >/dev/null; then
-	timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-		--user-data-dir="$WINEPREFIX/chromium" --virtual-time-budget=3000 --dump-dom \
-		"http://127.0.0.1:$Q/" >"$WINEPREFIX/dom.html" 2>"$WINEPREFIX/chromium.log"
-	grep -q 'data-distro="Ubuntu"' "$WINEPREFIX/dom.html" ||
-		{ tail -5 "$WINEPREFIX/chromium.log"; fail "headless Chromium shows no Ubuntu section on the page"; }
-	grep -q 'data-distro="Feed"' "$WINEPREFIX/dom.html" &&
-		grep -q 'sudo apt-get remove docker.io' "$WINEPREFIX/dom.html" ||
-		fail "the page does not show the agent's conflict and its remedy"
-else
-	fail "chromium is missing (apt-get install chromium)"
-fi
+timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+	--user-data-dir="$WINEPREFIX/chromium" --virtual-time-budget=3000 --dump-dom \
+	"http://127.0.0.1:$Q/" >"$WINEPREFIX/dom.html" 2>"$WINEPREFIX/chromium.log"
+grep -q 'data-distro="Ubuntu"' "$WINEPREFIX/dom.html" ||
+	{ tail -5 "$WINEPREFIX/chromium.log"; fail "headless Chromium shows no Ubuntu section on the page"; }
+grep -q 'data-distro="Feed"' "$WINEPREFIX/dom.html" &&
+	grep -q 'sudo apt-get remove docker.io' "$WINEPREFIX/dom.html" ||
+	fail "the page does not show the agent's conflict and its remedy"
 kill "$client_pid" "$agent_pid" 2>/dev/null
 wait "$client_pid" "$agent_pid" 2>/dev/null
 client_pid= agent_pid=
