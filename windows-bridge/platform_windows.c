@@ -20,6 +20,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "log.h"
 #include "platform.h"
 #include "proto.h"
 #include "win/winplat.h"
@@ -372,7 +373,7 @@ static int listen_hv(const char *arg, plat_sock *ret, char *why, size_t why_len)
 	if (how) {
 		char id[HOST_GUID_STR];
 		host_guid_format(&vm, id);
-		fprintf(stderr, "wsldock-bridge: listening on Hyper-V port %lu of WSL VM %s (id from %s)\n",
+		bridge_log("listening on Hyper-V port %lu of WSL VM %s (id from %s)",
 			port, id, how);
 	}
 	*ret = s;
@@ -406,7 +407,7 @@ static void hv_recheck(struct hv_listener *l)
 	if (!memcmp(&vm, &l->vm, sizeof(vm)))
 		return;
 	if (hv_open(l->port, &vm, &s, why, sizeof(why)) < 0) {
-		fprintf(stderr, "wsldock-bridge: %s\n", why);
+		bridge_log("%s", why);
 		return;
 	}
 	if (l->current != l->handle)
@@ -415,7 +416,7 @@ static void hv_recheck(struct hv_listener *l)
 	l->vm = vm;
 	char id[HOST_GUID_STR];
 	host_guid_format(&vm, id);
-	fprintf(stderr, "wsldock-bridge: the WSL VM restarted; listening on its new id %s (from %s)\n",
+	bridge_log("the WSL VM restarted; listening on its new id %s (from %s)",
 		id, how);
 }
 
@@ -1232,12 +1233,12 @@ static int verb_register(uint32_t port, bool add)
 		}
 	}
 	if (lr == ERROR_ACCESS_DENIED) {
-		fprintf(stderr, "wsldock-bridge: %s needs an administrator prompt (HKLM\\...\\"
-				"GuestCommunicationServices\\%s)\n", add ? "register" : "unregister", id);
+		bridge_log("%s needs an administrator prompt (HKLM\\...\\GuestCommunicationServices\\%s)",
+			   add ? "register" : "unregister", id);
 		return 1;
 	}
 	if (lr != ERROR_SUCCESS) {
-		fprintf(stderr, "wsldock-bridge: cannot %s Hyper-V service %s (error %ld)\n",
+		bridge_log("cannot %s Hyper-V service %s (error %ld)",
 			add ? "register" : "unregister", id, (long)lr);
 		return 1;
 	}
@@ -1281,14 +1282,14 @@ static int verb_startup(int argc, char **argv, bool add)
 	HKEY k;
 	LONG lr = RegCreateKeyExW(HKEY_CURRENT_USER, RUN_KEY, 0, NULL, 0, KEY_WRITE, NULL, &k, NULL);
 	if (lr != ERROR_SUCCESS) {
-		fprintf(stderr, "wsldock-bridge: cannot open HKCU\\...\\Run (error %ld)\n", (long)lr);
+		bridge_log("cannot open HKCU\\...\\Run (error %ld)", (long)lr);
 		return 1;
 	}
 	if (!add) {
 		lr = RegDeleteValueW(k, RUN_VALUE);
 		RegCloseKey(k);
 		if (lr != ERROR_SUCCESS && lr != ERROR_FILE_NOT_FOUND) {
-			fprintf(stderr, "wsldock-bridge: cannot remove the Run entry (error %ld)\n", (long)lr);
+			bridge_log("cannot remove the Run entry (error %ld)", (long)lr);
 			return 1;
 		}
 		printf("wsldock-bridge no longer starts at logon\n");
@@ -1313,7 +1314,7 @@ static int verb_startup(int argc, char **argv, bool add)
 			    (DWORD)((wcslen(cmd) + 1) * sizeof(wchar_t)));
 	RegCloseKey(k);
 	if (lr != ERROR_SUCCESS) {
-		fprintf(stderr, "wsldock-bridge: cannot write the Run entry (error %ld)\n", (long)lr);
+		bridge_log("cannot write the Run entry (error %ld)", (long)lr);
 		return 1;
 	}
 	char *c = win_utf8(cmd);
