@@ -308,7 +308,7 @@ void apply_wslconfig(const char *path, const char *section_key, const char *valu
 	r->status = APPLY_NEEDS_RESTART;
 	snprintf(r->restart, sizeof(r->restart), "wsl --shutdown");
 	n = (size_t)snprintf(r->message, sizeof(r->message), "%s%s:%u: [%s] %s: %s -> %s%s%s",
-			     dry_run ? "would change " : "", path, ed.line, a->section, a->key,
+			     dry_run ? "would change " : "", path, ed.line, ed.section_as_written, ed.key_as_written,
 			     ed.had_key ? ed.before : "(absent)", canon,
 			     ed.added_section ? " (new section)" : "",
 			     existed ? "" : " (new file)");

@@ -284,28 +284,32 @@ void plat_close(plat_sock s)
 
 int plat_poll(struct plat_pollfd *fds, size_t n, int timeout_ms)
 {
-	struct pollfd *p = n ? calloc(n, sizeof(*p)) : NULL;
+	/* Reused between calls: the loop polls on every message. */
+	static struct pollfd *p;
+	static size_t cap;
 	int r;
 
-	if (n && !p)
-		return -ENOMEM;
+	if (n > cap) {
+		struct pollfd *grown = realloc(p, n * sizeof(*p));
+
+		if (!grown)
+			return -ENOMEM;
+		p = grown;
+		cap = n;
+	}
 	for (size_t i = 0; i < n; i++) {
 		p[i].fd = fds[i].fd;
 		p[i].events = (short)((fds[i].events & PLAT_POLLIN ? POLLIN : 0) |
 				      (fds[i].events & PLAT_POLLOUT ? POLLOUT : 0));
 	}
 	r = poll(p, n, timeout_ms);
-	if (r < 0) {
-		r = -errno;
-		free(p);
-		return r;
-	}
+	if (r < 0)
+		return -errno;
 	for (size_t i = 0; i < n; i++)
 		fds[i].revents = (short)((p[i].revents & POLLIN ? PLAT_POLLIN : 0) |
 					 (p[i].revents & POLLOUT ? PLAT_POLLOUT : 0) |
 					 (p[i].revents & (POLLERR | POLLNVAL) ? PLAT_POLLERR : 0) |
 					 (p[i].revents & POLLHUP ? PLAT_POLLHUP : 0));
-	free(p);
 	return r;
 }
 

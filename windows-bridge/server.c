@@ -23,6 +23,7 @@ struct conn {
 	bool hello, closing, dead;
 	int version;
 	char distro[PROTO_DISTRO_MAX + 1];
+	struct distro *d;  /* its state: kept while a connection names it */
 	uint64_t opened_ns, last_rx_ns;
 	bool host_sent;
 	struct proto_host_memory host_last;
@@ -152,6 +153,7 @@ static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 		return;
 	}
 	c->hello = true;
+	c->d = d;
 	c->version = v;
 	snprintf(c->distro, sizeof(c->distro), "%s", h.distro);
 	bridge_log("connection %u: %s (agent %s, %s) speaks protocol %d", c->id, h.distro,
@@ -294,7 +296,7 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 		goto out;
 	}
 	plat_mutex_lock(sv->st->lock);
-	d = state_distro(sv->st, c->distro, false);
+	d = c->d;
 	if (d) {
 		d->last_seen_wall_ms = wall_ms();
 		if (type == PROTO_STATUS)
@@ -315,7 +317,7 @@ static void conn_close(struct server *sv, size_t i, const char *why)
 		struct distro *d;
 
 		plat_mutex_lock(sv->st->lock);
-		d = state_distro(sv->st, c->distro, false);
+		d = c->d;
 		if (d && d->connections)
 			d->connections--;
 		plat_mutex_unlock(sv->st->lock);
@@ -381,6 +383,10 @@ static bool conn_read(struct server *sv, struct conn *c)
 		proto_reader_feed(c->rd, buf, (size_t)n, on_line, &ctx);
 		if (c->dead)
 			return false;
+		/* Less than asked for: drained for now (poll says when there is
+		 * more), which saves a recv that would only say EAGAIN. */
+		if ((size_t)n < sizeof(buf))
+			return true;
 	}
 	return true;
 }

@@ -185,6 +185,16 @@ int wslconfig_set(const char *text, size_t len, const char *section, const char 
 		pos = l->eol.end;
 	}
 	eol = crlf ? "\r\n" : "\n";
+	snprintf(r->section_as_written, sizeof(r->section_as_written), "%s", section);
+	snprintf(r->key_as_written, sizeof(r->key_as_written), "%s", key);
+	if (sec_last >= 0)
+		snprintf(r->section_as_written, sizeof(r->section_as_written), "%.*s",
+			 (int)(lines[sec_last].name.end - lines[sec_last].name.start),
+			 text + lines[sec_last].name.start);
+	if (key_line >= 0)
+		snprintf(r->key_as_written, sizeof(r->key_as_written), "%.*s",
+			 (int)(lines[key_line].name.end - lines[key_line].name.start),
+			 text + lines[key_line].name.start);
 
 	if (key_line >= 0) {
 		struct line *l = &lines[key_line];

@@ -19,6 +19,7 @@ struct wslconfig_edit {
 	bool had_key;       /* the key was there (before holds its value) */
 	bool added_section;
 	unsigned line;      /* the line set or added, from 1 */
+	char section_as_written[64], key_as_written[64];  /* the file's casing */
 	char before[256];   /* the old value (cut at 255 bytes) */
 	size_t before_len;  /* its whole length */
 	char why[256];      /* on failure */

@@ -31,6 +31,8 @@ struct agent_bridge {
 	struct control *ctl;
 	struct conflicts_snapshot *conflicts;
 	uint64_t conflicts_at;
+	size_t nconflicts;
+	bool conflicts_sent;
 	struct mem_state *ms;
 };
 
@@ -121,6 +123,15 @@ void agent_bridge_tick(struct agent_bridge *b, const struct policy_history *h, b
 		conflicts_snapshot_free(b->conflicts);
 		b->conflicts = conflicts_snapshot_collect(b->root);
 		b->conflicts_at = now_ns;
+		if (b->conflicts) {
+			size_t n = conflicts_count(&b->conflicts->findings);
+
+			if (b->conflicts_sent && n != b->nconflicts)
+				bridge_client_event(b->bc, json_pack("{s:s, s:s, s:I}", "type", "event", "event",
+								     "conflicts-changed", "conflicts", (json_int_t)n));
+			b->nconflicts = n;
+			b->conflicts_sent = true;
+		}
 	}
 	memset(b->ms, 0, sizeof(*b->ms));
 	mem_state_collect(b->ms, b->root, (unsigned)sysconf(_SC_PAGESIZE), &diags);

@@ -92,7 +92,7 @@ diff "$BFIX/wslconfig" "$W" >"$tmp/wdiff"
 if [ "$(grep -c '^[<>]' "$tmp/wdiff")" = 2 ] && grep -qx '> AutoMemoryReclaim = gradual   # changed by hand in 2025' "$tmp/wdiff"; then
 	pass "only the value changed: comments, casing, inline comment and other keys kept"
 else fail "wslconfig diff:"; cat "$tmp/wdiff" >&2; fi
-grep -q 'experimental\] autoMemoryReclaim: dropCache -> gradual' "$tmp/w1" && grep -q 'wsl --shutdown' "$tmp/w1" && pass "says what changed and that wsl --shutdown applies it" || fail "w1: $(cat "$tmp/w1")"
+grep -q 'Experimental\] AutoMemoryReclaim: dropCache -> gradual' "$tmp/w1" && grep -q 'wsl --shutdown' "$tmp/w1" && pass "says what changed and that wsl --shutdown applies it" || fail "w1: $(cat "$tmp/w1")"
 [ "$(backups "$W")" = 1 ] && pass ".wslconfig backup" || fail "$(backups "$W") .wslconfig backups"
 
 R=$tmp/wslconfig-crlf
