@@ -14,8 +14,13 @@ BRIDGE_CORE_SOURCES = \
 	windows-bridge/log.c windows-bridge/log.h \
 	windows-bridge/server.c windows-bridge/server.h \
 	windows-bridge/dashboard.c windows-bridge/dashboard.h
+if WSLDOCK_WINDOWS
+BRIDGE_PLATFORM_SOURCES = $(WIN_PLATFORM_SOURCES)
+BRIDGE_PLATFORM_LIBS = $(WIN_PLATFORM_LIBS)
+else
 BRIDGE_PLATFORM_SOURCES = windows-bridge/platform_linux.c
 BRIDGE_PLATFORM_LIBS = -lpthread
+endif
 
 noinst_LIBRARIES += windows-bridge/libwsldock-bridge.a
 windows_bridge_libwsldock_bridge_a_SOURCES = $(BRIDGE_CORE_SOURCES) $(BRIDGE_PLATFORM_SOURCES)

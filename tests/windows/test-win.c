@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/* The Windows test program, run under wine64 by tests/windows/wine.sh (a
+ * plain runner: it ends with "N passed, N failed").  It drives the real
+ * platform layer (libwinplat.a): Hyper-V socket addressing, the readers of
+ * wsl.exe output, wslhost.exe command lines and the Lxss registry (which
+ * wine.sh fills with `wine reg add` in a private WINEPREFIX), files replaced
+ * with ReplaceFileW, UTF-16 paths, the Run key and the log rotation.
+ * Hyper-V itself cannot exist under wine: what needs it is checked up to the
+ * SOCKADDR_HV bytes and the one-line refusal. */
+#define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <hvsocket.h>
+#include <objbase.h>
+#include <shellapi.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "platform.h"
+#include "win/host.h"
+#include "win/status.h"
+#include "win/winplat.h"
+
+static int passed, failed;
+static const char *current;
+
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (cond)                                                                 \
+			passed++;                                                         \
+		else {                                                                    \
+			failed++;                                                         \
+			printf("FAIL %s: %s (line %d)\n", current, #cond, __LINE__);      \
+		}                                                                         \
+	} while (0)
+
+static char tmpdir[MAX_PATH * 3];
+static const char *test_argv1 = "";
+
+/* UTF-16LE bytes of an ASCII/UTF-8 text, encoded by Windows itself (not by
+ * the code under test). */
+static uint8_t *to_utf16le(const char *s, size_t *len)
+{
+	wchar_t *w = win_wide(s);
+	size_t n = wcslen(w);
+	uint8_t *b = malloc(n * 2 + 1);
+	for (size_t i = 0; i < n; i++) {
+		b[2 * i] = (uint8_t)(w[i] & 0xff);
+		b[2 * i + 1] = (uint8_t)(w[i] >> 8);
+	}
+	*len = n * 2;
+	free(w);
+	return b;
+}
+
+static void test_guid(void)
+{
+	struct host_guid g, h;
+	char s[HOST_GUID_STR];
+
+	current = "guid";
+	CHECK(host_guid_parse("{0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9}", &g) == 0);
+	host_guid_format(&g, s);
+	CHECK(!strcmp(s, "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"));
+	CHECK(host_guid_parse(s, &h) == 0 && !memcmp(&g, &h, sizeof(g)));
+	CHECK(host_guid_parse("0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f", &g) == -EINVAL);
+	CHECK(host_guid_parse("{0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9", &g) == -EINVAL);
+	CHECK(host_guid_parse("0a1b2c3d-4e5f-6071-8293_a4b5c6d7e8f9", &g) == -EINVAL);
+	CHECK(host_guid_parse("0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8fg", &g) == -EINVAL);
+	CHECK(host_guid_parse("", &g) == -EINVAL);
+	/* Against Windows' own parser. */
+	GUID w, mine;
+	CHECK(CLSIDFromString(L"{0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9}", &w) == S_OK);
+	host_guid_parse("0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9", &g);
+	win_guid_from_host(&mine, &g);
+	CHECK(IsEqualGUID(&w, &mine));
+}
+
+static void test_service_id(void)
+{
+	struct host_guid g;
+	char s[HOST_GUID_STR];
+	GUID w;
+
+	current = "service-id";
+	host_hv_service_id(9478, &g);
+	host_guid_format(&g, s);
+	CHECK(!strcmp(s, "00002506-facb-11e6-bd58-64006a7986d3"));
+	host_hv_service_id(0xffffffffu, &g);
+	host_guid_format(&g, s);
+	CHECK(!strcmp(s, "ffffffff-facb-11e6-bd58-64006a7986d3"));
+	/* mingw-w64's template with Data1 = port is the same GUID. */
+	host_hv_service_id(1234, &g);
+	win_guid_from_host(&w, &g);
+	GUID t = HV_GUID_VSOCK_TEMPLATE;
+	t.Data1 = 1234;
+	CHECK(IsEqualGUID(&w, &t));
+}
+
+static void test_sockaddr_hv(void)
+{
+	unsigned char buf[64];
+	struct host_guid vm;
+	SOCKADDR_HV hv;
+
+	current = "sockaddr-hv";
+	CHECK(sizeof(SOCKADDR_HV) == 36);
+	host_guid_parse("{5a3c2b1d-0000-4e4e-8f8f-0123456789ab}", &vm);
+	memset(buf, 0xee, sizeof(buf));
+	CHECK(win_hv_sockaddr(buf, sizeof(buf), &vm, 9478) == sizeof(SOCKADDR_HV));
+	memcpy(&hv, buf, sizeof(hv));
+	CHECK(hv.Family == 34 && hv.Family == WIN_AF_HYPERV);
+	CHECK(hv.Reserved == 0);
+	GUID want_vm;
+	CHECK(CLSIDFromString(L"{5A3C2B1D-0000-4E4E-8F8F-0123456789AB}", &want_vm) == S_OK);
+	CHECK(IsEqualGUID(&hv.VmId, &want_vm));
+	GUID want_svc;
+	CHECK(CLSIDFromString(L"{00002506-FACB-11E6-BD58-64006A7986D3}", &want_svc) == S_OK);
+	CHECK(IsEqualGUID(&hv.ServiceId, &want_svc));
+	/* The wire layout: family, reserved, then the VM id's Data1 LE. */
+	CHECK(buf[0] == 34 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0);
+	CHECK(buf[4] == 0x1d && buf[5] == 0x2b && buf[6] == 0x3c && buf[7] == 0x5a);
+	CHECK(win_hv_sockaddr(buf, sizeof(buf), NULL, 1) == sizeof(SOCKADDR_HV));
+	memcpy(&hv, buf, sizeof(hv));
+	CHECK(IsEqualGUID(&hv.VmId, &HV_GUID_WILDCARD));
+	CHECK(win_hv_sockaddr(buf, 35, &vm, 1) == 0);
+}
+
+static const char WSL_LIST[] =
+	"  NAME                   STATE           VERSION\r\r\n"
+	"* Ubuntu-22.04           Running         2\r\r\n"
+	"  docker-desktop         Stopped         2\r\r\n"
+	"  Legacy                 Stopped         1\r\r\n";
+
+static void test_wsl_output(void)
+{
+	struct host_wsl_distro rows[8];
+	char why[256], *t;
+	size_t len;
+	uint8_t *u16 = to_utf16le(WSL_LIST, &len);
+
+	current = "wsl-output";
+	CHECK(host_wsl_output_decode(u16, len, false, &t) == 0);
+	CHECK(!strchr(t, '\r'));
+	CHECK(host_wsl_list_parse(t, rows, 8, why, sizeof(why)) == 3);
+	CHECK(!strcmp(rows[0].name, "Ubuntu-22.04") && rows[0].is_default && rows[0].version == 2 &&
+	      !strcmp(rows[0].state, "Running"));
+	CHECK(!strcmp(rows[1].name, "docker-desktop") && !rows[1].is_default && rows[1].version == 2);
+	CHECK(!strcmp(rows[2].name, "Legacy") && rows[2].version == 1);
+	free(t);
+	/* WSL_UTF8=1: the same table in UTF-8, \r\n line ends. */
+	CHECK(host_wsl_output_decode((const uint8_t *)WSL_LIST, strlen(WSL_LIST), true, &t) == 0);
+	CHECK(host_wsl_list_parse(t, rows, 8, why, sizeof(why)) == 3 && rows[0].is_default);
+	free(t);
+	/* UTF-8 although we did not ask for it (WSL_UTF8 in the user's env). */
+	CHECK(host_wsl_output_decode((const uint8_t *)WSL_LIST, strlen(WSL_LIST), false, &t) == 0);
+	CHECK(host_wsl_list_parse(t, rows, 8, why, sizeof(why)) == 3);
+	free(t);
+	/* A cut UTF-16 stream is refused, not misread. */
+	CHECK(host_wsl_output_decode(u16, len - 1, false, &t) == -EILSEQ);
+	/* An unpaired surrogate. */
+	uint8_t bad[] = { 'A', 0, 0x00, 0xd8, 'B', 0 };
+	CHECK(host_wsl_output_decode(bad, sizeof(bad), false, &t) == -EILSEQ);
+	free(u16);
+	/* wsl.exe's message when no distro is installed is no table. */
+	u16 = to_utf16le("Windows Subsystem for Linux has no installed distributions.\r\r\n", &len);
+	CHECK(host_wsl_output_decode(u16, len, false, &t) == 0);
+	CHECK(host_wsl_list_parse(t, rows, 8, why, sizeof(why)) == -EBADMSG);
+	CHECK(strstr(why, "line 1") != NULL);
+	free(t);
+	free(u16);
+	CHECK(host_wsl_list_parse("  NAME STATE VERSION\n* Ubuntu Running 3\n", rows, 8, why,
+				  sizeof(why)) == -EBADMSG);
+	CHECK(strstr(why, "line 2") != NULL);
+	/* More rows than room: the first max are kept. */
+	CHECK(host_wsl_list_parse("NAME STATE VERSION\na S 2\nb S 2\nc S 1\n", rows, 2, why,
+				  sizeof(why)) == 2);
+}
+
+static void test_utf16_roundtrip(void)
+{
+	/* "Zoë 设置 😀": 2-, 3- and 4-byte UTF-8, a surrogate pair in UTF-16. */
+	const char *s = "Zo\xc3\xab \xe8\xae\xbe\xe7\xbd\xae \xf0\x9f\x98\x80";
+	char *back, *mine;
+	size_t len;
+
+	current = "utf16";
+	wchar_t *w = win_wide(s);
+	CHECK(w && wcslen(w) == 9 && w[2] == 0xeb && w[7] == 0xd83d && w[8] == 0xde00);
+	back = win_utf8(w);
+	CHECK(back && !strcmp(back, s));
+	uint8_t *u16 = to_utf16le(s, &len);
+	CHECK(host_utf16le_to_utf8(u16, len, &mine) == 0 && !strcmp(mine, s));
+	free(mine);
+	free(u16);
+	free(back);
+	free(w);
+	CHECK(win_wide("\xc3") == NULL);  /* cut UTF-8 never becomes a path */
+	/* The manifest's code page: argv arrives in UTF-8 (wine.sh passes "Zoë"). */
+	CHECK(GetACP() == CP_UTF8);
+	CHECK(!strcmp(test_argv1, "Zo\xc3\xab"));
+}
+
+static void test_vmid(void)
+{
+	struct host_guid g;
+	char s[HOST_GUID_STR];
+
+	current = "vm-id";
+	CHECK(host_vmid_from_cmdline("\"C:\\Program Files\\WSL\\wslhost.exe\" --vm-id "
+				     "{B5D4E3F2-1A2B-4C3D-9E8F-00112233AABB} --handle 1234", &g) == 0);
+	host_guid_format(&g, s);
+	CHECK(!strcmp(s, "b5d4e3f2-1a2b-4c3d-9e8f-00112233aabb"));
+	CHECK(host_vmid_from_cmdline("wslrelay.exe --mode 1 --vm-id=b5d4e3f2-1a2b-4c3d-9e8f-00112233aabb",
+				     &g) == 0);
+	CHECK(host_vmid_from_cmdline("wslhost.exe --handle 12", &g) == -ENOENT);
+	CHECK(host_vmid_from_cmdline("wslhost.exe --vm-idx {b5d4e3f2-1a2b-4c3d-9e8f-00112233aabb}", &g) ==
+	      -ENOENT);
+	CHECK(host_vmid_from_cmdline("wslhost.exe --vm-id {not-a-guid}", &g) == -EINVAL);
+	CHECK(host_guid_find("{b5d4e3f2-1a2b-4c3d-9e8f-00112233aabb}\n", &g) == 0);
+	CHECK(host_guid_find("no id here\n", &g) == -ENOENT);
+	CHECK(host_is_wsl_vm_process("WSLHOST.EXE") && host_is_wsl_vm_process("wslrelay.exe"));
+	CHECK(!host_is_wsl_vm_process("wsl.exe"));
+	CHECK(host_is_wsl_vm_worker("vmmemWSL") && host_is_wsl_vm_worker("VMMEM"));
+	CHECK(!host_is_wsl_vm_worker("vmmemWSLx"));
+	CHECK(host_is_docker_desktop_process("Docker Desktop.exe"));
+	CHECK(!host_is_docker_desktop_process("dockerd.exe"));
+	/* Under wine no wslhost.exe runs and no compute system is listed. */
+	const char *how;
+	CHECK(win_wsl_vm_id(&g, &how) == -ENOENT);
+}
+
+/* wine.sh wrote these with `wine reg add` under
+ * HKCU\Software\Microsoft\Windows\CurrentVersion\Lxss. */
+static void test_lxss_registry(void)
+{
+	struct host_lxss_distro d[8];
+	unsigned skipped;
+
+	current = "lxss-registry";
+	int n = win_lxss_read(HKEY_CURRENT_USER, "Software\\Microsoft\\Windows\\CurrentVersion\\Lxss", d,
+			      8, &skipped);
+	CHECK(n == 2);
+	CHECK(skipped == 2);  /* "NotAGuid" and the one without DistributionName */
+	if (n != 2)
+		return;
+	CHECK(!strcmp(d[0].name, "Debian") && d[0].version == 1 && !d[0].is_default);
+	CHECK(!strcmp(d[1].name, "Ubuntu") && d[1].version == 2 && d[1].is_default);
+	CHECK(!strcmp(d[1].guid, "11111111-2222-3333-4444-555555555555"));
+	CHECK(!strcmp(d[1].base_path, "C:\\Users\\me\\AppData\\Local\\Packages\\Ubuntu\\LocalState"));
+	CHECK(win_lxss_read(HKEY_CURRENT_USER, "Software\\wsldock-no-such-key", d, 8, &skipped) == -ENOENT);
+
+	/* The pure part on its own: no Flags means unknown, not WSL 1. */
+	struct host_lxss_entry e[] = {
+		{ "{aaaaaaaa-0000-0000-0000-000000000000}", "Zeta", NULL, 0, false },
+		{ "{bbbbbbbb-0000-0000-0000-000000000000}", "alpha", "D:\\wsl", 0xf, true },
+	};
+	CHECK(host_lxss_parse("{BBBBBBBB-0000-0000-0000-000000000000}", e, 2, d, 8, &skipped) == 2);
+	CHECK(!strcmp(d[0].name, "alpha") && d[0].is_default && d[0].version == 2);
+	CHECK(!strcmp(d[1].name, "Zeta") && d[1].version == 0 && !d[1].is_default);
+}
+
+static int path_in_tmp(char *buf, size_t size, const char *name)
+{
+	return snprintf(buf, size, "%s\\%s", tmpdir, name) < (int)size ? 0 : -1;
+}
+
+static int count_tmp_files(const char *dir)
+{
+	char pat[1024];
+	snprintf(pat, sizeof(pat), "%s\\*.tmp", dir);
+	wchar_t *w = win_wide(pat);
+	WIN32_FIND_DATAW fd;
+	HANDLE h = FindFirstFileW(w, &fd);
+	int n = 0;
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return 0;
+	do
+		n++;
+	while (FindNextFileW(h, &fd));
+	FindClose(h);
+	return n;
+}
+
+static void test_files(void)
+{
+	char dir[1024], path[1100], backup[1200], *got;
+	size_t len;
+
+	current = "files";
+	/* A directory whose name needs UTF-16: "Zoë 设置". */
+	path_in_tmp(dir, sizeof(dir), "Zo\xc3\xab \xe8\xae\xbe\xe7\xbd\xae");
+	wchar_t *wd = win_wide(dir);
+	CHECK(CreateDirectoryW(wd, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+	free(wd);
+	snprintf(path, sizeof(path), "%s\\.wslconfig", dir);
+
+	/* First write: no target yet (MoveFileExW). */
+	const char *v1 = "# mine\n[wsl2]\nmemory=8GB # half\n\n[experimental]\nautoMemoryReclaim=gradual\n";
+	CHECK(plat_replace_file(path, v1, strlen(v1)) == 0);
+	CHECK(plat_read_file(path, 1 << 20, &got, &len) == 0 && len == strlen(v1) && !strcmp(got, v1));
+	struct host_wslconfig_memory m;
+	host_wslconfig_memory(got, &m);
+	CHECK(!strcmp(m.memory, "8GB") && !m.swap[0] && !strcmp(m.auto_memory_reclaim, "gradual"));
+	free(got);
+
+	/* The file under its UTF-16 name, as Explorer sees it. */
+	wchar_t want[1100];
+	wchar_t *wtmp = win_wide(tmpdir);
+	swprintf(want, 1100, L"%ls\\Zo\u00eb \u8bbe\u7f6e\\.wslconfig", wtmp);
+	free(wtmp);
+	CHECK(GetFileAttributesW(want) != INVALID_FILE_ATTRIBUTES);
+
+	/* Replace (ReplaceFileW) keeps the file's attributes. */
+	wchar_t *wp = win_wide(path);
+	CHECK(SetFileAttributesW(wp, FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_HIDDEN));
+	const char *v2 = "[wsl2]\r\nMemory = 6GB\r\nswap=0\r\n[Experimental]\r\nautomemoryreclaim=dropCache\r\n";
+	CHECK(plat_replace_file(path, v2, strlen(v2)) == 0);
+	CHECK(plat_read_file(path, 1 << 20, &got, &len) == 0 && !strcmp(got, v2));
+	host_wslconfig_memory(got, &m);
+	CHECK(!strcmp(m.memory, "6GB") && !strcmp(m.swap, "0") &&
+	      !strcmp(m.auto_memory_reclaim, "dropCache"));
+	free(got);
+	DWORD attr = GetFileAttributesW(wp);
+	CHECK(attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_HIDDEN));
+	free(wp);
+	CHECK(count_tmp_files(dir) == 0);
+
+	/* A read-only target is refused, left as it was, and no temp stays. */
+	wp = win_wide(path);
+	CHECK(SetFileAttributesW(wp, FILE_ATTRIBUTE_READONLY));
+	CHECK(plat_replace_file(path, "x", 1) == -EACCES);
+	CHECK(plat_read_file(path, 1 << 20, &got, &len) == 0 && !strcmp(got, v2));
+	free(got);
+	CHECK(count_tmp_files(dir) == 0);
+	CHECK(SetFileAttributesW(wp, FILE_ATTRIBUTE_NORMAL));
+	free(wp);
+
+	/* An empty replacement is a real (empty) file, not an error. */
+	snprintf(backup, sizeof(backup), "%s\\.wslconfig.bak", dir);
+	CHECK(plat_copy_file(path, backup) == 0);
+	CHECK(plat_copy_file(path, backup) == -EEXIST);
+	CHECK(plat_read_file(backup, 1 << 20, &got, &len) == 0 && !strcmp(got, v2));
+	free(got);
+	CHECK(plat_read_file(path, 4, &got, &len) == -EFBIG);
+	snprintf(backup, sizeof(backup), "%s\\no-such-dir\\x", dir);
+	CHECK(plat_replace_file(backup, "x", 1) == -ENOENT);
+	CHECK(plat_read_file(backup, 10, &got, &len) == -ENOENT);
+	CHECK(plat_replace_file("bad \xc3", "x", 1) == -EILSEQ);
+
+	/* Docker Desktop settings under %APPDATA%: settings-store.json wins. */
+	char appdata[1024], docker[1100], p[1200];
+	path_in_tmp(appdata, sizeof(appdata), "AppData");
+	snprintf(docker, sizeof(docker), "%s\\Docker", appdata);
+	wchar_t *wa = win_wide(appdata), *wdk = win_wide(docker);
+	CreateDirectoryW(wa, NULL);
+	CreateDirectoryW(wdk, NULL);
+	SetEnvironmentVariableW(L"APPDATA", wa);
+	free(wa);
+	free(wdk);
+	CHECK(plat_docker_settings_path(p, sizeof(p)) == -ENOENT);
+	snprintf(path, sizeof(path), "%s\\settings.json", docker);
+	const char *old = "{\"wslEngineEnabled\":true,\"integratedWslDistros\":[\"Debian\"],"
+			  "\"enableIntegrationWithDefaultWslDistro\":false}";
+	CHECK(plat_replace_file(path, old, strlen(old)) == 0);
+	CHECK(plat_docker_settings_path(p, sizeof(p)) == 0 && !strcmp(p, path));
+	snprintf(path, sizeof(path), "%s\\settings-store.json", docker);
+	const char *neu = "{\"WslEngineEnabled\":true,\"IntegratedWslDistros\":[\"Ubuntu\"],"
+			  "\"EnableIntegrationWithDefaultWslDistro\":true,\"Unknown\":1}";
+	CHECK(plat_replace_file(path, neu, strlen(neu)) == 0);
+	CHECK(plat_docker_settings_path(p, sizeof(p)) == 0 && !strcmp(p, path));
+	json_t *o = json_loads(old, 0, NULL), *n = json_loads(neu, 0, NULL);
+	CHECK(status_integration(o, "debian", false) == 1);
+	CHECK(status_integration(o, "Ubuntu", true) == 0);
+	CHECK(status_integration(n, "Ubuntu", false) == 1);
+	CHECK(status_integration(n, "Other", true) == 1);   /* the default, integrated by default */
+	CHECK(status_integration(n, "Other", false) == 0);
+	json_t *api = json_loads("{\"distros\":[{\"name\":\"Ubuntu\",\"connection\":\"connected\"},"
+				 "{\"name\":\"Old\",\"connection\":\"disconnected\"}]}", 0, NULL);
+	CHECK(status_reports(api, "ubuntu") == 1);
+	CHECK(status_reports(api, "Old") == 2);
+	CHECK(status_reports(api, "Debian") == 0);
+	json_decref(api);
+	json_decref(o);
+	json_decref(n);
+
+	char wc[1024];
+	SetEnvironmentVariableW(L"USERPROFILE", L"C:\\Users\\me");
+	CHECK(plat_wslconfig_path(wc, sizeof(wc)) == 0 && !strcmp(wc, "C:\\Users\\me\\.wslconfig"));
+	CHECK(host_docker_settings_candidate("C:\\AppData\\", 1, wc, sizeof(wc)) == 0 &&
+	      !strcmp(wc, "C:\\AppData\\Docker\\settings.json"));
+	CHECK(host_docker_settings_candidate("", 0, wc, sizeof(wc)) == -ENOENT);
+}
+
+static void test_host_memory(void)
+{
+	struct plat_host_memory m;
+
+	current = "host-memory";
+	CHECK(plat_host_memory(&m) == 0);
+	CHECK(m.total_bytes > (64ull << 20));
+	CHECK(m.available_bytes > 0 && m.available_bytes <= m.total_bytes);
+	CHECK(m.commit_limit_bytes >= m.commit_bytes);
+	/* The notification is created once and its state is read each time. */
+	HANDLE h = CreateMemoryResourceNotification(LowMemoryResourceNotification);
+	BOOL low;
+	if (h && QueryMemoryResourceNotification(h, &low))
+		CHECK(m.low_known && m.low == (low != FALSE));
+	else
+		CHECK(!m.low_known);
+	if (h)
+		CloseHandle(h);
+}
+
+static void test_listen(void)
+{
+	plat_sock l, c;
+	char why[256] = "";
+
+	current = "listen";
+	/* Hyper-V sockets do not exist under wine: one line, and an error the
+	 * core can skip past to its other listeners. */
+	SOCKET probe = socket(34, SOCK_STREAM, 1);
+	if (probe == INVALID_SOCKET) {
+		CHECK(WSAGetLastError() == WSAEAFNOSUPPORT);
+		CHECK(plat_listen("hvsock:9478", &l, why, sizeof(why)) == -EAFNOSUPPORT);
+		CHECK(strstr(why, "AF_HYPERV is not supported here") && !strchr(why, '\n'));
+		CHECK(strstr(why, "10047") != NULL);
+	} else {
+		closesocket(probe);
+		printf("note: AF_HYPERV exists here (real Windows): hvsock refusal not checked\n");
+	}
+	CHECK(plat_listen("hvsock:port", &l, why, sizeof(why)) == -EINVAL);
+	CHECK(plat_listen("unix:C:\\x.sock", &l, why, sizeof(why)) == -EAFNOSUPPORT);
+	CHECK(plat_listen("bogus", &l, why, sizeof(why)) == -EINVAL);
+	CHECK(plat_listen("tcp:127.0.0.1", &l, why, sizeof(why)) == -EINVAL);
+
+	CHECK(plat_listen("tcp:127.0.0.1:0", &l, why, sizeof(why)) == 0);
+	struct sockaddr_in a;
+	int alen = sizeof(a);
+	CHECK(getsockname(l, (struct sockaddr *)&a, &alen) == 0);
+	CHECK(plat_accept(l, &c) == -EAGAIN);
+	SOCKET cl = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(connect(cl, (struct sockaddr *)&a, alen) == 0);
+	struct plat_pollfd pf = { .fd = l, .events = PLAT_POLLIN };
+	CHECK(plat_poll(&pf, 1, 2000) == 1 && (pf.revents & PLAT_POLLIN));
+	CHECK(plat_accept(l, &c) == 0);
+	char buf[16];
+	CHECK(plat_recv(c, buf, sizeof(buf)) == -EAGAIN);
+	CHECK(send(cl, "hello\n", 6, 0) == 6);
+	pf = (struct plat_pollfd){ .fd = c, .events = PLAT_POLLIN };
+	CHECK(plat_poll(&pf, 1, 2000) == 1);
+	CHECK(plat_recv(c, buf, sizeof(buf)) == 6 && !memcmp(buf, "hello\n", 6));
+	CHECK(plat_send(c, "ok\n", 3) == 3);
+	CHECK(recv(cl, buf, sizeof(buf), 0) == 3);
+	closesocket(cl);
+	CHECK(plat_poll(&pf, 1, 2000) == 1);
+	CHECK(plat_recv(c, buf, sizeof(buf)) == 0);  /* orderly close */
+	plat_close(c);
+	/* A second listener on the same port is refused (SO_EXCLUSIVEADDRUSE). */
+	char ep[64];
+	plat_sock l2;
+	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", ntohs(a.sin_port));
+	CHECK(plat_listen(ep, &l2, why, sizeof(why)) == -EADDRINUSE);
+	plat_unlisten(ep);
+	plat_close(l);
+	CHECK(!plat_stop_requested());
+	CHECK(!strcmp(plat_default_listen(), "hvsock:9478"));
+	uint64_t t0 = plat_now_ns();
+	CHECK(plat_poll(NULL, 0, 30) == 0 && plat_now_ns() - t0 >= 20000000ull);
+	CHECK(plat_wall_ns() > 1700000000ull * 1000000000ull);
+	struct plat_mutex *mx = plat_mutex_new();
+	CHECK(mx != NULL);
+	plat_mutex_lock(mx);
+	plat_mutex_unlock(mx);
+	plat_mutex_free(mx);
+}
+
+static const struct plat_verb *verb(const char *name)
+{
+	for (const struct plat_verb *v = plat_verbs; v->name; v++)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+static void test_startup_and_register(void)
+{
+	wchar_t val[4096];
+	DWORD size = sizeof(val), type;
+
+	current = "startup";
+	const struct plat_verb *in = verb("install-startup"), *out = verb("uninstall-startup");
+	CHECK(in && out && verb("status") && verb("register") && verb("unregister"));
+	if (!in || !out)
+		return;
+	char *argv[] = { "install-startup", "--http", "127.0.0.1:9477", "--listen", "tcp:127.0.0.1:9 \"x\"",
+			 NULL };
+	CHECK(in->run(5, argv) == 0);
+	CHECK(RegGetValueW(HKEY_CURRENT_USER, L"Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+			   L"wsldock-bridge", RRF_RT_REG_SZ, &type, val, &size) == ERROR_SUCCESS);
+	/* Split back the way Windows will, the arguments come out intact. */
+	int n;
+	wchar_t **av = CommandLineToArgvW(val, &n);
+	CHECK(av && n == 5);
+	if (av && n == 5) {
+		CHECK(wcsstr(av[0], L"test-win") != NULL);
+		CHECK(!wcscmp(av[2], L"127.0.0.1:9477"));
+		CHECK(!wcscmp(av[4], L"tcp:127.0.0.1:9 \"x\""));
+	}
+	LocalFree(av);
+	char *argv2[] = { "uninstall-startup", NULL };
+	CHECK(out->run(1, argv2) == 0);
+	size = sizeof(val);
+	CHECK(RegGetValueW(HKEY_CURRENT_USER, L"Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+			   L"wsldock-bridge", RRF_RT_REG_SZ, &type, val, &size) == ERROR_FILE_NOT_FOUND);
+	CHECK(out->run(1, argv2) == 0);  /* twice is fine */
+
+	current = "register";
+	const wchar_t *key = L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Virtualization\\"
+			     L"GuestCommunicationServices\\00002506-facb-11e6-bd58-64006a7986d3";
+	char *reg[] = { "register", NULL }, *bad[] = { "register", "x1", NULL };
+	CHECK(verb("register")->run(2, bad) == 2);
+	HKEY k;
+	int r = verb("register")->run(1, reg);
+	/* wine's user may write HKLM (it is its own administrator). */
+	if (r == 0) {
+		CHECK(RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_READ, &k) == ERROR_SUCCESS);
+		RegCloseKey(k);
+		char *unreg[] = { "unregister", NULL };
+		CHECK(verb("unregister")->run(1, unreg) == 0);
+		CHECK(RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_READ, &k) == ERROR_FILE_NOT_FOUND);
+	} else {
+		CHECK(r == 1);
+	}
+}
+
+static void test_log(void)
+{
+	char dir[1024], path[1100], p[1200];
+
+	current = "log";
+	wchar_t wl[1024];
+	wchar_t *wt = win_wide(tmpdir);
+	swprintf(wl, 1024, L"%ls\\Local", wt);
+	free(wt);
+	CreateDirectoryW(wl, NULL);
+	SetEnvironmentVariableW(L"LOCALAPPDATA", wl);
+	CHECK(plat_log_dir(dir, sizeof(dir)) == 0 && strstr(dir, "\\Local\\wsldock"));
+	snprintf(path, sizeof(path), "%s\\wsldock-bridge.log", dir);
+	for (int gen = 0; gen < 5; gen++) {
+		char body[16];
+		snprintf(body, sizeof(body), "gen %d\n", gen);
+		CHECK(plat_replace_file(path, body, strlen(body)) == 0);
+		if (gen < 4)
+			CHECK(win_log_rotate(path, WIN_LOG_KEEP) == 0);
+	}
+	char *got;
+	size_t len;
+	CHECK(plat_read_file(path, 100, &got, &len) == 0 && !strcmp(got, "gen 4\n"));
+	free(got);
+	for (int i = 1; i <= WIN_LOG_KEEP; i++) {
+		snprintf(p, sizeof(p), "%s.%d", path, i);
+		char want[16];
+		snprintf(want, sizeof(want), "gen %d\n", 4 - i);
+		CHECK(plat_read_file(p, 100, &got, &len) == 0 && !strcmp(got, want));
+		free(got);
+	}
+	snprintf(p, sizeof(p), "%s.%d", path, WIN_LOG_KEEP + 1);
+	CHECK(plat_read_file(p, 100, &got, &len) == -ENOENT);  /* the oldest is dropped */
+}
+
+static void test_run_capture(void)
+{
+	uint8_t *out;
+	size_t len;
+
+	current = "run-capture";
+	CHECK(win_run_capture("cmd.exe /c echo hi", 10000, 100, &out, &len) == 0);
+	CHECK(len >= 2 && !memcmp(out, "hi", 2));
+	free(out);
+	CHECK(win_run_capture("cmd.exe /c exit 3", 10000, 100, &out, &len) == 3);
+	free(out);
+	/* More output than max: kept up to max, the rest drained, no hang. */
+	CHECK(win_run_capture("cmd.exe /c for /L %i in (1,1,3000) do @echo 0123456789012345678901234567890123456789",
+			      20000, 64, &out, &len) == 0);
+	CHECK(len == 64 && !memcmp(out, "0123456789", 10));
+	free(out);
+	CHECK(win_run_capture("no-such-program-wsldock.exe", 10000, 100, &out, &len) == -ENOENT);
+	CHECK(plat_docker_desktop_running() == 0);
+}
+
+/* `test-win vmid`: what win_wsl_vm_id learns now, for wine.sh, which sets
+ * the scene (a wslhost.exe command line, a wsl.exe, compute systems). */
+static int print_vm_id(void)
+{
+	struct host_guid g;
+	const char *how = "";
+	char s[HOST_GUID_STR];
+	int r = win_wsl_vm_id(&g, &how);
+	if (r < 0) {
+		printf("vm-id: none (%d)\n", r);
+		return 1;
+	}
+	host_guid_format(&g, s);
+	printf("vm-id: %s from %s\n", s, how);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "vmid")) {
+		plat_init();
+		return print_vm_id();
+	}
+	if (argc != 3) {
+		fprintf(stderr, "usage: test-win TMPDIR Zo\xc3\xab (TMPDIR: a Windows path wine.sh made)\n");
+		return 2;
+	}
+	test_argv1 = argv[2];
+	snprintf(tmpdir, sizeof(tmpdir), "%s", argv[1]);
+	if (plat_init() < 0) {
+		printf("plat_init failed\n");
+		return 1;
+	}
+	test_guid();
+	test_service_id();
+	test_sockaddr_hv();
+	test_wsl_output();
+	test_utf16_roundtrip();
+	test_vmid();
+	test_lxss_registry();
+	test_files();
+	test_host_memory();
+	test_listen();
+	test_startup_and_register();
+	test_log();
+	test_run_capture();
+	printf("%d passed, %d failed\n", passed, failed);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
