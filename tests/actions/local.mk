@@ -38,7 +38,3 @@ EXTRA_DIST += $(ACTIONS_SCRIPT_TESTS) tests/actions/lib.sh
 ACTIONS_VM_TESTS = tests/actions/vm-memory-reclaim-6.1.sh tests/actions/vm-memory-reclaim-6.12.sh
 VM_TESTS += $(ACTIONS_VM_TESTS)
 EXTRA_DIST += $(ACTIONS_VM_TESTS) tests/actions/guest-memory-reclaim.sh tests/actions/guest-hold.py
-clean-local: clean-actions-vm
-clean-actions-vm:
-	rm -rf tests/actions/vm-*.out
-.PHONY: clean-actions-vm

@@ -28,7 +28,8 @@ check-vm: all
 	exit $$rc
 
 clean-local: clean-vm
+# The run directories of every VM test (tests/actions/ adds guest tests).
 clean-vm:
-	rm -rf tests/vm/*.out tests/vm/*.out.timeout
+	rm -rf tests/vm/*.out tests/vm/*.out.timeout tests/actions/vm-*.out
 
 .PHONY: check-vm clean-vm
