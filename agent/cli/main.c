@@ -33,9 +33,9 @@ static void usage(FILE *f)
 		"Usage: %s VERB [OPTIONS]\n"
 		"       %s --help | --version\n"
 		"\n"
-		"Shows the page cache in WSL 2, who fills it (eBPF) and native Docker\n"
-		"installs that conflict with Docker Desktop.  It does not hand memory\n"
-		"back to Windows yet.\n"
+		"Hands page cache left behind by Docker builds in WSL 2 back to Windows,\n"
+		"shows who fills it (eBPF), and finds native Docker installs that\n"
+		"conflict with Docker Desktop.\n"
 		"\n"
 		"Verbs:\n",
 		program_name, program_name);
