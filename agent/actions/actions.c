@@ -72,7 +72,12 @@ bool act_expired(const struct act_ctx *c)
 	return c->deadline_ns && act_ctx_now(c) >= c->deadline_ns;
 }
 
-int act_path(const struct act_ctx *c, const char *abs, char *buf, size_t size)
+int act_open(const struct act_ctx *c, const char *abs, int flags)
+{
+	return root_open(c->q->root, abs, flags);
+}
+
+int act_name(const struct act_ctx *c, const char *abs, char *buf, size_t size)
 {
 	return root_path(c->q->root, abs, buf, size);
 }
@@ -183,25 +188,15 @@ static void timer_disarm(struct write_timer *t)
 static int kwrite_real(int dirfd, const char *name, const char *value, uint64_t deadline_ns)
 {
 	struct write_timer t;
-	size_t len = strlen(value);
-	ssize_t n;
-	int fd, r;
+	int r;
 
-	/* The open is bounded too: a knob replaced by something that blocks
-	 * (a FIFO under --root) must not hang the daemon. */
+	/* root_write_at() never blocks on what a tree puts in a knob's place
+	 * (a FIFO is refused); the timer bounds the kernel's own loop. */
 	r = timer_arm(&t, deadline_ns);
 	if (r < 0)
 		return r;
-	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-	} else {
-		n = write(fd, value, len);
-		r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
-	}
+	r = root_write_at(dirfd, name, value);
 	timer_disarm(&t);
-	if (fd >= 0)
-		close(fd);
 	if (r == -EINTR && deadline_ns && act_now_ns() >= deadline_ns)
 		r = -ETIME;
 	return r;
@@ -218,15 +213,11 @@ int act_write(struct act_ctx *c, int dirfd, const char *name, const char *value)
 
 int act_read_at(int dirfd, const char *name, char **ret)
 {
-	char proc[64];
-	int fd, r;
+	int fd = root_openat(dirfd, name, O_RDONLY), r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
-	/* read_text_file() opens by path: go through this fd's /proc link. */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	r = read_text_file(proc, READ_FILE_MAX_DEFAULT, ret, NULL);
+		return fd;
+	r = read_text_fd(fd, READ_FILE_MAX_DEFAULT, ret, NULL);
 	close(fd);
 	return r;
 }
@@ -262,7 +253,6 @@ int act_read_u64_at(int dirfd, const char *name, uint64_t *ret)
 
 bool act_swap_configured(struct act_ctx *c)
 {
-	char path[4096];
 	_cleanup_free_ char *text = NULL;
 	char *cursor, *line;
 
@@ -270,8 +260,7 @@ bool act_swap_configured(struct act_ctx *c)
 		return c->swap_total_known;
 	/* Unknown counts as configured: the guard is then applied. */
 	c->swap_total_known = 1;
-	if (act_path(c, "/proc/meminfo", path, sizeof(path)) < 0 ||
-	    read_text_file(path, READ_FILE_MAX_DEFAULT, &text, NULL) < 0)
+	if (read_text_at(c->q->root, "/proc/meminfo", READ_FILE_MAX_DEFAULT, &text, NULL) < 0)
 		return true;
 	cursor = text;
 	while ((line = next_line(&cursor, NULL))) {

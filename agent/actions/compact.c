@@ -14,16 +14,15 @@ static int write_knob(struct act_ctx *c, const char *dir, const char *name)
 	char path[4096];
 	int fd, r;
 
-	r = act_path(c, dir, path, sizeof(path));
+	r = act_name(c, dir, path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = act_open(c, dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
-		r = -errno;
-		act_fail(c, r, "%s/%s", path, name);
-		return r;
+		act_fail(c, fd, "%s/%s", path, name);
+		return fd;
 	}
-	if (faccessat(fd, name, F_OK, 0) < 0) {
+	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = -errno;
 		act_fail(c, r, "%s/%s", path, name);
 	} else if (!c->q->dry_run) {

@@ -144,13 +144,9 @@ static void sync_involved(struct act_ctx *c)
 				  c->q->files[i].dev);
 	}
 	for (size_t i = 0; i < c->q->ndirs; i++) {
-		char path[4096];
 		struct stat st;
-		int fd;
+		int fd = act_open(c, c->q->dirs[i], O_RDONLY | O_DIRECTORY);
 
-		if (act_path(c, c->q->dirs[i], path, sizeof(path)) < 0)
-			continue;
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0)
@@ -168,12 +164,12 @@ int lever_drop_caches(struct act_ctx *c)
 	int fd, r;
 
 	c->r->bytes_targeted = c->r->before.page_cache;
-	r = act_path(c, "/proc/sys/vm", path, sizeof(path));
+	r = act_name(c, "/proc/sys/vm", path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = act_open(c, "/proc/sys/vm", O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
-		act_fail(c, -errno, "%s", path);
+		act_fail(c, fd, "%s", path);
 		return 0;
 	}
 	if (c->q->dry_run)

@@ -193,14 +193,11 @@ static void evict_dirs(struct evict *e)
 	struct act_ctx *c = e->c;
 
 	for (size_t i = 0; i < c->q->ndirs && !e->stop; i++) {
-		char path[4096];
 		struct stat st;
-		int fd, r;
+		int fd = act_open(c, c->q->dirs[i], O_RDONLY | O_DIRECTORY);
 
-		r = act_path(c, c->q->dirs[i], path, sizeof(path));
-		fd = r < 0 ? r : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0) {
-			act_unreachable(c, r < 0 ? r : -errno, "%s", c->q->dirs[i]);
+			act_unreachable(c, fd < 0 ? fd : -errno, "%s", c->q->dirs[i]);
 			if (fd >= 0)
 				close(fd);
 			continue;

@@ -165,16 +165,12 @@ static void unescape_octal(char *s)
  * a subtree may hide the file from an unprivileged check). */
 static int mount_point_of(struct act_ctx *c, uint64_t dev, char *out, size_t size)
 {
-	char path[4096];
 	_cleanup_free_ char *text = NULL;
 	char *cursor, *line;
 	bool found = false;
 	int r;
 
-	r = act_path(c, "/proc/self/mountinfo", path, sizeof(path));
-	if (r < 0)
-		return r;
-	r = read_text_file(path, 16u << 20, &text, NULL);
+	r = read_text_at(c->q->root, "/proc/self/mountinfo", 16u << 20, &text, NULL);
 	if (r < 0)
 		return r;
 	cursor = text;
@@ -199,7 +195,7 @@ static int mount_point_of(struct act_ctx *c, uint64_t dev, char *out, size_t siz
 
 int act_mount_fd(struct act_ctx *c, uint64_t dev)
 {
-	char mnt[4096], path[4096];
+	char mnt[4096];
 	int fd, r;
 
 	for (size_t i = 0; i < c->nmounts; i++)
@@ -210,12 +206,9 @@ int act_mount_fd(struct act_ctx *c, uint64_t dev)
 	r = mount_point_of(c, dev, mnt, sizeof(mnt));
 	if (r < 0)
 		return r;
-	r = act_path(c, mnt, path, sizeof(path));
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = act_open(c, mnt, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	c->mounts[c->nmounts].dev = dev;
 	c->mounts[c->nmounts].fd = fd;
 	c->nmounts++;
@@ -263,17 +256,12 @@ static int open_file_by_handle(struct act_ctx *c, const struct action_file *f)
 
 int act_open_file(struct act_ctx *c, const struct action_file *f, int *ret_fd, struct stat *st)
 {
-	/* O_NONBLOCK: a path that now names a FIFO must not block the open. */
-	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
-	int fd = -ENOENT, r;
+	int fd = -ENOENT;
 
 	if (f->path) {
-		char path[4096];
-
-		r = act_path(c, f->path, path, sizeof(path));
-		fd = r < 0 ? r : open(path, flags);
-		if (fd < 0)
-			fd = -errno;
+		/* O_NONBLOCK (root_open adds it): a path that now names a FIFO
+		 * must not block the open. */
+		fd = act_open(c, f->path, O_RDONLY | O_NOFOLLOW);
 		if (fd >= 0 && fstat(fd, st) == 0 && (!f->ino || (st->st_dev == f->dev &&
 							      st->st_ino == f->ino)))
 			goto found;

@@ -49,9 +49,12 @@ uint64_t act_now_ns(void);
 uint64_t act_ctx_now(const struct act_ctx *c);
 bool act_expired(const struct act_ctx *c);
 
-/* The one place a path under --root is formed (root_path() today, a root
- * handle once agent/shared grows one). */
-int act_path(const struct act_ctx *c, const char *abs, char *buf, size_t size);
+/* Files under --root are opened in one place: root_open() on q->root, so
+ * no symlink or ".." in a tree leads out of it and nothing blocks.
+ * Returns an fd or negative errno. */
+int act_open(const struct act_ctx *c, const char *abs, int flags);
+/* How messages name abs under --root (root_path()); never opened. */
+int act_name(const struct act_ctx *c, const char *abs, char *buf, size_t size);
 
 /* Records the first failure (negative errno, the file) in the result. */
 __attribute__((format(printf, 3, 4)))
@@ -70,7 +73,8 @@ int act_write(struct act_ctx *c, int dirfd, const char *name, const char *value)
  * fadvise, sync_file_range, syncfs). */
 bool act_may_write(struct act_ctx *c, const char *what);
 
-/* Reads dirfd/name into a heap string (small kernel files). */
+/* Reads dirfd/name into a heap string (small kernel files), opened with
+ * root_openat(): a regular file only, never blocking. */
 int act_read_at(int dirfd, const char *name, char **ret);
 /* "key value" lines (memory.stat, cgroup.events): the value of key. */
 int act_read_key_at(int dirfd, const char *name, const char *key, uint64_t *ret);

@@ -58,20 +58,11 @@ static void guard_restore(struct act_ctx *c, int dirfd, const char *name, uint64
 
 static int open_v1(struct act_ctx *c, const struct action_cgroup *g, char *name, size_t size)
 {
-	char path[4096];
-	size_t n;
-	int r, fd;
-
-	snprintf(name, size, "%s/%s", c->cg.memcg_path, g->v1_path);
+	if ((size_t)snprintf(name, size, "%s/%s", c->cg.memcg_path, g->v1_path) >= size)
+		return -ENAMETOOLONG;
 	if (!c->cg_known || c->cg.memcg != MEMCG_V1)
 		return -ENOENT;
-	r = act_path(c, c->cg.memcg_path, path, sizeof(path));
-	if (r < 0)
-		return r;
-	n = strlen(path);
-	snprintf(path + n, sizeof(path) - n, "/%s", g->v1_path);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return act_open(c, name, O_RDONLY | O_DIRECTORY);
 }
 
 int lever_force_empty(struct act_ctx *c)

@@ -17,33 +17,23 @@
 /* The cgroup's directory: by path under the cgroup2 mount, else by id. */
 static int open_v2(struct act_ctx *c, const struct action_cgroup *g, char *name, size_t size)
 {
-	char path[4096];
-	int fd = -ENOENT, mfd, r;
+	int fd = -ENOENT, mfd;
 
 	if (!c->cg_known || !c->cg.unified_path[0])
 		return -ENOENT;
-	r = act_path(c, c->cg.unified_path, path, sizeof(path));
-	if (r < 0)
-		return r;
 	if (g->v2_path) {
-		size_t n = strlen(path);
-
-		snprintf(name, size, "%s/%s", c->cg.unified_path, g->v2_path);
-		snprintf(path + n, sizeof(path) - n, "/%s", g->v2_path);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if ((size_t)snprintf(name, size, "%s/%s", c->cg.unified_path, g->v2_path) >= size)
+			return -ENAMETOOLONG;
+		fd = act_open(c, name, O_RDONLY | O_DIRECTORY);
 		if (fd >= 0)
 			return fd;
-		fd = -errno;
-		r = act_path(c, c->cg.unified_path, path, sizeof(path));
-		if (r < 0)
-			return r;
 	}
 	if (!g->cgid)
 		return fd;
 	snprintf(name, size, "cgroup id %" PRIu64, g->cgid);
-	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	mfd = act_open(c, c->cg.unified_path, O_RDONLY | O_DIRECTORY);
 	if (mfd < 0)
-		return -errno;
+		return mfd;
 	fd = act_open_cgroup_by_id(mfd, g->cgid);
 	close(mfd);
 	return fd;
@@ -99,12 +89,12 @@ static int guard_vm_swappiness(struct act_ctx *c, struct guard *g)
 	char path[4096];
 	int fd, r;
 
-	r = act_path(c, "/proc/sys/vm", path, sizeof(path));
+	r = act_name(c, "/proc/sys/vm", path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = act_open(c, "/proc/sys/vm", O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = guard_set(c, g, fd, "swappiness", path);
 	if (r < 0) {
 		close(fd);

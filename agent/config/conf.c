@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <ini.h>
 #include <jansson.h>
@@ -133,18 +132,19 @@ int conf_parse_text(const char *text, const char *name, struct agent_conf *c, st
 	return x.errors ? -EINVAL : 0;
 }
 
-static int parse_file(const char *path, const char *shown, struct agent_conf *c,
+/* path under root (NULL: as given); messages name it by path alone. */
+static int parse_file(const char *root, const char *path, struct agent_conf *c,
 		      struct diag_list *d)
 {
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	r = read_text_file(path, 1u << 20, &text, NULL);
+	r = read_text_at(root, path, 1u << 20, &text, NULL);
 	if (r < 0) {
-		diag_add_at(d, shown, 0, "cannot read: %s", strerror(-r));
+		diag_add_at(d, path, 0, "cannot read: %s", root_strerror(-r));
 		return r;
 	}
-	return conf_parse_text(text, shown, c, d);
+	return conf_parse_text(text, path, c, d);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -163,18 +163,21 @@ static bool is_dropin(const char *name)
 static int parse_dropins(const char *root, const char *dir, struct agent_conf *c,
 			 struct diag_list *d)
 {
-	char real[PATH_MAX], file[PATH_MAX * 2], shown[PATH_MAX * 2];
+	char file[PATH_MAX * 2];
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *dp;
 	int r = 0;
 
-	if (root_path(root, dir, real, sizeof(real)) < 0)
-		return -ENAMETOOLONG;
-	dp = opendir(real);
-	if (!dp)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	dp = root_opendir(root, dir);
+	if (!dp) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		r = -errno;
+		diag_add_at(d, dir, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
 	while ((de = readdir(dp))) {
 		char **grown;
 
@@ -198,9 +201,8 @@ static int parse_dropins(const char *root, const char *dir, struct agent_conf *c
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
-		snprintf(file, sizeof(file), "%s/%s", real, names[i]);
-		snprintf(shown, sizeof(shown), "%s/%s", dir, names[i]);
-		if (parse_file(file, shown, c, d) < 0)
+		snprintf(file, sizeof(file), "%s/%s", dir, names[i]);
+		if (parse_file(root, file, c, d) < 0)
 			r = -EINVAL;
 		else
 			c->dropins++;
@@ -216,9 +218,10 @@ out:
 int conf_load(const char *root, const char *path, struct agent_conf *c, struct diag_list *d)
 {
 	struct agent_conf *next;
-	char real[PATH_MAX], dir[PATH_MAX + 2];
+	_cleanup_free_ char *text = NULL;
+	char dir[PATH_MAX + 2];
 	bool explicit = path != NULL;
-	int r = 0;
+	int r = 0, k;
 
 	next = malloc(sizeof(*next));
 	if (!next)
@@ -229,25 +232,21 @@ int conf_load(const char *root, const char *path, struct agent_conf *c, struct d
 	snprintf(next->main_path, sizeof(next->main_path), "%s", path);
 	/* An explicit --config is taken as given; the default lives under root. */
 	if (explicit)
-		snprintf(real, sizeof(real), "%s", path);
-	else if (root_path(root, path, real, sizeof(real)) < 0) {
-		r = -ENAMETOOLONG;
-		goto out;
-	}
-	if (access(real, F_OK) == 0) {
+		root = NULL;
+	k = read_text_at(root, path, 1u << 20, &text, NULL);
+	if (k == 0) {
 		next->main_found = true;
-		if (parse_file(real, path, next, d) < 0)
+		if (conf_parse_text(text, path, next, d) < 0)
 			r = -EINVAL;
-	} else if (explicit || errno != ENOENT) {
-		diag_add_at(d, path, 0, "cannot read: %s", strerror(errno));
+	} else if (explicit || k != -ENOENT) {
+		diag_add_at(d, path, 0, "cannot read: %s", root_strerror(-k));
 		r = -EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "%s.d", path);
-	if (parse_dropins(explicit ? NULL : root, dir, next, d) < 0)
+	if (parse_dropins(root, dir, next, d) < 0)
 		r = -EINVAL;
 	if (r == 0)
 		*c = *next;
-out:
 	free(next);
 	return r;
 }

@@ -26,7 +26,9 @@ static bool file_exists(const char *dir, const char *name, off_t *size)
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return false;
-	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+	/* lstat: dir is resolved inside the root, and a database file that is
+	 * a link (perhaps out of the tree) is not what rpm writes. */
+	if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return false;
 	if (size)
 		*size = sb.st_size;
@@ -189,12 +191,20 @@ static int read_with_rpm(struct pkgdb *db, const char *dir, const char *dbfile,
 int pkgdb_rpm_read(const char *root, struct pkgdb *db, struct diag_list *d)
 {
 	for (size_t i = 0; i < ELEMENTSOF(rpm_dirs); i++) {
-		char dir[PATH_MAX];
+		char abs[PATH_MAX], dir[PATH_MAX];
+		size_t n;
 
 		/* SQLite and rpm take a path: the directory as the root
-		 * resolves it, so a link in the tree cannot lead out of it. */
-		if (root_resolve(root, rpm_dirs[i], dir, sizeof(dir)) < 0)
+		 * resolves it, so a link in the tree cannot lead out of it.
+		 * root_resolve() does not follow the last component: "/."
+		 * makes it the directory itself (/var/lib/rpm is often a
+		 * link to /usr/lib/sysimage/rpm). */
+		snprintf(abs, sizeof(abs), "%s/.", rpm_dirs[i]);
+		if (root_resolve(root, abs, dir, sizeof(dir)) < 0)
 			continue;
+		n = strlen(dir);
+		if (n >= 2 && !strcmp(dir + n - 2, "/."))
+			dir[n - 2] = '\0';  /* the live system's path, as given */
 		if (file_exists(dir, "rpmdb.sqlite", NULL)) {
 			db->present = true;
 			return read_sqlite(db, dir, d);

@@ -3,10 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "shared/util.h"
 
@@ -24,10 +25,13 @@ static int put_snap(struct pkgdb *db, const char *path, const char *revision)
 	return pkgdb_put(db, &p, true);
 }
 
-static int scan_revisions(struct pkgdb *db, const char *dir)
+#define SNAPS "/var/lib/snapd/snaps"
+
+/* SNAPS listed under root; revisions named under dir, as it is shown. */
+static int scan_revisions(struct pkgdb *db, const char *root, const char *dir)
 {
 	struct dirent *e;
-	DIR *dh = opendir(dir);
+	DIR *dh = root_opendir(root, SNAPS);
 	int r = 0;
 
 	if (!dh)
@@ -52,23 +56,24 @@ static int scan_revisions(struct pkgdb *db, const char *dir)
 int pkgdb_snap_read(const char *root, struct pkgdb *db, struct diag_list *d)
 {
 	char mnt[PATH_MAX], snaps[PATH_MAX];
-	struct stat sb;
-	int r;
+	int r, fd;
 
-	if (root_path(root, "/var/lib/snapd/snaps", db->st.path, sizeof(db->st.path)) < 0)
+	if (root_path(root, SNAPS, db->st.path, sizeof(db->st.path)) < 0)
 		return -ENAMETOOLONG;
 	db->st.state = SOURCE_OK;
 	/* Directories as the root resolves them: no link leads out of it. */
-	if (root_resolve(root, "/var/lib/snapd/snaps", snaps, sizeof(snaps)) == 0) {
-		r = scan_revisions(db, snaps);
+	if (root_resolve(root, SNAPS, snaps, sizeof(snaps)) == 0) {
+		r = scan_revisions(db, root, snaps);
 		if (r < 0)
 			return r;
 	}
-	if (root_resolve(root, "/snap/docker", mnt, sizeof(mnt)) == 0 && stat(mnt, &sb) == 0 &&
-	    S_ISDIR(sb.st_mode)) {
-		db->present = true;
-		if (!pkgdb_find(db, "docker"))
-			return put_snap(db, mnt, "");
-	}
-	return 0;
+	/* The mount point, a directory inside the root (named as resolved). */
+	fd = root_open(root, "/snap/docker", O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	if (root_resolve(root, "/snap/docker", mnt, sizeof(mnt)) < 0)
+		return 0;
+	db->present = true;
+	return pkgdb_find(db, "docker") ? 0 : put_snap(db, mnt, "");
 }

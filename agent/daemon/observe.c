@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +87,10 @@ static bool cgroup_cache(const char *root, const char *mount, const char *rel, b
 /* "cpu  user nice system ..." -> user ticks. */
 static bool read_cpu_user(const char *root, uint64_t *ret)
 {
-	char path[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
 	const char *end;
 
-	if (root_path(root, "/proc/stat", path, sizeof(path)) < 0 ||
-	    read_text_file(path, READ_FILE_MAX_DEFAULT, &text, NULL) < 0 ||
+	if (read_text_at(root, "/proc/stat", READ_FILE_MAX_DEFAULT, &text, NULL) < 0 ||
 	    !string_has_prefix(text, "cpu "))
 		return false;
 	return parse_u64_prefix(skip_space(text + 4), ret, &end) == 0;
@@ -204,14 +203,17 @@ out:
 
 static bool is_dir(const char *root, const char *mount, const char *rel)
 {
-	char abs[PATH_MAX], path[PATH_MAX];
-	struct stat sb;
+	char abs[PATH_MAX];
+	int fd;
 
 	if ((size_t)snprintf(abs, sizeof(abs), "%s%s", mount, strcmp(rel, "/") ? rel : "") >=
-		    sizeof(abs) ||
-	    root_path(root, abs, path, sizeof(path)) < 0)
+	    sizeof(abs))
 		return false;
-	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	fd = root_open(root, abs, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 /* The cgroup itself when it exists, else its nearest existing ancestor;
@@ -236,13 +238,12 @@ static void live_ancestor(const char *root, const char *mount, const char *rel, 
 
 static bool frozen(const char *root, const char *mount, const char *rel)
 {
-	char abs[PATH_MAX], path[PATH_MAX];
+	char abs[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
 
 	if ((size_t)snprintf(abs, sizeof(abs), "%s%s/cgroup.events", mount,
 			     strcmp(rel, "/") ? rel : "") >= sizeof(abs) ||
-	    root_path(root, abs, path, sizeof(path)) < 0 ||
-	    read_text_file(path, 4096, &text, NULL) < 0)
+	    read_text_at(root, abs, 4096, &text, NULL) < 0)
 		return false;
 	return strstr(text, "\nfrozen 1") || string_has_prefix(text, "frozen 1");
 }
@@ -286,15 +287,14 @@ void observe_targets(struct observer *ob, struct policy_obs *o)
 static bool cgroup_cache(const char *root, const char *mount, const char *rel, bool v1,
 			 uint64_t *ret)
 {
-	char abs[PATH_MAX], path[PATH_MAX];
+	char abs[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
 	const char *key = v1 ? "total_cache " : "file ";
 	char *cursor, *line;
 	unsigned lineno = 0;
 
 	if ((size_t)snprintf(abs, sizeof(abs), "%s%s/memory.stat", mount, rel) >= sizeof(abs) ||
-	    root_path(root, abs, path, sizeof(path)) < 0 ||
-	    read_text_file(path, 1 << 20, &text, NULL) < 0)
+	    read_text_at(root, abs, 1 << 20, &text, NULL) < 0)
 		return false;
 	cursor = text;
 	while ((line = next_line(&cursor, &lineno)))
@@ -331,7 +331,7 @@ int observe_docker_cgroups(struct observer *ob, struct policy_obs *o)
 	static const char *const parents[] = { "/docker", "/buildkit" };
 	bool v1 = ob->cg.memcg == MEMCG_V1;
 	const char *mount = v1 ? ob->cg.memcg_path : ob->cg.unified_path;
-	char abs[PATH_MAX], path[PATH_MAX];
+	char abs[PATH_MAX];
 	DIR *dir;
 	struct dirent *de;
 	int r = 0;
@@ -347,7 +347,7 @@ int observe_docker_cgroups(struct observer *ob, struct policy_obs *o)
 			return r;
 	}
 	if ((size_t)snprintf(abs, sizeof(abs), "%s/system.slice", mount) < sizeof(abs) &&
-	    root_path(ob->root, abs, path, sizeof(path)) == 0 && (dir = opendir(path))) {
+	    (dir = root_opendir(ob->root, abs))) {
 		while (r == 0 && (de = readdir(dir))) {
 			char rel[PATH_MAX];
 			char id[65];

@@ -108,6 +108,53 @@ DIR *root_opendir(const char *root, const char *abs)
 	return d;
 }
 
+static bool is_component(const char *name)
+{
+	return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+int root_openat(int dirfd, const char *name, int flags)
+{
+	int add = (flags & O_PATH) ? O_CLOEXEC : ROOT_OPEN_ADD, fd;
+
+	if (!is_component(name))
+		return -EINVAL;
+	fd = openat(dirfd, name, flags | add | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+int root_write_at(int dirfd, const char *name, const char *value)
+{
+	size_t len = strlen(value);
+	struct stat sb;
+	ssize_t n;
+	int fd, r;
+
+	if (!is_component(name))
+		return -EINVAL;
+	/* Looked at before the open for writing: opening a FIFO with
+	 * O_NONBLOCK fails (ENXIO) rather than saying what it is. */
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISLNK(sb.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(sb.st_mode))
+		return -ENOTREG;
+	fd = root_openat(dirfd, name, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	/* Swapped for something else since the look: still never blocks. */
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		r = -ENOTREG;
+		goto out;
+	}
+	n = write(fd, value, len);
+	r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+out:
+	close(fd);
+	return r;
+}
+
 const char *root_strerror(int errnum)
 {
 	return errnum == ENOTREG ? "not a regular file" : strerror(errnum);

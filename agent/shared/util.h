@@ -39,8 +39,9 @@ static inline uint64_t sat_add(uint64_t a, uint64_t b)
  * anything but a regular file (proc and sysfs files are regular) with
  * -ENOTREG.  root_opendir() lists a directory; root_resolve() gives the
  * resolved path for the few readers that need a path string (SQLite,
- * lstat of a link), resolved the same way.  Other parts of the agent
- * (actions, daemon) open files under a root the same way. */
+ * lstat of a link), resolved the same way.  Writers (the levers' kernel
+ * knobs) open the knob's directory with root_open() and write with
+ * root_write_at().  root_path() only names a file in messages. */
 
 /* Not a regular file (a FIFO, device or socket where a file was expected). */
 #define ENOTREG EMEDIUMTYPE
@@ -60,6 +61,17 @@ DIR *root_opendir(const char *root, const char *abs);
 int root_resolve(const char *root, const char *abs, char *buf, size_t size);
 /* "ROOT/abs" for messages: how a reader names the file it read. */
 int root_path(const char *root, const char *abs, char *buf, size_t size);
+/* Opens name, one path component (no '/', not "." or ".."), in dirfd: a
+ * directory root_open() gave, or one opened by handle.  root_open()'s
+ * flags are added, and O_NOFOLLOW, so name cannot lead out of dirfd. */
+int root_openat(int dirfd, const char *name, int flags);
+/* Writes value to the kernel knob dirfd/name (proc, sysfs and cgroup
+ * files, all regular) in one write(2), opened with root_openat(): a
+ * symlink is refused (-ELOOP), anything but a regular file with -ENOTREG
+ * before it is opened for writing, so a FIFO cannot block the writer.
+ * -EIO on a short write.  A knob that blocks in the kernel (memory.reclaim
+ * loops until done) is the caller's to bound: a signal ends it (-EINTR). */
+int root_write_at(int dirfd, const char *name, const char *value);
 /* strerror(3), but says "not a regular file" for ENOTREG. */
 const char *root_strerror(int errnum);
 

@@ -425,9 +425,9 @@ void resolver_lookup_files(struct resolver *r, const struct file_id *ids, size_t
 {
 	struct file_walk fw = { .r = r };
 	struct walk w = { .budget = r->walk_limit, .one_dev = true, .fn = file_seen, .u = &fw };
-	char data_root[PATH_MAX];
 	struct stat st;
 	bool walked;
+	int fd;
 
 	/* The cache only grows while the agent runs: start over when large. */
 	if (r->files.n > RESOLVE_CACHE_MAX)
@@ -452,9 +452,12 @@ void resolver_lookup_files(struct resolver *r, const struct file_id *ids, size_t
 		return;
 	scan_proc_fds(&fw);
 	fw.prefix = r->docker_root;
-	walked = fw.missing && r->gen >= r->next_walk_gen &&
-		 root_path(r->root, r->docker_root, data_root, sizeof(data_root)) == 0 &&
-		 stat(data_root, &st) == 0 && walk_worth_it(r, ids, n, st.st_dev);
+	walked = false;
+	if (fw.missing && r->gen >= r->next_walk_gen &&
+	    (fd = root_open(r->root, r->docker_root, O_PATH | O_DIRECTORY)) >= 0) {
+		walked = fstat(fd, &st) == 0 && walk_worth_it(r, ids, n, st.st_dev);
+		close(fd);
+	}
 	if (walked) {
 		walk(&w, r->root, r->docker_root);
 		r->next_walk_gen = r->gen + WALK_EVERY;

@@ -30,6 +30,16 @@ expect '.findings[] | select(.kind == "package" and .name == "docker" and .remed
 	and .evidence.value == "installed 2904")' "snap docker not reported"
 ok "snap docker with snap remove"
 
+# A tree whose snap directories link to another tree's: not followed out.
+L=$TMP/snaplink
+mkdir -p "$L/var/lib/snapd" "$L/etc"
+ln -s "$S/var/lib/snapd/snaps" "$L/var/lib/snapd/snaps"
+ln -s "$S/snap" "$L/snap"
+check "$L"
+expect_not '.findings[] | select(.kind == "package" and .name == "docker")' \
+	"snap docker of a tree outside read through a link"
+ok "snap: links out of the tree are not followed"
+
 # --- pacman ----------------------------------------------------------------
 command -v pacman >/dev/null || skip "pacman is not installed (apt-get install pacman-package-manager)"
 P=$TMP/arch

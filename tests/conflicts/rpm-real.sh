@@ -78,6 +78,26 @@ check "$R"
 expect '.databases[] | select(.format == "rpm" and (.path | endswith("/usr/lib/sysimage/rpm/rpmdb.sqlite")))' \
 	"rpmdb under /usr/lib/sysimage/rpm not found"
 
+# Links in the tree resolve inside it: /var/lib/rpm as an absolute link
+# (as Fedora has it) names the tree's directory, not the host's; a tree
+# whose rpm directory links to a database outside it has none.
+mv "$R/usr/lib/sysimage/rpm" "$R/usr/lib/sysimage/rpm-real"
+ln -s /usr/lib/sysimage/rpm-real "$R/var/lib/rpm"
+check "$R"
+expect '.databases[] | select(.format == "rpm" and (.path | endswith("/usr/lib/sysimage/rpm-real/rpmdb.sqlite")))' \
+	"rpmdb through the tree's absolute link /var/lib/rpm not found"
+ok "absolute link in the tree followed inside it"
+rm "$R/var/lib/rpm"
+mv "$R/usr/lib/sysimage/rpm-real" "$R/usr/lib/sysimage/rpm"
+X=$TMP/linkroot
+mkdir -p "$X/usr/lib/sysimage" "$X/etc"
+printf 'ID=fedora\n' >"$X/etc/os-release"
+ln -s "$R/usr/lib/sysimage/rpm" "$X/usr/lib/sysimage/rpm"
+check "$X"
+expect_not '.databases[] | select(.format == "rpm")' "a database outside the tree was read through a link"
+expect_not '.findings[] | select(.name == "docker-ce")' "a package outside the tree was reported"
+ok "a link to a database outside the tree is not followed"
+
 # Pending WAL frames (a writer still open) must be read: a copy of the
 # database and its WAL taken while python holds the connection.
 W=$TMP/walroot

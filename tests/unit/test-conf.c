@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/conf.h"
 #include "shared/util.h"
@@ -154,6 +156,75 @@ static void test_missing_default_is_fine_explicit_is_not(void **state)
 	free(root);
 }
 
+/* The default file and its drop-ins are read through the root: a drop-in
+ * directory or file that links out of the tree is resolved inside it (an
+ * absolute link as the root's own "/", ".." stopping at the root), never
+ * followed to the host's files; a FIFO drop-in is refused, not waited on. */
+static void test_load_stays_in_root(void **state)
+{
+	char *root = strdup(tree_from_fixture("plain-linux"));
+	char *outside = strdup(tree_from_fixture(NULL));
+	char link[PATH_MAX * 2], target[PATH_MAX * 2], buf[PATH_MAX + 16];
+	struct agent_conf c;
+	struct diag_list d = { 0 };
+	size_t floor_i;
+
+	key("floor", &floor_i);
+	tree_write_str(outside, "evil.d/50-evil.conf", "[reclaim]\nfloor = 9G\n");
+	tree_write_str(outside, "evil.conf", "[reclaim]\nfloor = 9G\n");
+	tree_write_str(root, "etc/wsldock/agent.conf", "[reclaim]\nfloor = 512M\n");
+	/* An absolute link to the host's directory: inside the root it names
+	 * ROOT/tmp/..., which does not exist: no drop-ins. */
+	snprintf(link, sizeof(link), "%s/etc/wsldock/agent.conf.d", root);
+	snprintf(target, sizeof(target), "%s/evil.d", outside);
+	assert_int_equal(symlink(target, link), 0);
+	conf_default(&c);
+	assert_int_equal(conf_load(root, NULL, &c, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(c.dropins, 0);
+	assert_int_equal(c.reclaim.floor, 512ull * MIB);
+
+	/* A relative link climbing out: ".." stops at the root. */
+	assert_int_equal(unlink(link), 0);
+	snprintf(target, sizeof(target), "../../../../../../../..%s/evil.d", outside);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(conf_load(root, NULL, &c, &d), 0);
+	assert_int_equal(c.dropins, 0);
+	assert_int_equal(c.reclaim.floor, 512ull * MIB);
+
+	/* The root's own absolute link is followed as the root sees it. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("/etc/wsldock/real.d", link), 0);
+	tree_write_str(root, "etc/wsldock/real.d/10-a.conf", "[reclaim]\nfloor = 1G\n");
+	assert_int_equal(conf_load(root, NULL, &c, &d), 0);
+	assert_int_equal(c.dropins, 1);
+	assert_int_equal(c.reclaim.floor, 1024ull * MIB);
+	assert_string_equal(conf_origin_string(&c.reclaim_origin[floor_i], buf, sizeof(buf)),
+			    "/etc/wsldock/agent.conf.d/10-a.conf:2");
+
+	/* A drop-in file linking to the host's file: not read, said so. */
+	snprintf(link, sizeof(link), "%s/etc/wsldock/real.d/20-evil.conf", root);
+	snprintf(target, sizeof(target), "%s/evil.conf", outside);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(conf_load(root, NULL, &c, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.items[0], "/etc/wsldock/agent.conf.d/20-evil.conf: cannot read: "));
+	assert_int_equal(c.reclaim.floor, 1024ull * MIB);
+	diag_free(&d);
+
+	/* A FIFO drop-in: refused at once, named. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(mkfifo(link, 0644), 0);
+	assert_int_equal(conf_load(root, NULL, &c, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.items[0], "20-evil.conf: cannot read: not a regular file"));
+	diag_free(&d);
+	tree_destroy(outside);
+	tree_destroy(root);
+	free(outside);
+	free(root);
+}
+
 /* Every key in the man page's KEYS list, and every listed key exists. */
 static void test_man_page_lists_every_key(void **state)
 {
@@ -185,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_dropins_and_keep_on_error),
 		cmocka_unit_test(test_missing_default_is_fine_explicit_is_not),
+		cmocka_unit_test(test_load_stays_in_root),
 		cmocka_unit_test(test_man_page_lists_every_key),
 	};
 
