@@ -105,7 +105,8 @@ static int parse_change(json_t *o, struct control_request *req, char *err, size_
 	/* jansson refuses \u0000 unless asked: strings are C strings. */
 	k = json_string_value(key);
 	dot = k ? strchr(k, '.') : NULL;
-	if (!k || json_string_length(key) > CONTROL_CHANGE_KEY_MAX || !dot || dot == k || !dot[1])
+	if (!k || json_string_length(key) > CONTROL_CHANGE_KEY_MAX || !dot || dot == k ||
+	    k[strlen(k) - 1] == '.')
 		return fail(err, errlen, "key: %s", "SECTION.KEY of at most 128 bytes, e.g. "
 			    "experimental.autoMemoryReclaim");
 	if (!json_is_string(value) || json_string_length(value) > CONTROL_CHANGE_VALUE_MAX)

@@ -146,6 +146,8 @@ static void test_bad_requests(void **state)
 		  "\"value\":\"1\"}", "key: SECTION.KEY" },
 		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.\","
 		  "\"value\":\"1\"}", "key: SECTION.KEY" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"a.b.\","
+		  "\"value\":\"1\"}", "key: SECTION.KEY" },
 		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.memory\"}",
 		  "value: a string" },
 		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.memory\","
