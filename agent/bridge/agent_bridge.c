@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The glue `run` calls: starts the client and the control socket, builds
- * the status (the report --json document the `report` verb prints, plus
- * the daemon's episode state) and the events. */
+/* The glue `run` calls: starts the client, builds the status (the report
+ * --json document the `report` verb prints, plus the daemon's episode
+ * state) and the events, and serves the control socket's bridge state and
+ * change requests. */
 #include "bridge/agent_bridge.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 
 #include "actions/actions.h"
 #include "bridge/bridge_client.h"
-#include "bridge/control.h"
 #include "conflicts/conflicts.h"
 #include "daemon/daemon.h"
 #include "model/mem_state.h"
@@ -28,7 +28,7 @@ struct agent_bridge {
 	const struct dlog *log;
 	const char *root;
 	struct bridge_client *bc;
-	struct control *ctl;
+	char off_detail[160];         /* why there is no client (bc NULL) */
 	struct conflicts_snapshot *conflicts;
 	uint64_t conflicts_at;
 	size_t nconflicts;
@@ -58,7 +58,6 @@ struct agent_bridge *agent_bridge_start(sd_event *ev, const struct dlog *log,
 {
 	struct agent_bridge *b = calloc(1, sizeof(*b));
 	const char *endpoint = bridge_default_endpoint(o->endpoint, o->wsl2);
-	const char *control = o->control ? o->control : control_default_path();
 	char distro[65], vm_id[65];
 	int r;
 
@@ -73,22 +72,20 @@ struct agent_bridge *agent_bridge_start(sd_event *ev, const struct dlog *log,
 		snprintf(distro, sizeof(distro), "unknown");
 	distro[sizeof(distro) - 1] = '\0';
 	if (!endpoint) {
-		dlog_event(log, "bridge", "state=off detail=%s", o->endpoint ? "--bridge none"
-			   : "not WSL 2 and no --bridge: no bridge");
+		snprintf(b->off_detail, sizeof(b->off_detail), "%s", o->endpoint ? "--bridge none"
+			 : "not WSL 2 and no --bridge: no bridge");
+		dlog_event(log, "bridge", "state=off detail=%s", b->off_detail);
 	} else {
 		read_vm_id(o->wsl2, vm_id, sizeof(vm_id));
 		r = bridge_client_new(ev, log, endpoint, distro, vm_id, &b->bc);
-		if (r < 0)
+		if (r < 0) {
+			snprintf(b->off_detail, sizeof(b->off_detail), "%s: %s", endpoint,
+				 r == -EINVAL ? "not vsock:CID:PORT, unix:PATH or tcp:HOST:PORT"
+					      : strerror(-r));
 			dlog_event(log, "bridge", "state=off endpoint=%s detail=%s", endpoint,
-				   r == -EINVAL ? "not vsock:CID:PORT, unix:PATH or tcp:HOST:PORT" : strerror(-r));
+				   b->off_detail);
+		}
 	}
-	r = control_start(ev, log, control, b->bc, &b->ctl);
-	if (r < 0)
-		dlog_event(log, "control", "path=%s detail=no control socket (%s): integration, wslconfig "
-			   "and report cannot reach this daemon", control,
-			   r == -EADDRINUSE ? "another daemon answers there" : strerror(-r));
-	else
-		dlog_event(log, "control", "path=%s", control);
 	return b;
 }
 
@@ -96,7 +93,6 @@ void agent_bridge_free(struct agent_bridge *b)
 {
 	if (!b)
 		return;
-	control_free(b->ctl);
 	bridge_client_free(b->bc);
 	conflicts_snapshot_free(b->conflicts);
 	free(b->ms);
@@ -176,47 +172,45 @@ void agent_bridge_episode(struct agent_bridge *b, bool started, uint64_t episode
 					     started ? "build-started" : "build-ended", "episode", id));
 }
 
-json_t *report_bridge_state(const char *root)
+json_t *agent_bridge_state_json(const struct agent_bridge *b)
 {
-	json_t *req, *reply = NULL, *b;
-	char why[512];
-
-	if (root && *root && strcmp(root, "/"))
-		return json_null();
-	req = json_pack("{s:s}", "type", "state");
-	if (!req)
-		return NULL;
-	if (control_request(control_default_path(), req, 2000, &reply, why, sizeof(why)) < 0) {
-		json_decref(req);
-		return json_pack("{s:s, s:s}", "state", "no-daemon", "detail", why);
-	}
-	json_decref(req);
-	b = json_incref(json_object_get(reply, "bridge"));
-	json_decref(reply);
-	return b ? b : json_pack("{s:s}", "state", "unknown");
+	if (!b)
+		return json_pack("{s:s, s:s}", "state", "off", "detail", "the bridge client could not "
+				 "start (out of memory)");
+	if (!b->bc)
+		return json_pack("{s:s, s:s}", "state", "off", "detail", b->off_detail);
+	return bridge_client_state_json(b->bc);
 }
 
-void report_bridge_text(FILE *f, const json_t *b)
+int agent_bridge_change(struct agent_bridge *b, json_t *msg, bridge_result_fn fn, void *userdata,
+			char *why, size_t why_len)
 {
-	const char *state = json_string_value(json_object_get(b, "state"));
-	const char *endpoint = json_string_value(json_object_get(b, "endpoint"));
+	json_t *st;
+	int r;
 
-	if (!state)
-		return;
-	fprintf(f, "\nBridge: %s", state);
-	if (endpoint)
-		fprintf(f, " (%s)", endpoint);
-	if (!strcmp(state, "connected"))
-		fprintf(f, " since %s, %lld statuses sent, %lld events queued, %lld dropped",
-			json_string_value(json_object_get(b, "since")) ?: "?",
-			(long long)json_integer_value(json_object_get(b, "statuses_sent")),
-			(long long)json_integer_value(json_object_get(b, "queued_events")),
-			(long long)json_integer_value(json_object_get(b, "events_dropped")));
-	else if (json_string_value(json_object_get(b, "last_error")))
-		fprintf(f, ": %s", json_string_value(json_object_get(b, "last_error")));
-	else if (json_string_value(json_object_get(b, "detail")))
-		fprintf(f, ": %s", json_string_value(json_object_get(b, "detail")));
-	if (json_is_true(json_object_get(json_object_get(b, "host_memory"), "low")))
-		fprintf(f, "; the host is LOW on memory");
-	fputc('\n', f);
+	if (!b || !b->bc) {
+		snprintf(why, why_len, "no bridge is configured (%s)", b ? b->off_detail : "out of memory");
+		return -ENOTCONN;
+	}
+	r = bridge_client_change(b->bc, msg, fn, userdata);
+	if (r == -ENOTCONN) {
+		st = bridge_client_state_json(b->bc);
+		snprintf(why, why_len, "the bridge at %s is not connected (%s%s%s): see "
+			 "`wsldock-agent report`", json_string_value(json_object_get(st, "endpoint")) ?: "?",
+			 json_string_value(json_object_get(st, "state")) ?: "?",
+			 json_object_get(st, "last_error") ? ": " : "",
+			 json_string_value(json_object_get(st, "last_error")) ?: "");
+		json_decref(st);
+	} else if (r == -EBUSY) {
+		snprintf(why, why_len, "too many change requests wait for the bridge: try again");
+	} else if (r < 0) {
+		snprintf(why, why_len, "cannot send the change request: %s", strerror(-r));
+	}
+	return r;
+}
+
+void agent_bridge_forget(struct agent_bridge *b, void *userdata)
+{
+	if (b)
+		bridge_client_forget(b->bc, userdata);
 }

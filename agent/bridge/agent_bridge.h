@@ -3,18 +3,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <jansson.h>
 #include <systemd/sd-event.h>
 
-/* What `run` hooks into its loop for the bridge: the client
- * (bridge_client.c), the local control socket the `integration`,
- * `wslconfig` and `report` verbs talk to (control.c), and the status it
- * sends (the report --json document plus a "daemon" object). */
+#include "bridge/bridge_client.h"
 
-/* /run/wsldock/control.sock; WSLDOCK_CONTROL overrides it. */
-const char *control_default_path(void);
+/* What `run` hooks into its loop for the bridge: the client
+ * (bridge_client.c), the status it sends (the report --json document plus
+ * a "daemon" object), and what the daemon's control socket
+ * (daemon/control.c) asks of it: the connection state for `status` and
+ * the change requests of the `integration` and `wslconfig` verbs. */
 
 struct agent_bridge;
 struct dlog;
@@ -24,7 +23,6 @@ struct action_result;
 
 struct agent_bridge_opts {
 	const char *endpoint;  /* --bridge, NULL = vsock on WSL 2 only, "none" = off */
-	const char *control;   /* --control, NULL = control_default_path() */
 	const char *root;      /* --root */
 	bool wsl2;
 	const char *distro;    /* WSL_DISTRO_NAME, NULL or "" = the host name */
@@ -45,13 +43,16 @@ void agent_bridge_reclaim(struct agent_bridge *b, const struct policy_decision *
 			  const struct action_result *r);
 void agent_bridge_episode(struct agent_bridge *b, bool started, uint64_t episode);
 
-/* For the verbs: one request to the daemon's control socket, one answer.
- * -ENOENT/-ECONNREFUSED when no daemon listens; why says it in one line. */
-int control_request(const char *path, json_t *req, int timeout_ms, json_t **reply,
-		    char *why, size_t why_len);
-
-/* For `report`: the running daemon's bridge connection state (its control
- * socket asked), or {"state":"no-daemon"}; never NULL unless out of memory.
- * A --root report (a captured tree) has no daemon: null. */
-json_t *report_bridge_state(const char *root);
-void report_bridge_text(FILE *f, const json_t *bridge);
+/* The connection state (the control socket's status, daemon.bridge):
+ * endpoint, state, since, ... as bridge_client_state_json() says, or
+ * {"state":"off","detail":WHY} when there is no bridge client. */
+json_t *agent_bridge_state_json(const struct agent_bridge *b);
+/* Relays one change request (msg borrowed: a wsldock-protocol(7) "change";
+ * its id is set here).  fn gets the bridge's change-result, or NULL when
+ * the connection closed before the bridge answered.  -ENOTCONN (no bridge
+ * configured, or not connected), -EBUSY (too many in flight), -ENOMEM;
+ * why says which in one phrase. */
+int agent_bridge_change(struct agent_bridge *b, json_t *msg, bridge_result_fn fn, void *userdata,
+			char *why, size_t why_len);
+/* Forgets the pending results for userdata (its client went away). */
+void agent_bridge_forget(struct agent_bridge *b, void *userdata);

@@ -187,18 +187,18 @@ static void fill(struct bridge_client *c)
 
 static void schedule_reconnect(struct bridge_client *c);
 
-static void fail_pending(struct bridge_client *c, const char *why)
+/* The connection closed with requests unanswered: the bridge may or may
+ * not have applied them, so they are not "refused": fn gets NULL. */
+static void fail_pending(struct bridge_client *c)
 {
 	for (size_t i = 0; i < PENDING_MAX; i++) {
 		struct pending *p = &c->pending[i];
-		json_t *r;
+		bridge_result_fn fn = p->fn;
 
-		if (!p->fn)
+		if (!fn)
 			continue;
-		r = proto_change_result_new(p->id, PROTO_REFUSED, false, why, NULL);
-		p->fn(p->userdata, r);
-		json_decref(r);
 		p->fn = NULL;
+		fn(p->userdata, NULL);
 	}
 }
 
@@ -220,7 +220,7 @@ static void disconnect(struct bridge_client *c, const char *why)
 	c->hello_ok = false;
 	c->host_low = false;  /* stale news must not keep reclaiming */
 	c->host_known = false;
-	fail_pending(c, "the bridge connection closed before it answered");
+	fail_pending(c);
 	schedule_reconnect(c);
 }
 
@@ -269,8 +269,10 @@ static void on_message(struct bridge_client *c, const char *line, size_t len)
 			struct pending *p = &c->pending[i];
 
 			if (p->fn && json_is_integer(id) && json_integer_value(id) == p->id) {
-				p->fn(p->userdata, msg);
+				bridge_result_fn fn = p->fn;
+
 				p->fn = NULL;
+				fn(p->userdata, msg);
 			}
 		}
 		break;
@@ -523,7 +525,7 @@ void bridge_client_free(struct bridge_client *c)
 {
 	if (!c)
 		return;
-	fail_pending(c, "the agent is stopping");
+	fail_pending(c);
 	c->io = sd_event_source_disable_unref(c->io);
 	c->timer = sd_event_source_disable_unref(c->timer);
 	if (c->fd >= 0)

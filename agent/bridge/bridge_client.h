@@ -13,7 +13,8 @@
  * exponential back-off and jitter; a bounded queue that always keeps the
  * latest status and keeps events up to BRIDGE_EVENTS_MAX (counting what it
  * drops); host-memory messages turned into the policy's host-pressure
- * input; change requests relayed for the control socket (control.c). */
+ * input; change requests relayed for the daemon's control socket
+ * (daemon/control.c, through agent_bridge.c). */
 
 #define BRIDGE_EVENTS_MAX 64
 #define BRIDGE_BACKOFF_MIN_MS 500
@@ -34,7 +35,9 @@ const char *bridge_default_endpoint(const char *explicit_endpoint, bool wsl2);
 /* Checks "vsock:CID:PORT", "unix:PATH", "tcp:HOST:PORT"; -EINVAL with why. */
 int bridge_endpoint_check(const char *endpoint, char *why, size_t why_len);
 
-/* A change-result arrived for a request made with bridge_client_change. */
+/* A change-result arrived for a request made with bridge_client_change
+ * (result borrowed), or NULL: the connection closed (or the client is
+ * freed) before the bridge answered. */
 typedef void (*bridge_result_fn)(void *userdata, json_t *result);
 
 struct dlog;
@@ -54,9 +57,10 @@ bool bridge_client_wants_status(const struct bridge_client *c, uint64_t now_ns);
 /* Queues an event (msg is stolen). */
 void bridge_client_event(struct bridge_client *c, json_t *msg);
 /* Sends a change request (msg borrowed; its id is replaced).  Returns 0, or
- * -ENOTCONN when not connected (nothing queued). */
+ * -ENOTCONN when not connected, -EBUSY with 16 in flight, -ENOMEM (nothing
+ * queued then).  fn is never called before this returns. */
 int bridge_client_change(struct bridge_client *c, json_t *msg, bridge_result_fn fn, void *userdata);
-/* Forgets pending results for userdata (its control connection closed). */
+/* Forgets pending results for userdata (its control client went away). */
 void bridge_client_forget(struct bridge_client *c, void *userdata);
 
 /* The bridge says the host is low on memory (false when not connected). */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* `report` and `reclaim` ask the running daemon over its control socket
- * (wsldock-agent(8), CONTROL SOCKET) and say where their figures come from. */
+/* The verbs' one way to the running daemon: its control socket
+ * (wsldock-agent(8), CONTROL SOCKET).  `report` and `reclaim` say where
+ * their figures come from; `integration` and `wslconfig` send their change
+ * requests, which the daemon relays to wsldock-bridge. */
 #include "cli/daemon_link.h"
 
 #include <errno.h>
@@ -10,9 +12,25 @@
 #include "daemon/control.h"
 
 /* Time for a reply: a status is a few milliseconds; a reclaim-now runs
- * levers, each bounded by action_timeout. */
+ * levers, each bounded by action_timeout; a change waits for the bridge,
+ * which the daemon bounds at 10 s (this is longer, to hear its error). */
 #define STATUS_TIMEOUT_MS 5000
 #define RECLAIM_TIMEOUT_MS 120000
+#define CHANGE_TIMEOUT_MS 15000
+
+static int timeout_ms(const char *request)
+{
+	json_t *o = json_loads(request, 0, NULL);
+	const char *name = json_string_value(json_object_get(o, "request"));
+	int ms = STATUS_TIMEOUT_MS;
+
+	if (name && !strcmp(name, "reclaim-now"))
+		ms = RECLAIM_TIMEOUT_MS;
+	else if (name && !strcmp(name, "change"))
+		ms = CHANGE_TIMEOUT_MS;
+	json_decref(o);
+	return ms;
+}
 
 int daemon_link_call(const char *const *requests, size_t n, json_t **replies, char *why,
 		     size_t whylen)
@@ -33,10 +51,7 @@ int daemon_link_call(const char *const *requests, size_t n, json_t **replies, ch
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
-		bool reclaim = strstr(requests[i], "reclaim-now") != NULL;
-
-		r = control_call(&cc, requests[i], reclaim ? RECLAIM_TIMEOUT_MS : STATUS_TIMEOUT_MS,
-				 &replies[i]);
+		r = control_call(&cc, requests[i], timeout_ms(requests[i]), &replies[i]);
 		if (r < 0) {
 			snprintf(why, whylen, "not answering (%s: %s)", path, strerror(-r));
 			break;
@@ -91,6 +106,32 @@ json_t *daemon_link_report(char *why, size_t whylen)
 	return daemon;
 }
 
+/* "Bridge: STATE (ENDPOINT) ..." from the status reply's daemon.bridge. */
+static void bridge_text(FILE *f, const json_t *b)
+{
+	const char *state = json_string_value(json_object_get(b, "state"));
+	const char *endpoint = json_string_value(json_object_get(b, "endpoint"));
+
+	if (!state)
+		return;
+	fprintf(f, "\nBridge: %s", state);
+	if (endpoint)
+		fprintf(f, " (%s)", endpoint);
+	if (!strcmp(state, "connected"))
+		fprintf(f, " since %s, %lld statuses sent, %lld events queued, %lld dropped",
+			json_string_value(json_object_get(b, "since")) ?: "?",
+			(long long)json_integer_value(json_object_get(b, "statuses_sent")),
+			(long long)json_integer_value(json_object_get(b, "queued_events")),
+			(long long)json_integer_value(json_object_get(b, "events_dropped")));
+	else if (json_string_value(json_object_get(b, "last_error")))
+		fprintf(f, ": %s", json_string_value(json_object_get(b, "last_error")));
+	else if (json_string_value(json_object_get(b, "detail")))
+		fprintf(f, ": %s", json_string_value(json_object_get(b, "detail")));
+	if (json_is_true(json_object_get(json_object_get(b, "host_memory"), "low")))
+		fprintf(f, "; the host is LOW on memory");
+	fputc('\n', f);
+}
+
 static double mib(const json_t *o, const char *key)
 {
 	return (double)json_integer_value(json_object_get(o, key)) / (1024.0 * 1024.0);
@@ -133,4 +174,5 @@ void daemon_link_report_text(FILE *f, const json_t *daemon, const char *why)
 			json_integer_value(json_object_get(a, "duration_ms")),
 			json_is_true(json_object_get(a, "dry_run")) ? " (dry run)" : "",
 			strcmp(json_string_value(json_object_get(a, "errno")) ?: "0", "0") ? " failed" : "");
+	bridge_text(f, json_object_get(daemon, "bridge"));
 }

@@ -23,6 +23,6 @@ json_t *daemon_link_absent(const char *standalone_why);
  * last actions under "history"; NULL with why when there is none to ask or
  * it refused. */
 json_t *daemon_link_report(char *why, size_t whylen);
-/* The text section: the "daemon:" line, then state, episode, totals and the
- * last actions. */
+/* The text section: the "daemon:" line, then state, episode, totals, the
+ * last actions and the "Bridge:" line (daemon.bridge). */
 void daemon_link_report_text(FILE *f, const json_t *daemon, const char *why);

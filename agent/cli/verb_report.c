@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bridge/agent_bridge.h"
 #include "cli/cli.h"
 #include "cli/daemon_link.h"
 #include "model/mem_state.h"
@@ -19,9 +18,10 @@ static void report_usage(FILE *f)
 		"Usage: %s report [--json] [--root DIR]\n"
 		"\n"
 		"Shows how much memory this kernel holds in page cache and how much of it\n"
-		"the hypervisor could take back now.  When the daemon runs, its state and\n"
-		"last actions follow, asked over its control socket ($WSLDOCK_CONTROL_SOCKET\n"
-		"or /run/wsldock/agent.sock); otherwise it says \"daemon: not running\".\n"
+		"the hypervisor could take back now.  When the daemon runs, its state, last\n"
+		"actions and bridge connection follow, asked over its control socket\n"
+		"($WSLDOCK_CONTROL_SOCKET or /run/wsldock/agent.sock); otherwise it says\n"
+		"\"daemon: not running\".\n"
 		"\n"
 		"  --json       print one JSON document (schema in wsldock-agent(8))\n"
 		"  --root DIR   read /proc, /sys, /etc and /mnt under DIR instead of /\n"
@@ -44,7 +44,6 @@ int verb_report(int argc, char **argv)
 	struct mem_state *s = NULL;
 	json_t *daemon = NULL;
 	char why[160] = "not asked (--root)";
-	json_t *bridge = NULL;
 	int c, r = EXIT_ERROR;
 
 	optind = 1;
@@ -74,18 +73,16 @@ int verb_report(int argc, char **argv)
 	mem_state_collect(s, common.root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
 	/* Out of memory here only leaves the conflicts section out. */
 	conflicts = conflicts_snapshot_collect(common.root);
-	/* The running daemon's state and history (its control socket). */
+	/* The running daemon's state (its bridge connection in it) and
+	 * history, over its control socket. */
 	if (!common.root)
 		daemon = daemon_link_report(why, sizeof(why));
-	bridge = report_bridge_state(common.root);
 	if (common.json) {
 		json_t *doc = report_json(s, conflicts, &diags);
 
 		if (doc)
 			json_object_set_new(doc, "daemon", daemon ? json_incref(daemon) :
 					    daemon_link_absent(why));
-		if (doc)
-			json_object_set(doc, "bridge", bridge);
 		if (!doc || json_print(doc) < 0) {
 			cli_error("report", "cannot write the JSON report");
 			json_decref(doc);
@@ -95,7 +92,6 @@ int verb_report(int argc, char **argv)
 	} else {
 		report_text(stdout, s, conflicts, &diags);
 		daemon_link_report_text(stdout, daemon, why);
-		report_bridge_text(stdout, bridge);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			cli_error("report", "cannot write the report: %s", strerror(errno));
 			goto out;
@@ -105,7 +101,6 @@ int verb_report(int argc, char **argv)
 	r = mem_state_degraded(s) ? EXIT_FLAGGED : EXIT_CLEAN;
 out:
 	json_decref(daemon);
-	json_decref(bridge);
 	conflicts_snapshot_free(conflicts);
 	diag_free(&diags);
 	free(s);

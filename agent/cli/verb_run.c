@@ -12,7 +12,7 @@
 #include "daemon/service.h"
 
 enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_LOCK_DIR, OPT_DOCKER_ROOT, OPT_BPF_MODE,
-       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE, OPT_CONTROL };
+       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE };
 
 #define SETS_MAX 64
 
@@ -21,7 +21,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s run [--foreground] [--dry-run] [--config FILE] [--set KEY=VALUE]...\n"
 		"       [--control-socket PATH] [--lock-dir DIR] [--docker-root DIR]\n"
-		"       [--bpf-mode MODE] [--bridge ENDPOINT] [--control PATH] [--root DIR]\n"
+		"       [--bpf-mode MODE] [--bridge ENDPOINT] [--root DIR]\n"
 		"\n"
 		"The reclaim daemon: tracks who fills the page cache (eBPF) and, when a Docker\n"
 		"build ends, hands its page cache back with the most targeted lever, then\n"
@@ -33,7 +33,8 @@ static void run_usage(FILE *f)
 		"                      /etc/wsldock/agent.conf; see wsldock-agent.conf(5))\n"
 		"  --set KEY=VALUE     override one policy setting on top of the file (see\n"
 		"                      wsldock-agent(8), RECLAIM POLICY), e.g. --set quiet_period=5s\n"
-		"  --control-socket PATH  the control socket when systemd does not pass one\n"
+		"  --control-socket PATH  the control socket (report, reclaim, integration,\n"
+		"                      wslconfig ask there) when systemd does not pass one\n"
 		"                      (default " CONTROL_DEFAULT_PATH ", or $WSLDOCK_CONTROL_SOCKET)\n"
 		"  --lock-dir DIR      where leader.lock lives (default /mnt/wsl/wsldock on\n"
 		"                      WSL 2, else /run/wsldock; or $WSLDOCK_LOCK_DIR)\n"
@@ -42,8 +43,7 @@ static void run_usage(FILE *f)
 		"  --bridge ENDPOINT   report to wsldock-bridge at vsock:CID:PORT, unix:PATH or\n"
 		"                      tcp:HOST:PORT (default vsock:2:9478 on WSL 2 only;\n"
 		"                      none: no bridge)\n"
-		"  --control PATH      the control socket the integration, wslconfig and report\n"
-		"                      verbs use (default /run/wsldock/control.sock)\n"
+
 		"  --root DIR          read /proc and /sys under DIR\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -78,7 +78,6 @@ int verb_run(int argc, char **argv)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },
-		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common common = { 0 };
@@ -146,9 +145,6 @@ int verb_run(int argc, char **argv)
 			o.bridge = optarg;
 			break;
 		}
-		case OPT_CONTROL:
-			o.control = optarg;
-			break;
 		default:
 			run_usage(stderr);
 			return EXIT_ERROR;

@@ -29,6 +29,13 @@ struct control_client {
 	size_t nout, off;
 	bool eof;                   /* the client shut down its side */
 	bool closing;               /* close once the reply is written */
+	/* control_defer(): waiting for a reply from elsewhere */
+	bool deferred;
+	sd_event_source *defer_timer;
+	control_cancel_fn cancel;
+	void *cancel_u;
+	char defer_request[24];
+	char timeout_msg[200];
 };
 
 static void client_free(struct control_client *k)
@@ -42,6 +49,9 @@ static void client_free(struct control_client *k)
 	if (k->next)
 		k->next->prev = k->prev;
 	c->nclients--;
+	if (k->deferred && k->cancel)
+		k->cancel(k->cancel_u, k);
+	sd_event_source_disable_unref(k->defer_timer);
 	sd_event_source_disable_unref(k->io);
 	sd_event_source_disable_unref(k->idle);
 	close(k->fd);
@@ -51,7 +61,9 @@ static void client_free(struct control_client *k)
 
 static int client_events(struct control_client *k)
 {
-	uint32_t ev = k->out ? EPOLLOUT : (k->eof || k->closing ? 0 : EPOLLIN);
+	/* A deferred client is not read: EPOLLHUP (always reported) still says
+	 * when it hangs up. */
+	uint32_t ev = k->out ? EPOLLOUT : (k->eof || k->closing || k->deferred ? 0 : EPOLLIN);
 
 	return sd_event_source_set_io_events(k->io, ev);
 }
@@ -88,6 +100,7 @@ static void handle_line(struct control_client *k, const char *line, size_t len)
 {
 	struct control *c = k->c;
 	struct control_request req;
+	json_t *reply;
 	char err[320];
 
 	c->stats.requests++;
@@ -101,7 +114,13 @@ static void handle_line(struct control_client *k, const char *line, size_t len)
 		queue_reply(k, control_error(control_verb_name(req.verb), "EPERM", err));
 		return;
 	}
-	queue_reply(k, c->handle(c->u, &req, &k->peer));
+	reply = c->handle(c->u, &req, &k->peer, k);
+	if (k->deferred || k->out) {
+		/* deferred (or, were it ever so, answered at once through control_answer) */
+		json_decref(reply);
+		return;
+	}
+	queue_reply(k, reply);
 }
 
 /* Answers the next complete line, if any and if no reply is pending. */
@@ -110,7 +129,7 @@ static void process(struct control_client *k)
 	char *nl;
 	size_t len;
 
-	if (k->out || k->closing)
+	if (k->out || k->closing || k->deferred)
 		return;
 	nl = memchr(k->in, '\n', k->nin);
 	if (nl) {
@@ -143,6 +162,12 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 	struct control_client *k = u;
 	ssize_t n;
 
+	if (k->deferred) {
+		/* Not read while it waits: only a hang-up wakes it. */
+		if (revents & (EPOLLHUP | EPOLLERR))
+			goto drop;
+		return 0;
+	}
 	touch(k);
 	if (revents & EPOLLOUT && k->out) {
 		n = send(fd, k->out + k->off, k->nout - k->off, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -167,7 +192,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 	}
 	process(k);
 	touch(k);
-	if (!k->out && k->closing)
+	if (!k->out && k->closing && !k->deferred)
 		goto drop;
 	if (client_events(k) < 0)
 		goto drop;
@@ -175,6 +200,57 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 drop:
 	client_free(k);
 	return 0;
+}
+
+static int on_defer_timeout(sd_event_source *s, uint64_t usec, void *u)
+{
+	struct control_client *k = u;
+
+	if (k->cancel)
+		k->cancel(k->cancel_u, k);
+	k->cancel = NULL;
+	control_answer(k, control_error(k->defer_request, "ETIMEDOUT", k->timeout_msg));
+	return 0;
+}
+
+int control_defer(struct control_client *k, const char *request, uint64_t timeout_usec,
+		  const char *timeout_msg, control_cancel_fn cancel, void *u)
+{
+	int r;
+
+	r = sd_event_add_time_relative(k->c->ev, &k->defer_timer, CLOCK_MONOTONIC, timeout_usec,
+				       100000, on_defer_timeout, k);
+	if (r < 0)
+		return r;
+	k->deferred = true;
+	k->cancel = cancel;
+	k->cancel_u = u;
+	snprintf(k->defer_request, sizeof(k->defer_request), "%s", request);
+	snprintf(k->timeout_msg, sizeof(k->timeout_msg), "%s", timeout_msg);
+	sd_event_source_set_enabled(k->idle, SD_EVENT_OFF);
+	return 0;
+}
+
+void control_answer(struct control_client *k, json_t *reply)
+{
+	if (!k->deferred) {
+		json_decref(reply);
+		return;
+	}
+	k->deferred = false;
+	k->cancel = NULL;
+	k->defer_timer = sd_event_source_disable_unref(k->defer_timer);
+	queue_reply(k, reply);
+	touch(k);
+	sd_event_source_set_enabled(k->idle, SD_EVENT_ONESHOT);
+	/* The reply goes out when the socket takes it; if the socket cannot
+	 * be watched, the idle timeout drops the client. */
+	client_events(k);
+}
+
+void *control_client_handler_data(const struct control_client *k)
+{
+	return k->c->u;
 }
 
 static int on_idle(sd_event_source *s, uint64_t usec, void *u)

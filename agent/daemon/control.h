@@ -28,11 +28,12 @@
 #define CONTROL_CLIENTS_MAX 16
 #define CONTROL_IDLE_USEC (10ull * 1000000)
 
-/* Returns the reply to one allowed request (never NULL unless out of memory). */
-typedef json_t *(*control_handler)(void *u, const struct control_request *req,
-				   const struct control_peer *peer);
-
 struct control_client;
+
+/* Returns the reply to one allowed request (NULL: out of memory, or the
+ * handler deferred the reply with control_defer()). */
+typedef json_t *(*control_handler)(void *u, const struct control_request *req,
+				   const struct control_peer *peer, struct control_client *k);
 
 struct control_stats {
 	uint64_t clients, requests, bad_requests, refused, busy, dropped_idle;
@@ -63,6 +64,21 @@ int control_open(struct control *c, sd_event *ev, const char *path, bool may_cre
 		 control_handler h, void *u, char *why, size_t whylen);
 void control_close(struct control *c);
 json_t *control_stats_json(const struct control *c);
+
+/* A reply that comes later (change waits for the bridge).  Called by a
+ * handler instead of answering: the client k waits, read no further (its
+ * next requests stay in the socket) and without the idle timeout, until
+ * control_answer(k, reply), or until timeout_usec has passed and it is
+ * answered {"ok":false,"code":"ETIMEDOUT","error":timeout_msg}.  cancel(u, k)
+ * is called when k is no longer waiting without an answer (it timed out,
+ * hung up, or the socket closes): whoever was to answer must forget k. */
+typedef void (*control_cancel_fn)(void *u, struct control_client *k);
+int control_defer(struct control_client *k, const char *request, uint64_t timeout_usec,
+		  const char *timeout_msg, control_cancel_fn cancel, void *u);
+/* The deferred reply (stolen); ignored when k does not wait. */
+void control_answer(struct control_client *k, json_t *reply);
+/* The handler's u of the socket k came on. */
+void *control_client_handler_data(const struct control_client *k);
 
 /* ---- the client side (report, reclaim): client.c ---- */
 

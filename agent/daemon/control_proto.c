@@ -11,7 +11,10 @@ static const char *const verb_names[_CONTROL_VERB_MAX] = {
 	[CONTROL_HISTORY] = "history",
 	[CONTROL_RECLAIM_NOW] = "reclaim-now",
 	[CONTROL_RELOAD] = "reload",
+	[CONTROL_CHANGE] = "change",
 };
+
+#define VERBS "status, history, reclaim-now, reload, change"
 
 const char *control_verb_name(enum control_verb v)
 {
@@ -32,6 +35,10 @@ static bool field_allowed(enum control_verb v, const char *key)
 		return !strcmp(key, "limit");
 	case CONTROL_RECLAIM_NOW:
 		return !strcmp(key, "dry_run") || !strcmp(key, "lever");
+	case CONTROL_CHANGE:
+		/* checked together by parse_change: which apply depends on "change" */
+		return !strcmp(key, "change") || !strcmp(key, "action") || !strcmp(key, "key") ||
+		       !strcmp(key, "value");
 	default:
 		return false;
 	}
@@ -68,6 +75,48 @@ static int parse_fields(json_t *o, struct control_request *req, char *err, size_
 	return 0;
 }
 
+/* The change fields of wsldock-protocol(7): "integration" with "action",
+ * or "wslconfig" with "key" (SECTION.KEY) and "value".  The bridge checks
+ * its allowlist; this checks the shape, so a bad request never reaches it. */
+static int parse_change(json_t *o, struct control_request *req, char *err, size_t errlen)
+{
+	const char *kind = json_string_value(json_object_get(o, "change"));
+	json_t *action = json_object_get(o, "action"), *key = json_object_get(o, "key"),
+	       *value = json_object_get(o, "value");
+	const char *k, *dot;
+
+	if (!kind)
+		return fail(err, errlen, "change: %s", "\"integration\" or \"wslconfig\"");
+	if (!strcmp(kind, "integration")) {
+		const char *a = json_string_value(action);
+
+		if (key || value)
+			return fail(err, errlen, "%s", "change integration takes \"action\", not key or value");
+		if (!a || (strcmp(a, "enable") && strcmp(a, "disable")))
+			return fail(err, errlen, "action: %s", "\"enable\" or \"disable\"");
+		req->change = CONTROL_CHANGE_INTEGRATION;
+		req->enable = !strcmp(a, "enable");
+		return 0;
+	}
+	if (strcmp(kind, "wslconfig"))
+		return fail(err, errlen, "change: unknown change '%.32s' (integration, wslconfig)", kind);
+	if (action)
+		return fail(err, errlen, "%s", "change wslconfig takes \"key\" and \"value\", not action");
+	/* jansson refuses \u0000 unless asked: strings are C strings. */
+	k = json_string_value(key);
+	dot = k ? strchr(k, '.') : NULL;
+	if (!k || json_string_length(key) > CONTROL_CHANGE_KEY_MAX || !dot || dot == k ||
+	    k[strlen(k) - 1] == '.')
+		return fail(err, errlen, "key: %s", "SECTION.KEY of at most 128 bytes, e.g. "
+			    "experimental.autoMemoryReclaim");
+	if (!json_is_string(value) || json_string_length(value) > CONTROL_CHANGE_VALUE_MAX)
+		return fail(err, errlen, "value: %s", "a string of at most 256 bytes");
+	req->change = CONTROL_CHANGE_WSLCONFIG;
+	snprintf(req->key, sizeof(req->key), "%s", k);
+	snprintf(req->value, sizeof(req->value), "%s", json_string_value(value));
+	return 0;
+}
+
 int control_parse_request(const char *line, size_t len, struct control_request *req, char *err,
 			  size_t errlen)
 {
@@ -91,17 +140,19 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 	r = json_object_get(o, "request");
 	name = json_string_value(r);
 	if (!name) {
-		fail(err, errlen, "%s", "no \"request\" string (status, history, reclaim-now, reload)");
+		fail(err, errlen, "%s", "no \"request\" string (" VERBS ")");
 		goto out;
 	}
 	for (req->verb = 0; req->verb < _CONTROL_VERB_MAX; req->verb++)
 		if (!strcmp(verb_names[req->verb], name))
 			break;
 	if (req->verb == _CONTROL_VERB_MAX) {
-		fail(err, errlen, "unknown request '%.64s' (status, history, reclaim-now, reload)", name);
+		fail(err, errlen, "unknown request '%.64s' (" VERBS ")", name);
 		goto out;
 	}
 	ret = parse_fields(o, req, err, errlen);
+	if (ret == 0 && req->verb == CONTROL_CHANGE)
+		ret = parse_change(o, req, err, errlen);
 out:
 	json_decref(o);
 	return ret;
@@ -109,7 +160,8 @@ out:
 
 bool control_allowed(enum control_verb v, const struct control_peer *p, char *err, size_t errlen)
 {
-	bool action = v == CONTROL_RECLAIM_NOW || v == CONTROL_RELOAD;
+	/* change alters the host's settings through the bridge: an action. */
+	bool action = v == CONTROL_RECLAIM_NOW || v == CONTROL_RELOAD || v == CONTROL_CHANGE;
 
 	if (p->uid == 0)
 		return true;

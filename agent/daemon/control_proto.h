@@ -20,8 +20,15 @@ enum control_verb {
 	CONTROL_HISTORY,
 	CONTROL_RECLAIM_NOW,
 	CONTROL_RELOAD,
+	CONTROL_CHANGE,
 	_CONTROL_VERB_MAX,
 };
+
+/* change: what the daemon relays to wsldock-bridge (wsldock-protocol(7),
+ * "change"), with the protocol's bounds on key and value. */
+enum control_change_kind { CONTROL_CHANGE_INTEGRATION, CONTROL_CHANGE_WSLCONFIG };
+#define CONTROL_CHANGE_KEY_MAX 128
+#define CONTROL_CHANGE_VALUE_MAX 256
 
 struct control_request {
 	enum control_verb verb;
@@ -29,6 +36,10 @@ struct control_request {
 	bool dry_run;          /* reclaim-now: decide and measure, write nothing */
 	char lever[24];        /* reclaim-now: only this lever ("" = any); its name is
 				  checked by the daemon, which knows the levers */
+	enum control_change_kind change;           /* change: which */
+	bool enable;                               /* change integration: enable or disable */
+	char key[CONTROL_CHANGE_KEY_MAX + 1];      /* change wslconfig: SECTION.KEY */
+	char value[CONTROL_CHANGE_VALUE_MAX + 1];  /* change wslconfig: its value */
 };
 
 const char *control_verb_name(enum control_verb v);
@@ -44,8 +55,8 @@ struct control_peer {
 	bool in_group;         /* the control group is its primary or a supplementary group */
 };
 
-/* status and history: root and the control group; reclaim-now and reload:
- * root only.  Returns false with the reason in err. */
+/* status and history: root and the control group; reclaim-now, reload
+ * and change: root only.  Returns false with the reason in err. */
 bool control_allowed(enum control_verb v, const struct control_peer *p, char *err, size_t errlen);
 
 /* {"ok":false,"request":R,"error":"...","code":"EINVAL"}; without "request"

@@ -37,7 +37,7 @@ struct daemon {
 	struct policy_history h;
 	struct leader lead;
 	struct dlog log;
-	struct agent_bridge *bridge;  /* wsldock-bridge client + control socket */
+	struct agent_bridge *bridge;  /* the wsldock-bridge client */
 	int psi_fd;
 	uint64_t last_tick_ns;
 	bool tracker_failed_logged, lock_error_logged;
@@ -376,8 +376,9 @@ static int setup(struct daemon *d)
 	psi_trigger(d);
 	elect(d);
 	d->bridge = agent_bridge_start(d->ev, &d->log, &(struct agent_bridge_opts){
-		.endpoint = d->o->bridge, .control = d->o->control, .root = d->o->root,
+		.endpoint = d->o->bridge, .root = d->o->root,
 		.wsl2 = env.kind == WSL_2, .distro = env.distro_name });
+	d->svc.bridge = d->bridge;
 	dlog_event(&d->log, "start", "role=%s lock=%s mode=%s memcg=%s dry_run=%d",
 		   role(d), d->o->dry_run ? "-" : d->lead.path, policy_mode_name(d->o->cfg.mode),
 		   memcg_mode_name(d->ob.cg.memcg), d->o->dry_run);

@@ -34,7 +34,6 @@ struct daemon_opts {
 	size_t nsets;
 	const char *control_path;    /* NULL = $WSLDOCK_CONTROL_SOCKET or the default */
 	const char *bridge;          /* --bridge ENDPOINT; NULL = vsock on WSL 2 only */
-	const char *control;         /* --control PATH; NULL = the default */
 };
 
 /* Returns an exit status (cli.h): 0 after SIGTERM/SIGINT, 2 when it could

@@ -10,10 +10,15 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "bridge/agent_bridge.h"
 #include "conflicts/conflicts.h"
 #include "daemon/manual.h"
 #include "model/mem_state.h"
 #include "outputs/report.h"
+
+/* How long a change request waits for the bridge's answer.  The verbs wait
+ * longer (cli/daemon_link.c), so they hear this daemon's timeout error. */
+#define CHANGE_TIMEOUT_USEC (10ull * 1000000)
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -161,7 +166,7 @@ static json_t *daemon_json(const struct service *s)
 	fmt_time(s->start_realtime_ns, started, sizeof(started));
 	fmt_time(st->episode_start_realtime_ns, ep_started, sizeof(ep_started));
 	return json_pack("{s:b, s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:{s:I, s:s, s:I, s:I, s:s},"
-			 " s:s, s:I, s:I, s:I, s:o, s:o}",
+			 " s:s, s:I, s:I, s:I, s:o, s:o, s:o}",
 			 "running", 1, "pid", (int)getpid(), "role", st->role, "lock", st->lock,
 			 "mode", policy_mode_name(s->o->cfg.mode), "dry_run", s->o->dry_run,
 			 "tracker", st->tracker, "state", policy_state_name(st->state),
@@ -172,7 +177,8 @@ static json_t *daemon_json(const struct service *s)
 			 "uptime_s", (json_int_t)((clock_ns(CLOCK_MONOTONIC) - s->start_mono_ns) / NSEC_PER_SEC),
 			 "returned_since_start", (json_int_t)s->returned_total,
 			 "actions_since_start", (json_int_t)s->actions_total,
-			 "config", conf_json(s->o->conf), "control", control_stats_json(&s->ctl));
+			 "config", conf_json(s->o->conf), "control", control_stats_json(&s->ctl),
+			 "bridge", agent_bridge_state_json(s->bridge));
 }
 
 /* Every reply but status's full state says who answered. */
@@ -325,7 +331,84 @@ static json_t *answer_reload(struct service *s)
 	return reply;
 }
 
-static json_t *answer(void *u, const struct control_request *req, const struct control_peer *peer)
+/* The bridge's change-result, or NULL: its connection closed first. */
+static void on_change_result(void *ud, json_t *result)
+{
+	struct control_client *k = ud;
+	struct service *s = control_client_handler_data(k);
+	static const char *const keys[] = { "result", "changed", "message", "restart" };
+	json_t *reply;
+
+	if (!result) {
+		dlog_event(s->log, "change", "result=none detail=the bridge connection closed before "
+			   "it answered");
+		control_answer(k, control_error("change", "ECONNRESET", "the bridge connection closed "
+						"before it answered: the change may or may not be "
+						"applied (see `wsldock-agent report`)"));
+		return;
+	}
+	dlog_event(s->log, "change", "result=%s changed=%d detail=%s",
+		   json_string_value(json_object_get(result, "result")) ?: "?",
+		   json_is_true(json_object_get(result, "changed")),
+		   json_string_value(json_object_get(result, "message")) ?: "");
+	reply = ok_reply(s, "change");
+	for (size_t i = 0; reply && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(result, keys[i]))
+			json_object_set(reply, keys[i], json_object_get(result, keys[i]));
+	control_answer(k, reply ? reply : control_error("change", "ENOMEM", "out of memory"));
+}
+
+static void change_forget(void *u, struct control_client *k)
+{
+	struct service *s = u;
+
+	agent_bridge_forget(s->bridge, k);
+}
+
+/* Relayed to the bridge (wsldock-protocol(7), change); the client waits
+ * for its answer, deferred, bounded by CHANGE_TIMEOUT_USEC.  A dry run
+ * relays too: the agent writes nothing itself, the bridge decides. */
+static json_t *answer_change(struct service *s, const struct control_request *req,
+			     const struct control_peer *peer, struct control_client *k)
+{
+	bool integration = req->change == CONTROL_CHANGE_INTEGRATION;
+	char why[320];
+	json_t *msg;
+	int r;
+
+	msg = integration ? json_pack("{s:s, s:s, s:s}", "type", "change", "change", "integration",
+				      "action", req->enable ? "enable" : "disable")
+			  : json_pack("{s:s, s:s, s:s, s:s}", "type", "change", "change", "wslconfig",
+				      "key", req->key, "value", req->value);
+	if (!msg)
+		return control_error("change", "ENOMEM", "out of memory");
+	r = agent_bridge_change(s->bridge, msg, on_change_result, k, why, sizeof(why));
+	json_decref(msg);
+	if (r < 0) {
+		dlog_event(s->log, "change", "uid=%u change=%s result=none detail=%s",
+			   (unsigned)peer->uid, integration ? "integration" : "wslconfig", why);
+		return control_error("change", r == -EBUSY ? "EBUSY" : r == -ENOMEM ? "ENOMEM"
+				     : "ENOTCONN", why);
+	}
+	/* After the relay: were the wait not set up, the pending result is
+	 * forgotten at once rather than left pointing at this client. */
+	r = control_defer(k, "change", CHANGE_TIMEOUT_USEC, "the bridge did not answer within 10 s "
+			  "(it may still apply the change: see its log)", change_forget, s);
+	if (r < 0) {
+		agent_bridge_forget(s->bridge, k);
+		return control_error("change", "ENOMEM", "out of memory");
+	}
+	if (integration)
+		dlog_event(s->log, "change", "uid=%u change=integration detail=asked the bridge: %s",
+			   (unsigned)peer->uid, req->enable ? "enable" : "disable");
+	else
+		dlog_event(s->log, "change", "uid=%u change=wslconfig detail=asked the bridge: %s=%s",
+			   (unsigned)peer->uid, req->key, req->value);
+	return NULL;
+}
+
+static json_t *answer(void *u, const struct control_request *req, const struct control_peer *peer,
+		      struct control_client *k)
 {
 	struct service *s = u;
 
@@ -338,6 +421,8 @@ static json_t *answer(void *u, const struct control_request *req, const struct c
 		return answer_reclaim_now(s, req, peer);
 	case CONTROL_RELOAD:
 		return answer_reload(s);
+	case CONTROL_CHANGE:
+		return answer_change(s, req, peer, k);
 	default:
 		return control_error(NULL, "EINVAL", "unknown request");
 	}

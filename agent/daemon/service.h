@@ -11,6 +11,8 @@
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 
+struct agent_bridge;
+
 /* What makes `run` a system service, beside the reclaim loop in daemon.c:
  * the configuration file and its reload (SIGHUP or the control socket),
  * sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING), the control
@@ -51,6 +53,7 @@ struct service {
 	void *u;
 	sd_event *ev;
 	struct control ctl;
+	struct agent_bridge *bridge;  /* set by daemon.c once started: status, change */
 	bool watchdog;
 	uint64_t start_mono_ns, start_realtime_ns;
 	struct service_state st;

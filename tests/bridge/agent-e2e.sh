@@ -3,8 +3,9 @@
 # tree) and a real bridge:
 # over a unix socket and over TCP loopback the distro's status is in
 # /api/v1/distros within 5 s and /metrics passes promtool; `report` shows
-# the connection; `integration` and `wslconfig` change requests go through
-# the daemon to the bridge and edit fixture copies; after a bridge restart
+# the connection (daemon.bridge of the daemon's status, asked on its one
+# control socket); `integration` and `wslconfig` change requests go over
+# that socket through the daemon to the bridge and edit fixture copies; after a bridge restart
 # the agent reconnects and re-sends its status; and a bridge reading a
 # low-memory meminfo file (the one thing faked: the host's memory) turns on
 # the policy's host-pressure state, and off again.  --dry-run: this machine
@@ -13,6 +14,7 @@
 require curl
 require jq
 require promtool
+require socat
 AGENT=${WSLDOCK_AGENT:?}
 
 port=$(free_port)
@@ -37,7 +39,7 @@ start_agent() {  # NAME ENDPOINT
 	# takes its documented step: memory.reclaim on the root cgroup.
 	WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
 		--root "$top_srcdir/tests/fixtures/wsl2-6.6" --set action_timeout=1s \
-		--control "$tmp/$1/control.sock" >"$tmp/$1.log" 2>&1 &
+		--control-socket "$tmp/$1/agent.sock" >"$tmp/$1.log" 2>&1 &
 	agents="$agents $!"
 }
 stop_agents() {
@@ -69,21 +71,25 @@ if promtool check metrics <"$tmp/metrics" >"$tmp/prom" 2>&1 && grep -q 'wsldock_
 	pass "/metrics passes promtool with the agents in it"
 else fail "metrics:"; cat "$tmp/prom" >&2; fi
 
-# report shows the connection (the daemon's control socket).
-WSLDOCK_CONTROL=$tmp/E2E-Unix/control.sock "$AGENT" report --json >"$tmp/report.json" 2>/dev/null
-jq -e '.bridge.state == "connected" and (.bridge.endpoint | startswith("unix:")) and .bridge.protocol == 1' "$tmp/report.json" >/dev/null &&
-	pass "report --json: bridge connected" || fail "report bridge: $(jq -c .bridge "$tmp/report.json")"
-WSLDOCK_CONTROL=$tmp/E2E-Unix/control.sock "$AGENT" report 2>/dev/null | grep -q '^Bridge: connected (unix:' &&
+# report shows the connection: daemon.bridge of the daemon's status.
+WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report --json >"$tmp/report.json" 2>/dev/null
+jq -e '.daemon.running and .daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("unix:")) and .daemon.bridge.protocol == 1 and (has("bridge") | not)' "$tmp/report.json" >/dev/null &&
+	pass "report --json: daemon.bridge connected" || fail "report bridge: $(jq -c .daemon.bridge "$tmp/report.json")"
+WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report 2>/dev/null | grep -q '^Bridge: connected (unix:' &&
 	pass "report: 'Bridge: connected'" || fail "report text has no bridge line"
+# The same state straight from the socket.
+printf '{"request":"status"}\n' | socat -t 5 - "UNIX-CONNECT:$tmp/E2E-Tcp/agent.sock" |
+	jq -e '.ok and .daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("tcp:"))' >/dev/null &&
+	pass "status on agent.sock: daemon.bridge connected over TCP" || fail "status has no daemon.bridge for E2E-Tcp"
 
 # Change requests through the daemon.
-"$AGENT" integration enable --control "$tmp/E2E-Unix/control.sock" >"$tmp/i1" 2>&1; rc=$?
+WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" integration enable >"$tmp/i1" 2>&1; rc=$?
 [ "$rc" = 0 ] && jq -e '.IntegratedWslDistros | index("E2E-Unix")' "$F" >/dev/null && grep -q '^applied:' "$tmp/i1" &&
 	pass "integration enable: applied by the bridge" || fail "integration enable: exit $rc $(cat "$tmp/i1")"
-"$AGENT" wslconfig set experimental.autoMemoryReclaim=gradual --control "$tmp/E2E-Tcp/control.sock" >"$tmp/w1" 2>&1; rc=$?
+WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Tcp/agent.sock "$AGENT" wslconfig set experimental.autoMemoryReclaim=gradual >"$tmp/w1" 2>&1; rc=$?
 [ "$rc" = 0 ] && grep -q 'AutoMemoryReclaim = gradual' "$W" && grep -q 'run `wsl --shutdown` on the host' "$tmp/w1" &&
 	pass "wslconfig set over TCP: needs-restart, file edited" || fail "wslconfig: exit $rc $(cat "$tmp/w1")"
-"$AGENT" wslconfig set wsl2.kernel=/x --control "$tmp/E2E-Tcp/control.sock" >"$tmp/w2" 2>&1; rc=$?
+WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Tcp/agent.sock "$AGENT" wslconfig set wsl2.kernel=/x >"$tmp/w2" 2>&1; rc=$?
 [ "$rc" = 1 ] && grep -q 'refused: .*not a key wsldock changes' "$tmp/w2" && pass "a refused change: exit 1 with the reason" || fail "refused: exit $rc $(cat "$tmp/w2")"
 
 # Host pressure: the host's memory falls under the threshold, and recovers.
@@ -97,11 +103,11 @@ for _ in $(seq 200); do grep -q 'decision .*state=host-low' "$tmp/E2E-Unix.log" 
 	grep -q 'decision .*state=host-low lever=memory.reclaim reason=host-low-root' "$tmp/E2E-Unix.log" &&
 	pass "host low: the policy enters host-pressure and decides ($(grep -o 'decision .*state=host-low lever=[^ ]* reason=[^ ]*' "$tmp/E2E-Unix.log" | head -1))" || { fail "no host-low state"; tail -20 "$tmp/E2E-Unix.log" >&2; }
 for _ in $(seq 10); do
-	WSLDOCK_CONTROL=$tmp/E2E-Unix/control.sock "$AGENT" report --json 2>/dev/null >"$tmp/report-low.json"
-	jq -e '.bridge.state == "connected"' "$tmp/report-low.json" >/dev/null && break
+	WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report --json 2>/dev/null >"$tmp/report-low.json"
+	jq -e '.daemon.bridge.state == "connected"' "$tmp/report-low.json" >/dev/null && break
 done
-jq -e '.bridge.host_memory.low == true' "$tmp/report-low.json" >/dev/null && pass "report shows the host is low" ||
-	fail "report host low: $(jq -c .bridge "$tmp/report-low.json")"
+jq -e '.daemon.bridge.host_memory.low == true' "$tmp/report-low.json" >/dev/null && pass "report shows the host is low" ||
+	fail "report host low: $(jq -c .daemon.bridge "$tmp/report-low.json")"
 printf 'MemTotal:       33554432 kB\nMemFree:        16777216 kB\nMemAvailable:   20971520 kB\n' >"$M.new" && mv "$M.new" "$M"
 ok=0
 for _ in $(seq 300); do grep -q 'host-ok state=' "$tmp/E2E-Unix.log" && { ok=1; break; }; sleep 0.1; done

@@ -34,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    req.limit > CONTROL_HISTORY_MAX ||
 	    strlen(req.lever) >= sizeof(req.lever))
 		abort();
+	/* A change that parsed has the shape the bridge's protocol bounds. */
+	if (req.verb == CONTROL_CHANGE && req.change == CONTROL_CHANGE_WSLCONFIG &&
+	    (strlen(req.key) > CONTROL_CHANGE_KEY_MAX || strlen(req.value) > CONTROL_CHANGE_VALUE_MAX ||
+	     !strchr(req.key, '.') || req.key[0] == '.' || req.key[strlen(req.key) - 1] == '.'))
+		abort();
+	if (req.verb == CONTROL_CHANGE && req.change != CONTROL_CHANGE_WSLCONFIG &&
+	    req.change != CONTROL_CHANGE_INTEGRATION)
+		abort();
+	/* change alters the host: root only. */
+	if (req.verb == CONTROL_CHANGE && peer.uid && control_allowed(req.verb, &peer, err, sizeof(err)))
+		abort();
 	if (!control_allowed(req.verb, &peer, err, sizeof(err)) && !err[0])
 		abort();
 	/* root may do anything; nobody outside the group anything at all. */

@@ -2,7 +2,9 @@
 # The control socket with real clients: socat asks for status and history
 # (JSON back); peer credentials decide: a client outside the socket's group
 # cannot even connect (mode 0660), a member (primary or supplementary group)
-# gets status and history but not reclaim-now or reload (a JSON error);
+# gets status and history but not reclaim-now, reload or change (a JSON
+# error; `integration` as a member exits 2 saying so); root's change to a
+# daemon without a bridge is told so at once;
 # `report` and `reclaim` go through the daemon while it runs and say so, and
 # work alone once it stopped.  The socket's group is one that exists here
 # ("users", via $WSLDOCK_CONTROL_GROUP) so no system group is created.
@@ -50,12 +52,31 @@ grep -q 'Permission denied' "$WORK/other.err" || fail "outside client: $(cat "$W
 for who in as_member as_supplementary; do
 	reply=$(echo '{"request":"status"}' | $who socat -t 10 - "UNIX-CONNECT:$S")
 	echo "$reply" | jq -e '.ok' >/dev/null || fail "$who: status refused: $reply"
-	for req in '{"request":"reclaim-now","dry_run":true}' '{"request":"reload"}'; do
+	for req in '{"request":"reclaim-now","dry_run":true}' '{"request":"reload"}' \
+		'{"request":"change","change":"integration","action":"enable"}' \
+		'{"request":"change","change":"wslconfig","key":"wsl2.memory","value":"4GB"}'; do
 		reply=$(echo "$req" | $who socat -t 10 - "UNIX-CONNECT:$S")
 		echo "$reply" | jq -e '.ok == false and .code == "EPERM" and (.error | test("root only"))' \
 			>/dev/null || fail "$who: $req answered $reply"
 	done
 done
+# The verb says it too, and fails (exit 2), before anything reaches a bridge.
+as_member "$AGENT" integration enable >"$WORK/int-member.out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q 'integration: change is for root only (uid [0-9]* asked)' "$WORK/int-member.out" ||
+	fail "integration enable as a member: exit $rc, $(cat "$WORK/int-member.out")"
+grep -q 'change uid=' "$WORK/daemon.log" && fail "a refused change reached the daemon's relay"
+# Root may ask, but this daemon has no bridge (not WSL 2, no --bridge): a
+# clear error at once, and status says why.
+reply=$(ask '{"request":"change","change":"integration","action":"enable"}')
+echo "$reply" | jq -e '.ok == false and .request == "change" and .code == "ENOTCONN"
+	and (.error | test("no bridge is configured"))' >/dev/null || fail "change without a bridge: $reply"
+"$AGENT" wslconfig set wsl2.memory=4GB >"$WORK/wsl-root.out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q 'wslconfig: no bridge is configured' "$WORK/wsl-root.out" ||
+	fail "wslconfig set without a bridge: exit $rc, $(cat "$WORK/wsl-root.out")"
+ask '{"request":"status"}' | jq -e '.daemon.bridge.state == "off" and (.daemon.bridge.detail | test("no --bridge"))' \
+	>/dev/null || fail "status has no daemon.bridge off: $(ask '{"request":"status"}' | jq -c .daemon.bridge)"
 out=$(as_member "$AGENT" report) || true
 echo "$out" | grep -q "^daemon: running (pid $DAEMON, dry-run)" || fail "report as a member: $(echo "$out" | tail -5)"
 

@@ -43,6 +43,62 @@ static void test_good_requests(void **state)
 	assert_string_equal(r.lever, "fadvise");
 	assert_int_equal(parse("{\"request\":\"reload\"}", &r, err), 0);
 	assert_int_equal(r.verb, CONTROL_RELOAD);
+	assert_int_equal(parse("{\"request\":\"change\",\"change\":\"integration\","
+			       "\"action\":\"enable\"}", &r, err), 0);
+	assert_int_equal(r.verb, CONTROL_CHANGE);
+	assert_int_equal(r.change, CONTROL_CHANGE_INTEGRATION);
+	assert_true(r.enable);
+	assert_int_equal(parse("{\"action\":\"disable\",\"change\":\"integration\","
+			       "\"request\":\"change\"}", &r, err), 0);
+	assert_false(r.enable);
+	assert_int_equal(parse("{\"request\":\"change\",\"change\":\"wslconfig\","
+			       "\"key\":\"experimental.autoMemoryReclaim\",\"value\":\"gradual\"}",
+			       &r, err), 0);
+	assert_int_equal(r.change, CONTROL_CHANGE_WSLCONFIG);
+	assert_string_equal(r.key, "experimental.autoMemoryReclaim");
+	assert_string_equal(r.value, "gradual");
+	/* An empty value is the bridge's to judge (its allowlist). */
+	assert_int_equal(parse("{\"request\":\"change\",\"change\":\"wslconfig\","
+			       "\"key\":\"wsl2.memory\",\"value\":\"\"}", &r, err), 0);
+	assert_string_equal(r.value, "");
+}
+
+/* Key and value at the protocol's bounds (128 and 256 bytes) and one past. */
+static void test_change_bounds(void **state)
+{
+	char line[1024], key[CONTROL_CHANGE_KEY_MAX + 2], value[CONTROL_CHANGE_VALUE_MAX + 2];
+	struct control_request r;
+	char err[320];
+
+	memset(key, 'k', sizeof(key));
+	key[0] = 's';
+	key[1] = '.';
+	memset(value, 'v', sizeof(value));
+	for (int over = 0; over < 2; over++) {
+		key[CONTROL_CHANGE_KEY_MAX + over] = '\0';
+		value[CONTROL_CHANGE_VALUE_MAX] = '\0';
+		snprintf(line, sizeof(line), "{\"request\":\"change\",\"change\":\"wslconfig\","
+			 "\"key\":\"%s\",\"value\":\"%s\"}", key, value);
+		assert_int_equal(parse(line, &r, err), over ? -EINVAL : 0);
+		if (over)
+			assert_non_null(strstr(err, "key: SECTION.KEY of at most 128 bytes"));
+		else
+			assert_int_equal(strlen(r.key), CONTROL_CHANGE_KEY_MAX);
+		key[CONTROL_CHANGE_KEY_MAX] = 'k';
+		key[CONTROL_CHANGE_KEY_MAX + 1] = 'k';
+	}
+	key[CONTROL_CHANGE_KEY_MAX] = '\0';
+	for (int over = 0; over < 2; over++) {
+		value[CONTROL_CHANGE_VALUE_MAX] = over ? 'v' : '\0';
+		value[CONTROL_CHANGE_VALUE_MAX + 1] = '\0';
+		snprintf(line, sizeof(line), "{\"request\":\"change\",\"change\":\"wslconfig\","
+			 "\"key\":\"a.b\",\"value\":\"%s\"}", value);
+		assert_int_equal(parse(line, &r, err), over ? -EINVAL : 0);
+		if (over)
+			assert_non_null(strstr(err, "value: a string of at most 256 bytes"));
+		else
+			assert_int_equal(strlen(r.value), CONTROL_CHANGE_VALUE_MAX);
+	}
 }
 
 static void test_bad_requests(void **state)
@@ -69,6 +125,38 @@ static void test_bad_requests(void **state)
 		{ "{\"request\":\"reclaim-now\",\"lever\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "lever:" },
 		{ "{\"request\":\"reclaim-now\",\"lever\":\"a\\u0000b\"}", "not JSON" },
 		{ "{\"request\":\"\xff\"}", "not JSON" },
+		{ "{\"request\":\"stop\"}", "(status, history, reclaim-now, reload, change)" },
+		{ "{\"request\":\"change\"}", "change: \"integration\" or \"wslconfig\"" },
+		{ "{\"request\":\"change\",\"change\":7}", "change: \"integration\" or" },
+		{ "{\"request\":\"change\",\"change\":\"docker\"}",
+		  "unknown change 'docker' (integration, wslconfig)" },
+		{ "{\"request\":\"change\",\"change\":\"integration\"}",
+		  "action: \"enable\" or \"disable\"" },
+		{ "{\"request\":\"change\",\"change\":\"integration\",\"action\":\"on\"}",
+		  "action: \"enable\" or \"disable\"" },
+		{ "{\"request\":\"change\",\"change\":\"integration\",\"action\":true}",
+		  "action: \"enable\" or \"disable\"" },
+		{ "{\"request\":\"change\",\"change\":\"integration\",\"action\":\"enable\","
+		  "\"key\":\"a.b\"}", "takes \"action\", not key or value" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"value\":\"1\"}",
+		  "key: SECTION.KEY" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"memory\","
+		  "\"value\":\"1\"}", "key: SECTION.KEY" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\".memory\","
+		  "\"value\":\"1\"}", "key: SECTION.KEY" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.\","
+		  "\"value\":\"1\"}", "key: SECTION.KEY" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"a.b.\","
+		  "\"value\":\"1\"}", "key: SECTION.KEY" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.memory\"}",
+		  "value: a string" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.memory\","
+		  "\"value\":4}", "value: a string" },
+		{ "{\"request\":\"change\",\"change\":\"wslconfig\",\"key\":\"wsl2.memory\","
+		  "\"value\":\"4G\",\"action\":\"enable\"}", "takes \"key\" and \"value\", not action" },
+		{ "{\"request\":\"change\",\"change\":\"integration\",\"action\":\"enable\","
+		  "\"id\":3}", "unknown field 'id'" },
+		{ "{\"request\":\"status\",\"change\":\"integration\"}", "unknown field 'change'" },
 	};
 	struct control_request r;
 	char err[320];
@@ -103,7 +191,7 @@ static void test_allowed(void **state)
 	char err[256];
 
 	for (int v = 0; v < _CONTROL_VERB_MAX; v++) {
-		bool action = v == CONTROL_RECLAIM_NOW || v == CONTROL_RELOAD;
+		bool action = v == CONTROL_RECLAIM_NOW || v == CONTROL_RELOAD || v == CONTROL_CHANGE;
 
 		assert_true(control_allowed(v, &root, err, sizeof(err)));
 		err[0] = '\0';
@@ -171,6 +259,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_requests), cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_change_bounds),
 		cmocka_unit_test(test_limits),        cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_error_reply),   cmocka_unit_test(test_sets_on_top),
 	};

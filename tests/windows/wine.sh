@@ -206,7 +206,7 @@ python3 "$srcdir/tests/bridge/client.py" status "tcp:127.0.0.1:$P" "$HTTP" Ubunt
 mkdir -p "$WINEPREFIX/agent"
 t0=$(date +%s%N)
 WSL_DISTRO_NAME=Ubuntu WSLDOCK_LOCK_DIR="$WINEPREFIX/agent" "$WSLDOCK_AGENT" run --foreground --dry-run \
-	--bridge "tcp:127.0.0.1:$P" --control "$WINEPREFIX/agent/control.sock" >"$WINEPREFIX/agent.log" 2>&1 &
+	--bridge "tcp:127.0.0.1:$P" --control-socket "$WINEPREFIX/agent/agent.sock" >"$WINEPREFIX/agent.log" 2>&1 &
 agent_pid=$!
 until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Ubuntu" and
 	.connection == "connected" and (.status.memory.page_cache_bytes | type) == "number" and
@@ -217,15 +217,16 @@ until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Ubu
 done
 echo "PASS: the Linux agent's status in the .exe's /api/v1/distros after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 # The agent sees the bridge and the host memory it sent (GlobalMemoryStatusEx).
-WSLDOCK_CONTROL="$WINEPREFIX/agent/control.sock" "$WSLDOCK_AGENT" report --json >"$WINEPREFIX/report2.json" 2>/dev/null
-jq -e '.bridge.state == "connected" and (.bridge.endpoint | startswith("tcp:"))' "$WINEPREFIX/report2.json" >/dev/null ||
-	fail "the agent's report does not show the bridge connected: $(jq -c .bridge "$WINEPREFIX/report2.json")"
+export WSLDOCK_CONTROL_SOCKET="$WINEPREFIX/agent/agent.sock"
+"$WSLDOCK_AGENT" report --json >"$WINEPREFIX/report2.json" 2>/dev/null
+jq -e '.daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("tcp:"))' "$WINEPREFIX/report2.json" >/dev/null ||
+	fail "the agent's report does not show the bridge connected: $(jq -c .daemon.bridge "$WINEPREFIX/report2.json")"
 # Change requests from the agent, applied by the .exe through ReplaceFileW.
-"$WSLDOCK_AGENT" integration enable --control "$WINEPREFIX/agent/control.sock" >"$WINEPREFIX/i1" 2>&1 ||
+"$WSLDOCK_AGENT" integration enable >"$WINEPREFIX/i1" 2>&1 ||
 	{ cat "$WINEPREFIX/i1"; fail "integration enable through the agent failed"; }
 grep -q '^applied:' "$WINEPREFIX/i1" && jq -e '.IntegratedWslDistros | index("Ubuntu")' "$t/agent-settings.json" >/dev/null ||
 	{ cat "$WINEPREFIX/i1"; fail "integration enable through the agent did not edit the settings"; }
-"$WSLDOCK_AGENT" wslconfig set experimental.autoMemoryReclaim=gradual --control "$WINEPREFIX/agent/control.sock" \
+"$WSLDOCK_AGENT" wslconfig set experimental.autoMemoryReclaim=gradual \
 	>"$WINEPREFIX/w1" 2>&1 || { cat "$WINEPREFIX/w1"; fail "wslconfig set through the agent failed"; }
 grep -q 'AutoMemoryReclaim = gradual' "$t/agent.wslconfig" && grep -q 'wsl --shutdown' "$WINEPREFIX/w1" ||
 	{ cat "$WINEPREFIX/w1"; fail "wslconfig set through the agent did not edit .wslconfig or say what applies it"; }
