@@ -2,7 +2,8 @@ FUZZ_TARGETS += proc
 EXTRA_DIST += tests/fuzz/fuzz.h tests/fuzz/fuzz-proc.c tests/fuzz/corpus/proc
 
 FUZZ_TARGETS += conf
-FUZZ_LIB_SRCS += agent/policy/config.c agent/config/conf.c
+# (agent/policy/config.c comes from agent/policy/local.mk)
+FUZZ_LIB_SRCS += agent/config/conf.c
 FUZZ_LIBS += $(INIH_LIBS)
 EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/corpus/conf
 
