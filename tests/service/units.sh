@@ -15,23 +15,24 @@ trap 'rm -rf "$D"' EXIT
 
 make -s -C "${top_builddir:?}" install DESTDIR="$D" >"$D.log" 2>&1 || { cat "$D.log"; rm -f "$D.log"; fail "make install DESTDIR failed"; }
 rm -f "$D.log"
-# distcheck configures its own unit directory under the prefix; otherwise it is systemd.pc's.
-want=$(sed -n 's/^systemdsystemunitdir = //p' "$top_builddir/Makefile")
-case $want in /*) ;; *) fail "systemdsystemunitdir in Makefile is '$want'";; esac
-[ -f "$D$want/wsldock-agent.service" ] || fail "wsldock-agent.service not in $D$want"
-[ -f "$D$want/wsldock-agent.socket" ] || fail "wsldock-agent.socket not in $D$want"
+# Where make install put them (distcheck configures its own directories
+# under the prefix; otherwise they must be the ones systemd.pc names).
+service=$(find "$D" -name wsldock-agent.service -type f | head -1)
+[ -n "$service" ] || fail "make install put no wsldock-agent.service under $D"
+want=${service%/wsldock-agent.service}
+want=${want#"$D"}
+[ -f "$D$want/wsldock-agent.socket" ] || fail "wsldock-agent.socket not beside the service in $D$want"
+sysusers=$(find "$D" -name wsldock.conf -path '*sysusers.d*' -type f | head -1)
+[ -n "$sysusers" ] || fail "make install put no sysusers.d/wsldock.conf under $D"
 if ! grep -q -- '--with-systemdsystemunitdir' "$top_builddir/config.log"; then
 	[ "$want" = "$unitdir" ] || fail "units went to $want, systemd.pc says $unitdir"
-	[ -f "$D$sysusersdir/wsldock.conf" ] || fail "sysusers entry not in $D$sysusersdir"
+	[ "$sysusers" = "$D$sysusersdir/wsldock.conf" ] || fail "sysusers entry is $sysusers, systemd.pc says $sysusersdir"
 fi
-grep -q '^g wsldock ' "$D"$(sed -n 's/^sysusersdir = //p' "$top_builddir/Makefile")/wsldock.conf \
-	|| fail "sysusers entry does not create group wsldock"
+grep -q '^g wsldock ' "$sysusers" || fail "sysusers entry does not create group wsldock"
 
-bindir=$(sed -n 's/^bindir = //p' "$top_builddir/Makefile")
-exec_start=$(sed -n 's/^ExecStart=//p' "$D$want/wsldock-agent.service")
-case $exec_start in "$bindir"/wsldock-agent\ run*) ;;
-	*) [ -x "$D${exec_start%% *}" ] || fail "ExecStart=$exec_start does not name the installed agent";;
-esac
+exec_start=$(sed -n 's/^ExecStart=//p' "$service")
+case $exec_start in */wsldock-agent\ run*) ;; *) fail "ExecStart=$exec_start does not run wsldock-agent run";; esac
+[ -x "$D${exec_start%% *}" ] || fail "ExecStart=$exec_start does not name the installed agent"
 
 mkdir -p "$D/lib/systemd/system" "$D/bin"
 for t in /lib/systemd/system/*.target; do
