@@ -22,8 +22,12 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 
 # The agent under strace; SIGTERM from the bench reaches the agent itself.
 TRACE="$WORK/trace"
+# The suite hands every test a control socket path; a dry-run agent given
+# one makes that socket (wsldock-agent(8), CONTROL SOCKET), which is not what
+# this test is about: it runs the agent without one.
 cat >"$WORK/agent" <<WRAP
 #!/bin/sh
+unset WSLDOCK_CONTROL_SOCKET
 strace -I1 -f -qq -o "$TRACE" -e trace=open,openat,openat2,creat,truncate,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,fadvise64,syncfs,sync,process_madvise \\
 	"$WSLDOCK_AGENT" "\$@" &
 spid=\$!
