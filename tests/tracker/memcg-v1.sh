@@ -13,7 +13,7 @@ need_tracefs "$@"
 CG2=$(cgroup2_mount)
 MEMCG=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
 [ -n "$CG2" ] && [ -n "$MEMCG" ] || skip "not a hybrid host (memory controller on cgroup v1 and a cgroup2 mount)"
-WORK=$(scratch_dir)
+WORK=$(scratch_dir tracker)
 CG="$MEMCG/wsldock-v1-$$"
 AGENT_PID=
 cleanup() {

@@ -14,7 +14,7 @@ need_tracefs "$@"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
-WORK=$(scratch_dir)
+WORK=$(scratch_dir tracker)
 CG="$CG2/wsldock-pending-$$"
 AGENT_PID=
 cleanup() {

@@ -14,7 +14,7 @@ command -v unshare >/dev/null || fail "unshare is missing (util-linux)"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
-WORK=$(scratch_dir)
+WORK=$(scratch_dir tracker)
 CG="$CG2/wsldock-pidns-$$"
 AGENT_PID=
 cleanup() {
