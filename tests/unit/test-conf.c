@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include "config/conf.h"
 #include "shared/util.h"
@@ -188,5 +189,5 @@ int main(void)
 		cmocka_unit_test(test_man_page_lists_every_key),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
