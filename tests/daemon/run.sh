@@ -2,12 +2,14 @@
 # `wsldock-agent run`: usage errors, SIGTERM ends it at once with status 0,
 # and leader election between two daemons on one lock (kill -9 the leader,
 # the other takes over).  mode=off: they track and elect but never reclaim,
-# so this test disturbs nothing else on the machine.  The reclaim itself is
+# so this test reclaims nothing; it still takes the machine lock.  The reclaim itself is
 # tested by tests/reclaim/ (bench/reclaim's workloads).
 set -u
 AGENT=${WSLDOCK_AGENT:?}
 . "${top_srcdir:?run through make check}/tests/lib/common.sh"
 need_root "the BPF tracker"
+# Its `run` daemons would be foreign agents in the reclaim tests' rounds.
+machine_lock
 WORK=$(mktemp -d)
 A=''
 B=''

@@ -98,15 +98,19 @@ scratch_dir() {
 # so `make -j` runs unit and light tests beside them but never two of them
 # together, and a distcheck's copy of the suite (another build directory)
 # or another checkout waits for the same lock.  Held on fd 9 until the test
-# exits; taking it again is a no-op.  A test the lock does not reach within
-# $WSLDOCK_MACHINE_LOCK_WAIT seconds (default 2 h) fails naming the holder.
+# exits (and across exec); taking it again is a no-op.  A test that does not
+# get it within $WSLDOCK_MACHINE_LOCK_WAIT seconds (default 2 h) fails,
+# naming the holders' pids.
 WSLDOCK_MACHINE_LOCK=${WSLDOCK_MACHINE_LOCK:-/run/lock/wsldock-machine-test.lock}
 machine_lock() {
-	[ -z "${wsldock_machine_locked:-}" ] || return 0
 	# Inside a tests/vm guest the machine is the guest, this test's alone.
 	[ -z "${WSLDOCK_VM_MARKS:-}" ] || return 0
-	command -v flock >/dev/null 2>&1 || fail "flock is missing (util-linux)"
 	[ -w "${WSLDOCK_MACHINE_LOCK%/*}" ] || WSLDOCK_MACHINE_LOCK=/tmp/wsldock-machine-test.lock
+	# Held already: taken earlier, or inherited (a test that re-executes
+	# itself, e.g. in a mount namespace, keeps it across exec: reopening
+	# would drop it and let another test in).
+	[ ! /proc/$$/fd/9 -ef "$WSLDOCK_MACHINE_LOCK" ] || return 0
+	command -v flock >/dev/null 2>&1 || fail "flock is missing (util-linux)"
 	exec 9>>"$WSLDOCK_MACHINE_LOCK" || fail "cannot open $WSLDOCK_MACHINE_LOCK"
 	chmod 666 "$WSLDOCK_MACHINE_LOCK" 2>/dev/null
 	if ! flock -n 9; then
@@ -116,7 +120,6 @@ machine_lock() {
 			fail "$WSLDOCK_MACHINE_LOCK still held after ${WSLDOCK_MACHINE_LOCK_WAIT:-7200} s (by pids$(fuser "$WSLDOCK_MACHINE_LOCK" 2>/dev/null))"
 		echo "got the machine lock after $(($(date +%s) - ml_start)) s" >&2
 	fi
-	wsldock_machine_locked=1
 }
 
 # bpf_skip REASON: a skip because BPF cannot be used here, except

@@ -70,6 +70,23 @@ cgroup2_mount() {
 	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
 }
 
+# tracker_work PARENT NAME: a scratch directory $WORK and a fresh cgroup
+# $CG=PARENT/wsldock-NAME-$$; on exit both go, and a top still running
+# (AGENT_PID) is stopped.
+tracker_work() {
+	WORK=$(scratch_dir tracker) || fail "cannot make a scratch directory"
+	CG="$1/wsldock-$2-$$"
+	AGENT_PID=
+	trap tracker_cleanup EXIT INT TERM
+	mkdir "$CG" || fail "cannot create $CG"
+}
+tracker_cleanup() {
+	[ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null
+	rm -rf "$WORK"
+	rmdir "$CG" 2>/dev/null
+	:
+}
+
 # Starts `top --once --json` in the background (under $AGENT_WRAP, a
 # command prefix, when set); waits until it attached.
 # Sets AGENT_PID; output in $1.json, messages in $1.err.
