@@ -1,9 +1,9 @@
 #!/bin/sh
 # `wsldock-agent run`: usage errors, SIGTERM ends it at once with status 0,
 # and leader election between two daemons on one lock (kill -9 the leader,
-# the other takes over).  mode=off: they track and elect but never reclaim,
-# so this test reclaims nothing; it still takes the machine lock.  The reclaim itself is
-# tested by tests/reclaim/ (bench/reclaim's workloads).
+# the other takes over).  mode=off: they track and elect but never reclaim.
+# The reclaim itself is tested by tests/reclaim/ (bench/reclaim's
+# workloads).
 set -u
 AGENT=${WSLDOCK_AGENT:?}
 . "${top_srcdir:?run through make check}/tests/lib/common.sh"
