@@ -21,7 +21,7 @@ AM_DISTCHECK_CONFIGURE_FLAGS = \
 # The install test runs with make check; the package test builds a .deb and
 # a debootstrap root, so scripts/test runs it once, on the release tarball.
 TESTS += tests/service/units.sh tests/service/config.sh
-EXTRA_DIST += tests/service/units.sh tests/service/config.sh tests/service/deb.sh tests/lib/debian-root.sh \
+EXTRA_DIST += tests/service/units.sh tests/service/config.sh tests/service/deb.sh \
 	debian/changelog debian/control debian/copyright debian/rules debian/source/format \
 	debian/wsldock-agent.lintian-overrides
 

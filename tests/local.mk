@@ -40,6 +40,8 @@ else
 TESTS += tests/no-cmocka.sh
 endif
 EXTRA_DIST += tests/no-cmocka.sh
+# The helpers every script test sources (tests/lib/common.sh first).
+EXTRA_DIST += tests/lib/common.sh tests/lib/debian-root.sh
 TESTS += $(SCRIPT_TESTS)
 EXTRA_DIST += $(SCRIPT_TESTS)
 

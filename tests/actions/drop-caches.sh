@@ -7,7 +7,6 @@
 need_root
 need jq
 need strace
-cache_lock exclusive
 [ -w /proc/sys/vm/drop_caches ] || skip "/proc/sys/vm/drop_caches is not writable here"
 d=$(mktemp -d /var/tmp/wsldock-drop.XXXXXX)
 trap 'rm -rf "$d" "$tmp"' EXIT

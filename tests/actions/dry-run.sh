@@ -7,7 +7,6 @@
 . "$top_srcdir/tests/actions/lib.sh"
 need_root
 need jq
-cache_lock shared
 need strace
 d=$(mktemp -d /var/tmp/wsldock-dry.XXXXXX)
 M=/sys/fs/cgroup/memory

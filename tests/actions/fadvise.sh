@@ -7,7 +7,6 @@
 . "$top_srcdir/tests/actions/lib.sh"
 need_root
 need jq
-cache_lock shared
 d=$(mktemp -d /var/tmp/wsldock-fadv.XXXXXX)
 trap 'rm -rf "$d" "$tmp"' EXIT
 case $(stat -f -c %T "$d") in

@@ -7,7 +7,6 @@
 . "$top_srcdir/tests/actions/lib.sh"
 need_root
 need jq
-cache_lock shared
 M=/sys/fs/cgroup/memory
 grep -q " $M cgroup [^ ]*memory" /proc/self/mounts ||
 	skip "no cgroup v1 memory hierarchy at $M (cgroup v2 only: force_empty does not exist)"

@@ -11,12 +11,8 @@ set -u
 want_guard=$1
 want_root_guard=$2
 ACTION_RUN=$top_builddir/tests/actions/action-run
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-check_ge() { if [ "$2" -ge "$3" ]; then pass "$1 ($2 >= $3)"; else fail "$1: $2 < $3"; fi; }
-check_le() { if [ "$2" -le "$3" ]; then pass "$1 ($2 <= $3)"; else fail "$1: $2 > $3"; fi; }
-check_eq() { if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', wanted '$3'"; fi; }
+. "$top_srcdir/tests/lib/common.sh"
+defer_failures
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$CG/memory.stat"; }
 MiB=1048576
 CG=/sys/fs/cgroup/wsldock-reclaim
@@ -103,5 +99,5 @@ check_ge "fadvise: file resident before" "$(res "$work/small")" $((30 * MiB))
 check_eq "fadvise by handle on XFS: advised" "$(jq -r .steps "$work/f.json")" 1
 check_eq "fadvise by handle on XFS: reached" "$(jq -r .unreachable "$work/f.json")" 0
 check_eq "fadvise: resident after" "$(res "$work/small")" 0
-[ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
+finish
 exit 0

@@ -5,8 +5,12 @@
 ACTION_RUN=$top_builddir/tests/actions/action-run
 [ -x "$ACTION_RUN" ] || { echo "FAIL: $ACTION_RUN is not built" >&2; exit 1; }
 
+# Every lever test acts on this machine's real caches and cgroups: root,
+# and the machine lock (tests/lib/common.sh), so no other machine-wide test
+# runs beside it.
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (real cgroups, drop_caches)"
+	machine_lock
 }
 # run_lever OUT ARGS...: runs the driver, its JSON in OUT, exit status in $rc.
 run_lever() {
@@ -30,16 +34,6 @@ fill() {
 }
 mib() {
 	echo $(($1 * 1024 * 1024))
-}
-# check_ge DESC GOT WANT / check_le DESC GOT WANT
-check_ge() {
-	if [ "$2" -ge "$3" ]; then pass "$1 ($2 >= $3)"; else fail "$1: $2 < $3"; fi
-}
-check_le() {
-	if [ "$2" -le "$3" ]; then pass "$1 ($2 <= $3)"; else fail "$1: $2 > $3"; fi
-}
-check_eq() {
-	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', wanted '$3'"; fi
 }
 # vm_memory_reclaim KERNEL GUARD ROOT_GUARD: lever a for real in a tests/vm
 # guest (guest-memory-reclaim.sh checks the cgroup side and expects GUARD,
@@ -68,12 +62,4 @@ vm_memory_reclaim() {
 	fall_mib=$(jq -r '.fall_gib * 1024 | floor' "$tmp/fall")
 	check_ge "$1: the host got the memory back (MiB)" "$fall_mib" 512
 	finish
-}
-# cache_lock shared|exclusive: tests that check residency hold it shared;
-# the drop_caches test, which empties every cache, holds it exclusive, so
-# `make -j` never runs it beside them.  (Other suites' drops on this
-# machine can still disturb a figure: re-run before concluding.)
-cache_lock() {
-	exec 9>"${TMPDIR:-/tmp}/wsldock-actions-cache.lock"
-	if [ "$1" = exclusive ]; then flock 9; else flock -s 9; fi
 }

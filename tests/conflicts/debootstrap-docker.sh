@@ -5,56 +5,16 @@
 # its apt sources), the roots are cached under $WSLDOCK_TEST_CACHE.
 set -u
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/debian-root.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "debootstrap and chroot need root"
-command -v debootstrap >/dev/null || skip "debootstrap is not installed (apt-get install debootstrap)"
-command -v jq >/dev/null || skip "jq is not installed (apt-get install jq)"
+need_root "debootstrap and chroot"
+need jq jq
 AGENT=${WSLDOCK_AGENT:?}
-CACHE=${WSLDOCK_TEST_CACHE:-/var/tmp/wsldock-test-cache}
+CACHE=$WSLDOCK_TEST_CACHE
 
-# First "deb" entry of the host's apt sources that is not a security or
-# updates suite: URI and suite, from deb822 .sources or one-line format.
-host_mirror() {
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		awk '
-			/^[Tt]ypes:/ { deb = ($0 ~ /[ \t]deb([ \t]|$)/) }
-			/^URIs:/ { uri = $2 }
-			/^Suites:/ { suite = $2 }
-			/^[ \t]*$/ { if (deb && uri != "" && suite !~ /-(security|updates)$/) { print uri, suite; exit }
-				     deb = 0; uri = ""; suite = "" }
-			END { if (deb && uri != "" && suite !~ /-(security|updates)$/) print uri, suite }
-		' "$f" | head -1
-	done | head -1
-	if [ -r /etc/apt/sources.list ]; then
-		awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-			 if ($(i+1) !~ /-(security|updates)$/) { print $i, $(i+1); exit } }' /etc/apt/sources.list
-	fi
-}
-
-set -- $(host_mirror)
-MIRROR=${1:-}
-SUITE=${2:-}
-[ -n "$MIRROR" ] && [ -n "$SUITE" ] || skip "no deb mirror in the host's apt sources"
-
-CLEAN=$CACHE/debian-$SUITE-minbase
-DOCKER=$CACHE/debian-$SUITE-docker.io
-mkdir -p "$CACHE" || fail "cannot create $CACHE"
-
-if [ ! -e "$CLEAN/.wsldock-complete" ]; then
-	rm -rf "$CLEAN"
-	start=$(date +%s)
-	echo "debootstrap --variant=minbase $SUITE from $MIRROR (cached in $CLEAN)"
-	if ! debootstrap --variant=minbase "$SUITE" "$CLEAN" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1; then
-		tail -5 "$CACHE/debootstrap.log"
-		rm -rf "$CLEAN"
-		skip "debootstrap failed (no network to $MIRROR?); log in $CACHE/debootstrap.log"
-	fi
-	touch "$CLEAN/.wsldock-complete"
-	echo "debootstrap took $(( $(date +%s) - start )) s"
-fi
+CLEAN=$(debian_root minbase) || exit $?
+DOCKER=${CLEAN%-minbase}-docker.io
 
 if [ ! -e "$DOCKER/.wsldock-complete" ]; then
 	rm -rf "$DOCKER"

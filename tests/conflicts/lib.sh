@@ -1,13 +1,10 @@
 # shellcheck shell=sh
 # Shared helpers for the conflicts script tests (sourced, not run).
 set -u
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
 
 AGENT=${WSLDOCK_AGENT:?WSLDOCK_AGENT must name the agent binary}
-command -v jq >/dev/null || skip "jq is not installed (apt-get install jq)"
+need jq jq
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wsldock-conflicts.XXXXXX") || fail "mktemp"
 trap 'rm -rf "$TMP"' EXIT

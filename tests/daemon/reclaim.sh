@@ -7,9 +7,9 @@
 # shared machine holds.
 set -u
 AGENT=${WSLDOCK_AGENT:?}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (cgroups)"; exit 77; }
-command -v python3 >/dev/null || fail "python3 is missing"
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
+need_root cgroups
+require python3
 V1=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
 V2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 if [ -n "$V1" ]; then
@@ -30,11 +30,9 @@ cleanup() {
 	:
 }
 trap cleanup EXIT INT TERM
-# The lock tests/actions/lib.sh takes for residency checks (shared) and
-# drop_caches (exclusive): force_empty on /docker evicts like a drop, so
-# never beside either under make -j.
-exec 9>"${TMPDIR:-/tmp}/wsldock-actions-cache.lock"
-flock 9
+# force_empty on /docker evicts like a drop: never beside another
+# machine-wide test.
+machine_lock
 mkdir -p "$CG" || fail "cannot create $CG"
 sh -c 'echo $$ >"$0/cgroup.procs" && head -c 256M /dev/zero >"$1/data" && sync' "$CG" "$WORK" ||
 	fail "cannot fill the cgroup's page cache"

@@ -1,13 +1,15 @@
 #!/bin/sh
 # `wsldock-agent run`: usage errors, SIGTERM ends it at once with status 0,
 # and leader election between two daemons on one lock (kill -9 the leader,
-# the other takes over).  mode=off: they track and elect but never reclaim,
-# so this test disturbs nothing else on the machine.  The reclaim itself is
-# tested by tests/reclaim/ (bench/reclaim's workloads).
+# the other takes over).  mode=off: they track and elect but never reclaim.
+# The reclaim itself is tested by tests/reclaim/ (bench/reclaim's
+# workloads).
 set -u
 AGENT=${WSLDOCK_AGENT:?}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the BPF tracker)"; exit 77; }
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
+need_root "the BPF tracker"
+# Its `run` daemons would be foreign agents in the reclaim tests' rounds.
+machine_lock
 WORK=$(mktemp -d)
 A=''
 B=''
@@ -16,16 +18,6 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-
-# wait_for FILE REGEX SECONDS
-wait_for() {
-	i=0
-	while ! grep -qE "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le $(($3 * 20)) ] || return 1
-		sleep 0.05
-	done
-}
 
 # Usage errors: one line naming what is wrong, exit status 2.
 "$AGENT" run --set nosuch=1 2>"$WORK/err" && fail "run --set nosuch=1 succeeded"
@@ -39,7 +31,7 @@ grep -q "floor: 'lots'" "$WORK/err" || fail "no error naming the value: $(cat "$
 # SIGTERM: clean exit, at once.
 "$AGENT" run --foreground --dry-run 2>"$WORK/d.log" &
 A=$!
-wait_for "$WORK/d.log" ' start role=dry-run ' 30 || fail "dry run did not start: $(tail -3 "$WORK/d.log")"
+wait_for ' start role=dry-run ' "$WORK/d.log" 30 || fail "dry run did not start: $(tail -3 "$WORK/d.log")"
 grep -q ' tracker bpf=none' "$WORK/d.log" && fail "the tracker did not load: $(grep tracker "$WORK/d.log")"
 kill -TERM "$A"
 i=0
@@ -60,8 +52,8 @@ mkdir "$WORK/lock"
 A=$!
 "$AGENT" run --foreground --set mode=off --lock-dir "$WORK/lock" 2>"$WORK/b.log" &
 B=$!
-wait_for "$WORK/a.log" ' start ' 30 || fail "the first daemon did not start"
-wait_for "$WORK/b.log" ' start ' 30 || fail "the second daemon did not start"
+wait_for ' start ' "$WORK/a.log" 30 || fail "the first daemon did not start"
+wait_for ' start ' "$WORK/b.log" 30 || fail "the second daemon did not start"
 n=$(grep -l ' start role=leader ' "$WORK/a.log" "$WORK/b.log" | wc -l)
 [ "$n" -eq 1 ] || fail "$n leaders at start, want 1"
 if grep -q ' start role=leader ' "$WORK/a.log"; then
@@ -75,5 +67,5 @@ grep -q ' role role=leader' "$FLOG" && fail "the follower took the lock while th
 kill -9 "$LEAD"
 wait "$LEAD" 2>/dev/null
 [ "$LEAD" = "$A" ] && A= || B=
-wait_for "$FLOG" ' role role=leader' 3 || fail "the follower did not lead within 3 s of kill -9"
+wait_for ' role role=leader' "$FLOG" 3 || fail "the follower did not lead within 3 s of kill -9"
 echo "run: usage errors, SIGTERM, one leader, take-over after kill -9"

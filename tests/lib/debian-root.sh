@@ -1,7 +1,7 @@
 # Sourced by tests that need a real Debian root made by debootstrap.  The
 # mirror is the host's own (from its apt sources); roots are cached under
 # $WSLDOCK_TEST_CACHE (default /var/tmp/wsldock-test-cache), one per suite,
-# variant and package list.  Callers define skip() and fail().
+# variant and package list.  Needs tests/lib/common.sh (skip, fail).
 
 WSLDOCK_TEST_CACHE=${WSLDOCK_TEST_CACHE:-/var/tmp/wsldock-test-cache}
 
@@ -27,12 +27,13 @@ host_mirror() {
 
 # debian_root NAME [PACKAGE,...]: prints the path of a cached minbase root
 # with the packages included, making it first if needed.  Sets MIRROR and
-# SUITE.  Skips when no mirror is configured or debootstrap cannot reach it.
+# SUITE.  Skips when no mirror is configured or debootstrap cannot reach it
+# (the reason on stderr: callers take stdout, `dir=$(debian_root ..) || exit $?`).
 debian_root() {
-	command -v debootstrap >/dev/null || skip "debootstrap is not installed (apt-get install debootstrap)"
+	command -v debootstrap >/dev/null || skip "debootstrap is not installed (apt-get install debootstrap)" >&2
 	set -- "$1" "${2:-}" $(host_mirror)
 	MIRROR=${3:-} SUITE=${4:-}
-	[ -n "$MIRROR" ] && [ -n "$SUITE" ] || skip "no deb mirror in the host's apt sources"
+	[ -n "$MIRROR" ] && [ -n "$SUITE" ] || skip "no deb mirror in the host's apt sources" >&2
 	# The package list is part of the name: a root made for another list
 	# (an older test, another branch) is never taken, nor removed.
 	dr_dir=$WSLDOCK_TEST_CACHE/debian-$SUITE-$1${2:+-$(printf %s "$2" | cksum | cut -d' ' -f1)}
@@ -45,7 +46,7 @@ debian_root() {
 			>"$WSLDOCK_TEST_CACHE/debootstrap-$1.log" 2>&1; then
 			tail -5 "$WSLDOCK_TEST_CACHE/debootstrap-$1.log" >&2
 			rm -rf "$dr_dir"
-			skip "debootstrap failed (no network to $MIRROR?); log in $WSLDOCK_TEST_CACHE/debootstrap-$1.log"
+			skip "debootstrap failed (no network to $MIRROR?); log in $WSLDOCK_TEST_CACHE/debootstrap-$1.log" >&2
 		fi
 		touch "$dr_dir/.wsldock-complete"
 		echo "debootstrap took $(( $(date +%s) - dr_start )) s" >&2

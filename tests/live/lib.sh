@@ -1,31 +1,13 @@
 # shellcheck shell=sh
-# Shared helpers for script tests (sourced).  A test exits 0 pass, 1 fail,
-# 77 skip; a skip always says why.
+# Helpers for the live report tests and the lever tests (sourced; the
+# generic ones are in tests/lib/common.sh).
 : "${WSLDOCK_AGENT:?run through make check, or set WSLDOCK_AGENT}"
+: "${top_srcdir:?run through make check}"
 : "${FIXTURES:=$top_srcdir/tests/fixtures}"
 
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-pass() {
-	echo "ok: $*"
-}
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-finish() {
-	if [ "$failures" -ne 0 ]; then
-		echo "$failures check(s) failed" >&2
-		exit 1
-	fi
-	exit 0
-}
-need() {
-	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"
-}
+. "$top_srcdir/tests/lib/common.sh"
+# Every check runs; finish gives the verdict.
+defer_failures
 # expect_rc WANT DESCRIPTION -- CMD...: runs CMD, compares its exit status.
 expect_rc() {
 	want=$1 desc=$2

@@ -12,7 +12,7 @@ set -u
 require_root
 ls /usr/src/linux-source-*.tar.xz >/dev/null 2>&1 ||
 	fail "no /usr/src/linux-source-*.tar.xz (scripts/install-deps installs linux-source)"
-WORK=$(scratch_dir)
+WORK=$(scratch_dir reclaim)
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
 bench_once "$WORK/r" --workload tarball --policy wsldock --load 2 --hot-mib 120 --window 30 ||

@@ -11,7 +11,7 @@ require_root
 for t in dockerd docker busybox; do
 	command -v "$t" >/dev/null || fail "$t is not installed (scripts/install-deps: docker.io busybox-static)"
 done
-WORK=$(scratch_dir)
+WORK=$(scratch_dir reclaim)
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
 bench_once "$WORK/r" --workload docker --docker-mib 768 --policy wsldock --load 2 --hot-mib 120 \

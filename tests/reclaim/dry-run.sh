@@ -17,7 +17,7 @@ require_root
 command -v strace >/dev/null || fail "strace is missing (scripts/install-deps)"
 ls /usr/src/linux-source-*.tar.xz >/dev/null 2>&1 ||
 	fail "no /usr/src/linux-source-*.tar.xz (scripts/install-deps installs linux-source)"
-WORK=$(scratch_dir)
+WORK=$(scratch_dir reclaim)
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
 # The agent under strace; SIGTERM from the bench reaches the agent itself.

@@ -7,7 +7,7 @@
 set -u
 . "${top_srcdir:-.}/tests/reclaim/lib.sh"
 require_root
-WORK=$(scratch_dir)
+WORK=$(scratch_dir reclaim)
 A= B=
 cleanup() {
 	for p in $A $B; do kill "$p" 2>/dev/null; done
@@ -23,7 +23,7 @@ mkdir -p "$WORK/lock" "$WORK/data"
 A=$!
 "$WSLDOCK_AGENT" run --foreground --lock-dir "$WORK/lock" 2>"$WORK/b.log" &
 B=$!
-wait_for "$WORK/a.log" ' start ' 30 && wait_for "$WORK/b.log" ' start ' 30 ||
+wait_for ' start ' "$WORK/a.log" 30 && wait_for ' start ' "$WORK/b.log" 30 ||
 	fail "the daemons did not start: $(tail -3 "$WORK/a.log" "$WORK/b.log")"
 grep ' start ' "$WORK/a.log" "$WORK/b.log"
 leaders=$(grep -l ' start role=leader' "$WORK/a.log" "$WORK/b.log" | wc -l)
@@ -43,7 +43,7 @@ workload() {
 }
 
 workload w1
-wait_for "$LLOG" ' action .*lever=' 30 || fail "the leader did not reclaim: $(tail -5 "$LLOG")"
+wait_for ' action .*lever=' "$LLOG" 30 || fail "the leader did not reclaim: $(tail -5 "$LLOG")"
 sleep 2
 grep ' action ' "$LLOG" | tail -3
 ! grep -q ' action ' "$FLOG" || fail "the follower reclaimed too: $(grep ' action ' "$FLOG" | tail -2)"
@@ -52,10 +52,10 @@ kill -9 "$LEAD"
 wait "$LEAD" 2>/dev/null
 [ "$LEAD" = "$A" ] && A= || B=
 t=$(date +%s)
-wait_for "$FLOG" ' role role=leader' 5 || fail "the follower did not take over within 5 s: $(tail -3 "$FLOG")"
+wait_for ' role role=leader' "$FLOG" 5 || fail "the follower did not take over within 5 s: $(tail -3 "$FLOG")"
 echo "the follower took over after $(( $(date +%s) - t )) s"
 rm -f "$WORK/data"/w1*
 workload w2
-wait_for "$FLOG" ' action .*lever=' 30 || fail "the new leader did not reclaim: $(tail -5 "$FLOG")"
+wait_for ' action .*lever=' "$FLOG" 30 || fail "the new leader did not reclaim: $(tail -5 "$FLOG")"
 grep ' action ' "$FLOG" | tail -3
 echo "leader election: one reclaims, the other takes over after kill -9"

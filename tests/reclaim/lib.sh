@@ -4,41 +4,18 @@
 # the tests and the benchmark measure the same way.  They need root (CI runs
 # as root); elsewhere they skip with the reason.
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-BENCH="${top_srcdir:-.}/bench/reclaim"
+BENCH="$top_srcdir/bench/reclaim"
 
 require_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root (cgroups, drop_caches, BPF)"
+	need_root "cgroups, drop_caches, BPF"
 	command -v python3 >/dev/null || fail "python3 is missing (scripts/install-deps)"
 	command -v fincore >/dev/null || fail "fincore is missing (util-linux)"
 	[ -n "${WSLDOCK_AGENT:-}" ] && [ -x "$WSLDOCK_AGENT" ] || fail "WSLDOCK_AGENT is not set"
-	serialize
-}
-
-# One reclaim test at a time on this kernel (make -j, or another checkout's
-# suite): each would see the other's agent and builds, and memory figures
-# are global.  The lock is held until the test exits.
-serialize() {
-	command -v flock >/dev/null || return 0
-	exec 9>"${TMPDIR:-/tmp}/wsldock-reclaim-tests.lock"
-	flock -w 1 9 && return 0
-	echo "waiting for another reclaim test (lock ${TMPDIR:-/tmp}/wsldock-reclaim-tests.lock)" >&2
-	flock 9
-}
-
-# A scratch directory on a disk file system (tmpfs pages are shmem).
-scratch_dir() {
-	mkdir -p "${top_builddir:-.}/tests/reclaim"
-	mktemp -d "${top_builddir:-.}/tests/reclaim/scratch.XXXXXX"
+	# Each would see another test's agent and builds, and memory
+	# figures are global: one machine-wide test at a time.
+	machine_lock
 }
 
 # json FILE EXPR: prints a Python expression over the document `d`.
@@ -96,14 +73,4 @@ docker_cgroup_remove() {
 		rmdir "$d" || return 1
 	done
 	CG_DIRS=
-}
-
-# wait_for FILE REGEX SECONDS: waits until a line of FILE matches.
-wait_for() {
-	i=0
-	while ! grep -qE "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le $(($3 * 10)) ] || return 1
-		sleep 0.1
-	done
 }

@@ -5,7 +5,7 @@
 # and exit 1 (the daemon's start and SIGHUP paths are tested with the
 # daemon).
 set -u
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
 AGENT=${WSLDOCK_AGENT:?}
 T=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$T"' EXIT

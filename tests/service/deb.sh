@@ -7,9 +7,8 @@
 # not fetch them).  The package's own `make check` is skipped (nocheck):
 # the suite runs the tests already.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
 . "$here/../lib/debian-root.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "installing into a chroot needs root"

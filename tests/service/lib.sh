@@ -3,8 +3,9 @@
 # and control socket under $WORK, so daemons of other tests running at the
 # same time (and on this machine, other sessions') never meet them.
 set -u
-fail() { echo "FAIL: $*"; dump_logs; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
+# A failure shows the daemons' logs.
+on_fail() { dump_logs; }
 AGENT=${WSLDOCK_AGENT:?WSLDOCK_AGENT is not set (run through make check)}
 [ -x "$AGENT" ] || fail "$AGENT is not executable"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wsldock-service.XXXXXX") || { echo "FAIL: mktemp"; exit 1; }
@@ -27,8 +28,12 @@ dump_logs() {
 	done
 }
 
-need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (the daemon loads the BPF tracker)"; }
-need() { command -v "$1" >/dev/null || skip "$1 is not installed (scripts/install-deps)"; }
+# Root, and the machine lock (tests/lib/common.sh): the daemons load the
+# BPF tracker and see every other test's cache and cgroups.
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (the daemon loads the BPF tracker)"
+	machine_lock
+}
 
 # start_daemon LOG ARGS...: `run --foreground --dry-run ARGS` in the
 # background; sets DAEMON to its pid.
@@ -38,16 +43,6 @@ start_daemon() {
 	"$AGENT" run --foreground --dry-run "$@" 2>"$log" &
 	DAEMON=$!
 	PIDS="$PIDS $DAEMON"
-}
-
-# wait_for TEXT FILE [SECONDS]: until FILE has a line matching TEXT.
-wait_for() {
-	i=0
-	while ! grep -q -- "$1" "$2" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le $((${3:-10} * 10)) ] || return 1
-		sleep 0.1
-	done
 }
 
 # The daemon's control socket is up when it has logged it.

@@ -4,8 +4,7 @@
 # name and the commands they run inside D, so those are copied from the
 # host: what is checked is our units, not that scaffolding.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
 
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (apt-get install systemd)"
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd) || skip "systemd.pc not found (apt-get install systemd-dev or libsystemd-dev)"

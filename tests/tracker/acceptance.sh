@@ -11,18 +11,7 @@ need_tracefs "$@"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
-WORK=$(scratch_dir)
-CG="$CG2/wsldock-accept-$$"
-AGENT_PID=
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
-	rm -rf "$WORK"
-	rmdir "$CG" 2>/dev/null
-	:
-}
-trap cleanup EXIT INT TERM
-
-mkdir "$CG" || fail "cannot create $CG"
+tracker_work "$CG2" accept
 mkdir "$WORK/data"
 start_top "$WORK/out" --duration 8 ||
 	tracker_failed "$WORK/out.err"

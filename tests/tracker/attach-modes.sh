@@ -14,7 +14,7 @@ CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
 MIB=64
 FILES=4
-WORK=$(scratch_dir)
+WORK=$(scratch_dir tracker)
 CG=
 AGENT_PID=
 cleanup() {

@@ -18,7 +18,7 @@ ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable' ||
 MIB=48
 # The data root stays on a disk file system (page cache, not shmem); the
 # socket lives in a short /tmp path (sun_path is 108 bytes).
-WORK=$(scratch_dir)
+WORK=$(scratch_dir tracker)
 SOCKDIR=$(mktemp -d /tmp/wsldock-dockerd.XXXXXX)
 DATA="$WORK/data-root"
 EXEC="$SOCKDIR/exec"

@@ -2,22 +2,9 @@
 # Shared by the tracker's script tests (sourced, POSIX sh).
 # They need root (CI runs as root); elsewhere they skip with the reason.
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# A skip because BPF cannot be used.  WSLDOCK_REQUIRE_BPF=1 (.ci/run sets
-# it) turns it into a failure: CI must never pass without the tracker.
-bpf_skip() {
-	[ "${WSLDOCK_REQUIRE_BPF:-0}" = 1 ] && fail "WSLDOCK_REQUIRE_BPF=1, and: $*"
-	skip "$*"
-}
+# (Also sourced in tests/vm guests and in the shells run_in_cgroup starts:
+# nothing here acts when sourced.)
+. "${top_srcdir:?run through make check}/tests/lib/common.sh"
 
 # Tracepoint attachment needs tracefs.  When it is not mounted, the test
 # re-runs itself in a private mount namespace and mounts it there, so it
@@ -73,6 +60,9 @@ require_root() {
 	[ "$(id -u)" -eq 0 ] || bpf_skip "needs root to load BPF programs and create cgroups"
 	command -v python3 >/dev/null || bpf_skip "needs python3 to read the JSON"
 	[ -n "${WSLDOCK_AGENT:-}" ] && [ -x "$WSLDOCK_AGENT" ] || fail "WSLDOCK_AGENT is not set"
+	# The tracker attributes every write on the machine and the tests
+	# judge totals: one machine-wide test at a time.
+	machine_lock
 }
 
 # The cgroup2 mount point, from the mounts table (hybrid: .../unified).
@@ -80,11 +70,21 @@ cgroup2_mount() {
 	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
 }
 
-# A scratch directory on a disk file system (never tmpfs: its pages are
-# shmem and do not pass through the filemap hooks).
-scratch_dir() {
-	mkdir -p "${top_builddir:-.}/tests/tracker"
-	mktemp -d "${top_builddir:-.}/tests/tracker/scratch.XXXXXX"
+# tracker_work PARENT NAME: a scratch directory $WORK and a fresh cgroup
+# $CG=PARENT/wsldock-NAME-$$; on exit both go, and a top still running
+# (AGENT_PID) is stopped.
+tracker_work() {
+	WORK=$(scratch_dir tracker) || fail "cannot make a scratch directory"
+	CG="$1/wsldock-$2-$$"
+	AGENT_PID=
+	trap tracker_cleanup EXIT INT TERM
+	mkdir "$CG" || fail "cannot create $CG"
+}
+tracker_cleanup() {
+	[ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null
+	rm -rf "$WORK"
+	rmdir "$CG" 2>/dev/null
+	:
 }
 
 # Starts `top --once --json` in the background (under $AGENT_WRAP, a

@@ -13,17 +13,7 @@ need_tracefs "$@"
 CG2=$(cgroup2_mount)
 MEMCG=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
 [ -n "$CG2" ] && [ -n "$MEMCG" ] || skip "not a hybrid host (memory controller on cgroup v1 and a cgroup2 mount)"
-WORK=$(scratch_dir)
-CG="$MEMCG/wsldock-v1-$$"
-AGENT_PID=
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
-	rm -rf "$WORK"
-	rmdir "$CG" 2>/dev/null
-	:
-}
-trap cleanup EXIT INT TERM
-mkdir "$CG" || fail "cannot create $CG"
+tracker_work "$MEMCG" v1
 mkdir "$WORK/data"
 
 start_top "$WORK/out" --duration 4 || tracker_failed "$WORK/out.err"

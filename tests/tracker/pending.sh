@@ -14,19 +14,8 @@ need_tracefs "$@"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
-WORK=$(scratch_dir)
-CG="$CG2/wsldock-pending-$$"
-AGENT_PID=
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
-	rm -rf "$WORK"
-	rmdir "$CG" 2>/dev/null
-	:
-}
-trap cleanup EXIT INT TERM
-
 ROUNDS=5
-mkdir "$CG" || fail "cannot create $CG"
+tracker_work "$CG2" pending
 n=0
 while [ "$n" -lt "$ROUNDS" ]; do
 	n=$((n + 1))

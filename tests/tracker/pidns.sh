@@ -14,17 +14,7 @@ command -v unshare >/dev/null || fail "unshare is missing (util-linux)"
 
 CG2=$(cgroup2_mount)
 [ -n "$CG2" ] || skip "no cgroup2 mount in /proc/self/mounts"
-WORK=$(scratch_dir)
-CG="$CG2/wsldock-pidns-$$"
-AGENT_PID=
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
-	rm -rf "$WORK"
-	rmdir "$CG" 2>/dev/null
-	:
-}
-trap cleanup EXIT INT TERM
-mkdir "$CG" || fail "cannot create $CG"
+tracker_work "$CG2" pidns
 
 check() { # JSON WANT(null|number) WHAT
 	python3 - "$1" "/${CG#"$CG2"/}" "$2" <<'PY' || fail "$3"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include "actions/actions.h"
 #include "actions/internal.h"
@@ -527,5 +528,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fadvise_walk_deadline, setup_v1, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include "bridge/bridge_client.h"
 #include "daemon/daemon.h"
@@ -209,5 +210,5 @@ int main(void)
 		cmocka_unit_test(test_backoff_waits),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit.h"
 
 #include "config/conf.h"
 #include "shared/util.h"
@@ -260,5 +261,5 @@ int main(void)
 		cmocka_unit_test(test_man_page_lists_every_key),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include <cmocka.h>
+#include "unit.h"
 
 #include "policy/policy.h"
 
@@ -1131,5 +1132,5 @@ int main(void)
 		cmocka_unit_test(test_man_page_lists_every_key),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

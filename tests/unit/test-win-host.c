@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include "../../windows-bridge/win/host.h"
 
@@ -182,5 +183,5 @@ int main(void)
 		cmocka_unit_test(test_lxss),
 		cmocka_unit_test(test_paths_and_wslconfig),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

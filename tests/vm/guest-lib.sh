@@ -1,10 +1,7 @@
 # shellcheck shell=sh
 # Sourced by the scripts tests/vm/boot runs inside the guest (POSIX sh).
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "${top_srcdir:?}/tests/lib/common.sh"
 
 # Records a guest event: every later row of the host's rss.csv carries it.
 vm_mark() {

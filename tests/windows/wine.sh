@@ -14,8 +14,7 @@ set -u
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-$(pwd)}
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+. "$srcdir/tests/lib/common.sh"
 
 command -v x86_64-w64-mingw32-gcc >/dev/null ||
 	skip "no mingw-w64 cross compiler (apt-get install gcc-mingw-w64-x86-64)"
@@ -31,6 +30,9 @@ for tool in curl:curl jq:jq python3:python3 promtool:prometheus chromium:chromiu
 	command -v "${tool%%:*}" >/dev/null || fail "${tool%%:*} is missing (apt-get install ${tool#*:})"
 done
 
+# A cross build, wine and Chromium take both cores and GiBs: never beside
+# another machine-wide test.
+machine_lock
 build=$("$srcdir/windows-bridge/win/cross-build" "$builddir/build-win") ||
 	fail "the cross build failed (output above)"
 build=$(printf '%s\n' "$build" | tail -1)
