@@ -15,6 +15,8 @@ require curl
 require jq
 require promtool
 require socat
+# Real agent daemons (the BPF tracker as root): a machine-wide test.
+machine_lock
 AGENT=${WSLDOCK_AGENT:?}
 
 port=$(free_port)

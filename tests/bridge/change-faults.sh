@@ -14,6 +14,8 @@
 . "$top_srcdir/tests/bridge/lib.sh"
 require jq
 require socat
+# Real agent daemons (the BPF tracker as root): a machine-wide test.
+machine_lock
 AGENT=${WSLDOCK_AGENT:?}
 S=$tmp/agent.sock
 

@@ -20,13 +20,6 @@ before_finish() {
 		grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/bridge.log" | head -40 >&2
 	fi
 }
-# agent-e2e.sh runs real agent daemons (the BPF tracker, /proc/meminfo
-# figures): a machine-wide test.  (Taken here while that file is someone
-# else's to edit; it belongs in the test, after its `require` lines.)
-case ${0##*/} in
-agent-e2e.sh) machine_lock ;;
-esac
-
 tmp=$(mktemp -d /tmp/wsldock-bridge-test.XXXXXX)
 bridge_pid=
 cleanup() {

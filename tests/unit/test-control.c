@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "unit.h"
 
 #include "daemon/control_proto.h"
 #include "daemon/service.h"
@@ -264,5 +265,5 @@ int main(void)
 		cmocka_unit_test(test_error_reply),   cmocka_unit_test(test_sets_on_top),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
