@@ -19,8 +19,10 @@ bench_once "$WORK/r" --workload docker --docker-mib 768 --policy wsldock --load 
 show_round "$WORK/r.json"
 log=$(json "$WORK/r.json" 'd["policy_log"]')
 grep -E ' (action|decision) ' "$log" | tail -8
-[ "$(json "$WORK/r.json" 'd["cache_bytes"] >= 768 * 2**20')" = True ] ||
-	fail "the build left less page cache than it wrote"
+# The build's own layer files were cached when it ended (the global file
+# LRU growth, the denominator, moves with other sessions' memory too).
+[ "$(json "$WORK/r.json" 'd["layer_resident"].get("0", 0) >= 0.9 and d["cache_bytes"] >= 512 * 2**20')" = True ] ||
+	fail "the build's layers were not in the page cache when it ended"
 [ "$(json "$WORK/r.json" 'd["t90_s"] is not None and d["t90_s"] <= 30')" = True ] ||
 	fail "less than 90 % of the build's page cache came back within 30 s"
 [ "$(json "$WORK/r.json" 'd["hot_resident"]["30"] >= 0.85')" = True ] ||
