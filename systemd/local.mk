@@ -16,7 +16,8 @@ systemd/wsldock.conf: $(srcdir)/systemd/wsldock.sysusers
 # distcheck installs under its own prefix, never into the system's unit dir.
 AM_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir='$$(prefix)/lib/systemd/system' \
-	--with-sysusersdir='$$(prefix)/lib/sysusers.d'
+	--with-sysusersdir='$$(prefix)/lib/sysusers.d' \
+	--with-confdir='$$(prefix)/etc/wsldock'
 
 # The install test runs with make check; the package test builds a .deb and
 # a debootstrap root, so scripts/test runs it once, on the release tarball.

@@ -8,7 +8,6 @@ WSLDOCK_LIBS += $(INIH_LIBS)
 
 # The file the package installs: every key commented out at its default,
 # written by the agent itself so it can never disagree with the code.
-wsldockconfdir = $(sysconfdir)/wsldock
 wsldockconf_DATA = systemd/agent.conf
 CLEANFILES += systemd/agent.conf
 systemd/agent.conf: agent/wsldock-agent$(EXEEXT)
