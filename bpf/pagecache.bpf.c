@@ -21,6 +21,13 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
  * space before loading; 0 records initial-namespace tgids only. */
 const volatile __u32 pidns_ino = 0;
 
+struct pc_cpu_events cpu_events[PC_EVENT_CPUS] = {};
+
+static __always_inline void count_event(void)
+{
+	cpu_events[bpf_get_smp_processor_id() & (PC_EVENT_CPUS - 1)].n++;
+}
+
 /* Pid namespaces nested deeper than this below the root are not searched. */
 #define PC_PIDNS_DEPTH 8
 
@@ -260,6 +267,7 @@ static __always_inline void flush_add(struct pc_slot *s, __u32 scratch)
 		__sync_fetch_and_add(&f->c.added, s->pages);
 	else
 		stat_add(PC_STAT_UPDATE_FAILED, 1);
+	stat_add(PC_STAT_MAP_UPDATES, 1);
 	s->pages = 0;
 }
 
@@ -278,6 +286,7 @@ static __always_inline void flush_dirty(struct pc_slot *s, __u32 scratch)
 	f = s->have_file ? bpf_map_lookup_elem(&files, &fk) : NULL;
 	if (f)
 		__sync_fetch_and_add(&f->c.dirtied, s->pages);
+	stat_add(PC_STAT_MAP_UPDATES, 1);
 	s->pages = 0;
 }
 
@@ -297,6 +306,7 @@ static __always_inline void flush_remove(struct pc_slot *s, __u32 scratch)
 		return;
 	}
 	__sync_fetch_and_add(&f->c.removed, s->pages);
+	stat_add(PC_STAT_MAP_UPDATES, 1);
 	c = cgroup_counts(f->owner_cgid, false, scratch);
 	if (c)
 		__sync_fetch_and_add(&c->removed, s->pages);
@@ -361,7 +371,10 @@ static __always_inline struct pc_slot *run_slot(__u32 kind, __u32 dev, __u64 ino
 static __always_inline void on_run(__u32 kind, __u32 dev, __u64 ino, __u32 gen, bool have_file,
 				   __u64 nr)
 {
-	struct pc_slot *s = run_slot(kind, dev, ino, gen, have_file);
+	struct pc_slot *s;
+
+	count_event();
+	s = run_slot(kind, dev, ino, gen, have_file);
 
 	if (!s)
 		return;
@@ -385,7 +398,10 @@ static __always_inline void on_dirty(__u32 dev, __u64 ino, __u32 gen, bool have_
 
 static __always_inline void on_remove(__u32 dev, __u64 ino, __u32 gen, __u64 nr)
 {
-	struct pc_slot *s = slot(PC_SLOT_REMOVE);
+	struct pc_slot *s;
+
+	count_event();
+	s = slot(PC_SLOT_REMOVE);
 
 	if (!s)
 		return;

@@ -80,6 +80,20 @@ struct pc_file {
  * slot; tracker_sample runs the flush program on every CPU first. */
 #define PC_FLUSH_PAGES 64
 
+/* Events seen per CPU (CPU number modulo PC_EVENT_CPUS), in the programs'
+ * .bss, which user space reads through the skeleton's mapping: a sample
+ * whose counters are where they were has nothing pending and no map
+ * changed, and costs the agent no system call; otherwise only the CPUs
+ * whose counter moved are flushed.  A cache line each, written by its CPU
+ * alone (plain increments: one lost to a nested program still leaves the
+ * others, and only a change matters). */
+#define PC_EVENT_CPUS 256
+
+struct pc_cpu_events {
+	__u64 n;
+	__u64 pad[7];
+};
+
 enum pc_slot_kind {
 	PC_SLOT_ADD,
 	PC_SLOT_DIRTY,
@@ -110,5 +124,7 @@ enum pc_stat {
 	PC_STAT_FILE_INSERTS,
 	PC_STAT_UPDATE_FAILED,       /* map update refused: event lost */
 	PC_STAT_REMOVED_UNOWNED,     /* pages removed from files added before we looked */
+	PC_STAT_MAP_UPDATES,         /* pending counts folded into map entries: with the
+					inserts and failures, whether the maps moved at all */
 	PC_STAT_MAX,
 };

@@ -54,10 +54,19 @@ static uint64_t counter_delta(uint64_t now, uint64_t last)
 	return now >= last ? now - last : now;
 }
 
-static void fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t page)
+/* True when the entry's added or removed bytes moved. */
+static bool fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t page,
+		 uint64_t seq)
 {
-	e->bytes.added += counter_delta(it->pages.added, e->raw.added) * page;
-	e->bytes.removed += counter_delta(it->pages.removed, e->raw.removed) * page;
+	uint64_t added = counter_delta(it->pages.added, e->raw.added) * page;
+	uint64_t removed = counter_delta(it->pages.removed, e->raw.removed) * page;
+
+	e->bytes.added += added;
+	e->bytes.removed += removed;
+	if (added)
+		e->added_seq = seq;
+	if (added || removed)
+		e->changed_seq = seq;
 	e->bytes.dirtied += counter_delta(it->pages.dirtied, e->raw.dirtied) * page;
 	e->raw = it->pages;
 	memcpy(e->comm, it->comm, sizeof(e->comm));
@@ -71,11 +80,13 @@ static void fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t 
 	e->owner_tgid = it->owner_tgid;
 	e->ns_tgid = it->ns_tgid;
 	e->owner_ns_tgid = it->owner_ns_tgid;
+	return added || removed;
 }
 
-static int table_fold(struct ledger_table *t, const struct ledger_item *items, size_t n,
-		      uint64_t page, uint64_t seq)
+static int table_fold(struct ledger *l, struct ledger_table *t, const struct ledger_item *items,
+		      size_t n)
 {
+	uint64_t seq = l->seq;
 	size_t old_n = t->n;
 
 	for (size_t i = 0; i < n; i++) {
@@ -95,8 +106,10 @@ static int table_fold(struct ledger_table *t, const struct ledger_item *items, s
 			e = &t->v[t->n++];
 			memset(e, 0, sizeof(*e));
 			e->key = items[i].key;
+			e->added_seq = e->changed_seq = l->changed_seq = seq;
 		}
-		fold(e, &items[i], page);
+		if (fold(e, &items[i], l->page_size, seq))
+			l->changed_seq = seq;
 		e->seen = seq;
 	}
 	if (t->n != old_n)
@@ -118,12 +131,14 @@ static void overflow_update(struct ledger *l, const struct ledger_snapshot *s)
 {
 	const struct ledger_stats *st = &s->stats;
 
+	l->overflow.update_failures = st->update_failures;
+	l->overflow.removed_unowned_bytes = st->removed_unowned_pages * l->page_size;
+	if (s->unchanged)
+		return;
 	/* Inserts the source made minus entries it still holds = entries evicted. */
 	l->overflow.cgroups_evicted = sat_sub(st->cgroup_inserts, s->n[LEDGER_CGROUPS]);
 	l->overflow.tasks_evicted = sat_sub(st->task_inserts, s->n[LEDGER_TASKS]);
 	l->overflow.files_evicted = sat_sub(st->file_inserts, s->n[LEDGER_FILES]);
-	l->overflow.update_failures = st->update_failures;
-	l->overflow.removed_unowned_bytes = st->removed_unowned_pages * l->page_size;
 	l->overflow.events_missed = st->events_missed;
 }
 
@@ -132,7 +147,7 @@ static bool stale(const struct ledger *l, const struct ledger_entry *e)
 {
 	unsigned oldest = (l->head + 1) % LEDGER_HIST;
 
-	return e->seen != l->seq && l->samples == LEDGER_HIST &&
+	return e->seen != l->full_seq && l->samples == LEDGER_HIST &&
 	       e->hist_added[oldest] == e->hist_added[l->head] &&
 	       e->hist_net[oldest] == e->hist_net[l->head];
 }
@@ -156,6 +171,8 @@ static void prune(struct ledger *l, enum ledger_kind k)
 		l->pruned[k].dirtied += e->bytes.dirtied;
 		free(e->path_hint);
 	}
+	if (w != t->n)
+		l->changed_seq = l->seq;  /* the views built from the tables change */
 	t->n = w;
 }
 
@@ -166,20 +183,30 @@ int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t no
 	if (now_ns < l->ts[l->head])
 		return -EINVAL;
 	l->seq++;
-	for (int k = 0; k < _LEDGER_KINDS; k++) {
-		r = table_fold(&l->t[k], s->items[k], s->n[k], l->page_size, l->seq);
-		if (r < 0)
-			return r;
+	if (!s->unchanged) {
+		for (int k = 0; k < _LEDGER_KINDS; k++) {
+			r = table_fold(l, &l->t[k], s->items[k], s->n[k]);
+			if (r < 0)
+				return r;
+		}
+		l->full_seq = l->seq;
 	}
 	overflow_update(l, s);
 	l->head = (l->head + 1) % LEDGER_HIST;
 	l->ts[l->head] = now_ns;
 	if (l->samples < LEDGER_HIST)
 		l->samples++;
+	/* Nothing moved for a whole history: every slot of every entry holds
+	 * its value already, and what left the source was pruned when it went
+	 * flat.  This is the idle daemon's sample: no walk over the tables. */
+	if (s->unchanged && l->seq - l->changed_seq >= LEDGER_HIST)
+		return 0;
 	for (int k = 0; k < _LEDGER_KINDS; k++) {
 		for (size_t i = 0; i < l->t[k].n; i++) {
 			struct ledger_entry *e = &l->t[k].v[i];
 
+			if (l->seq - e->changed_seq >= LEDGER_HIST)
+				continue;  /* flat: every slot holds this value */
 			e->hist_added[l->head] = e->bytes.added;
 			e->hist_net[l->head] = ledger_net(e);
 		}

@@ -59,6 +59,10 @@ struct ledger_entry {
 	char parent_comm[LEDGER_COMM_LEN];
 	char *path_hint;  /* kept from the first item that had one */
 	uint64_t seen;    /* ledger sample in which the source last had it */
+	/* The samples in which bytes.added, and added or removed, last moved
+	 * (or the entry appeared): an entry unchanged for LEDGER_HIST samples
+	 * has the same value in every history slot, so it is not rewritten. */
+	uint64_t added_seq, changed_seq;
 	uint64_t owner_cgid;
 	uint32_t owner_tgid;
 	uint32_t ns_tgid, owner_ns_tgid;  /* as in ledger_item */
@@ -85,11 +89,16 @@ struct ledger_stats {
 	uint64_t update_failures;
 	uint64_t removed_unowned_pages;
 	uint64_t events_missed;
+	uint64_t map_updates;  /* counts the source folded into its entries */
 };
 
 enum ledger_kind { LEDGER_CGROUPS, LEDGER_TASKS, LEDGER_FILES, _LEDGER_KINDS };
 
 struct ledger_snapshot {
+	/* The source's entries are as in its last snapshot (no insert, no
+	 * update): items and n are not given and every entry is still there;
+	 * the stats are new but for events_missed. */
+	bool unchanged;
 	struct ledger_item *items[_LEDGER_KINDS];
 	size_t n[_LEDGER_KINDS];
 	struct ledger_stats stats;
@@ -100,6 +109,8 @@ struct ledger {
 	/* Bytes of entries dropped from the tables (see ledger_update). */
 	struct ledger_counts pruned[_LEDGER_KINDS];
 	uint64_t seq;  /* samples folded so far */
+	uint64_t full_seq;     /* the last sample that gave the source's items */
+	uint64_t changed_seq;  /* the last sample in which an entry moved or appeared */
 	uint64_t ts[LEDGER_HIST];
 	unsigned head, samples;
 	uint64_t page_size;
@@ -117,6 +128,12 @@ void ledger_free(struct ledger *l);
  * ledger is unchanged for the entries not yet folded), -EINVAL when time
  * goes backwards. */
 int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t now_ns);
+
+/* The entry gained cache in the last sample folded (or appeared in it). */
+static inline bool ledger_added_last_sample(const struct ledger *l, const struct ledger_entry *e)
+{
+	return e->added_seq == l->seq;
+}
 
 const struct ledger_entry *ledger_find(const struct ledger *l, enum ledger_kind k,
 				       struct ledger_key key);

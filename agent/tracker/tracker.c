@@ -50,6 +50,14 @@ struct tracker {
 	struct ledger_item *items[_LEDGER_KINDS];
 	char (*hints)[CG_HINT_LEN];  /* one per cgroup map entry */
 	int ncpus;
+	__u64 *stat_values;  /* PC_STAT_MAX x ncpus, for read_stats */
+	/* The stats that move with the maps, when they were last read whole. */
+	uint64_t map_moves;
+	bool read_once;
+	struct ledger_stats stats;  /* as last read */
+	/* cpu_events as the last sample saw them, and which moved since. */
+	__u64 events_seen[PC_EVENT_CPUS];
+	bool moved[PC_EVENT_CPUS];
 };
 
 const char *tracker_mode_name(enum tracker_mode m)
@@ -273,7 +281,8 @@ static int bufs_alloc(struct tracker *t)
 			return -ENOMEM;
 	}
 	t->hints = calloc(PC_MAX_CGROUPS, sizeof(*t->hints));
-	return t->hints ? 0 : -ENOMEM;
+	t->stat_values = calloc((size_t)PC_STAT_MAX * (size_t)t->ncpus, sizeof(*t->stat_values));
+	return t->hints && t->stat_values ? 0 : -ENOMEM;
 }
 
 int tracker_open(const struct tracker_opts *o, struct tracker **ret, char *why, size_t why_len)
@@ -442,31 +451,62 @@ static uint64_t programs_missed(struct tracker *t)
 	return n;
 }
 
+/* The per-CPU counters of the stats map, summed: one batch lookup of every
+ * key and CPU (arrays take batch operations since 5.6, and the programs
+ * need 5.16). */
 static int read_stats(struct tracker *t, struct ledger_stats *st)
 {
 	__u64 sum[PC_STAT_MAX] = { 0 };
-	_cleanup_free_ __u64 *v = calloc((size_t)t->ncpus, sizeof(*v));
-	int fd = bpf_map__fd(t->skel->maps.stats);
+	__u32 keys[PC_STAT_MAX], count = PC_STAT_MAX, out;
+	int r;
 
-	if (!v)
-		return -ENOMEM;
-	for (__u32 k = 0; k < PC_STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, v) < 0)
-			return -errno;
+	r = bpf_map_lookup_batch(bpf_map__fd(t->skel->maps.stats), NULL, &out, keys,
+				 t->stat_values, &count, NULL);
+	if (r < 0 && errno != ENOENT)
+		return -errno;
+	if (count != PC_STAT_MAX)
+		return -EIO;
+	for (__u32 k = 0; k < PC_STAT_MAX; k++)
 		for (int c = 0; c < t->ncpus; c++)
-			sum[k] += v[c];
-	}
+			sum[keys[k]] += t->stat_values[(size_t)k * (size_t)t->ncpus + (size_t)c];
 	st->cgroup_inserts = sum[PC_STAT_CGROUP_INSERTS];
 	st->task_inserts = sum[PC_STAT_TASK_INSERTS];
 	st->file_inserts = sum[PC_STAT_FILE_INSERTS];
 	st->update_failures = sum[PC_STAT_UPDATE_FAILED];
 	st->removed_unowned_pages = sum[PC_STAT_REMOVED_UNOWNED];
-	st->events_missed = programs_missed(t);
+	st->map_updates = sum[PC_STAT_MAP_UPDATES];
 	return 0;
 }
 
+/* Inserts, folds of pending counts into entries, failed updates: no entry
+ * of any map changes without moving one of them. */
+static uint64_t map_moves(const struct ledger_stats *st)
+{
+	return st->cgroup_inserts + st->task_inserts + st->file_inserts + st->update_failures +
+	       st->map_updates;
+}
+
+/* Which CPUs saw events since the last sample (t->moved); false when none
+ * did.  Reads the programs' .bss through its mapping: no system call. */
+static bool events_moved(struct tracker *t)
+{
+	const struct pc_cpu_events *ev = t->skel->bss->cpu_events;
+	bool any = false;
+
+	for (int c = 0; c < PC_EVENT_CPUS; c++) {
+		__u64 n = __atomic_load_n(&ev[c].n, __ATOMIC_RELAXED);
+
+		t->moved[c] = n != t->events_seen[c];
+		t->events_seen[c] = n;
+		any |= t->moved[c];
+	}
+	return any;
+}
+
 /* Moves what the programs hold per CPU into the maps, so the sample has
- * every page counted so far.  A CPU that is offline has nothing pending. */
+ * every page counted so far: on each CPU that saw events since the last
+ * sample (the others hold nothing new), in an IPI.  A CPU that is offline
+ * has nothing pending. */
 static int flush_pending(struct tracker *t)
 {
 	int fd = bpf_program__fd(t->skel->progs.flush_pending);
@@ -474,6 +514,8 @@ static int flush_pending(struct tracker *t)
 	for (int c = 0; c < t->ncpus; c++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (__u32)c);
 
+		if (!t->moved[c % PC_EVENT_CPUS])
+			continue;
 		if (bpf_prog_test_run_opts(fd, &o) < 0 && errno != ENXIO)
 			return -errno;
 	}
@@ -490,6 +532,15 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	};
 	int r;
 
+	/* The maps are copied out only when they moved (a batch lookup walks
+	 * every bucket of a map, used or not).  Idle: no event at all, and no
+	 * system call.  Nearly idle: events that changed no entry (pages of
+	 * files cached before the programs loaded leaving, DAMON's page-out). */
+	if (!events_moved(t) && t->read_once) {
+		s.unchanged = true;
+		s.stats = t->stats;
+		return ledger_update(l, &s, now_ns);
+	}
 	r = flush_pending(t);
 	if (r < 0)
 		return r;
@@ -498,6 +549,15 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	r = read_stats(t, &s.stats);
 	if (r < 0)
 		return r;
+	s.stats.events_missed = t->stats.events_missed;
+	t->stats = s.stats;
+	s.unchanged = t->read_once && map_moves(&s.stats) == t->map_moves;
+	if (s.unchanged)
+		return ledger_update(l, &s, now_ns);
+	t->map_moves = map_moves(&s.stats);
+	t->read_once = true;
+	/* A missed event comes with others that moved the maps: read with them. */
+	s.stats.events_missed = t->stats.events_missed = programs_missed(t);
 	for (int k = 0; k < _LEDGER_KINDS; k++) {
 		r = read_map(fds[k], &t->bufs[k], &s.n[k]);
 		if (r < 0)
@@ -519,5 +579,6 @@ void tracker_close(struct tracker *t)
 		free(t->items[k]);
 	}
 	free(t->hints);
+	free(t->stat_values);
 	free(t);
 }

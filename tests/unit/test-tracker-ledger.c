@@ -137,6 +137,61 @@ static void test_prune(void **state)
 	ledger_free(&l);
 }
 
+/* A source that says "unchanged" (the daemon's idle sample) must leave the
+ * ledger exactly as the same full snapshot would: rates, pruning, the
+ * added-last-sample flag and the overflow counters. */
+static void test_unchanged_is_a_repeat(void **state)
+{
+	struct ledger_item it[2] = { { .key = { 1, 0 }, .pages = { 5, 0, 0 } },
+				     { .key = { 2, 0 }, .pages = { 7, 0, 0 } } };
+	struct ledger_snapshot full = { .items = { it }, .n = { 2 } };
+	struct ledger_snapshot same = { .unchanged = true };
+	struct ledger a, b;
+	uint64_t t = 1;
+
+	full.stats.cgroup_inserts = 4;
+	full.stats.removed_unowned_pages = 1;
+	ledger_init(&a, PAGE, 0);
+	ledger_init(&b, PAGE, 0);
+	for (int i = 0; i < 3; i++, t++) {
+		it[1].pages.added += 10;
+		assert_int_equal(ledger_update(&a, &full, t * S), 0);
+		assert_int_equal(ledger_update(&b, &full, t * S), 0);
+	}
+	assert_true(ledger_added_last_sample(&b, cg(&b, 2)));
+	/* Key 1 leaves the source; then nothing moves for a long while, and
+	 * the unowned removals go on (they touch no entry). */
+	it[0] = it[1];
+	full.n[0] = 1;
+	assert_int_equal(ledger_update(&a, &full, t * S), 0);
+	assert_int_equal(ledger_update(&b, &full, t * S), 0);
+	t++;
+	for (int i = 0; i < 3 * LEDGER_HIST; i++, t++) {
+		full.stats.removed_unowned_pages++;
+		same.stats = full.stats;
+		assert_int_equal(ledger_update(&a, &full, t * S), 0);
+		assert_int_equal(ledger_update(&b, &same, t * S), 0);
+		assert_int_equal(a.t[LEDGER_CGROUPS].n, b.t[LEDGER_CGROUPS].n);
+		assert_true(ledger_rate(&a, cg(&a, 2), S, false) == ledger_rate(&b, cg(&b, 2), S, false));
+		assert_true(ledger_rate(&a, cg(&a, 2), 10 * S, false) ==
+			    ledger_rate(&b, cg(&b, 2), 10 * S, false));
+		assert_false(ledger_added_last_sample(&b, cg(&b, 2)));
+		assert_int_equal(a.overflow.cgroups_evicted, b.overflow.cgroups_evicted);
+		assert_int_equal(a.overflow.removed_unowned_bytes, b.overflow.removed_unowned_bytes);
+	}
+	assert_null(cg(&b, 1));
+	assert_int_equal(b.pruned[LEDGER_CGROUPS].added, 5 * PAGE);
+	assert_int_equal(cg(&b, 2)->bytes.added, 37 * PAGE);
+	assert_true(ledger_rate(&b, cg(&b, 2), 10 * S, false) == 0.0);
+	/* It moves again: a full snapshot, as before. */
+	it[0].pages.added += 3;
+	assert_int_equal(ledger_update(&b, &full, t * S), 0);
+	assert_true(ledger_added_last_sample(&b, cg(&b, 2)));
+	assert_true(ledger_rate(&b, cg(&b, 2), S, false) == 3.0 * PAGE);
+	ledger_free(&a);
+	ledger_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_first_interval),
 		cmocka_unit_test(test_many_keys_and_overflow),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_unchanged_is_a_repeat),
 	};
 
 	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
