@@ -227,6 +227,7 @@ static void tick(struct daemon *d)
 			if (observe_tracker(&d->ob, &d->ledger, true, &obs) < 0)
 				goto oom;
 		}
+		observe_act_inputs(&d->ob, &obs);
 		observe_targets(&d->ob, &obs);
 	}
 	decide_and_act(d, &obs);

@@ -39,6 +39,7 @@ int manual_reclaim_run(struct manual_reclaim *m, struct observer *ob)
 	policy_init(&h);
 	obs.now_ns = now_ns();
 	observe_memory(ob, false, &obs);
+	observe_act_inputs(ob, &obs);
 	if (observe_docker_cgroups(ob, &obs) < 0 || policy_begin_manual(&h, &obs, m->lever) < 0) {
 		r = -ENOMEM;
 		goto out;
@@ -80,6 +81,7 @@ int manual_reclaim_run(struct manual_reclaim *m, struct observer *ob)
 		/* The cache the levers measured is what is left now. */
 		observe_reset(ob);
 		observe_memory(ob, false, &obs);
+		observe_act_inputs(ob, &obs);
 		observe_docker_cgroups(ob, &obs);
 		policy_decision_free(&d);
 	}

@@ -24,6 +24,8 @@ int observer_init(struct observer *ob, const char *root, const char *docker_root
 	int r;
 
 	memset(ob, 0, sizeof(*ob));
+	ob->strings = &ob->pools[0];
+	ob->row_strings = &ob->pools[1];
 	ob->root = root;
 	ob->docker_root = docker_root ? docker_root : "/var/lib/docker";
 	ob->res = res;
@@ -33,19 +35,34 @@ int observer_init(struct observer *ob, const char *root, const char *docker_root
 	return r < 0 ? r : 0;
 }
 
+static void pool_clear(struct string_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	p->n = 0;
+}
+
+static void rows_drop(struct observer *ob)
+{
+	pool_clear(ob->row_strings);
+	ob->nrows = 0;
+	ob->rows_valid = false;
+}
+
 void observe_reset(struct observer *ob)
 {
-	for (size_t i = 0; i < ob->nstrings; i++)
-		free(ob->strings[i]);
-	ob->nstrings = 0;
-	ob->nrows = 0;
+	pool_clear(ob->strings);
 	ob->nfiles = 0;
+	if (!ob->rows_valid)
+		rows_drop(ob);
 }
 
 void observer_free(struct observer *ob)
 {
+	rows_drop(ob);
 	observe_reset(ob);
-	free(ob->strings);
+	for (size_t i = 0; i < ELEMENTSOF(ob->pools); i++)
+		free(ob->pools[i].v);
 	free(ob->rows);
 	free(ob->files);
 	memset(ob, 0, sizeof(*ob));
@@ -68,15 +85,15 @@ static int grow(void **v, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static const char *keep(struct observer *ob, const char *s)
+static const char *keep(struct string_pool *p, const char *s)
 {
 	char *copy;
 
-	if (grow((void **)&ob->strings, &ob->strings_cap, ob->nstrings + 1, sizeof(char *)) < 0)
+	if (grow((void **)&p->v, &p->cap, p->n + 1, sizeof(char *)) < 0)
 		return NULL;
 	copy = strdup(s);
 	if (copy)
-		ob->strings[ob->nstrings++] = copy;
+		p->v[p->n++] = copy;
 	return copy;
 }
 
@@ -98,10 +115,9 @@ static bool read_cpu_user(const char *root, uint64_t *ret)
 
 void observe_memory(struct observer *ob, bool cpu, struct policy_obs *o)
 {
-	struct kv_table mi, vm;
+	struct kv_table mi;
 	struct source_status st = { 0 };
 	struct diag_list d = { 0 };
-	struct psi p;
 
 	meminfo_init(&mi);
 	o->mem_known = meminfo_read(ob->root, &mi, &st, &d) >= 0 && kv_has(&mi, MI_MEM_FREE) &&
@@ -111,6 +127,22 @@ void observe_memory(struct observer *ob, bool cpu, struct policy_obs *o)
 		o->page_cache = mi.values[MI_CACHED];
 		o->shmem = kv_has(&mi, MI_SHMEM) ? mi.values[MI_SHMEM] : 0;
 	}
+	diag_free(&d);
+	o->memcg = ob->cg.memcg;
+	if (cpu) {
+		o->cpu_known = read_cpu_user(ob->root, &o->cpu_user_ticks);
+		o->nprocs = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+		o->clk_tck = (unsigned)sysconf(_SC_CLK_TCK);
+	}
+}
+
+void observe_act_inputs(struct observer *ob, struct policy_obs *o)
+{
+	struct kv_table vm;
+	struct source_status st = { 0 };
+	struct diag_list d = { 0 };
+	struct psi p;
+
 	memset(&p, 0, sizeof(p));
 	o->psi_known = psi_read(ob->root, &p, &st, &d) >= 0 && st.state == SOURCE_OK &&
 		       p.full.present;
@@ -120,22 +152,9 @@ void observe_memory(struct observer *ob, bool cpu, struct policy_obs *o)
 			   kv_has(&vm, VM_WORKINGSET_REFAULT_FILE);
 	o->refault_bytes = o->refault_known ? vm.values[VM_WORKINGSET_REFAULT_FILE] * ob->page_size : 0;
 	diag_free(&d);
-	o->memcg = ob->cg.memcg;
 	/* Lever c walks DATA-ROOT/overlay2 only where it exists (on Docker
 	 * Desktop it is in the docker-desktop distro, out of sight). */
 	o->docker_root = is_dir(ob->root, ob->docker_root, "/overlay2") ? ob->docker_root : NULL;
-	if (cpu) {
-		o->cpu_known = read_cpu_user(ob->root, &o->cpu_user_ticks);
-		o->nprocs = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-		o->clk_tck = (unsigned)sysconf(_SC_CLK_TCK);
-	}
-}
-
-static bool changed_last_sample(const struct ledger *l, const struct ledger_entry *e)
-{
-	unsigned prev = (l->head + LEDGER_HIST - 1) % LEDGER_HIST;
-
-	return l->samples < 2 || e->hist_added[l->head] != e->hist_added[prev];
 }
 
 static const char *cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
@@ -155,7 +174,7 @@ static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 		const struct ledger_entry *e = &ft->v[i];
 		struct classify_input in;
 
-		if (!e->bytes.added || (!all && !changed_last_sample(l, e)))
+		if (!e->bytes.added || (!all && !ledger_added_last_sample(l, e)))
 			continue;
 		in = (struct classify_input){ .cgroup_path = cgroup_path(l, ob->res, e->owner_cgid),
 					      .comm = e->comm, .parent_comm = e->parent_comm };
@@ -175,6 +194,11 @@ int observe_tracker(struct observer *ob, const struct ledger *l, bool all_files,
 	struct top_view v;
 	int r;
 
+	/* The ledger has not moved since the rows were built: they stand, and
+	 * no file gained pages.  The idle daemon's sample stops here. */
+	if (!all_files && ob->rows_valid && ob->rows_seq == l->changed_seq)
+		goto done;
+	rows_drop(ob);
 	top_view_resolve(l, ob->res);
 	r = top_view_build(l, ob->res, 0, &v);
 	if (r < 0)
@@ -186,18 +210,24 @@ int observe_tracker(struct observer *ob, const struct ledger *l, bool all_files,
 		ob->rows[ob->nrows++] = (struct policy_cgroup){
 			.cgid = v.rows[i].cgid, .class = v.rows[i].class,
 			.added = v.rows[i].bytes.added, .removed = v.rows[i].bytes.removed,
-			.path = v.rows[i].path ? keep(ob, v.rows[i].path) : NULL,
+			.path = v.rows[i].path ? keep(ob->row_strings, v.rows[i].path) : NULL,
 		};
 	r = files_fold(ob, l, all_files);
 	if (r < 0)
 		goto out;
+	ob->rows_valid = true;
+	ob->rows_seq = l->changed_seq;
+	top_view_free(&v);
+done:
 	o->tracker = true;
 	o->cgroups = ob->rows;
 	o->ncgroups = ob->nrows;
 	o->files = ob->files;
 	o->nfiles = ob->nfiles;
+	return 0;
 out:
 	top_view_free(&v);
+	rows_drop(ob);
 	return r;
 }
 
@@ -252,6 +282,9 @@ void observe_targets(struct observer *ob, struct policy_obs *o)
 {
 	char buf[PATH_MAX];
 
+	/* The targets below are this sample's: the rows are rebuilt next time. */
+	ob->rows_valid = false;
+
 	for (size_t i = 0; i < ob->nrows; i++) {
 		struct policy_cgroup *row = &ob->rows[i];
 
@@ -269,14 +302,14 @@ void observe_targets(struct observer *ob, struct policy_obs *o)
 			row->by_id = ob->cg.memcg == MEMCG_V2 && !strcmp(buf, "/") && ob->res &&
 				     !resolver_cgroup_path(ob->res, row->cgid);
 			if (ob->cg.memcg == MEMCG_V2 && !row->by_id) {
-				row->v2_target = keep(ob, buf);
+				row->v2_target = keep(ob->strings, buf);
 				row->target_cache_known = cgroup_cache(ob->root, ob->cg.unified_path, buf,
 								       false, &row->target_cache);
 			}
 		}
 		if (ob->cg.memcg == MEMCG_V1 && ob->cg.memcg_path[0]) {
 			live_ancestor(ob->root, ob->cg.memcg_path, row->path, buf, sizeof(buf));
-			row->v1_target = keep(ob, buf);
+			row->v1_target = keep(ob->strings, buf);
 			row->target_cache_known = cgroup_cache(ob->root, ob->cg.memcg_path, buf, true,
 							       &row->target_cache);
 		}
@@ -313,7 +346,7 @@ static int docker_row(struct observer *ob, const char *mount, const char *rel, e
 	if (grow((void **)&ob->rows, &ob->rows_cap, ob->nrows + 1, sizeof(*ob->rows)) < 0)
 		return -ENOMEM;
 	ob->rows[ob->nrows] = (struct policy_cgroup){ .cgid = ob->nrows + 1, .class = class,
-						      .added = cache, .path = keep(ob, rel) };
+						      .added = cache, .path = keep(ob->strings, rel) };
 	if (!ob->rows[ob->nrows].path)
 		return -ENOMEM;
 	if (v1)

@@ -123,6 +123,8 @@ struct policy_obs {
 
 	bool mem_known;
 	uint64_t mem_free, page_cache, shmem;
+	/* The next three are read only for a decision that may act
+	 * (policy_wants_targets(), or `reclaim`): unknown otherwise. */
 	bool psi_known;
 	double psi_full_avg10;        /* percent */
 	bool refault_known;
