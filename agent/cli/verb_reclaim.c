@@ -32,7 +32,7 @@ static void reclaim_usage(FILE *f)
 		"  --json              one JSON document (see wsldock-agent(8))\n"
 		"  --lever LEVER       only this lever: memory.reclaim, force_empty, fadvise,\n"
 		"                      drop_caches or compact\n"
-		"  --set KEY=VALUE     override one policy setting (RECLAIM POLICY)\n"
+		"  --set KEY=VALUE     override one policy setting (wsldock-agent.conf(5))\n"
 		"  --docker-root DIR   Docker's data root (default /var/lib/docker)\n"
 		"  --root DIR          read /proc and /sys under DIR\n"
 		"  --standalone        do not ask the daemon\n"

@@ -9,10 +9,11 @@
 #include "config/conf.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "daemon/docker_watch.h"
 #include "daemon/service.h"
 
 enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_LOCK_DIR, OPT_DOCKER_ROOT, OPT_BPF_MODE,
-       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE };
+       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE, OPT_DOCKER_SOCKET };
 
 #define SETS_MAX 64
 
@@ -21,7 +22,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s run [--foreground] [--dry-run] [--config FILE] [--set KEY=VALUE]...\n"
 		"       [--control-socket PATH] [--lock-dir DIR] [--docker-root DIR]\n"
-		"       [--bpf-mode MODE] [--bridge ENDPOINT] [--root DIR]\n"
+		"       [--docker-socket PATH] [--bpf-mode MODE] [--bridge ENDPOINT] [--root DIR]\n"
 		"\n"
 		"The reclaim daemon: tracks who fills the page cache (eBPF) and, when a Docker\n"
 		"build ends, hands its page cache back with the most targeted lever, then\n"
@@ -31,14 +32,17 @@ static void run_usage(FILE *f)
 		"  --dry-run           decide and log as it would act; write nothing anywhere\n"
 		"  --config FILE       read FILE and FILE.d/*.conf (default\n"
 		"                      /etc/wsldock/agent.conf; see wsldock-agent.conf(5))\n"
-		"  --set KEY=VALUE     override one policy setting on top of the file (see\n"
-		"                      wsldock-agent(8), RECLAIM POLICY), e.g. --set quiet_period=5s\n"
+		"  --set KEY=VALUE     override one policy setting on top of the file (the\n"
+		"                      keys: wsldock-agent.conf(5)), e.g. --set quiet_period=5s\n"
 		"  --control-socket PATH  the control socket (report, reclaim, integration,\n"
 		"                      wslconfig ask there) when systemd does not pass one\n"
 		"                      (default " CONTROL_DEFAULT_PATH ", or $WSLDOCK_CONTROL_SOCKET)\n"
 		"  --lock-dir DIR      where leader.lock lives (default /mnt/wsl/wsldock on\n"
 		"                      WSL 2, else /run/wsldock; or $WSLDOCK_LOCK_DIR)\n"
 		"  --docker-root DIR   Docker's data root (default /var/lib/docker)\n"
+		"  --docker-socket PATH  Docker Engine's API socket, whose build-finished events\n"
+		"                      end an episode before its quiet period (default\n"
+		"                      " DOCKER_WATCH_DEFAULT "; none: not asked; never required)\n"
 		"  --bpf-mode MODE     auto (default), fentry, tp_btf or tracepoint\n"
 		"  --bridge ENDPOINT   report to wsldock-bridge at vsock:CID:PORT, unix:PATH or\n"
 		"                      tcp:HOST:PORT (default vsock:2:9478 on WSL 2 only;\n"
@@ -73,6 +77,7 @@ int verb_run(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "lock-dir", required_argument, NULL, OPT_LOCK_DIR },
 		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
+		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
 		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "config", required_argument, NULL, OPT_CONFIG },
@@ -111,6 +116,9 @@ int verb_run(int argc, char **argv)
 			break;
 		case OPT_DOCKER_ROOT:
 			o.docker_root = optarg;
+			break;
+		case OPT_DOCKER_SOCKET:
+			o.docker_socket = optarg;
 			break;
 		case OPT_BPF_MODE:
 			if (tracker_mode_from_string(optarg, &o.bpf_mode) < 0) {

@@ -15,6 +15,7 @@
 
 #include "bridge/agent_bridge.h"
 #include "cli/cli.h"
+#include "daemon/docker_watch.h"
 #include "daemon/observe.h"
 #include "daemon/service.h"
 #include "shared/util.h"
@@ -38,6 +39,8 @@ struct daemon {
 	struct leader lead;
 	struct dlog log;
 	struct agent_bridge *bridge;  /* the wsldock-bridge client */
+	struct docker_watch *docker;  /* Docker Engine's events, a hint */
+	uint64_t build_end_ns;        /* its last build-finished event */
 	int psi_fd;
 	uint64_t last_tick_ns;
 	bool tracker_failed_logged, lock_error_logged;
@@ -133,9 +136,10 @@ static void log_transition(struct daemon *d, enum policy_state before, uint64_t 
 			   (unsigned long long)h->episode, h->growth_rate, h->nmembers);
 	if (before == PSTATE_GROWING && h->state == PSTATE_RECLAIM)
 		dlog_event(&d->log, "episode-end", "episode=%llu bytes=%llu members=%zu "
-			   "duration_ms=%llu", (unsigned long long)h->episode,
+			   "duration_ms=%llu ended_by=%s", (unsigned long long)h->episode,
 			   (unsigned long long)h->episode_bytes, h->nmembers,
-			   (unsigned long long)((h->last_growth_ns - h->episode_start_ns) / 1000000));
+			   (unsigned long long)((h->last_growth_ns - h->episode_start_ns) / 1000000),
+			   h->ended_by_hint ? "docker-event" : "quiet-period");
 	if (before == PSTATE_GROWING && h->state == PSTATE_IDLE)
 		dlog_event(&d->log, "episode-end", "episode=%llu bytes=%llu detail=below episode_min: "
 			   "left alone", (unsigned long long)h->episode,
@@ -205,6 +209,7 @@ static void tick(struct daemon *d)
 	elect(d);
 	obs.leader = d->o->dry_run || d->lead.held;
 	obs.host_low = agent_bridge_host_low(d->bridge);
+	obs.build_end_ns = d->build_end_ns;
 	if (tracking && tracker_sample(d->tracker, &d->ledger, now) < 0) {
 		if (!d->tracker_failed_logged)
 			dlog_event(&d->log, "error", "errno=%s detail=cannot read the BPF maps",
@@ -306,6 +311,13 @@ static void psi_trigger(struct daemon *d)
 	d->psi_fd = -1;
 }
 
+static void on_build_end(void *u)
+{
+	struct daemon *d = u;
+
+	d->build_end_ns = clock_ns(CLOCK_MONOTONIC);
+}
+
 static void log_config(struct daemon *d)
 {
 
@@ -375,6 +387,11 @@ static int setup(struct daemon *d)
 			return r;
 	}
 	psi_trigger(d);
+	/* A captured tree has no live engine to ask. */
+	r = docker_watch_start(d->ev, &d->log, d->o->root ? NULL : d->o->docker_socket
+				       ?: DOCKER_WATCH_DEFAULT, on_build_end, d, &d->docker);
+	if (r < 0)
+		return r;
 	elect(d);
 	d->bridge = agent_bridge_start(d->ev, &d->log, &(struct agent_bridge_opts){
 		.endpoint = d->o->bridge, .root = d->o->root,
@@ -391,6 +408,7 @@ static void teardown(struct daemon *d)
 {
 	control_close(&d->svc.ctl);
 	agent_bridge_free(d->bridge);
+	docker_watch_free(d->docker);
 	policy_history_free(&d->h);
 	observer_free(&d->ob);
 	resolver_free(d->res);

@@ -24,6 +24,7 @@ struct daemon_opts {
 	bool dry_run;                /* decide and log, write nothing anywhere */
 	const char *lock_dir;        /* NULL = WSLDOCK_LOCK_DIR, else the default */
 	const char *docker_root;     /* NULL = /var/lib/docker */
+	const char *docker_socket;   /* NULL = /var/run/docker.sock; "none" = no events */
 	enum tracker_mode bpf_mode;
 	struct policy_config cfg;    /* conf->reclaim; replaced on reload */
 	/* The service side (service.c): where the configuration comes from,

@@ -239,6 +239,7 @@ static void episode_open(struct policy_history *h, const struct policy_obs *o)
 	h->episode_start_realtime_ns = sat_sub(o->realtime_ns, o->now_ns - h->prev_ns);
 	h->nmembers = 0;
 	h->episode_bytes = 0;
+	h->ended_by_hint = false;
 	h->returned = 0;
 	h->tried = 0;
 	h->manual = false;
@@ -431,6 +432,20 @@ int policy_observe(const struct policy_config *c, struct policy_history *h,
 /* The members quiet for quiet_period are the episode's reclaimable part:
  * all of them once nothing grows, or, while another build or a busy
  * container keeps growing, those that stopped when they hold episode_min. */
+/* Growth seen in the sample right after Docker's event happened before it
+ * (a sample covers the second before it): one sample plus jitter. */
+#define BUILD_END_SLACK_NS (3 * NSEC_PER_SEC / 2)
+
+/* Docker said a build finished during the episode, and what last grew at
+ * last_growth_ns has not grown since the event nor in this sample: done,
+ * without waiting out the quiet period. */
+static bool build_ended(const struct policy_history *h, const struct policy_obs *o,
+			uint64_t last_growth_ns)
+{
+	return o->build_end_ns && o->build_end_ns >= h->episode_start_ns &&
+	       last_growth_ns < o->now_ns && last_growth_ns <= o->build_end_ns + BUILD_END_SLACK_NS;
+}
+
 static void ready_check(const struct policy_config *c, struct policy_history *h,
 			const struct policy_obs *o)
 {
@@ -440,15 +455,18 @@ static void ready_check(const struct policy_config *c, struct policy_history *h,
 	for (size_t i = 0; i < h->nmembers; i++) {
 		struct policy_member *m = &h->members[i];
 
-		m->ready = o->now_ns - m->last_growth_ns >= c->quiet_period_ns;
+		m->ready = o->now_ns - m->last_growth_ns >= c->quiet_period_ns ||
+			   build_ended(h, o, m->last_growth_ns);
 		all += member_net(m);
 		if (m->ready) {
 			ready += member_net(m);
 			nready++;
 		}
 	}
-	if (nready == h->nmembers && o->now_ns - h->last_growth_ns >= c->quiet_period_ns) {
+	if (nready == h->nmembers && (o->now_ns - h->last_growth_ns >= c->quiet_period_ns ||
+				       build_ended(h, o, h->last_growth_ns))) {
 		h->episode_bytes = all;
+		h->ended_by_hint = o->now_ns - h->last_growth_ns < c->quiet_period_ns;
 		if (all >= c->episode_min) {
 			h->state = PSTATE_RECLAIM;
 			h->tried = 0;

@@ -138,6 +138,9 @@ struct policy_obs {
 	const char *docker_root;      /* "/var/lib/docker" */
 
 	bool host_low;                /* the bridge: Windows is low on memory */
+	/* Docker Engine's last "image tag" event (a build finished), on the
+	 * CLOCK_MONOTONIC scale; 0 = none.  An extra hint, never required. */
+	uint64_t build_end_ns;
 
 	/* wsl-idle: /proc/stat */
 	bool cpu_known;
@@ -179,6 +182,7 @@ struct policy_history {
 	uint64_t episode;                 /* id of the current or last episode */
 	uint64_t episode_start_ns, episode_start_realtime_ns, last_growth_ns;
 	uint64_t episode_bytes;           /* its net page cache when it ended */
+	bool ended_by_hint;               /* Docker said its build finished */
 	uint64_t returned;                /* what the levers returned for it */
 	uint64_t returned_sample;         /* ... since the last policy_observe() */
 	unsigned tried;                   /* bit per enum lever tried in this episode */

@@ -10,3 +10,7 @@ EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/corpus/conf
 FUZZ_TARGETS += control
 FUZZ_LIB_SRCS += agent/daemon/control_proto.c
 EXTRA_DIST += tests/fuzz/fuzz-control.c tests/fuzz/corpus/control
+
+FUZZ_TARGETS += docker-events
+FUZZ_LIB_SRCS += agent/sources/docker_events.c
+EXTRA_DIST += tests/fuzz/fuzz-docker-events.c tests/fuzz/corpus/docker-events

@@ -27,4 +27,8 @@ grep -E ' (action|decision) ' "$log" | tail -8
 	fail "less than 90 % of the build's page cache came back within 30 s"
 [ "$(json "$WORK/r.json" 'd["hot_resident"]["30"] >= 0.85')" = True ] ||
 	fail "the hot set is less than 85 % resident at 30 s"
-echo "docker build: >= 90 % back within 30 s, hot set kept"
+# The engine's image tag event ended the episode, not the quiet period.
+[ "$(json "$WORK/r.json" 'd.get("ended_by")')" = docker-event ] ||
+	fail "the episode was not ended by Docker's build-finished event (ended_by=$(json "$WORK/r.json" 'd.get("ended_by")'))"
+grep -q ' docker-events state=on ' "$log" || fail "the agent never watched the engine's events"
+echo "docker build: >= 90 % back within 30 s, hot set kept, ended by the engine's event"

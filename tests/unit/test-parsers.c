@@ -14,6 +14,7 @@
 #include "shared/util.h"
 #include "sources/buddyinfo.h"
 #include "sources/cgroup_layout.h"
+#include "sources/docker_events.h"
 #include "sources/kv.h"
 #include "sources/meminfo.h"
 #include "sources/psi.h"
@@ -288,6 +289,65 @@ static void test_diag_bounded(void **state)
 	diag_free(&d);
 }
 
+static void count_hint(void *u, enum docker_event e)
+{
+	assert_int_equal(e, DOCKER_EVENT_BUILD_END);
+	(*(unsigned *)u)++;
+}
+
+static void test_docker_event_parse(void **state)
+{
+	enum docker_event e;
+	char err[160] = "";
+
+	assert_int_equal(docker_event_parse("{\"Type\":\"image\",\"Action\":\"tag\"}", strlen("{\"Type\":\"image\",\"Action\":\"tag\"}"), &e, err,
+					    sizeof(err)), 0);
+	assert_int_equal(e, DOCKER_EVENT_BUILD_END);
+	/* API < 1.22 called the action "status". */
+	assert_int_equal(docker_event_parse("{\"Type\":\"image\",\"status\":\"tag\"}", strlen("{\"Type\":\"image\",\"status\":\"tag\"}"), &e, err,
+					    sizeof(err)), 0);
+	assert_int_equal(e, DOCKER_EVENT_BUILD_END);
+	/* A step's container of the legacy builder dying is no hint. */
+	assert_int_equal(docker_event_parse("{\"Type\":\"container\",\"Action\":\"die\"}", strlen("{\"Type\":\"container\",\"Action\":\"die\"}"), &e,
+					    err, sizeof(err)), 0);
+	assert_int_equal(e, DOCKER_EVENT_OTHER);
+	assert_int_equal(docker_event_parse("[1]", strlen("[1]"), &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a JSON object"));
+	assert_int_equal(docker_event_parse("{\"Type\"", strlen("{\"Type\""), &e, err, sizeof(err)), -EINVAL);
+}
+
+static void test_docker_stream(void **state)
+{
+	static const char resp[] = "HTTP/1.0 200 OK\r\nApi-Version: 1.41\r\n"
+				   "Content-Type: application/json\r\n\r\n"
+				   "{\"Type\":\"image\",\"Action\":\"tag\",\"Actor\":{\"ID\":\"sha256:1\"}}\n"
+				   "\n{\"Type\":\"image\",\"Action\":\"untag\"}\n"
+				   "{\"Type\":\"image\",\"Action\":\"tag\"}\n{\"Type\":";
+	static struct docker_stream s;
+	char err[160] = "", big[DOCKER_EVENTS_LINE_MAX + 2];
+	unsigned n = 0;
+
+	/* A byte at a time: reads split lines anywhere. */
+	for (size_t i = 0; i < sizeof(resp) - 1; i++)
+		assert_int_equal(docker_stream_feed(&s, resp + i, 1, count_hint, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_true(s.in_body);
+	/* The rest of the last event is malformed: the stream ends. */
+	assert_int_equal(docker_stream_feed(&s, "}\n", 2, count_hint, &n, err, sizeof(err)), -EPROTO);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(docker_stream_feed(&s, "HTTP/1.1 404 Not Found\r\n", 24, count_hint, &n, err,
+					    sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "404"));
+
+	memset(&s, 0, sizeof(s));
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(docker_stream_feed(&s, big, sizeof(big), count_hint, &n, err, sizeof(err)),
+			 -EPROTO);
+	assert_non_null(strstr(err, "longer than"));
+	assert_int_equal(n, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_format_bytes),
 		cmocka_unit_test(test_diag_bounded),
+		cmocka_unit_test(test_docker_event_parse),
+		cmocka_unit_test(test_docker_stream),
 	};
 
 	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
