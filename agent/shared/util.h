@@ -101,6 +101,3 @@ char *skip_space(const char *s);
 void strip_trailing_space(char *s);
 bool string_has_prefix(const char *s, const char *prefix);
 
-/* Writes data to path atomically: a temp file in the same directory is
- * written, fsync'ed and renamed over path, so readers never see half. */
-int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
