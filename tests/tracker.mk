@@ -33,6 +33,7 @@ TRACKER_SCRIPT_TESTS = \
 	tests/tracker/attach-modes.sh \
 	tests/tracker/acceptance.sh \
 	tests/tracker/pending.sh \
+	tests/tracker/forget.sh \
 	tests/tracker/pidns.sh \
 	tests/tracker/memcg-v1.sh \
 	tests/tracker/docker-build.sh

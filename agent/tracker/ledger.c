@@ -138,7 +138,8 @@ static void overflow_update(struct ledger *l, const struct ledger_snapshot *s)
 	/* Inserts the source made minus entries it still holds = entries evicted. */
 	l->overflow.cgroups_evicted = sat_sub(st->cgroup_inserts, s->n[LEDGER_CGROUPS]);
 	l->overflow.tasks_evicted = sat_sub(st->task_inserts, s->n[LEDGER_TASKS]);
-	l->overflow.files_evicted = sat_sub(st->file_inserts, s->n[LEDGER_FILES]);
+	l->overflow.files_evicted = sat_sub(sat_sub(st->file_inserts, st->file_deletes),
+					    s->n[LEDGER_FILES]);
 	l->overflow.events_missed = st->events_missed;
 }
 
@@ -174,6 +175,15 @@ static void prune(struct ledger *l, enum ledger_kind k)
 	if (w != t->n)
 		l->changed_seq = l->seq;  /* the views built from the tables change */
 	t->n = w;
+	/* After a build the tables empty again: give the room back. */
+	if (t->cap > 256 && t->n < t->cap / 4) {
+		struct ledger_entry *nv = realloc(t->v, t->cap / 2 * sizeof(*nv));
+
+		if (nv) {
+			t->v = nv;
+			t->cap /= 2;
+		}
+	}
 }
 
 int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t now_ns)

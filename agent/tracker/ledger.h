@@ -90,6 +90,7 @@ struct ledger_stats {
 	uint64_t removed_unowned_pages;
 	uint64_t events_missed;
 	uint64_t map_updates;  /* counts the source folded into its entries */
+	uint64_t file_deletes;  /* file entries the source forgot on purpose */
 };
 
 enum ledger_kind { LEDGER_CGROUPS, LEDGER_TASKS, LEDGER_FILES, _LEDGER_KINDS };
@@ -133,6 +134,16 @@ int ledger_update(struct ledger *l, const struct ledger_snapshot *s, uint64_t no
 static inline bool ledger_added_last_sample(const struct ledger *l, const struct ledger_entry *e)
 {
 	return e->added_seq == l->seq;
+}
+
+/* The source may forget the entry: it has it, none of the cache its
+ * counters saw arrive is left (removed >= added), and nothing moved for a
+ * whole history.  For files, whose map is the largest: a file read again
+ * later is a new entry, owned by whoever brought it back. */
+static inline bool ledger_forgettable(const struct ledger *l, const struct ledger_entry *e)
+{
+	return e->seen == l->full_seq && l->seq - e->changed_seq >= LEDGER_HIST &&
+	       e->raw.removed >= e->raw.added;
 }
 
 const struct ledger_entry *ledger_find(const struct ledger *l, enum ledger_kind k,

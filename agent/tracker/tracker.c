@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -35,6 +36,8 @@ _Static_assert(PC_CGID_V1 == RESOLVER_CGID_V1, "one bit for v1 memory cgroup ids
 #endif
 
 #define LIVE_BTF "/sys/kernel/btf/vmlinux"
+/* How often the map is rid of the files whose cache is gone (forget_files). */
+#define TRACKER_FORGET_NSEC (10ull * 1000000000)
 #define CG_HINT_LEN (8 + PC_CG_NAMES * PC_CG_NAME_LEN)
 
 struct map_buf {
@@ -53,7 +56,10 @@ struct tracker {
 	__u64 *stat_values;  /* PC_STAT_MAX x ncpus, for read_stats */
 	/* The stats that move with the maps, when they were last read whole. */
 	uint64_t map_moves;
-	bool read_once;
+	bool read_once;     /* false: the next sample reads the maps whole */
+	uint64_t forget_ns, file_deletes;
+	size_t resident[_LEDGER_KINDS];  /* buffer entries that may be paged in */
+	size_t n[_LEDGER_KINDS];         /* entries of the last full read */
 	struct ledger_stats stats;  /* as last read */
 	/* cpu_events as the last sample saw them, and which moved since. */
 	__u64 events_seen[PC_EVENT_CPUS];
@@ -475,6 +481,7 @@ static int read_stats(struct tracker *t, struct ledger_stats *st)
 	st->update_failures = sum[PC_STAT_UPDATE_FAILED];
 	st->removed_unowned_pages = sum[PC_STAT_REMOVED_UNOWNED];
 	st->map_updates = sum[PC_STAT_MAP_UPDATES];
+	st->file_deletes = t->file_deletes;
 	return 0;
 }
 
@@ -522,6 +529,88 @@ static int flush_pending(struct tracker *t)
 	return 0;
 }
 
+/* A map that held many entries and now holds few (the build's files were
+ * forgotten) gives back the pages of its buffers beyond what is used: they
+ * are faulted in again, zeroed, when the map grows.  Only when the used part
+ * halved, so a busy map costs no system call. */
+static void bufs_trim(struct tracker *t, enum ledger_kind k, size_t n)
+{
+	struct map_buf *b = &t->bufs[k];
+	long page = sysconf(_SC_PAGESIZE);
+	struct {
+		void *base;
+		size_t size;
+	} part[] = { { b->keys, b->key_size }, { b->values, b->value_size },
+		     { t->items[k], sizeof(struct ledger_item) } };
+
+	if (n >= t->resident[k] / 2)
+		return;
+	for (size_t i = 0; i < ELEMENTSOF(part); i++) {
+		uintptr_t from = ((uintptr_t)part[i].base + n * part[i].size + (uintptr_t)page - 1) &
+				 ~((uintptr_t)page - 1);
+		uintptr_t to = (uintptr_t)part[i].base + b->max * part[i].size;
+
+		if (to > from)
+			madvise((void *)from, to - from, MADV_DONTNEED);
+	}
+	t->resident[k] = n;
+}
+
+/* Deletes the file entries the ledger says may go (ledger_forgettable) from
+ * the map, at most once per TRACKER_FORGET_NSEC: what a build left in the
+ * map is gone from the cache soon after its episode, and would otherwise
+ * hold the map, the ledger and this process's memory until evicted by
+ * newer files.  The next sample reads the maps whole again. */
+static void forget_files(struct tracker *t, const struct ledger *l, size_t n, uint64_t now_ns)
+{
+	struct map_buf *b = &t->bufs[LEDGER_FILES];
+	int fd = bpf_map__fd(t->skel->maps.files);
+	__u32 count = 0, done;
+
+	if (now_ns - t->forget_ns < TRACKER_FORGET_NSEC)
+		return;
+	t->forget_ns = now_ns;
+	for (size_t i = 0; i < n; i++) {
+		const struct ledger_entry *e = ledger_find(l, LEDGER_FILES, t->items[LEDGER_FILES][i].key);
+
+		if (e && ledger_forgettable(l, e))
+			memmove((char *)b->keys + count++ * b->key_size, (char *)b->keys + i * b->key_size,
+				b->key_size);
+	}
+	if (!count)
+		return;
+	/* The keys were moved: the next sample must read them again. */
+	t->read_once = false;
+	done = count;
+	if (bpf_map_delete_batch(fd, b->keys, &done, NULL) == 0) {
+		t->file_deletes += done;
+		return;
+	}
+	/* Stopped at a key evicted meanwhile (ENOENT: skipped), or a kernel
+	 * without batch deletes (done = 0): the rest one by one. */
+	t->file_deletes += done;
+	for (__u32 i = done + (errno == ENOENT); i < count; i++)
+		t->file_deletes += bpf_map_delete_elem(fd, (char *)b->keys + i * b->key_size) == 0;
+}
+
+/* Folds the snapshot in, then tidies up: the files whose cache is gone
+ * leave the map (the buffers still hold the last full read's keys, also
+ * after unchanged samples), and buffers the maps no longer fill are given
+ * back. */
+static int sampled(struct tracker *t, struct ledger *l, const struct ledger_snapshot *s,
+		   uint64_t now_ns)
+{
+	int r = ledger_update(l, s, now_ns);
+
+	if (r < 0)
+		return r;
+	forget_files(t, l, t->n[LEDGER_FILES], now_ns);
+	if (!s->unchanged)
+		for (int k = 0; k < _LEDGER_KINDS; k++)
+			bufs_trim(t, k, s->n[k]);
+	return 0;
+}
+
 int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 {
 	struct ledger_snapshot s = { 0 };
@@ -539,7 +628,7 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	if (!events_moved(t) && t->read_once) {
 		s.unchanged = true;
 		s.stats = t->stats;
-		return ledger_update(l, &s, now_ns);
+		return sampled(t, l, &s, now_ns);
 	}
 	r = flush_pending(t);
 	if (r < 0)
@@ -553,7 +642,7 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	t->stats = s.stats;
 	s.unchanged = t->read_once && map_moves(&s.stats) == t->map_moves;
 	if (s.unchanged)
-		return ledger_update(l, &s, now_ns);
+		return sampled(t, l, &s, now_ns);
 	t->map_moves = map_moves(&s.stats);
 	t->read_once = true;
 	/* A missed event comes with others that moved the maps: read with them. */
@@ -564,8 +653,11 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 			return r;
 		to_items(t, k, s.n[k]);
 		s.items[k] = t->items[k];
+		if (s.n[k] > t->resident[k])
+			t->resident[k] = s.n[k];
+		t->n[k] = s.n[k];
 	}
-	return ledger_update(l, &s, now_ns);
+	return sampled(t, l, &s, now_ns);
 }
 
 void tracker_close(struct tracker *t)

@@ -192,6 +192,44 @@ static void test_unchanged_is_a_repeat(void **state)
 	ledger_free(&b);
 }
 
+/* What the source may forget: present, flat for a whole history, and none
+ * of its cache left.  Forgotten, it is pruned at once, and the tables give
+ * their room back once they empty. */
+static void test_forgettable_and_shrink(void **state)
+{
+	static struct ledger_item it[1024];
+	struct ledger_snapshot s = { .items = { NULL, NULL, it }, .n = { 0, 0, 1024 } };
+	struct ledger l;
+	uint64_t t = 1;
+	size_t cap;
+
+	for (size_t i = 0; i < 1024; i++)
+		it[i] = (struct ledger_item){ .key = { 1, i + 1 }, .pages = { 4, 0, 0 } };
+	ledger_init(&l, PAGE, 0);
+	assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	/* All but the first lose their cache; the first keeps 4 pages. */
+	for (size_t i = 1; i < 1024; i++)
+		it[i].pages.removed = 4;
+	assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	assert_false(ledger_forgettable(&l, ledger_find(&l, LEDGER_FILES, it[5].key)));
+	for (int i = 0; i < LEDGER_HIST; i++)
+		assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	assert_true(ledger_forgettable(&l, ledger_find(&l, LEDGER_FILES, it[5].key)));
+	assert_false(ledger_forgettable(&l, ledger_find(&l, LEDGER_FILES, it[0].key)));
+	cap = l.t[LEDGER_FILES].cap;
+	/* The source forgets them: gone at the next sample, bytes kept in pruned. */
+	s.n[LEDGER_FILES] = 1;
+	s.stats.file_inserts = 1024;
+	s.stats.file_deletes = 1023;
+	assert_int_equal(ledger_update(&l, &s, t++ * S), 0);
+	assert_int_equal(l.t[LEDGER_FILES].n, 1);
+	assert_int_equal(l.pruned[LEDGER_FILES].added, 1023 * 4 * PAGE);
+	assert_int_equal(l.overflow.files_evicted, 0);  /* forgotten is not evicted */
+	assert_true(l.t[LEDGER_FILES].cap < cap);
+	assert_non_null(ledger_find(&l, LEDGER_FILES, it[0].key));
+	ledger_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_many_keys_and_overflow),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_unchanged_is_a_repeat),
+		cmocka_unit_test(test_forgettable_and_shrink),
 	};
 
 	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
