@@ -41,6 +41,7 @@ struct daemon {
 	struct agent_bridge *bridge;  /* the wsldock-bridge client */
 	struct docker_watch *docker;  /* Docker Engine's events, a hint */
 	uint64_t build_end_ns;        /* its last build-finished event */
+	size_t ledger_cap;            /* the ledger's table room last sample */
 	int psi_fd;
 	uint64_t last_tick_ns;
 	bool tracker_failed_logged, lock_error_logged;
@@ -196,6 +197,21 @@ static struct service_state *service_state_of(const struct daemon *d, struct ser
 	return st;
 }
 
+/* An episode's observations and decisions (up to 16 k files each) were
+ * freed, or the ledger's tables shrank after the tracker forgot a build's
+ * files: glibc keeps such freed memory in its heap unless asked to give it
+ * back, and the daemon then idles for hours. */
+static void give_back(struct daemon *d, enum policy_state before)
+{
+	size_t cap = 0;
+
+	for (int k = 0; k < _LEDGER_KINDS; k++)
+		cap += d->ledger.t[k].cap;
+	if ((before != PSTATE_IDLE && d->h.state == PSTATE_IDLE) || cap < d->ledger_cap)
+		malloc_trim(0);
+	d->ledger_cap = cap;
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -237,6 +253,7 @@ static void tick(struct daemon *d)
 	}
 	decide_and_act(d, &obs);
 	observe_reset(&d->ob);
+	give_back(d, before);
 	service_update(&d->svc, service_state_of(d, &(struct service_state){ 0 }));
 	agent_bridge_tick(d->bridge, &d->h, d->lead.held, now);
 	if (stop_signal)
