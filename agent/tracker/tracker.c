@@ -643,8 +643,6 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 	s.unchanged = t->read_once && map_moves(&s.stats) == t->map_moves;
 	if (s.unchanged)
 		return sampled(t, l, &s, now_ns);
-	t->map_moves = map_moves(&s.stats);
-	t->read_once = true;
 	/* A missed event comes with others that moved the maps: read with them. */
 	s.stats.events_missed = t->stats.events_missed = programs_missed(t);
 	for (int k = 0; k < _LEDGER_KINDS; k++) {
@@ -657,6 +655,9 @@ int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns)
 			t->resident[k] = s.n[k];
 		t->n[k] = s.n[k];
 	}
+	/* Only a whole read counts: after a failed one the next reads again. */
+	t->map_moves = map_moves(&s.stats);
+	t->read_once = true;
 	return sampled(t, l, &s, now_ns);
 }
 
