@@ -10,6 +10,12 @@
 #include "tracker/ledger.h"
 #include "tracker/resolve.h"
 
+/* Strings the observations point to, owned by the observer. */
+struct string_pool {
+	char **v;
+	size_t n, cap;
+};
+
 /* Turns the sources (the tracker's ledger and resolver, /proc) into the
  * policy's observations.  All the file system reads the policy needs happen
  * here; the policy itself reads nothing. */
@@ -30,10 +36,7 @@ struct observer {
 	size_t nfiles, files_cap;
 	struct string_pool *strings;      /* target paths handed out this sample */
 	struct string_pool *row_strings;  /* the rows' paths */
-	struct string_pool {
-		char **v;
-		size_t n, cap;
-	} pools[2];
+	struct string_pool pools[2];
 };
 
 int observer_init(struct observer *ob, const char *root, const char *docker_root,
