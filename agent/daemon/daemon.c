@@ -256,6 +256,7 @@ static void tick(struct daemon *d)
 	give_back(d, before);
 	service_update(&d->svc, service_state_of(d, &(struct service_state){ 0 }));
 	agent_bridge_tick(d->bridge, &d->h, d->lead.held, now);
+	docker_watch_tick(d->docker, now);
 	if (stop_signal)
 		sd_event_exit(d->ev, 0);
 	return;

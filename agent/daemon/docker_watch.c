@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shared/util.h"
@@ -21,13 +22,20 @@ struct docker_watch {
 	void (*on_build_end)(void *u);
 	void *u;
 	int fd;
-	sd_event_source *io, *retry;
+	sd_event_source *io;
+	uint64_t retry_ns;   /* CLOCK_MONOTONIC of the next try while down */
 	struct docker_stream stream;
 	enum watch_state state;
 	char last_why[160];  /* what was logged last, so a retry that fails alike is quiet */
 };
 
-static void arm_retry(struct docker_watch *w);
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void hang_up(struct docker_watch *w, const char *why)
 {
@@ -38,10 +46,10 @@ static void hang_up(struct docker_watch *w, const char *why)
 	if (w->state != WATCH_DOWN || strcmp(w->last_why, why))
 		dlog_event(w->log, "docker-events", "state=off socket=%s detail=%s: the quiet "
 			   "period alone ends episodes; trying again every %llus", w->path, why,
-			   DOCKER_WATCH_RETRY_USEC / 1000000);
+			   DOCKER_WATCH_RETRY_NSEC / 1000000000);
 	snprintf(w->last_why, sizeof(w->last_why), "%s", why);
 	w->state = WATCH_DOWN;
-	arm_retry(w);
+	w->retry_ns = now_ns() + DOCKER_WATCH_RETRY_NSEC;
 }
 
 static void on_hint(void *u, enum docker_event e)
@@ -107,20 +115,10 @@ static void try_connect(struct docker_watch *w)
 		hang_up(w, "cannot watch the socket");
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *u)
+void docker_watch_tick(struct docker_watch *w, uint64_t now)
 {
-	struct docker_watch *w = u;
-
-	w->retry = sd_event_source_unref(w->retry);
-	try_connect(w);
-	return 0;
-}
-
-static void arm_retry(struct docker_watch *w)
-{
-	if (!w->retry)
-		sd_event_add_time_relative(w->ev, &w->retry, CLOCK_MONOTONIC,
-					   DOCKER_WATCH_RETRY_USEC, 1000000, on_retry, w);
+	if (w && w->state == WATCH_DOWN && w->path[0] && now >= w->retry_ns)
+		try_connect(w);
 }
 
 int docker_watch_start(sd_event *ev, const struct dlog *log, const char *path,
@@ -154,7 +152,6 @@ void docker_watch_free(struct docker_watch *w)
 	if (!w)
 		return;
 	sd_event_source_disable_unref(w->io);
-	sd_event_source_disable_unref(w->retry);
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w);
