@@ -7,7 +7,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shared/util.h"
@@ -29,16 +28,10 @@ struct docker_watch {
 	char last_why[160];  /* what was logged last, so a retry that fails alike is quiet */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void hang_up(struct docker_watch *w, const char *why)
 {
+	uint64_t now_usec = 0;
+
 	w->io = sd_event_source_disable_unref(w->io);
 	if (w->fd >= 0)
 		close(w->fd);
@@ -49,7 +42,8 @@ static void hang_up(struct docker_watch *w, const char *why)
 			   DOCKER_WATCH_RETRY_NSEC / 1000000000);
 	snprintf(w->last_why, sizeof(w->last_why), "%s", why);
 	w->state = WATCH_DOWN;
-	w->retry_ns = now_ns() + DOCKER_WATCH_RETRY_NSEC;
+	sd_event_now(w->ev, CLOCK_MONOTONIC, &now_usec);  /* the loop's time */
+	w->retry_ns = now_usec * 1000 + DOCKER_WATCH_RETRY_NSEC;
 }
 
 static void on_hint(void *u, enum docker_event e)
