@@ -257,3 +257,24 @@ double ledger_rate(const struct ledger *l, const struct ledger_entry *e, uint64_
 		 : (double)(e->hist_added[l->head] - e->hist_added[slot]);
 	return dv * 1e9 / (double)dt;
 }
+
+uint64_t ledger_interval_ns(const struct ledger *l)
+{
+	unsigned prev = (l->head + LEDGER_HIST - 1) % LEDGER_HIST;
+
+	return l->samples < 2 ? 0 : l->ts[l->head] - l->ts[prev];
+}
+
+struct ledger_counts ledger_last(const struct ledger *l, const struct ledger_entry *e)
+{
+	unsigned prev = (l->head + LEDGER_HIST - 1) % LEDGER_HIST;
+	uint64_t added;
+	int64_t net;
+
+	if (l->samples < 2)
+		return (struct ledger_counts){ 0 };
+	added = e->hist_added[l->head] - e->hist_added[prev];
+	net = e->hist_net[l->head] - e->hist_net[prev];
+	return (struct ledger_counts){ .added = added,
+				       .removed = net < (int64_t)added ? added - (uint64_t)net : 0 };
+}

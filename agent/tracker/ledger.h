@@ -153,3 +153,9 @@ const struct ledger_entry *ledger_find(const struct ledger *l, enum ledger_kind 
 double ledger_rate(const struct ledger *l, const struct ledger_entry *e, uint64_t window_ns,
 		   bool net);
 int64_t ledger_net(const struct ledger_entry *e);
+/* The length of the last interval folded (between the two newest samples)
+ * and the bytes the entry gained and lost in it: the growth every reader
+ * of the ledger takes (the engine, the policy through it).  0 before there
+ * are two samples. */
+uint64_t ledger_interval_ns(const struct ledger *l);
+struct ledger_counts ledger_last(const struct ledger *l, const struct ledger_entry *e);

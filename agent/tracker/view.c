@@ -25,24 +25,92 @@ static bool counts_zero(const struct ledger_counts *c)
 }
 
 /* Keeps the TOP_PROCS processes that added the most. */
-static void row_add_proc(struct top_row *row, const struct ledger_entry *t)
+static void share_add_proc(struct view_share *sh, const struct ledger_entry *t)
 {
 	size_t i;
 
-	if (row->nprocs < TOP_PROCS)
-		i = row->nprocs++;
-	else if (t->bytes.added > row->procs[TOP_PROCS - 1].added)
+	if (sh->nprocs < TOP_PROCS)
+		i = sh->nprocs++;
+	else if (t->bytes.added > sh->procs[TOP_PROCS - 1].added)
 		i = TOP_PROCS - 1;
 	else
 		return;
-	row->procs[i] = (struct top_proc){ .tgid = t->ns_tgid, .added = t->bytes.added };
-	memcpy(row->procs[i].comm, t->comm, sizeof(row->procs[i].comm));
-	for (; i > 0 && row->procs[i].added > row->procs[i - 1].added; i--) {
-		struct top_proc tmp = row->procs[i];
+	sh->procs[i] = (struct top_proc){ .tgid = t->ns_tgid, .added = t->bytes.added };
+	memcpy(sh->procs[i].comm, t->comm, sizeof(sh->procs[i].comm));
+	for (; i > 0 && sh->procs[i].added > sh->procs[i - 1].added; i--) {
+		struct top_proc tmp = sh->procs[i];
 
-		row->procs[i] = row->procs[i - 1];
-		row->procs[i - 1] = tmp;
+		sh->procs[i] = sh->procs[i - 1];
+		sh->procs[i - 1] = tmp;
 	}
+}
+
+static void counts_sub(struct ledger_counts *d, const struct ledger_counts *s)
+{
+	d->added = sat_sub(d->added, s->added);
+	d->removed = sat_sub(d->removed, s->removed);
+	d->dirtied = sat_sub(d->dirtied, s->dirtied);
+}
+
+const char *view_cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
+{
+	const struct ledger_entry *c = ledger_find(l, LEDGER_CGROUPS, (struct ledger_key){ cgid, 0 });
+
+	return resolver_cgroup_path(r, cgid) ?: (c ? c->path_hint : NULL);
+}
+
+enum tclass view_file_class(const struct ledger *l, struct resolver *r,
+			    const struct ledger_entry *f)
+{
+	struct classify_input in = { .cgroup_path = view_cgroup_path(l, r, f->owner_cgid),
+				     .comm = f->comm, .parent_comm = f->parent_comm };
+
+	in.build_container = resolver_build_container(r, in.cgroup_path);
+	return classify(&in);
+}
+
+const char *view_cgroup_split(const struct ledger *l, struct resolver *r,
+			      const struct ledger_entry *c, size_t *task_i,
+			      struct view_share share[_TCLASS_MAX])
+{
+	const struct ledger_table *tasks = &l->t[LEDGER_TASKS];
+	struct ledger_counts rest = c->bytes, rest_last = ledger_last(l, c);
+	double rest1 = ledger_rate(l, c, 1000000000ull, false);
+	double rest10 = ledger_rate(l, c, 10000000000ull, false);
+	struct classify_input in = { .cgroup_path = view_cgroup_path(l, r, c->key.a) };
+	enum tclass path_class;
+
+	memset(share, 0, _TCLASS_MAX * sizeof(*share));
+	in.build_container = resolver_build_container(r, in.cgroup_path);
+	path_class = classify(&in);
+	while (*task_i < tasks->n && tasks->v[*task_i].key.a < c->key.a)
+		(*task_i)++;
+	for (; *task_i < tasks->n && tasks->v[*task_i].key.a == c->key.a; (*task_i)++) {
+		const struct ledger_entry *t = &tasks->v[*task_i];
+		struct ledger_counts last = ledger_last(l, t);
+		double r1 = ledger_rate(l, t, 1000000000ull, false);
+		double r10 = ledger_rate(l, t, 10000000000ull, false);
+		struct view_share *sh;
+
+		in.comm = t->comm;
+		in.parent_comm = t->parent_comm;
+		sh = &share[classify(&in)];
+		counts_add(&sh->bytes, &t->bytes);
+		counts_add(&sh->last, &last);
+		sh->rate1 += r1;
+		sh->rate10 += r10;
+		rest1 -= r1;
+		rest10 -= r10;
+		counts_sub(&rest, &t->bytes);
+		counts_sub(&rest_last, &last);
+		if (t->bytes.added)
+			share_add_proc(sh, t);
+	}
+	counts_add(&share[path_class].bytes, &rest);
+	counts_add(&share[path_class].last, &rest_last);
+	share[path_class].rate1 += rest1 > 0 ? rest1 : 0;
+	share[path_class].rate10 += rest10 > 0 ? rest10 : 0;
+	return in.cgroup_path;
 }
 
 static int rows_push(struct top_view *v, size_t *cap, const struct top_row *row)
@@ -60,53 +128,25 @@ static int rows_push(struct top_view *v, size_t *cap, const struct top_row *row)
 	return 0;
 }
 
-/* One cgroup: split its bytes by the class of each process that added them;
- * what no process entry accounts for (evicted ones) keeps the path's class. */
+/* One cgroup: a row per class its bytes fall in. */
 static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct ledger_entry *c,
 		       size_t *task_i, struct top_view *v, size_t *cap)
 {
-	const struct ledger_table *tasks = &l->t[LEDGER_TASKS];
-	struct top_row row[_TCLASS_MAX] = { 0 };
-	struct ledger_counts rest = c->bytes;
-	double rest1 = ledger_rate(l, c, 1000000000ull, false);
-	double rest10 = ledger_rate(l, c, 10000000000ull, false);
-	struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, c->key.a) ?: c->path_hint };
-	enum tclass path_class;
+	struct view_share share[_TCLASS_MAX];
+	const char *path = view_cgroup_split(l, r, c, task_i, share);
 	int ret;
 
-	in.build_container = resolver_build_container(r, in.cgroup_path);
-	path_class = classify(&in);
-	while (*task_i < tasks->n && tasks->v[*task_i].key.a < c->key.a)
-		(*task_i)++;
-	for (; *task_i < tasks->n && tasks->v[*task_i].key.a == c->key.a; (*task_i)++) {
-		const struct ledger_entry *t = &tasks->v[*task_i];
-		enum tclass k;
-
-		in.comm = t->comm;
-		in.parent_comm = t->parent_comm;
-		k = classify(&in);
-		counts_add(&row[k].bytes, &t->bytes);
-		row[k].rate1 += ledger_rate(l, t, 1000000000ull, false);
-		row[k].rate10 += ledger_rate(l, t, 10000000000ull, false);
-		rest1 -= ledger_rate(l, t, 1000000000ull, false);
-		rest10 -= ledger_rate(l, t, 10000000000ull, false);
-		rest.added = sat_sub(rest.added, t->bytes.added);
-		rest.removed = sat_sub(rest.removed, t->bytes.removed);
-		rest.dirtied = sat_sub(rest.dirtied, t->bytes.dirtied);
-		if (t->bytes.added)
-			row_add_proc(&row[k], t);
-	}
-	counts_add(&row[path_class].bytes, &rest);
-	row[path_class].rate1 += rest1 > 0 ? rest1 : 0;
-	row[path_class].rate10 += rest10 > 0 ? rest10 : 0;
 	for (int k = 0; k < _TCLASS_MAX; k++) {
-		if (counts_zero(&row[k].bytes))
+		struct top_row row = {
+			.cgid = c->key.a, .memcg_v1 = (c->key.a & RESOLVER_CGID_V1) != 0,
+			.path = path, .class = k, .bytes = share[k].bytes,
+			.rate1 = share[k].rate1, .rate10 = share[k].rate10, .nprocs = share[k].nprocs,
+		};
+
+		if (counts_zero(&share[k].bytes))
 			continue;
-		row[k].cgid = c->key.a;
-		row[k].memcg_v1 = (c->key.a & RESOLVER_CGID_V1) != 0;
-		row[k].path = in.cgroup_path;
-		row[k].class = k;
-		ret = rows_push(v, cap, &row[k]);
+		memcpy(row.procs, share[k].procs, sizeof(row.procs));
+		ret = rows_push(v, cap, &row);
 		if (ret < 0)
 			return ret;
 	}
@@ -129,13 +169,6 @@ static int entry_added_cmp(const void *a, const void *b)
 	if ((*x)->bytes.added != (*y)->bytes.added)
 		return (*x)->bytes.added > (*y)->bytes.added ? -1 : 1;
 	return 0;
-}
-
-static const char *cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
-{
-	const struct ledger_entry *c = ledger_find(l, LEDGER_CGROUPS, (struct ledger_key){ cgid, 0 });
-
-	return resolver_cgroup_path(r, cgid) ?: (c ? c->path_hint : NULL);
 }
 
 static int files_build(const struct ledger *l, struct resolver *r, size_t max,
@@ -167,18 +200,14 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 	for (size_t i = 0; i < n; i++) {
 		const struct ledger_entry *e = order[i];
 		struct top_file *f = &v->files[i];
-		struct classify_input in = { .cgroup_path = cgroup_path(l, r, e->owner_cgid),
-					     .comm = e->comm, .parent_comm = e->parent_comm };
-
-		in.build_container = resolver_build_container(r, in.cgroup_path);
 		*f = (struct top_file){
 			.dev = ledger_file_dev(&e->key), .ino = e->key.b, .bytes = e->bytes,
 			.tgid = e->owner_ns_tgid,
 			.path = resolver_file_path(r, ledger_file_dev(&e->key), e->key.b),
-			.class = classify(&in),
+			.class = view_file_class(l, r, e),
 			.rate1 = ledger_rate(l, e, 1000000000ull, false),
 			.rate10 = ledger_rate(l, e, 10000000000ull, false),
-			.owner_path = in.cgroup_path,
+			.owner_path = view_cgroup_path(l, r, e->owner_cgid),
 		};
 		memcpy(f->comm, e->comm, sizeof(f->comm));
 	}
@@ -191,8 +220,7 @@ void top_view_resolve(const struct ledger *l, struct resolver *r)
 	const struct ledger_table *cg = &l->t[LEDGER_CGROUPS];
 
 	for (size_t i = 0; i < cg->n; i++)
-		resolver_build_container(r, resolver_cgroup_path(r, cg->v[i].key.a) ?:
-						    cg->v[i].path_hint);
+		resolver_build_container(r, view_cgroup_path(l, r, cg->v[i].key.a));
 }
 
 int top_view_build(const struct ledger *l, struct resolver *r, size_t max_files,

@@ -55,6 +55,34 @@ struct top_view {
 	uint64_t page_size;
 };
 
+/* The one way the agent names a ledger cgroup (`top`, the engine): the
+ * resolver's path, else the path the tracker rebuilt from kernfs names when
+ * the cgroup was seen; NULL when neither is known. */
+const char *view_cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid);
+
+/* The one way the agent classifies a file entry: by the process that added
+ * its first page (its name, its parent's) and that process's cgroup. */
+enum tclass view_file_class(const struct ledger *l, struct resolver *r,
+			    const struct ledger_entry *f);
+
+/* One cgroup's counters split by class: each process's to the class of the
+ * process, what no process entry accounts for (evicted ones) to the class
+ * of the cgroup's path. */
+struct view_share {
+	struct ledger_counts bytes;    /* since the ledger started */
+	struct ledger_counts last;     /* in the ledger's last interval */
+	double rate1, rate10;          /* added bytes per second */
+	struct top_proc procs[TOP_PROCS];  /* the processes that added the most */
+	size_t nprocs;
+};
+
+/* Splits cgroup entry c into share[] (zeroed first).  *task_i is a cursor
+ * into the tasks table, which is sorted by cgroup: start it at 0 and pass
+ * the cgroups in key order.  Returns the cgroup's path (view_cgroup_path). */
+const char *view_cgroup_split(const struct ledger *l, struct resolver *r,
+			      const struct ledger_entry *c, size_t *task_i,
+			      struct view_share share[_TCLASS_MAX]);
+
 /* Looks up the names of every cgroup in the ledger now, while they exist
  * (cached by the resolver; a scan happens only for new ids). */
 void top_view_resolve(const struct ledger *l, struct resolver *r);

@@ -45,6 +45,38 @@ static void test_bytes(void **state)
 	ledger_free(&l);
 }
 
+/* The last interval: what the engine hands the policy as growth. */
+static void test_last_interval(void **state)
+{
+	struct ledger l;
+	struct ledger_counts last;
+
+	ledger_init(&l, PAGE, 0);
+	assert_int_equal(ledger_interval_ns(&l), 0);
+	feed(&l, 7, 10, 0, 0, 1 * S);
+	/* The first interval counts from ledger_init(). */
+	assert_int_equal(ledger_interval_ns(&l), 1 * S);
+	assert_int_equal(ledger_last(&l, cg(&l, 7)).added, 10 * PAGE);
+	feed(&l, 7, 25, 5, 0, 3 * S);
+	assert_int_equal(ledger_interval_ns(&l), 2 * S);
+	last = ledger_last(&l, cg(&l, 7));
+	assert_int_equal(last.added, 15 * PAGE);
+	assert_int_equal(last.removed, 5 * PAGE);
+	/* Nothing moved: no growth, for as long as it stays so. */
+	for (int t = 4; t < 4 + 2 * LEDGER_HIST; t++) {
+		feed(&l, 7, 25, 5, 0, (uint64_t)t * S);
+		last = ledger_last(&l, cg(&l, 7));
+		assert_int_equal(last.added, 0);
+		assert_int_equal(last.removed, 0);
+	}
+	/* It moves again after a long flat spell. */
+	feed(&l, 7, 30, 25, 0, 100 * S);
+	last = ledger_last(&l, cg(&l, 7));
+	assert_int_equal(last.added, 5 * PAGE);
+	assert_int_equal(last.removed, 20 * PAGE);
+	ledger_free(&l);
+}
+
 static void test_reset(void **state)
 {
 	struct ledger l;
@@ -234,6 +266,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_last_interval),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_first_interval),
