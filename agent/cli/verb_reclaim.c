@@ -9,7 +9,6 @@
 #include "cli/daemon_link.h"
 #include "daemon/daemon.h"
 #include "daemon/manual.h"
-#include "daemon/observe.h"
 #include "shared/json_util.h"
 
 enum { OPT_DRY_RUN = OPT_COMMON_LAST, OPT_LEVER, OPT_DOCKER_ROOT, OPT_SET, OPT_STANDALONE };
@@ -188,7 +187,7 @@ int verb_reclaim(int argc, char **argv)
 	struct reclaim_args a = { .lever = -1 };
 	struct dlog log = { .foreground = true, .journal = true, .err = stdout, .verb = "reclaim" };
 	struct manual_reclaim m = { .log = &log };
-	struct observer ob;
+	struct engine eng = { 0 };
 	char why[160] = "not asked (--root, --set, --docker-root or --standalone)";
 	int r;
 
@@ -209,10 +208,10 @@ int verb_reclaim(int argc, char **argv)
 	log.foreground = !a.common.json;
 	if (!a.common.json)
 		daemon_link_line(stdout, NULL, why);
-	if (observer_init(&ob, a.common.root, a.docker_root, NULL) < 0)
+	if (engine_init(&eng, a.common.root, a.docker_root, NULL) < 0)
 		cli_error("reclaim", "cannot read the cgroup layout: cgroup levers off");
-	r = manual_reclaim_run(&m, &ob);
-	observer_free(&ob);
+	r = manual_reclaim_run(&m, &eng);
+	engine_free(&eng);
 	if (r < 0 || !m.doc) {
 		cli_error("reclaim", "out of memory");
 		json_decref(m.doc);

@@ -14,10 +14,9 @@
 #include <systemd/sd-event.h>
 
 #include "bridge/agent_bridge.h"
-#include "cli/cli.h"
 #include "daemon/docker_watch.h"
-#include "daemon/observe.h"
 #include "daemon/service.h"
+#include "engine/engine.h"
 #include "shared/util.h"
 #include "sources/wsl_env.h"
 
@@ -26,7 +25,6 @@
 #define SAMPLE_ACCURACY_USEC 50000ull
 /* A PSI trigger: 150 ms of "some" memory stall within 1 s wakes us early. */
 #define PSI_TRIGGER "some 150000 1000000"
-#define DECIDE_ROUNDS (_LEVER_MAX + 1)
 
 struct daemon {
 	struct daemon_opts *o;
@@ -34,7 +32,7 @@ struct daemon {
 	struct tracker *tracker;
 	struct ledger ledger;
 	struct resolver *res;
-	struct observer ob;
+	struct engine eng;
 	struct policy_history h;
 	struct leader lead;
 	struct dlog log;
@@ -92,22 +90,19 @@ static void elect(struct daemon *d)
 /* A lever runs inside the loop; SIGTERM must still end it at once: the
  * signals are let through for the call, so a blocking write to
  * memory.reclaim or force_empty returns EINTR. */
-static int run_action(struct daemon *d, struct policy_decision *dec, struct action_result *res)
+static int run_action(void *u, const struct action_request *q, struct action_result *res)
 {
 	struct sigaction sa = { .sa_handler = on_stop_during_action }, old_term, old_int;
 	sigset_t mask;
 	int r;
 
-	dec->req.dry_run = d->o->dry_run;
-	dec->req.root = d->o->root;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGINT, &sa, &old_int);
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
-	memset(res, 0, sizeof(*res));
-	r = action_run(&dec->req, res);
+	r = action_run(q, res);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
@@ -154,34 +149,31 @@ static void log_transition(struct daemon *d, enum policy_state before, uint64_t 
 		dlog_event(&d->log, "host-ok", "state=%s", policy_state_name(h->state));
 }
 
-static void decide_and_act(struct daemon *d, struct policy_obs *obs)
+/* The engine's record hooks: the log, the service status, the bridge. */
+static void on_decision(void *u, const struct policy_decision *dec, enum policy_state before)
 {
-	for (int round = 0; round < DECIDE_ROUNDS && !stop_signal; round++) {
-		struct policy_decision dec;
-		struct action_result res;
-		enum policy_state s = d->h.state;
+	struct daemon *d = u;
 
-		if (policy_decide(&d->o->cfg, &d->h, obs, &dec) < 0) {
-			dlog_event(&d->log, "error", "detail=out of memory deciding");
-			return;
-		}
-		if (worth_logging(d, &dec)) {
-			dlog_decision(&d->log, &dec, s, d->o->dry_run);
-			d->logged_reason = dec.reason;
-			d->logged_episode = dec.episode;
-			d->logged_state = d->h.state;
-		}
-		if (dec.verdict != POLICY_ACT) {
-			policy_decision_free(&dec);
-			return;
-		}
-		run_action(d, &dec, &res);
-		dlog_action(&d->log, &dec, &res);
-		service_record(&d->svc, &dec, &res, false);
-		agent_bridge_reclaim(d->bridge, &dec, &res);
-		policy_record(&d->o->cfg, &d->h, &dec, &res, clock_ns(CLOCK_MONOTONIC));
-		policy_decision_free(&dec);
-	}
+	if (!worth_logging(d, dec))
+		return;
+	dlog_decision(&d->log, dec, before, d->o->dry_run);
+	d->logged_reason = dec->reason;
+	d->logged_episode = dec->episode;
+	d->logged_state = d->h.state;
+}
+
+static void on_action(void *u, const struct policy_decision *dec, const struct action_result *res)
+{
+	struct daemon *d = u;
+
+	dlog_action(&d->log, dec, res);
+	service_record(&d->svc, dec, res, false);
+	agent_bridge_reclaim(d->bridge, dec, res);
+}
+
+static bool stopping(void *u)
+{
+	return stop_signal != 0;
 }
 
 /* What the service side shows (STATUS=, the control socket's status). */
@@ -218,8 +210,9 @@ static void tick(struct daemon *d)
 	struct policy_obs obs = { .now_ns = now, .realtime_ns = clock_ns(CLOCK_REALTIME) };
 	enum policy_state before = d->h.state;
 	uint64_t episode_before = d->h.episode;
-	bool all_files = policy_wants_targets(&d->h);
 	bool tracking = d->tracker != NULL;
+	const struct ledger *l;
+	int r;
 
 	d->last_tick_ns = now;
 	elect(d);
@@ -235,24 +228,15 @@ static void tick(struct daemon *d)
 	}
 	if (tracking)
 		resolver_tick(d->res);
-	observe_memory(&d->ob, d->o->cfg.mode == POLICY_MODE_WSL_IDLE, &obs);
-	if (tracking && observe_tracker(&d->ob, &d->ledger, all_files, &obs) < 0)
-		goto oom;
-	if (policy_observe(&d->o->cfg, &d->h, &obs) < 0)
+	l = tracking ? &d->ledger : NULL;
+	if (engine_observe(&d->eng, &d->o->cfg, &d->h, l, &obs) < 0 ||
+	    policy_observe(&d->o->cfg, &d->h, &obs) < 0)
 		goto oom;
 	log_transition(d, before, episode_before);
-	if (policy_wants_targets(&d->h)) {
-		if (tracking && !all_files) {
-			/* The episode just ended: every file, for lever c. */
-			observe_reset(&d->ob);
-			if (observe_tracker(&d->ob, &d->ledger, true, &obs) < 0)
-				goto oom;
-		}
-		observe_act_inputs(&d->ob, &obs);
-		observe_targets(&d->ob, &obs);
-	}
-	decide_and_act(d, &obs);
-	observe_reset(&d->ob);
+	r = engine_run(&d->eng, &d->o->cfg, &d->h, l, &obs);
+	if (r < 0)
+		dlog_event(&d->log, "error", "errno=%s detail=deciding", strerrorname_np(-r) ?: "?");
+	observe_reset(&d->eng.ob);
 	give_back(d, before);
 	service_update(&d->svc, service_state_of(d, &(struct service_state){ 0 }));
 	agent_bridge_tick(d->bridge, &d->h, d->lead.held, now);
@@ -261,7 +245,7 @@ static void tick(struct daemon *d)
 		sd_event_exit(d->ev, 0);
 	return;
 oom:
-	observe_reset(&d->ob);
+	observe_reset(&d->eng.ob);
 	dlog_event(&d->log, "error", "detail=out of memory observing");
 }
 
@@ -376,7 +360,10 @@ static int setup(struct daemon *d)
 	    (r = sd_event_add_signal(d->ev, NULL, SIGINT, on_signal, d)) < 0 ||
 	    (r = service_setup(&d->svc, d->ev, d->o, &d->log, on_reloaded, d)) < 0)
 		return r;
-	r = observer_init(&d->ob, d->o->root, d->o->docker_root, NULL);
+	d->eng.dry_run = d->o->dry_run;
+	d->eng.hooks = (struct engine_hooks){ .on_decision = on_decision, .on_action = on_action,
+					      .act = run_action, .stop = stopping, .ud = d };
+	r = engine_init(&d->eng, d->o->root, d->o->docker_root, NULL);
 	if (r < 0)
 		dlog_event(&d->log, "warning", "detail=cannot read the cgroup layout: cgroup levers off");
 	wsl_env_read(d->o->root, &env, &st, &dg);
@@ -391,14 +378,14 @@ static int setup(struct daemon *d)
 	} else {
 		dlog_event(&d->log, "tracker", "bpf=%s detail=%s", tracker_mode_name(tracker_mode(d->tracker)),
 			   tracker_probe_log(d->tracker));
-		ledger_init(&d->ledger, d->ob.page_size, clock_ns(CLOCK_MONOTONIC));
+		ledger_init(&d->ledger, d->eng.ob.page_size, clock_ns(CLOCK_MONOTONIC));
 		r = resolver_new(&(struct resolver_opts){ .root = d->o->root,
-							  .cgroup2_mount = d->ob.cg.unified_path,
+							  .cgroup2_mount = d->eng.ob.cg.unified_path,
 							  .docker_root = d->o->docker_root },
 				 &d->res);
 		if (r < 0)
 			return r;
-		d->ob.res = d->res;
+		d->eng.ob.res = d->res;
 		if (resolver_watch_fd(d->res) >= 0 &&
 		    (r = sd_event_add_io(d->ev, NULL, resolver_watch_fd(d->res), EPOLLIN, on_inotify,
 					 d)) < 0)
@@ -417,7 +404,7 @@ static int setup(struct daemon *d)
 	d->svc.bridge = d->bridge;
 	dlog_event(&d->log, "start", "role=%s lock=%s mode=%s memcg=%s dry_run=%d",
 		   role(d), d->o->dry_run ? "-" : d->lead.path, policy_mode_name(d->o->cfg.mode),
-		   memcg_mode_name(d->ob.cg.memcg), d->o->dry_run);
+		   memcg_mode_name(d->eng.ob.cg.memcg), d->o->dry_run);
 	return sd_event_add_time_relative(d->ev, NULL, CLOCK_MONOTONIC, SAMPLE_USEC,
 					  SAMPLE_ACCURACY_USEC, on_timer, d);
 }
@@ -428,7 +415,7 @@ static void teardown(struct daemon *d)
 	agent_bridge_free(d->bridge);
 	docker_watch_free(d->docker);
 	policy_history_free(&d->h);
-	observer_free(&d->ob);
+	engine_free(&d->eng);
 	resolver_free(d->res);
 	if (d->tracker) {
 		tracker_close(d->tracker);
@@ -454,7 +441,7 @@ int daemon_run(struct daemon_opts *o)
 		dlog_event(&d.log, "error", "errno=%s detail=cannot start the event loop",
 			   strerrorname_np(-r) ?: "?");
 		teardown(&d);
-		return EXIT_ERROR;
+		return r;
 	}
 	/* Loading the BPF objects parsed the kernel's BTF: give that memory
 	 * back before idling for hours. */
@@ -464,5 +451,5 @@ int daemon_run(struct daemon_opts *o)
 	service_stop(&d.svc);
 	dlog_event(&d.log, "stop", "signal=%s", stop_signal ? sigabbrev_np(stop_signal) : "none");
 	teardown(&d);
-	return r < 0 ? EXIT_ERROR : EXIT_CLEAN;
+	return r < 0 ? r : 0;
 }

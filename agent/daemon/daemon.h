@@ -11,8 +11,8 @@
 #include "policy/policy.h"
 #include "tracker/tracker.h"
 
-/* `wsldock-agent run`: the tracker, the memory model, the policy and the
- * levers on one sd-event loop.  One sample a second (a timer), the resolver's
+/* `wsldock-agent run`: the tracker, the engine (the policy's inputs, the
+ * policy and the levers) on one sd-event loop.  One sample a second (a timer), the resolver's
  * inotify fd, a PSI trigger on /proc/pressure/memory where it exists, and
  * SIGTERM/SIGINT; nothing else wakes it. */
 
@@ -37,8 +37,8 @@ struct daemon_opts {
 	const char *bridge;          /* --bridge ENDPOINT; NULL = vsock on WSL 2 only */
 };
 
-/* Returns an exit status (cli.h): 0 after SIGTERM/SIGINT, 2 when it could
- * not start. */
+/* Returns 0 after SIGTERM/SIGINT, negative errno when it could not start
+ * or its event loop failed (agent/cli maps it to an exit status). */
 int daemon_run(struct daemon_opts *o);
 
 /* ---- leader election (leader.c) ---- */

@@ -1,10 +1,10 @@
 # The reclaim daemon (`run`) and the one-shot `reclaim`: sd-event loop,
-# leader election, observations for the policy, the decision log.
+# leader election, the decision log; the engine (agent/engine/) does the
+# sample.
 agent_libwsldock_a_SOURCES += \
 	agent/daemon/daemon.c agent/daemon/daemon.h \
 	agent/daemon/docker_watch.c agent/daemon/docker_watch.h \
 	agent/daemon/leader.c agent/daemon/log.c \
-	agent/daemon/observe.c agent/daemon/observe.h \
 	agent/cli/verb_run.c agent/cli/verb_reclaim.c
 
 # The leader lock and the log line (cmocka, no root).

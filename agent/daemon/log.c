@@ -78,8 +78,8 @@ void dlog_decision(const struct dlog *g, const struct policy_decision *d, enum p
 		   "episode=%llu state=%s lever=%s reason=%s bytes_targeted=%llu bytes_wanted=%llu "
 		   "dry_run=%d detail=%s",
 		   (unsigned long long)d->episode, policy_state_name(s),
-		   d->verdict == POLICY_ACT ? lever_name(d->lever) : "none", d->reason,
-		   (unsigned long long)d->bytes_targeted, (unsigned long long)d->bytes_wanted, dry_run,
+		   d->verdict == POLICY_ACT ? lever_name(d->req.lever) : "none", d->reason,
+		   (unsigned long long)d->bytes_targeted, (unsigned long long)d->req.bytes_wanted, dry_run,
 		   d->detail);
 }
 

@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "daemon/daemon.h"
-#include "daemon/observe.h"
+#include "engine/engine.h"
 
 /* One decision now, outside the policy's own episodes: the page cache of
  * Docker's cgroups (memory.stat) and Docker's data root are the episode; the
@@ -31,6 +31,7 @@ struct manual_reclaim {
 	bool failed;                 /* a lever failed */
 };
 
-/* ob: an initialized observer.  -ENOMEM (m->doc may then be NULL). */
-int manual_reclaim_run(struct manual_reclaim *m, struct observer *ob);
+/* e: from engine_init() (its dry_run, docker_cgroups and hooks are set
+ * here).  -ENOMEM (m->doc may then be NULL). */
+int manual_reclaim_run(struct manual_reclaim *m, struct engine *e);
 json_t *manual_decision_json(const struct policy_decision *d);

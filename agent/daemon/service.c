@@ -239,7 +239,7 @@ static json_t *answer_reclaim_now(struct service *s, const struct control_reques
 		.lever = -1, .log = s->log, .log_decisions = true,
 		.on_action = on_requested_action, .u = s,
 	};
-	struct observer ob;
+	struct engine eng = { 0 };
 	enum lever l;
 	json_t *reply;
 	int r;
@@ -255,10 +255,10 @@ static json_t *answer_reclaim_now(struct service *s, const struct control_reques
 				     "reclaims (dry_run is allowed here)");
 	dlog_event(s->log, "reclaim-now", "uid=%u dry_run=%d lever=%s", (unsigned)peer->uid,
 		   m.dry_run, m.lever >= 0 ? lever_name((enum lever)m.lever) : "any");
-	if (observer_init(&ob, s->o->root, s->o->docker_root, NULL) < 0)
+	if (engine_init(&eng, s->o->root, s->o->docker_root, NULL) < 0)
 		dlog_event(s->log, "warning", "detail=cannot read the cgroup layout: cgroup levers off");
-	r = manual_reclaim_run(&m, &ob);
-	observer_free(&ob);
+	r = manual_reclaim_run(&m, &eng);
+	engine_free(&eng);
 	if (r < 0 || !m.doc) {
 		json_decref(m.doc);
 		return control_error("reclaim-now", "ENOMEM", "out of memory");

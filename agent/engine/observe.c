@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "daemon/observe.h"
+#include "engine/observe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,8 +24,6 @@ int observer_init(struct observer *ob, const char *root, const char *docker_root
 	int r;
 
 	memset(ob, 0, sizeof(*ob));
-	ob->strings = &ob->pools[0];
-	ob->row_strings = &ob->pools[1];
 	ob->root = root;
 	ob->docker_root = docker_root ? docker_root : "/var/lib/docker";
 	ob->res = res;
@@ -42,27 +40,19 @@ static void pool_clear(struct string_pool *p)
 	p->n = 0;
 }
 
-static void rows_drop(struct observer *ob)
-{
-	pool_clear(ob->row_strings);
-	ob->nrows = 0;
-	ob->rows_valid = false;
-}
-
 void observe_reset(struct observer *ob)
 {
-	pool_clear(ob->strings);
+	pool_clear(&ob->strings);
 	ob->nfiles = 0;
 	if (!ob->rows_valid)
-		rows_drop(ob);
+		ob->nrows = 0;
 }
 
 void observer_free(struct observer *ob)
 {
-	rows_drop(ob);
+	ob->rows_valid = false;
 	observe_reset(ob);
-	for (size_t i = 0; i < ELEMENTSOF(ob->pools); i++)
-		free(ob->pools[i].v);
+	free(ob->strings.v);
 	free(ob->rows);
 	free(ob->files);
 	memset(ob, 0, sizeof(*ob));
@@ -157,77 +147,104 @@ void observe_act_inputs(struct observer *ob, struct policy_obs *o)
 	o->docker_root = is_dir(ob->root, ob->docker_root, "/overlay2") ? ob->docker_root : NULL;
 }
 
-static const char *cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
-{
-	const struct ledger_entry *c = ledger_find(l, LEDGER_CGROUPS, (struct ledger_key){ cgid, 0 });
-
-	return resolver_cgroup_path(r, cgid) ?: (c ? c->path_hint : NULL);
-}
-
+/* The ledger's files into ob->files: every one (all), else those that
+ * gained pages in the last sample. */
 static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 {
 	const struct ledger_table *ft = &l->t[LEDGER_FILES];
 
+	ob->nfiles = 0;
 	if (grow((void **)&ob->files, &ob->files_cap, ft->n + 1, sizeof(*ob->files)) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < ft->n; i++) {
 		const struct ledger_entry *e = &ft->v[i];
-		struct classify_input in;
 
 		if (!e->bytes.added || (!all && !ledger_added_last_sample(l, e)))
 			continue;
-		in = (struct classify_input){ .cgroup_path = cgroup_path(l, ob->res, e->owner_cgid),
-					      .comm = e->comm, .parent_comm = e->parent_comm };
-		in.build_container = resolver_build_container(ob->res, in.cgroup_path);
 		ob->files[ob->nfiles++] = (struct policy_file){
 			.dev = ledger_file_dev(&e->key), .ino = e->key.b, .gen = (uint32_t)(e->key.a >> 32),
-			.owner_cgid = e->owner_cgid, .class = classify(&in),
+			.owner_cgid = e->owner_cgid, .class = view_file_class(l, ob->res, e),
 			.added = e->bytes.added, .removed = e->bytes.removed,
 		};
 	}
 	return 0;
 }
 
-int observe_tracker(struct observer *ob, const struct ledger *l, bool all_files,
-		    struct policy_obs *o)
+static void row_targets(struct observer *ob, struct policy_cgroup *row);
+
+/* One cgroup entry: a row per class its bytes fall in. */
+static int cgroup_fold(struct observer *ob, const struct ledger *l, const struct ledger_entry *c,
+		       size_t *task_i, bool targets)
 {
-	struct top_view v;
+	struct view_share share[_TCLASS_MAX];
+	const char *path = view_cgroup_split(l, ob->res, c, task_i, share);
+
+	if (grow((void **)&ob->rows, &ob->rows_cap, ob->nrows + _TCLASS_MAX, sizeof(*ob->rows)) < 0)
+		return -ENOMEM;
+	/* The resolver may replace its strings at its next lookup: the path
+	 * is copied, and only where the targets need it. */
+	if (targets && path && !(path = keep(&ob->strings, path)))
+		return -ENOMEM;
+	for (int k = 0; k < _TCLASS_MAX; k++) {
+		struct policy_cgroup *row = &ob->rows[ob->nrows];
+
+		if (!share[k].bytes.added && !share[k].bytes.removed && !share[k].bytes.dirtied)
+			continue;
+		*row = (struct policy_cgroup){
+			.cgid = c->key.a, .class = k,
+			.added = share[k].bytes.added, .removed = share[k].bytes.removed,
+			.added_last = share[k].last.added, .removed_last = share[k].last.removed,
+			.path = targets ? path : NULL,
+		};
+		if (targets && k != TCLASS_OTHER)
+			row_targets(ob, row);
+		ob->nrows++;
+	}
+	return 0;
+}
+
+int observe_ledger(struct observer *ob, const struct ledger *l, bool targets,
+		   struct policy_obs *o)
+{
+	const struct ledger_table *cg = &l->t[LEDGER_CGROUPS];
+	size_t task_i = 0;
 	int r;
 
-	/* The ledger has not moved since the rows were built: they stand, and
-	 * no file gained pages.  The idle daemon's sample stops here. */
-	if (!all_files && ob->rows_valid && ob->rows_seq == l->changed_seq)
-		goto done;
-	rows_drop(ob);
-	top_view_resolve(l, ob->res);
-	r = top_view_build(l, ob->res, 0, &v);
-	if (r < 0)
-		return r;
-	r = grow((void **)&ob->rows, &ob->rows_cap, v.nrows + 1, sizeof(*ob->rows));
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; i < v.nrows; i++)
-		ob->rows[ob->nrows++] = (struct policy_cgroup){
-			.cgid = v.rows[i].cgid, .class = v.rows[i].class,
-			.added = v.rows[i].bytes.added, .removed = v.rows[i].bytes.removed,
-			.path = v.rows[i].path ? keep(ob->row_strings, v.rows[i].path) : NULL,
-		};
-	r = files_fold(ob, l, all_files);
-	if (r < 0)
-		goto out;
-	ob->rows_valid = true;
-	ob->rows_seq = l->changed_seq;
-	top_view_free(&v);
-done:
 	o->tracker = true;
+	o->interval_ns = ledger_interval_ns(l);
+	/* The ledger has not moved since the rows were read: they stand, none
+	 * grew in the last interval, and no file gained pages.  The idle
+	 * daemon's sample stops here. */
+	if (!targets && ob->rows_valid && ob->rows_seq == l->changed_seq) {
+		if (ob->rows_sample != l->seq)
+			for (size_t i = 0; i < ob->nrows; i++)
+				ob->rows[i].added_last = ob->rows[i].removed_last = 0;
+		ob->nfiles = 0;
+		goto done;
+	}
+	ob->rows_valid = false;
+	ob->nrows = 0;
+	top_view_resolve(l, ob->res);
+	for (size_t i = 0; i < cg->n; i++) {
+		r = cgroup_fold(ob, l, &cg->v[i], &task_i, targets);
+		if (r < 0)
+			goto fail;
+	}
+	r = files_fold(ob, l, targets);
+	if (r < 0)
+		goto fail;
+	/* Targets are this sample's: rows with them are read again next time. */
+	ob->rows_valid = !targets;
+	ob->rows_seq = l->changed_seq;
+	ob->rows_sample = l->seq;
+done:
 	o->cgroups = ob->rows;
 	o->ncgroups = ob->nrows;
 	o->files = ob->files;
 	o->nfiles = ob->nfiles;
 	return 0;
-out:
-	top_view_free(&v);
-	rows_drop(ob);
+fail:
+	ob->nrows = ob->nfiles = 0;
 	return r;
 }
 
@@ -278,41 +295,33 @@ static bool frozen(const char *root, const char *mount, const char *rel)
 	return strstr(text, "\nfrozen 1") || string_has_prefix(text, "frozen 1");
 }
 
-void observe_targets(struct observer *ob, struct policy_obs *o)
+/* Where a lever reaches the row's pages now. */
+static void row_targets(struct observer *ob, struct policy_cgroup *row)
 {
 	char buf[PATH_MAX];
 
-	/* The targets below are this sample's: the rows are rebuilt next time. */
-	ob->rows_valid = false;
-
-	for (size_t i = 0; i < ob->nrows; i++) {
-		struct policy_cgroup *row = &ob->rows[i];
-
-		if (row->class == TCLASS_OTHER)
-			continue;
-		if (!row->path || row->path[0] != '/') {
-			row->by_id = ob->cg.memcg == MEMCG_V2;
-			continue;
+	if (!row->path || row->path[0] != '/') {
+		row->by_id = ob->cg.memcg == MEMCG_V2;
+		return;
+	}
+	if (ob->cg.unified_path[0]) {
+		live_ancestor(ob->root, ob->cg.unified_path, row->path, buf, sizeof(buf));
+		row->frozen = frozen(ob->root, ob->cg.unified_path, buf);
+		/* Not under this distro's mount and no live ancestor but the
+		 * root: maybe live elsewhere in the hierarchy; by its id. */
+		row->by_id = ob->cg.memcg == MEMCG_V2 && !strcmp(buf, "/") && ob->res &&
+			     !resolver_cgroup_path(ob->res, row->cgid);
+		if (ob->cg.memcg == MEMCG_V2 && !row->by_id) {
+			row->v2_target = keep(&ob->strings, buf);
+			row->target_cache_known = cgroup_cache(ob->root, ob->cg.unified_path, buf,
+							       false, &row->target_cache);
 		}
-		if (ob->cg.unified_path[0]) {
-			live_ancestor(ob->root, ob->cg.unified_path, row->path, buf, sizeof(buf));
-			row->frozen = frozen(ob->root, ob->cg.unified_path, buf);
-			/* Not under this distro's mount and no live ancestor but the
-			 * root: maybe live elsewhere in the hierarchy; by its id. */
-			row->by_id = ob->cg.memcg == MEMCG_V2 && !strcmp(buf, "/") && ob->res &&
-				     !resolver_cgroup_path(ob->res, row->cgid);
-			if (ob->cg.memcg == MEMCG_V2 && !row->by_id) {
-				row->v2_target = keep(ob->strings, buf);
-				row->target_cache_known = cgroup_cache(ob->root, ob->cg.unified_path, buf,
-								       false, &row->target_cache);
-			}
-		}
-		if (ob->cg.memcg == MEMCG_V1 && ob->cg.memcg_path[0]) {
-			live_ancestor(ob->root, ob->cg.memcg_path, row->path, buf, sizeof(buf));
-			row->v1_target = keep(ob->strings, buf);
-			row->target_cache_known = cgroup_cache(ob->root, ob->cg.memcg_path, buf, true,
-							       &row->target_cache);
-		}
+	}
+	if (ob->cg.memcg == MEMCG_V1 && ob->cg.memcg_path[0]) {
+		live_ancestor(ob->root, ob->cg.memcg_path, row->path, buf, sizeof(buf));
+		row->v1_target = keep(&ob->strings, buf);
+		row->target_cache_known = cgroup_cache(ob->root, ob->cg.memcg_path, buf, true,
+						       &row->target_cache);
 	}
 }
 
@@ -346,7 +355,7 @@ static int docker_row(struct observer *ob, const char *mount, const char *rel, e
 	if (grow((void **)&ob->rows, &ob->rows_cap, ob->nrows + 1, sizeof(*ob->rows)) < 0)
 		return -ENOMEM;
 	ob->rows[ob->nrows] = (struct policy_cgroup){ .cgid = ob->nrows + 1, .class = class,
-						      .added = cache, .path = keep(ob->strings, rel) };
+						      .added = cache, .path = keep(&ob->strings, rel) };
 	if (!ob->rows[ob->nrows].path)
 		return -ENOMEM;
 	if (v1)

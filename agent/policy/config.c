@@ -59,6 +59,7 @@ void policy_config_default(struct policy_config *c)
 		.wsl_idle_interval_ns = 30 * NSEC_PER_SEC,
 		.wsl_idle_samples = 20,
 		.wsl_idle_user_max = 0.5,
+		.build_hold_max_ns = 1800 * NSEC_PER_SEC,
 	};
 }
 
@@ -105,6 +106,8 @@ const struct policy_key policy_keys[] = {
 	    "wsl-idle: idle polls in a row before dropCache"),
 	KEY("wsl_idle_user_max", PKEY_PERCENT, wsl_idle_user_max,
 	    "wsl-idle: user CPU percentage of nprocs x CLK_TCK that is idle"),
+	KEY("build_hold_max", PKEY_DURATION, build_hold_max_ns,
+	    "a build known to be running holds its episode open at most this long"),
 };
 #undef KEY
 const size_t policy_keys_n = ELEMENTSOF(policy_keys);

@@ -1,8 +1,9 @@
 # The pure reclaim policy (no file, clock or BPF access): part of
 # libwsldock.a, tested by tests/unit/test-policy.c.
 agent_libwsldock_a_SOURCES += \
-	agent/policy/policy.c agent/policy/policy.h \
-	agent/policy/config.c
+	agent/policy/policy.h agent/policy/internal.h agent/policy/core.c \
+	agent/policy/episode.c agent/policy/levers.c agent/policy/hot.c \
+	agent/policy/host.c agent/policy/wsl_idle.c agent/policy/config.c
 
 # Its table tests (cmocka, no root).
 POLICY_UNIT_TESTS = tests/unit/test-policy

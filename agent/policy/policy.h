@@ -10,15 +10,17 @@
 #include "tracker/classify.h"
 
 /* The reclaim policy: (observations, configuration, history, now) ->
- * decision.  Pure: it never reads a file, the clock or a BPF map; the daemon
- * (agent/daemon/) gathers the observations, runs the chosen lever through
- * action_run() and hands the result back with policy_record().  Tested with
- * tables of scenarios in tests/unit/test-policy.c.
+ * decision.  Pure: it never reads a file, the clock or a BPF map; the
+ * engine (agent/engine/) gathers the observations, runs the chosen lever
+ * through action_run() and hands the result back with policy_record().
+ * Tested with one cmocka test per scenario in tests/unit/test-policy.c.
  *
- * One sample:  policy_observe() once, then policy_decide() and, for every
- * POLICY_ACT, action_run() + policy_record(), until policy_decide() says
- * POLICY_NONE (bounded by the number of levers: each is tried once per
- * episode). */
+ * One sample:  policy_may_act() tells the engine how much to read, the
+ * engine reads it all, policy_observe() folds it in once, then
+ * policy_decide() and, for every POLICY_ACT, action_run() +
+ * policy_record() + the engine observing again (policy_reobserved()),
+ * until policy_decide() says POLICY_NONE (bounded by the number of levers:
+ * each is tried once per episode). */
 
 enum policy_mode {
 	POLICY_MODE_AUTO,      /* "auto": build episodes, host pressure */
@@ -64,6 +66,8 @@ struct policy_config {
 	uint64_t wsl_idle_interval_ns;     /* wsl_idle_interval = 30 s (WSL's poll) */
 	unsigned wsl_idle_samples;         /* wsl_idle_samples = 20 idle polls (10 min) */
 	double wsl_idle_user_max;          /* wsl_idle_user_max = 0.5 (% of nprocs x CLK_TCK) */
+	uint64_t build_hold_max_ns;        /* build_hold_max = 30 min: a running build holds an
+					      episode open at most this long after it began */
 };
 
 void policy_config_default(struct policy_config *c);
@@ -89,15 +93,21 @@ int policy_config_set(struct policy_config *c, const char *assignment, char *err
 void policy_config_format(const struct policy_config *c, const struct policy_key *k, char *buf,
 			  size_t size);
 
-/* One (cgroup, class) row of the tracker's ledger. */
+/* One (cgroup, class) row of the tracker's ledger: the policy's input
+ * row (a cgroup whose processes fall in several classes has one per class;
+ * the policy sums a cgroup's attributed rows). */
 struct policy_cgroup {
 	uint64_t cgid;
 	enum tclass class;
 	uint64_t added, removed;      /* cumulative bytes since the tracker started */
-	const char *path;             /* v2 path relative to the cgroup2 mount; NULL unknown */
-	/* Filled by the daemon only when policy_wants_targets(): where a lever
-	 * reaches this row's pages now (the cgroup, or its nearest live
-	 * ancestor when it was removed). */
+	/* Bytes added and removed in the ledger's last interval (the growth
+	 * the policy judges; o->interval_ns long). */
+	uint64_t added_last, removed_last;
+	/* The rest is filled only when policy_may_act() said so before the
+	 * sample: the path (relative to the cgroup2 mount; NULL unknown) and
+	 * where a lever reaches this row's pages now (the cgroup, or its
+	 * nearest live ancestor when it was removed). */
+	const char *path;
 	const char *v2_target;        /* "/docker"; "/" = root; NULL = none found */
 	const char *v1_target;        /* in the v1 memory hierarchy; NULL = none */
 	bool frozen;                  /* cgroup.events "frozen 1" (Resource Saver) */
@@ -123,8 +133,8 @@ struct policy_obs {
 
 	bool mem_known;
 	uint64_t mem_free, page_cache, shmem;
-	/* The next three are read only for a decision that may act
-	 * (policy_wants_targets(), or `reclaim`): unknown otherwise. */
+	/* The next three are read only for a sample that may act
+	 * (policy_may_act(), or `reclaim`): unknown otherwise. */
 	bool psi_known;
 	double psi_full_avg10;        /* percent */
 	bool refault_known;
@@ -133,6 +143,7 @@ struct policy_obs {
 
 	const struct policy_cgroup *cgroups;
 	size_t ncgroups;
+	uint64_t interval_ns;         /* the ledger's last interval (added_last's) */
 	const struct policy_file *files;
 	size_t nfiles;
 	const char *docker_root;      /* "/var/lib/docker" */
@@ -141,6 +152,11 @@ struct policy_obs {
 	/* Docker Engine's last "image tag" event (a build finished), on the
 	 * CLOCK_MONOTONIC scale; 0 = none.  An extra hint, never required. */
 	uint64_t build_end_ns;
+	/* A build is known to be running (a CLI process, populated build-step
+	 * cgroups...): the episode is not ended nor its members reclaimed while
+	 * it is, for at most build_hold_max after the episode began.  Set by
+	 * agent/sources/build_signal.c where it is built; false otherwise. */
+	bool build_running;
 
 	/* wsl-idle: /proc/stat */
 	bool cpu_known;
@@ -163,6 +179,7 @@ struct policy_member {        /* a cgroup whose attributed rows grew in the epis
 	enum tclass class;                  /* build > daemon > container of its rows */
 	uint64_t base_added, base_removed;  /* cumulative when it joined */
 	uint64_t added, removed;            /* last seen */
+	uint64_t added_last, removed_last;  /* in the last interval (the sample's sums) */
 	uint64_t last_growth_ns;            /* it grew by growth_rate_min or more */
 	bool ready;                         /* quiet for quiet_period: reclaimable */
 };
@@ -194,10 +211,7 @@ struct policy_history {
 	/* This sample's attributed rows summed per cgroup (scratch). */
 	struct policy_member *agg;
 	size_t nagg, agg_cap;
-	/* The previous sample's, for the growth of each. */
-	struct policy_member *prev;
-	size_t nprev, prev_cap;
-	uint64_t prev_ns;
+	uint64_t prev_ns;                 /* the last sample with the tracker's rows */
 	bool have_prev;
 	double growth_rate;               /* attributed bytes/s in the last sample */
 
@@ -231,21 +245,30 @@ void policy_history_free(struct policy_history *h);
 int policy_observe(const struct policy_config *c, struct policy_history *h,
 		   const struct policy_obs *o);
 
-/* True when the next decision may act on the episode: the daemon then fills
- * the target fields of the cgroup rows and the file paths. */
-bool policy_wants_targets(const struct policy_history *h);
+/* Asked once, before a sample is read: true when this sample's decisions
+ * may act on an episode or on host pressure (host_low: the bridge says
+ * Windows is low on memory).  The engine then reads, with the rest of the
+ * sample, the rows' targets, every file of the ledger (not only those
+ * that gained pages) and the act inputs (PSI, refaults, the data root). */
+bool policy_may_act(const struct policy_config *c, const struct policy_history *h,
+		    bool host_low);
+
+/* The engine read the memory figures and targets again after a lever ran
+ * (in the same sample): what came back is in o->page_cache now. */
+void policy_reobserved(struct policy_history *h);
 
 enum policy_verdict { POLICY_NONE, POLICY_ACT };
 
 struct policy_decision {
 	enum policy_verdict verdict;
-	enum lever lever;
 	const char *reason;           /* a token: WSLDOCK_REASON (see wsldock-agent(8)) */
 	char detail[192];             /* one human-readable phrase */
 	uint64_t episode;
 	uint64_t bytes_targeted;      /* what the policy expects the lever to reach */
-	uint64_t bytes_wanted;        /* stop once this much came back */
-	struct action_request req;    /* ready for action_run() (dry_run, root unset) */
+	/* The lever, what is wanted of it (req.bytes_wanted: stop once this
+	 * much came back) and its targets, ready for action_run() (dry_run
+	 * and root unset).  Meaningful when verdict is POLICY_ACT. */
+	struct action_request req;
 	/* Owned storage behind req. */
 	struct action_cgroup *cgroups;
 	struct action_file *files;

@@ -66,9 +66,9 @@ static void test_log_line(void **state)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct dlog g = { .foreground = true, .err = f, .verb = "run" };
-	struct policy_decision d = { .verdict = POLICY_ACT, .lever = LEVER_FILE_EVICT,
-				     .reason = "episode-end", .episode = 4, .bytes_targeted = 10,
-				     .bytes_wanted = 5 };
+	struct policy_decision d = { .verdict = POLICY_ACT, .reason = "episode-end", .episode = 4,
+				     .bytes_targeted = 10,
+				     .req = { .lever = LEVER_FILE_EVICT, .bytes_wanted = 5 } };
 	struct action_result r = { .lever = LEVER_FILE_EVICT, .error = -EBUSY, .bytes_targeted = 10,
 				   .bytes_returned = 3, .duration_ns = 7000000 };
 

@@ -2,7 +2,9 @@
 /* The reclaim policy, as tables of scenarios: each a list of samples (the
  * tracker's rows and files, the memory figures, now) with the state the
  * policy must be in after the sample and the decisions it must take, each
- * acting decision answered by a simulated lever result. */
+ * acting decision answered by a simulated lever result.  Every sample is
+ * decided on: one with no decisions listed must not act.  One cmocka test
+ * per scenario, so one failure hides no other. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include "unit.h"
 
 #include "policy/policy.h"
+#include "shared/util.h"
 
 #define S NSEC_PER_SEC
 #define ALL UINT64_MAX  /* the simulated lever returns all it targeted */
@@ -57,6 +60,7 @@ struct tstep {
 	bool host_low, follower, no_meminfo;
 	uint64_t user_ticks, refault;  /* refault in MiB */
 	unsigned build_end;       /* s: Docker's last "image tag" event; 0 = none */
+	bool build;               /* a build is known to be running */
 	enum policy_state state;
 	struct texpect ex[MAXX];
 };
@@ -395,7 +399,9 @@ static const struct scenario scenarios[] = {
 		  .state = PSTATE_HOST, .ex = { { "floor" } } },
 	} },
 	{ "a build during host pressure is an episode", .memcg = MEMCG_V2, .steps = {
-		{ .t = 1, .rows = { DOCKER_ROW(0) }, .host_low = true, .state = PSTATE_HOST },
+		/* Nothing attributed holds cache yet: the root cgroup's step. */
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .host_low = true, .state = PSTATE_HOST, .ex = {
+			{ "host-low-root", true, LEVER_MEMCG_RECLAIM, ALL }, { "host-wait" } } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .host_low = true, .state = PSTATE_GROWING,
 		  .ex = { { "growing" } } },
 	} },
@@ -467,12 +473,96 @@ static const struct scenario scenarios[] = {
 		{ .t = 4, .rows = { DOCKER_ROW(400) }, .host_low = true, .no_meminfo = true,
 		  .state = PSTATE_HOST, .ex = { { "no-meminfo" } } },
 	} },
+	{ "a running build holds its episode open, then it ends as usual", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .build = true },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING },
+		/* Quiet for long, and Docker said a build finished: still held. */
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .build = true, .build_end = 3,
+		  .state = PSTATE_GROWING, .ex = { { "growing" } } },
+		{ .t = 60, .rows = { DOCKER_ROW(400) }, .build = true, .build_end = 3,
+		  .state = PSTATE_GROWING, .ex = { { "growing" } } },
+		{ .t = 61, .rows = { DOCKER_ROW(400) }, .build_end = 3, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "a build starting while the episode waits to be reclaimed holds it again", .memcg = MEMCG_V2,
+	  .steps = {
+		GROW_V2,
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .psi = 50, .state = PSTATE_RECLAIM,
+		  .ex = { { "psi" } } },
+		{ .t = 7, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+		{ .t = 8, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "build_hold_max bounds the hold of a build that never seems to end",
+	  .set = { "build_hold_max=20s" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) }, .build = true },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING },
+		{ .t = 20, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING },
+		/* The episode began at 1 (the sample before its growth): 20 s later. */
+		{ .t = 21, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
 	{ "wsl-idle ignores build episodes", .set = { "mode=wsl-idle" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) }, .user_ticks = 5 },
 		{ .t = 2, .rows = { DOCKER_ROW(900) }, .user_ticks = 5, .state = PSTATE_IDLE,
 		  .ex = { { "wsl-idle-wait" } } },
 	} },
 };
+
+/* The growth of each row in the last interval, as the ledger would give
+ * it: a row's gain over the previous sample (all of it for a new row), no
+ * more than its cgroup gained in all its classes (a process found to be of
+ * another class moves bytes between rows, it adds none).  A cgroup whose
+ * sum went down was re-created: all of it is new. */
+static void ledger_like_last(struct policy_cgroup *rows, size_t n, const struct policy_cgroup *prev,
+			     size_t np)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t now_a = 0, now_r = 0, was_a = 0, was_r = 0, left_a, left_r;
+		bool first = true;
+
+		for (size_t j = 0; j < i; j++)
+			first &= rows[j].cgid != rows[i].cgid;
+		if (!first)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (rows[j].cgid == rows[i].cgid) {
+				now_a += rows[j].added;
+				now_r += rows[j].removed;
+			}
+		for (size_t j = 0; j < np; j++)
+			if (prev[j].cgid == rows[i].cgid) {
+				was_a += prev[j].added;
+				was_r += prev[j].removed;
+			}
+		left_a = now_a >= was_a ? now_a - was_a : now_a;
+		left_r = now_r >= was_r ? now_r - was_r : now_r;
+		for (size_t j = i; j < n; j++) {
+			const struct policy_cgroup *p = NULL;
+			uint64_t a, r;
+
+			if (rows[j].cgid != rows[i].cgid)
+				continue;
+			for (size_t k = 0; k < np; k++)
+				if (prev[k].cgid == rows[j].cgid && prev[k].class == rows[j].class)
+					p = &prev[k];
+			a = !p ? rows[j].added : rows[j].added > p->added ? rows[j].added - p->added : 0;
+			r = !p ? rows[j].removed
+			       : rows[j].removed > p->removed ? rows[j].removed - p->removed : 0;
+			rows[j].added_last = a < left_a ? a : left_a;
+			rows[j].removed_last = r < left_r ? r : left_r;
+			left_a -= rows[j].added_last;
+			left_r -= rows[j].removed_last;
+		}
+	}
+}
 
 static void fill_obs(const struct scenario *sc, const struct tstep *st, struct policy_obs *o,
 		     struct policy_cgroup *rows, struct policy_file *files)
@@ -493,6 +583,7 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 	o->docker_root = sc->data_root ? "/var/lib/docker" : NULL;
 	o->host_low = st->host_low;
 	o->build_end_ns = st->build_end ? st->build_end * S + S : 0;  /* the now_ns scale */
+	o->build_running = st->build;
 	o->cpu_known = true;
 	o->cpu_user_ticks = st->user_ticks;
 	o->nprocs = 2;
@@ -517,10 +608,55 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 	o->files = files;
 }
 
-static void run_scenario(const struct scenario *sc)
+static void decide_step(const struct scenario *sc, const struct tstep *st,
+			const struct policy_config *c, struct policy_history *h,
+			const struct policy_obs *o)
 {
+	size_t x = 0;
+
+	do {
+		const struct texpect *e = &st->ex[x];
+		struct policy_decision d;
+		struct action_result r = { 0 };
+
+		assert_int_equal(policy_decide(c, h, o, &d), 0);
+		if (!e->reason) {
+			/* Nothing listed for this sample: it must not act. */
+			if (d.verdict == POLICY_ACT)
+				fail_msg("%s: t=%u: acted (%s, %s: %s), expected no action", sc->name,
+					 st->t, lever_name(d.req.lever), d.reason, d.detail);
+			policy_decision_free(&d);
+			return;
+		}
+		if (strcmp(d.reason, e->reason) || (d.verdict == POLICY_ACT) != e->act ||
+		    (e->act && d.req.lever != e->lever))
+			fail_msg("%s: t=%u decision %zu: %s %s (%s), expected %s %s", sc->name, st->t, x,
+				 d.verdict == POLICY_ACT ? lever_name(d.req.lever) : "none", d.reason,
+				 d.detail, e->act ? lever_name(e->lever) : "none", e->reason);
+		if (d.verdict == POLICY_ACT) {
+			/* Every acting decision is a request the lever can run. */
+			assert_int_equal(d.req.max_duration_ns, c->action_timeout_ns);
+			r.lever = d.req.lever;
+			r.dry_run = sc->dry_run;
+			r.bytes_targeted = d.bytes_targeted;
+			r.bytes_returned = e->ret == ALL ? d.bytes_targeted : MI(e->ret);
+			r.error = e->err;
+			r.exhausted = e->exhausted;
+			policy_record(c, h, &d, &r, o->now_ns);
+		}
+		policy_decision_free(&d);
+	} while (++x < MAXX && st->ex[x].reason);
+}
+
+static void test_scenario(void **state)
+{
+	const struct scenario *sc = *state;
+	struct policy_cgroup rows[2][MAXR];
+	struct policy_file files[MAXR];
 	struct policy_config c;
 	struct policy_history h;
+	size_t nprev = 0;
+	uint64_t prev_ns = 0;
 	char err[256];
 
 	policy_config_default(&c);
@@ -529,51 +665,23 @@ static void run_scenario(const struct scenario *sc)
 	policy_init(&h);
 	for (size_t s = 0; s < MAXSTEPS; s++) {
 		const struct tstep *st = &sc->steps[s];
-		struct policy_cgroup rows[MAXR];
-		struct policy_file files[MAXR];
+		struct policy_cgroup *now = rows[s % 2], *prev = rows[(s + 1) % 2];
 		struct policy_obs o;
 
 		if (s && !st->t)
 			break;
-		fill_obs(sc, st, &o, rows, files);
+		fill_obs(sc, st, &o, now, files);
+		ledger_like_last(now, o.ncgroups, prev, nprev);
+		o.interval_ns = prev_ns ? o.now_ns - prev_ns : 0;
 		assert_int_equal(policy_observe(&c, &h, &o), 0);
 		if (h.state != st->state)
 			fail_msg("%s: t=%u: state %s, expected %s", sc->name, st->t,
 				 policy_state_name(h.state), policy_state_name(st->state));
-		for (size_t x = 0; x < MAXX && st->ex[x].reason; x++) {
-			const struct texpect *e = &st->ex[x];
-			struct policy_decision d;
-			struct action_result r = { 0 };
-
-			assert_int_equal(policy_decide(&c, &h, &o, &d), 0);
-			if (strcmp(d.reason, e->reason) || (d.verdict == POLICY_ACT) != e->act ||
-			    (e->act && d.lever != e->lever))
-				fail_msg("%s: t=%u decision %zu: %s %s (%s), expected %s %s", sc->name,
-					 st->t, x, d.verdict == POLICY_ACT ? lever_name(d.lever) : "none",
-					 d.reason, d.detail, e->act ? lever_name(e->lever) : "none",
-					 e->reason);
-			if (d.verdict == POLICY_ACT) {
-				/* Every acting decision is a request the lever can run. */
-				assert_int_equal(d.req.lever, d.lever);
-				assert_int_equal(d.req.max_duration_ns, c.action_timeout_ns);
-				r.lever = d.lever;
-				r.dry_run = sc->dry_run;
-				r.bytes_targeted = d.bytes_targeted;
-				r.bytes_returned = e->ret == ALL ? d.bytes_targeted : MI(e->ret);
-				r.error = e->err;
-				r.exhausted = e->exhausted;
-				policy_record(&c, &h, &d, &r, o.now_ns);
-			}
-			policy_decision_free(&d);
-		}
+		decide_step(sc, st, &c, &h, &o);
+		nprev = o.ncgroups;
+		prev_ns = o.now_ns;
 	}
 	policy_history_free(&h);
-}
-
-static void test_scenarios(void **state)
-{
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		run_scenario(&scenarios[i]);
 }
 
 /* ---- the requests handed to the levers ---- */
@@ -582,6 +690,8 @@ static struct policy_history h;
 static struct policy_config cfg;
 
 static const char *data_root;
+static struct policy_cgroup fed[8], fed_prev[8];
+static size_t nfed_prev;
 
 static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 		 const struct policy_file *files, size_t nfiles, enum memcg_mode memcg,
@@ -598,7 +708,16 @@ static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 	o->ncgroups = nrows;
 	o->files = files;
 	o->nfiles = nfiles;
+	/* The rows as the engine hands them: with their growth since the
+	 * previous feed (none before the first of a history). */
+	assert_true(nrows <= ELEMENTSOF(fed));
+	memcpy(fed, rows, nrows * sizeof(*rows));
+	ledger_like_last(fed, nrows, fed_prev, h.have_prev ? nfed_prev : 0);
+	o->cgroups = fed;
+	o->interval_ns = h.have_prev ? o->now_ns - h.prev_ns : 0;
 	assert_int_equal(policy_observe(&cfg, &h, o), 0);
+	memcpy(fed_prev, fed, nrows * sizeof(*rows));
+	nfed_prev = nrows;
 }
 
 static void test_fadvise_request(void **state)
@@ -635,7 +754,7 @@ static void test_fadvise_request(void **state)
 	assert_int_equal(h.state, PSTATE_RECLAIM);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
 	assert_int_equal(d.verdict, POLICY_ACT);
-	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 	/* The daemon's three files; not the hot one, not a running container's. */
 	assert_int_equal(d.req.nfiles, 3);
 	for (size_t i = 0; i < d.req.nfiles; i++) {
@@ -682,7 +801,7 @@ static void test_container_files(void **state)
 	feed(2, rows, 1, files, 5, MEMCG_NONE, &o);
 	feed(5, rows, 1, files, 5, MEMCG_NONE, &o);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 	assert_int_equal(d.req.nfiles, 5);
 	for (size_t i = 0; i < d.req.nfiles; i++)
 		assert_null(d.req.files[i].path);
@@ -716,7 +835,7 @@ static void test_cgroup_request(void **state)
 	feed(2, rows, 3, NULL, 0, MEMCG_V2, &o);
 	feed(5, rows, 3, NULL, 0, MEMCG_V2, &o);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.lever, LEVER_MEMCG_RECLAIM);
 	assert_int_equal(d.req.ncgroups, 2);
 	assert_string_equal(d.req.cgroups[0].v2_path, "/docker");
 	assert_int_equal(d.req.cgroups[0].bytes, MI(300));
@@ -737,7 +856,7 @@ static void test_cgroup_request(void **state)
 	feed(2, rows, 1, NULL, 0, MEMCG_V2, &o);
 	feed(5, rows, 1, NULL, 0, MEMCG_V2, &o);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.lever, LEVER_MEMCG_RECLAIM);
 	assert_int_equal(d.req.ncgroups, 1);
 	assert_null(d.req.cgroups[0].v2_path);
 	assert_int_equal(d.req.cgroups[0].cgid, 9);
@@ -766,7 +885,7 @@ static void test_drop_caches_request(void **state)
 	feed(2, rows, 2, NULL, 0, MEMCG_NONE, &o);
 	feed(5, rows, 2, NULL, 0, MEMCG_NONE, &o);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_DROP_CACHES);
+	assert_int_equal(d.req.lever, LEVER_DROP_CACHES);
 	assert_string_equal(d.reason, "last-resort");
 	assert_true(d.req.restore_hot_set);
 	assert_int_equal(d.req.restore_budget_bytes, 1024 * MIB);
@@ -803,7 +922,7 @@ static void test_hot_window(void **state)
 	feed(666, rows, 1, files, 2, MEMCG_V2, &o);
 	assert_int_equal(h.state, PSTATE_RECLAIM);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 	assert_int_equal(d.req.nfiles, 1);
 	assert_int_equal(d.req.files[0].ino, 20);
 	assert_int_equal(d.req.ndirs, 0);
@@ -830,13 +949,13 @@ static void test_manual(void **state)
 	assert_int_equal(policy_begin_manual(&h, &o, -1), 0);
 	assert_int_equal(h.episode_bytes, MI(700));
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_MEMCG_FORCE_EMPTY);
+	assert_int_equal(d.req.lever, LEVER_MEMCG_FORCE_EMPTY);
 	assert_string_equal(d.reason, "manual");
-	r = (struct action_result){ .lever = d.lever, .bytes_targeted = MI(700) };
+	r = (struct action_result){ .lever = d.req.lever, .bytes_targeted = MI(700) };
 	policy_record(&cfg, &h, &d, &r, S);  /* nothing came back */
 	policy_decision_free(&d);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 	assert_string_equal(d.reason, "fallback");
 	assert_int_equal(d.req.ndirs, 1);
 	assert_string_equal(d.req.dirs[0], "/var/lib/docker/overlay2");
@@ -848,8 +967,8 @@ static void test_manual(void **state)
 	policy_init(&h);
 	assert_int_equal(policy_begin_manual(&h, &o, LEVER_COMPACT), 0);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_COMPACT);
-	r = (struct action_result){ .lever = d.lever };
+	assert_int_equal(d.req.lever, LEVER_COMPACT);
+	r = (struct action_result){ .lever = d.req.lever };
 	policy_record(&cfg, &h, &d, &r, S);
 	policy_decision_free(&d);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
@@ -862,22 +981,22 @@ static void test_manual(void **state)
 	o.ncgroups = 0;
 	assert_int_equal(policy_begin_manual(&h, &o, LEVER_DROP_CACHES), 0);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_DROP_CACHES);
-	assert_int_equal(d.bytes_wanted, MI(4096) - cfg.floor);
+	assert_int_equal(d.req.lever, LEVER_DROP_CACHES);
+	assert_int_equal(d.req.bytes_wanted, MI(4096) - cfg.floor);
 	policy_decision_free(&d);
 	/* --lever fadvise without cgroups still walks the data root. */
 	policy_history_free(&h);
 	policy_init(&h);
 	assert_int_equal(policy_begin_manual(&h, &o, LEVER_FILE_EVICT), 0);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 	policy_decision_free(&d);
 	policy_history_free(&h);
 }
 
 static void test_backoff_doubles(void **state)
 {
-	struct policy_decision d = { .verdict = POLICY_ACT, .lever = LEVER_MEMCG_RECLAIM,
+	struct policy_decision d = { .verdict = POLICY_ACT, .req.lever = LEVER_MEMCG_RECLAIM,
 				     .bytes_targeted = MI(400) };
 	struct action_result r = { .lever = LEVER_MEMCG_RECLAIM, .bytes_targeted = MI(400),
 				   .bytes_returned = MI(10) };
@@ -915,12 +1034,12 @@ static void test_mode_off_closes(void **state)
 	policy_config_default(&cfg);
 	policy_init(&h);
 	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
-	assert_false(policy_wants_targets(&h));
+	assert_false(policy_may_act(&cfg, &h, false));
 	rows[0].added = MI(500);
 	feed(2, rows, 1, NULL, 0, MEMCG_V2, &o);
 	assert_string_equal(policy_state_name(h.state), "growing");
 	feed(5, rows, 1, NULL, 0, MEMCG_V2, &o);
-	assert_true(policy_wants_targets(&h));
+	assert_true(policy_may_act(&cfg, &h, false));
 	/* The configuration changes to off (a reload, later): the episode is let go. */
 	assert_int_equal(policy_config_set(&cfg, "mode=off", err, sizeof(err)), 0);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
@@ -961,7 +1080,7 @@ static void test_hot_file_owned_by_docker(void **state)
 	feed(101, rows, 1, f, 2, MEMCG_V2, &o);
 	feed(104, rows, 1, f, 2, MEMCG_V2, &o);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_FILE_EVICT);
+	assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 	assert_int_equal(d.req.nfiles, 1);
 	assert_int_equal(d.req.files[0].ino, 14);
 	policy_decision_free(&d);
@@ -1000,16 +1119,16 @@ static void test_partial_episode(void **state)
 	assert_int_equal(h.state, PSTATE_RECLAIM);
 	assert_int_equal(h.episode_bytes, MI(400));
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.lever, LEVER_MEMCG_RECLAIM);
 	assert_int_equal(d.req.ncgroups, 1);
 	assert_string_equal(d.req.cgroups[0].v2_path, "/docker/c1");
-	r = (struct action_result){ .lever = d.lever, .bytes_targeted = MI(400), .bytes_returned = MI(400) };
+	r = (struct action_result){ .lever = d.req.lever, .bytes_targeted = MI(400), .bytes_returned = MI(400) };
 	policy_record(&cfg, &h, &d, &r, o.now_ns);
 	policy_decision_free(&d);
 	/* Still growing in c2: no lever reaches c2, fadvise walks nothing. */
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_COMPACT);
-	r = (struct action_result){ .lever = d.lever };
+	assert_int_equal(d.req.lever, LEVER_COMPACT);
+	r = (struct action_result){ .lever = d.req.lever };
 	policy_record(&cfg, &h, &d, &r, o.now_ns);
 	policy_decision_free(&d);
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
@@ -1028,7 +1147,7 @@ static void test_partial_episode(void **state)
 	assert_int_equal(h.state, PSTATE_RECLAIM);
 	assert_int_equal(h.episode_bytes, MI(500));
 	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-	assert_int_equal(d.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.lever, LEVER_MEMCG_RECLAIM);
 	assert_int_equal(d.req.ncgroups, 1);
 	assert_string_equal(d.req.cgroups[0].v2_path, "/docker/c2");
 	policy_decision_free(&d);
@@ -1055,7 +1174,7 @@ static void test_partial_episode(void **state)
 		}
 		assert_int_equal(h.state, PSTATE_RECLAIM);
 		assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
-		assert_int_equal(d.lever, LEVER_FILE_EVICT);
+		assert_int_equal(d.req.lever, LEVER_FILE_EVICT);
 		assert_int_equal(d.req.nfiles, 1);
 		assert_int_equal(d.req.files[0].ino, 1);
 		assert_int_equal(d.req.ndirs, 0);
@@ -1124,8 +1243,8 @@ static void test_config(void **state)
 /* The man page lists every key with its default, as formatted here. */
 int main(void)
 {
+	struct CMUnitTest each[ELEMENTSOF(scenarios)];
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_fadvise_request),
 		cmocka_unit_test(test_cgroup_request),
 		cmocka_unit_test(test_container_files),
@@ -1138,6 +1257,11 @@ int main(void)
 		cmocka_unit_test(test_hot_file_owned_by_docker),
 		cmocka_unit_test(test_config),
 	};
+	int failed;
 
-	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));
+	for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
+		each[i] = (struct CMUnitTest){ .name = scenarios[i].name, .test_func = test_scenario,
+					      .initial_state = (void *)&scenarios[i] };
+	failed = _cmocka_run_group_tests("scenarios", each, ELEMENTSOF(each), NULL, NULL);
+	return unit_status(failed + cmocka_run_group_tests(tests, NULL, NULL));
 }

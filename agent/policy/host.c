@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#include "policy/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Windows is low on memory: cold page cache beyond the floor in bounded
+ * steps, the build-attributed first, then memory.reclaim on the root cgroup
+ * (kept off anonymous memory by the lever), backing off when stalls or
+ * refaults rise. */
+int host_decide(const struct policy_config *c, struct policy_history *h,
+		       const struct policy_obs *o, struct policy_decision *d)
+{
+	_cleanup_free_ struct policy_member *mem = NULL;
+	uint64_t room, step;
+	size_t n = 0;
+	char skipped[320];
+
+	if (!o->mem_known) {
+		decision_say(d, "no-meminfo", "/proc/meminfo unreadable: not acting blind");
+		return 0;
+	}
+	if (o->now_ns < h->host_hold_until) {
+		decision_say(d, "host-wait", "host-pressure step held until the back-off ends");
+		return 0;
+	}
+	if (psi_over(c, o, d)) {
+		h->host_hold_until = o->now_ns + c->backoff_ns;
+		return 0;
+	}
+	if (h->host_refault_known && o->refault_known && o->now_ns > h->host_last_ns) {
+		double rate = (double)sat_sub(o->refault_bytes, h->host_last_refault) * NSEC_PER_SEC /
+			      (double)(o->now_ns - h->host_last_ns);
+
+		if (rate > (double)c->refault_max) {
+			h->host_hold_until = o->now_ns + c->backoff_ns;
+			h->host_refault_known = false;
+			decision_say(d, "refaults", "file refaults at %.0f bytes/s > refault_max: backing off", rate);
+			return 0;
+		}
+	}
+	if (h->host_last_ns && o->now_ns - h->host_last_ns < c->host_interval_ns) {
+		decision_say(d, "host-wait", "next host-pressure step in under %llu ms",
+		    (unsigned long long)(c->host_interval_ns / 1000000));
+		return 0;
+	}
+	room = floor_room(c, h, o);
+	step = min_u64(c->host_step, room);
+	if (step < c->lever_min) {
+		decision_say(d, "floor", "Windows is low on memory but page cache is at the floor");
+		return 0;
+	}
+	if (h->host_stage == 0) {
+		mem = calloc(h->nagg + 1, sizeof(*mem));
+		if (!mem)
+			return -ENOMEM;
+		for (size_t i = 0; i < h->nagg; i++)
+			if (h->agg[i].added > h->agg[i].removed)
+				mem[n++] = h->agg[i];
+		if (targeted_lever(c, h, o, mem, n, h->host_tried, step, room, d, skipped,
+				   sizeof(skipped))) {
+			decision_say(d, "host-low", "Windows is low on memory: build-attributed cache first");
+			goto chosen;
+		}
+		h->host_stage = 1;
+	}
+	if (h->host_stage == 1 && o->memcg == MEMCG_V2) {
+		d->cgroups = calloc(1, sizeof(*d->cgroups));
+		if (!d->cgroups)
+			return -ENOMEM;
+		d->cgroups[0] = (struct action_cgroup){ .v2_path = "/", .bytes = step };
+		decision_act(c, d, LEVER_MEMCG_RECLAIM, step, step);
+		d->req.cgroups = d->cgroups;
+		d->req.ncgroups = 1;
+		decision_say(d, "host-low-root", "Windows is low on memory: memory.reclaim on the root cgroup, "
+		    "file pages only");
+		goto chosen;
+	}
+	h->host_stage = 2;
+	decision_say(d, "host-low-no-lever", "Windows is low on memory and no lever is left to use");
+	return 0;
+chosen:
+	h->host_last_refault = o->refault_bytes;
+	h->host_refault_known = o->refault_known;
+	return 0;
+}
