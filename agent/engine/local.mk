@@ -4,3 +4,14 @@
 agent_libwsldock_a_SOURCES += \
 	agent/engine/engine.c agent/engine/engine.h \
 	agent/engine/observe.c agent/engine/observe.h
+
+# A hand-made ledger and fake levers through the real engine and policy
+# (cmocka, no root).
+ENGINE_UNIT_TESTS = tests/unit/test-engine
+tests_unit_test_engine_SOURCES = tests/unit/test-engine.c
+tests_unit_test_engine_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_engine_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
+if HAVE_CMOCKA
+check_PROGRAMS += $(ENGINE_UNIT_TESTS)
+TESTS += $(ENGINE_UNIT_TESTS)
+endif
