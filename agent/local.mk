@@ -1,5 +1,6 @@
-# wsldock-agent: sources -> model -> policy -> actions -> outputs, plus the
-# command-line verbs.  Everything but main.c lives in libwsldock.a so the
+# wsldock-agent: sources and the tracker -> engine (the policy's inputs) ->
+# policy -> actions -> outputs (model/ serves report, the levers and the
+# bridge), plus the command-line verbs.  Everything but main.c lives in libwsldock.a so the
 # tests and fuzzers link exactly the code the agent runs.
 noinst_LIBRARIES += agent/libwsldock.a
 agent_libwsldock_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBBPF_CFLAGS)
