@@ -212,7 +212,6 @@ static void tick(struct daemon *d)
 	uint64_t episode_before = d->h.episode;
 	bool tracking = d->tracker != NULL;
 	const struct ledger *l;
-	int r;
 
 	d->last_tick_ns = now;
 	elect(d);
@@ -233,9 +232,8 @@ static void tick(struct daemon *d)
 	    policy_observe(&d->o->cfg, &d->h, &obs) < 0)
 		goto oom;
 	log_transition(d, before, episode_before);
-	r = engine_run(&d->eng, &d->o->cfg, &d->h, l, &obs);
-	if (r < 0)
-		dlog_event(&d->log, "error", "errno=%s detail=deciding", strerrorname_np(-r) ?: "?");
+	if (engine_run(&d->eng, &d->o->cfg, &d->h, l, &obs) < 0)
+		dlog_event(&d->log, "error", "detail=out of memory deciding");
 	observe_reset(&d->eng.ob);
 	give_back(d, before);
 	service_update(&d->svc, service_state_of(d, &(struct service_state){ 0 }));
