@@ -8,9 +8,10 @@ agent_libwsldock_a_SOURCES += \
 # A hand-made ledger and fake levers through the real engine and policy
 # (cmocka, no root).
 ENGINE_UNIT_TESTS = tests/unit/test-engine
-tests_unit_test_engine_SOURCES = tests/unit/test-engine.c
-tests_unit_test_engine_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_engine_LDADD = $(WSLDOCK_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_engine_SOURCES = tests/unit/test-engine.c $(UNIT_COMMON)
+tests_unit_test_engine_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_engine_LDADD = $(UNIT_LDADD)
 if HAVE_CMOCKA
 check_PROGRAMS += $(ENGINE_UNIT_TESTS)
 TESTS += $(ENGINE_UNIT_TESTS)

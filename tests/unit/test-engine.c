@@ -14,11 +14,10 @@
 #include <string.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include "unit.h"
+#include "testutil.h"
 
 #include "engine/engine.h"
 #include "shared/util.h"
@@ -32,7 +31,7 @@
 #define CG1 101
 #define CG2 102
 
-static char root[64];
+static char root[4096];
 
 struct fake {
 	uint64_t now;                    /* CLOCK_MONOTONIC of the fake clock */
@@ -45,54 +44,25 @@ struct fake {
 	bool acted_on_growing;           /* an action reached a cgroup or file still growing */
 };
 
-static void put(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void dir(const char *rel)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
 static int setup(void **state)
 {
-	snprintf(root, sizeof(root), "/tmp/wsldock-engine-XXXXXX");
-	assert_non_null(mkdtemp(root));
-	dir("/proc");
-	dir("/proc/self");
-	dir("/sys");
-	dir("/sys/fs");
-	dir("/sys/fs/cgroup");
-	dir("/sys/fs/cgroup/buildkit");
-	dir("/sys/fs/cgroup/buildkit/s1");
-	dir("/sys/fs/cgroup/buildkit/s2");
-	put("/proc/self/mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec 0 0\n");
-	put("/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n");
-	put("/sys/fs/cgroup/buildkit/s1/memory.stat", "anon 0\nfile 419430400\n");
-	put("/sys/fs/cgroup/buildkit/s2/memory.stat", "anon 0\nfile 419430400\n");
-	put("/proc/meminfo", "MemTotal: 16000000 kB\nMemFree: 8000000 kB\nCached: 4000000 kB\n"
-			     "Active(file): 1000000 kB\nInactive(file): 3000000 kB\nDirty: 0 kB\n"
-			     "Writeback: 0 kB\nShmem: 1000 kB\n");
+	snprintf(root, sizeof(root), "%s", tree_from_fixture(NULL));
+	tree_write_str(root, "/proc/self/mounts",
+		       "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec 0 0\n");
+	tree_write_str(root, "/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n");
+	tree_write_str(root, "/sys/fs/cgroup/buildkit/s1/memory.stat", "anon 0\nfile 419430400\n");
+	tree_write_str(root, "/sys/fs/cgroup/buildkit/s2/memory.stat", "anon 0\nfile 419430400\n");
+	tree_write_str(root, "/proc/meminfo",
+		       "MemTotal: 16000000 kB\nMemFree: 8000000 kB\nCached: 4000000 kB\n"
+		       "Active(file): 1000000 kB\nInactive(file): 3000000 kB\nDirty: 0 kB\n"
+		       "Writeback: 0 kB\nShmem: 1000 kB\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	tree_destroy(root);
+	return 0;
 }
 
 static uint64_t fake_now(void *u, bool realtime)
