@@ -165,6 +165,7 @@ static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 			.dev = ledger_file_dev(&e->key), .ino = e->key.b, .gen = (uint32_t)(e->key.a >> 32),
 			.owner_cgid = e->owner_cgid, .class = view_file_class(l, ob->res, e),
 			.added = e->bytes.added, .removed = e->bytes.removed,
+			.added_last = ledger_last(l, e).added,
 		};
 	}
 	return 0;

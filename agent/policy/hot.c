@@ -59,7 +59,9 @@ int hot_fold(const struct policy_config *c, struct policy_history *h,
 			e->added = f->added;
 			continue;
 		}
-		if (h->nhot >= POLICY_HOT_MAX)
+		/* New to the set only when it gained pages now (a sample that may
+		 * act lists every file, those that left the window too). */
+		if (h->nhot >= POLICY_HOT_MAX || !f->added_last)
 			continue;
 		if (grow((void **)&h->hot, &h->hot_cap, h->nhot + 1, sizeof(*h->hot)) < 0)
 			return -ENOMEM;

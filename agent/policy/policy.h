@@ -123,6 +123,7 @@ struct policy_file {
 	uint64_t owner_cgid;
 	enum tclass class;            /* of the process that added its first page */
 	uint64_t added, removed;      /* cumulative bytes */
+	uint64_t added_last;          /* bytes added in the ledger's last interval */
 };
 
 struct policy_obs {

@@ -692,6 +692,8 @@ static struct policy_config cfg;
 static const char *data_root;
 static struct policy_cgroup fed[8], fed_prev[8];
 static size_t nfed_prev;
+static struct policy_file fed_files[8], fed_files_prev[8];
+static size_t nfed_files_prev;
 
 static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 		 const struct policy_file *files, size_t nfiles, enum memcg_mode memcg,
@@ -704,20 +706,41 @@ static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 	o->page_cache = MI(4096);
 	o->memcg = memcg;
 	o->docker_root = data_root;
-	o->cgroups = rows;
 	o->ncgroups = nrows;
-	o->files = files;
 	o->nfiles = nfiles;
-	/* The rows as the engine hands them: with their growth since the
-	 * previous feed (none before the first of a history). */
-	assert_true(nrows <= ELEMENTSOF(fed));
+	/* The rows and files as the engine hands them: with their growth
+	 * since the previous feed (none before the first of a history). */
+	assert_true(nrows <= ELEMENTSOF(fed) && nfiles <= ELEMENTSOF(fed_files));
+	if (!h.have_prev)
+		nfed_files_prev = 0;  /* a new history: every file is new */
 	memcpy(fed, rows, nrows * sizeof(*rows));
+	for (size_t i = 0; i < nfiles; i++) {
+		fed_files[i] = files[i];
+		fed_files[i].added_last = files[i].added;
+		for (size_t j = 0; j < nfed_files_prev; j++)
+			if (fed_files_prev[j].ino == files[i].ino)
+				fed_files[i].added_last = files[i].added > fed_files_prev[j].added
+							  ? files[i].added - fed_files_prev[j].added : 0;
+	}
+	o->files = fed_files;
 	ledger_like_last(fed, nrows, fed_prev, h.have_prev ? nfed_prev : 0);
 	o->cgroups = fed;
 	o->interval_ns = h.have_prev ? o->now_ns - h.prev_ns : 0;
 	assert_int_equal(policy_observe(&cfg, &h, o), 0);
 	memcpy(fed_prev, fed, nrows * sizeof(*rows));
 	nfed_prev = nrows;
+	/* A file not fed this time keeps its last figures (the ledger keeps it). */
+	for (size_t i = 0; i < nfiles; i++) {
+		size_t j;
+
+		for (j = 0; j < nfed_files_prev && fed_files_prev[j].ino != fed_files[i].ino; j++)
+			;
+		if (j == ELEMENTSOF(fed_files_prev))
+			continue;
+		fed_files_prev[j] = fed_files[i];
+		if (j == nfed_files_prev)
+			nfed_files_prev++;
+	}
 }
 
 static void test_fadvise_request(void **state)
@@ -910,6 +933,10 @@ static void test_hot_window(void **state)
 	feed(1, rows, 1, files, 1, MEMCG_V2, &o);
 	assert_int_equal(h.nhot, 1);
 	/* Eleven minutes later the file is no longer hot and is forgotten. */
+	feed(661, rows, 1, files, 1, MEMCG_V2, &o);
+	assert_int_equal(h.nhot, 0);
+	/* Listed again unchanged (a sample that may act lists every file):
+	 * not hot again. */
 	feed(661, rows, 1, files, 1, MEMCG_V2, &o);
 	assert_int_equal(h.nhot, 0);
 	/* It gains pages again: hot again. */
