@@ -44,8 +44,7 @@ struct act_ctx {
 	char first_unreachable[256];
 };
 
-uint64_t act_now_ns(void);
-/* The deadline's clock: act_now_ns() unless a test replaced it. */
+/* The deadline's clock: clock_now_ns(CLOCK_MONOTONIC) unless a test replaced it. */
 uint64_t act_ctx_now(const struct act_ctx *c);
 bool act_expired(const struct act_ctx *c);
 
@@ -83,7 +82,7 @@ int act_read_u64_at(int dirfd, const char *name, uint64_t *ret);
 /* Whether swap is configured (SwapTotal > 0 in /proc/meminfo). */
 bool act_swap_configured(struct act_ctx *c);
 
-/* Hot list lookup: (dev, ino) in q->hot, generation compared when both
+/* Hot set lookup: (dev, ino) in q->hot, generation compared when both
  * are known. */
 bool act_is_hot(const struct action_request *q, uint64_t dev, uint64_t ino, uint32_t gen);
 
