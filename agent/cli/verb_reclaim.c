@@ -30,8 +30,7 @@ static void reclaim_usage(FILE *f)
 		"\n"
 		"  --dry-run           decide and measure; write nothing anywhere\n"
 		"  --json              one JSON document (see wsldock-agent(8))\n"
-		"  --lever LEVER       only this lever: memory.reclaim, force_empty, fadvise,\n"
-		"                      drop_caches or compact\n"
+		"  --lever LEVER       only this lever: %s\n"
 		"  --set KEY=VALUE     override one policy setting (wsldock-agent.conf(5))\n"
 		"  --docker-root DIR   Docker's data root (default /var/lib/docker)\n"
 		"  --root DIR          read /proc and /sys under DIR\n"
@@ -40,7 +39,7 @@ static void reclaim_usage(FILE *f)
 		"\n"
 		"Exit status: 0 done (or nothing to do), 1 a lever failed (its errno is\n"
 		"printed) or the daemon refused, 2 usage error.\n",
-		program_name);
+		program_name, lever_names_list());
 }
 
 struct reclaim_args {
@@ -83,8 +82,8 @@ static int parse_args(int argc, char **argv, struct reclaim_args *a)
 			break;
 		case OPT_LEVER:
 			if (lever_from_string(optarg, &l) < 0) {
-				cli_error("reclaim", "--lever: unknown lever '%s' (memory.reclaim, "
-					  "force_empty, fadvise, drop_caches, compact)", optarg);
+				cli_error("reclaim", "--lever: unknown lever '%s' (%s)", optarg,
+					  lever_names_list());
 				return -EINVAL;
 			}
 			a->lever = (int)l;
@@ -120,14 +119,14 @@ static void print_result(const json_t *result, bool dry_run)
 	json_array_foreach(actions, i, item) {
 		const json_t *res = json_object_get(item, "result");
 
-		printf("action lever=%s reason=%s bytes_targeted=%lld bytes_returned=%lld errno=%s "
+		printf("action lever=%s reason=%s targeted_bytes=%lld returned_bytes=%lld errno=%s "
 		       "duration_ms=%lld\n",
 		       json_string_value(json_object_get(item, "lever")) ?: "?",
-		       json_string_value(json_object_get(item, "reason")) ?: "?",
-		       json_integer_value(json_object_get(res, "bytes_targeted")),
-		       json_integer_value(json_object_get(res, "bytes_returned")),
-		       json_string_value(json_object_get(res, "error_name")) ?: "0",
-		       json_integer_value(json_object_get(res, "duration_ns")) / 1000000);
+		       json_string_value(json_object_get(item, "reason")) ?: "-",
+		       json_integer_value(json_object_get(res, "targeted_bytes")),
+		       json_integer_value(json_object_get(res, "returned_bytes")),
+		       json_string_value(json_object_get(res, "errno")) ?: "-",
+		       json_integer_value(json_object_get(res, "duration_ms")));
 	}
 	decision = json_object_get(result, "decision");
 	if (decision) {
