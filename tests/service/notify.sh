@@ -5,8 +5,8 @@
 # tracker mode and state, WATCHDOG=1 at about half of WATCHDOG_USEC from
 # the event loop, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 at exit.
 . "${top_srcdir:?}/tests/service/lib.sh"
-need_root
-need python3
+require_root "the daemon loads the BPF tracker"
+require python3
 
 python3 - "$WORK/notify.sock" >"$WORK/notify.txt" 2>"$WORK/listener.log" <<'PY' &
 import socket, sys, time
