@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Exit codes shared by every verb (documented in wsldock-agent(8)). */
 enum {
@@ -29,6 +30,23 @@ enum { OPT_ROOT = 0x100, OPT_JSON, OPT_HELP, OPT_COMMON_LAST };
 /* Returns 1 when handled, 0 when c is not a common option, -1 when its
  * argument is invalid (the error is printed: exit with EXIT_ERROR). */
 int cli_common_option(int c, const char *arg, struct cli_common *common);
+/* The one option loop of the verbs. */
+struct cli_verb {
+	const char *name;
+	const struct option *options;  /* CLI_COMMON_OPTIONS first, or only --help */
+	const char *shortopts;         /* "h", plus the verb's own letters */
+	void (*usage)(FILE *f);
+	/* The verb's own options: 0, or -EINVAL with the error printed. */
+	int (*option)(int c, const char *arg, void *u);
+	int max_args;                  /* positional arguments allowed */
+};
+/* Parses argv: the common options into *common (NULL: the verb has none),
+ * -h/--help (usage on stdout), the rest through v->option.  1: go on, the
+ * positional arguments from optind; 0: help was printed; -EINVAL: a usage
+ * error, printed.  Every verb then returns
+ * `r < 0 ? EXIT_ERROR : EXIT_CLEAN` when r <= 0. */
+int cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_common *common,
+	      void *u);
 /* Prints "wsldock-agent VERB: MESSAGE" to stderr. */
 __attribute__((format(printf, 2, 3)))
 void cli_error(const char *verb, const char *fmt, ...);

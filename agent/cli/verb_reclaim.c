@@ -51,6 +51,39 @@ struct reclaim_args {
 	bool set_given, standalone;
 };
 
+static int reclaim_option(int c, const char *arg, void *u)
+{
+	struct reclaim_args *a = u;
+	enum lever l;
+
+	switch (c) {
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		return 0;
+	case OPT_LEVER:
+		if (lever_from_string(arg, &l) < 0) {
+			cli_error("reclaim", "--lever: unknown lever '%s' (%s)", arg, lever_names_list());
+			return -EINVAL;
+		}
+		a->lever = (int)l;
+		return 0;
+	case OPT_DOCKER_ROOT:
+		a->docker_root = arg;
+		return 0;
+	case OPT_SET:
+		if (cli_policy_set("reclaim", &a->cfg, arg) < 0)
+			return -EINVAL;
+		a->set_given = true;
+		return 0;
+	case OPT_STANDALONE:
+		a->standalone = true;
+		return 0;
+	default:
+		reclaim_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct reclaim_args *a)
 {
 	static const struct option options[] = {
@@ -62,53 +95,9 @@ static int parse_args(int argc, char **argv, struct reclaim_args *a)
 		{ "standalone", no_argument, NULL, OPT_STANDALONE },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum lever l;
-	int c;
+	const struct cli_verb verb = { "reclaim", options, "h", reclaim_usage, reclaim_option, 0 };
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &a->common);
-
-		if (handled < 0)
-			return -EINVAL;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'h':
-			reclaim_usage(stdout);
-			return 0;
-		case OPT_DRY_RUN:
-			a->dry_run = true;
-			break;
-		case OPT_LEVER:
-			if (lever_from_string(optarg, &l) < 0) {
-				cli_error("reclaim", "--lever: unknown lever '%s' (%s)", optarg,
-					  lever_names_list());
-				return -EINVAL;
-			}
-			a->lever = (int)l;
-			break;
-		case OPT_DOCKER_ROOT:
-			a->docker_root = optarg;
-			break;
-		case OPT_SET:
-			if (cli_policy_set("reclaim", &a->cfg, optarg) < 0)
-				return -EINVAL;
-			a->set_given = true;
-			break;
-		case OPT_STANDALONE:
-			a->standalone = true;
-			break;
-		default:
-			reclaim_usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		cli_error("reclaim", "unexpected argument '%s'", argv[optind]);
-		return -EINVAL;
-	}
-	return 1;
+	return cli_parse(&verb, argc, argv, &a->common, a);
 }
 
 static void print_result(const json_t *result, bool dry_run)

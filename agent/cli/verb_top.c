@@ -75,6 +75,49 @@ static int parse_seconds(const char *s, double *ret)
 	return 0;
 }
 
+static int top_option(int c, const char *arg, void *u)
+{
+	struct top_args *a = u;
+	uint64_t n;
+
+	switch (c) {
+	case OPT_ONCE:
+		a->once = true;
+		return 0;
+	case 'v':
+		a->verbose = true;
+		return 0;
+	case OPT_DURATION:
+	case OPT_INTERVAL:
+		if (parse_seconds(arg, c == OPT_DURATION ? &a->duration : &a->interval) < 0) {
+			cli_error("top", "--%s: expected seconds in (0, 86400], got '%s'",
+				  c == OPT_DURATION ? "duration" : "interval", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_BPF_MODE:
+		if (tracker_mode_from_string(arg, &a->mode) < 0) {
+			cli_error("top", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
+				  arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_DOCKER_ROOT:
+		a->docker_root = arg;
+		return 0;
+	case OPT_LIMIT:
+		if (parse_u64(arg, &n) < 0 || !n || n > 100000) {
+			cli_error("top", "--limit: expected 1..100000, got '%s'", arg);
+			return -EINVAL;
+		}
+		a->limit = (size_t)n;
+		return 0;
+	default:
+		top_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct top_args *a)
 {
 	static const struct option options[] = {
@@ -88,61 +131,11 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t n;
-	int c;
+	const struct cli_verb verb = { "top", options, "hv", top_usage, top_option, 0 };
+	int r = cli_parse(&verb, argc, argv, &a->common, a);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &a->common);
-
-		if (handled < 0)
-			return -EINVAL;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'h':
-			top_usage(stdout);
-			return 0;
-		case OPT_ONCE:
-			a->once = true;
-			break;
-		case 'v':
-			a->verbose = true;
-			break;
-		case OPT_DURATION:
-		case OPT_INTERVAL:
-			if (parse_seconds(optarg, c == OPT_DURATION ? &a->duration : &a->interval) < 0) {
-				cli_error("top", "--%s: expected seconds in (0, 86400], got '%s'",
-					  c == OPT_DURATION ? "duration" : "interval", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_BPF_MODE:
-			if (tracker_mode_from_string(optarg, &a->mode) < 0) {
-				cli_error("top", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
-					  optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_DOCKER_ROOT:
-			a->docker_root = optarg;
-			break;
-		case OPT_LIMIT:
-			if (parse_u64(optarg, &n) < 0 || !n || n > 100000) {
-				cli_error("top", "--limit: expected 1..100000, got '%s'", optarg);
-				return -EINVAL;
-			}
-			a->limit = (size_t)n;
-			break;
-		default:
-			top_usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		cli_error("top", "unexpected argument '%s'", argv[optind]);
-		return -EINVAL;
-	}
+	if (r <= 0)
+		return r;
 	if (a->common.json && !a->once) {
 		cli_error("top", "--json needs --once");
 		return -EINVAL;
