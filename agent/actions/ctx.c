@@ -166,13 +166,9 @@ int act_write(struct act_ctx *c, int dirfd, const char *name, const char *value)
 
 int act_read_at(int dirfd, const char *name, char **ret)
 {
-	int fd = root_openat(dirfd, name, O_RDONLY), r;
+	_cleanup_close_ int fd = root_openat(dirfd, name, O_RDONLY);
 
-	if (fd < 0)
-		return fd;
-	r = read_text_fd(fd, READ_FILE_MAX_DEFAULT, ret, NULL);
-	close(fd);
-	return r;
+	return fd < 0 ? fd : read_text_fd(fd, READ_FILE_MAX_DEFAULT, ret, NULL);
 }
 
 int act_read_key_at(int dirfd, const char *name, const char *key, uint64_t *ret)

@@ -12,7 +12,7 @@
 #include "daemon/observe.h"
 #include "shared/json_util.h"
 
-enum { OPT_DRY_RUN = OPT_COMMON_LAST, OPT_LEVER, OPT_DOCKER_ROOT, OPT_SET, OPT_STANDALONE };
+enum { OPT_LEVER = OPT_COMMON_LAST, OPT_STANDALONE };
 
 static void reclaim_usage(FILE *f)
 {
@@ -87,11 +87,8 @@ static int reclaim_option(int c, const char *arg, void *u)
 static int parse_args(int argc, char **argv, struct reclaim_args *a)
 {
 	static const struct option options[] = {
-		CLI_COMMON_OPTIONS,
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		CLI_COMMON_OPTIONS, CLI_OPT_DRY_RUN, CLI_OPT_DOCKER_ROOT, CLI_OPT_SET,
 		{ "lever", required_argument, NULL, OPT_LEVER },
-		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
-		{ "set", required_argument, NULL, OPT_SET },
 		{ "standalone", no_argument, NULL, OPT_STANDALONE },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -12,8 +12,8 @@
 #include "daemon/docker_watch.h"
 #include "daemon/service.h"
 
-enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_LOCK_DIR, OPT_DOCKER_ROOT, OPT_BPF_MODE,
-       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE, OPT_DOCKER_SOCKET };
+enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_LOCK_DIR, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE,
+       OPT_DOCKER_SOCKET };
 
 #define SETS_MAX 64
 
@@ -57,6 +57,15 @@ static void run_usage(FILE *f)
 		program_name);
 }
 
+int cli_bpf_mode(const char *verb, const char *arg, enum tracker_mode *ret)
+{
+	if (tracker_mode_from_string(arg, ret) < 0) {
+		cli_error(verb, "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* --set KEY=VALUE, shared by run and reclaim. */
 int cli_policy_set(const char *verb, struct policy_config *cfg, const char *arg)
 {
@@ -97,12 +106,7 @@ static int run_option(int c, const char *arg, void *u)
 		o->docker_socket = arg;
 		return 0;
 	case OPT_BPF_MODE:
-		if (tracker_mode_from_string(arg, &o->bpf_mode) < 0) {
-			cli_error("run", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
-				  arg);
-			return -EINVAL;
-		}
-		return 0;
+		return cli_bpf_mode("run", arg, &o->bpf_mode);
 	case OPT_SET:
 		/* Checked now, applied on top of the file (and again on reload). */
 		if (cli_policy_set("run", &o->cfg, arg) < 0)
@@ -135,14 +139,10 @@ static int run_option(int c, const char *arg, void *u)
 int verb_run(int argc, char **argv)
 {
 	static const struct option options[] = {
-		CLI_COMMON_OPTIONS,
+		CLI_COMMON_OPTIONS, CLI_OPT_DRY_RUN, CLI_OPT_DOCKER_ROOT, CLI_OPT_BPF_MODE, CLI_OPT_SET,
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "lock-dir", required_argument, NULL, OPT_LOCK_DIR },
-		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
 		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
-		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
-		{ "set", required_argument, NULL, OPT_SET },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },

@@ -19,8 +19,7 @@
 
 #define NSEC 1000000000ull
 
-enum { OPT_ONCE = OPT_COMMON_LAST, OPT_DURATION, OPT_INTERVAL, OPT_BPF_MODE, OPT_DOCKER_ROOT,
-       OPT_LIMIT };
+enum { OPT_ONCE = OPT_COMMON_LAST, OPT_DURATION, OPT_INTERVAL, OPT_LIMIT };
 
 struct top_args {
 	struct cli_common common;
@@ -96,12 +95,7 @@ static int top_option(int c, const char *arg, void *u)
 		}
 		return 0;
 	case OPT_BPF_MODE:
-		if (tracker_mode_from_string(arg, &a->mode) < 0) {
-			cli_error("top", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
-				  arg);
-			return -EINVAL;
-		}
-		return 0;
+		return cli_bpf_mode("top", arg, &a->mode);
 	case OPT_DOCKER_ROOT:
 		a->docker_root = arg;
 		return 0;
@@ -121,12 +115,10 @@ static int top_option(int c, const char *arg, void *u)
 static int parse_args(int argc, char **argv, struct top_args *a)
 {
 	static const struct option options[] = {
-		CLI_COMMON_OPTIONS,
+		CLI_COMMON_OPTIONS, CLI_OPT_BPF_MODE, CLI_OPT_DOCKER_ROOT,
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
-		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },

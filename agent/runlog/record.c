@@ -106,10 +106,11 @@ GET_MEASURE(page_cache, page_cache)
 GET_MEASURE(reportable_free, reportable_free)
 GET_MEASURE(stranded_free, stranded_free)
 GET_MEASURE(targets_cache, targets_cache)
-GET_KNOWN(reported_before, before.reported, before.reported_known)
-GET_KNOWN(reported_after, after.reported, after.reported_known)
-GET_KNOWN(hot_cache_before, before.hot_cache, before.hot_known)
-GET_KNOWN(hot_cache_after, after.hot_cache, after.hot_known)
+#define GET_MEASURE_KNOWN(name, member, known)                                    \
+	GET_KNOWN(name##_before, before.member, before.known)                      \
+	GET_KNOWN(name##_after, after.member, after.known)
+GET_MEASURE_KNOWN(reported, reported, reported_known)
+GET_MEASURE_KNOWN(hot_cache, hot_cache, hot_known)
 
 static bool get_time_ms(const struct action_record *rec, struct record_value *v)
 {
@@ -119,6 +120,7 @@ static bool get_time_ms(const struct action_record *rec, struct record_value *v)
 
 #define U(n, unit, g) { n, RECORD_UINT, unit, get_##g }
 #define S(n, g) { n, RECORD_STRING, "", get_##g }
+#define M(m) U(#m "_before_bytes", "bytes", m##_before), U(#m "_after_bytes", "bytes", m##_after)
 
 /* The order is the run log's. */
 const struct record_field record_fields[] = {
@@ -140,20 +142,9 @@ const struct record_field record_fields[] = {
 	U("exhausted", "count", exhausted),
 	S("anon_guard", anon_guard),
 	U("restored_bytes", "bytes", restored),
-	U("mem_free_before_bytes", "bytes", mem_free_before),
-	U("mem_free_after_bytes", "bytes", mem_free_after),
-	U("page_cache_before_bytes", "bytes", page_cache_before),
-	U("page_cache_after_bytes", "bytes", page_cache_after),
-	U("reportable_free_before_bytes", "bytes", reportable_free_before),
-	U("reportable_free_after_bytes", "bytes", reportable_free_after),
-	U("stranded_free_before_bytes", "bytes", stranded_free_before),
-	U("stranded_free_after_bytes", "bytes", stranded_free_after),
-	U("targets_cache_before_bytes", "bytes", targets_cache_before),
-	U("targets_cache_after_bytes", "bytes", targets_cache_after),
-	U("hot_cache_before_bytes", "bytes", hot_cache_before),
-	U("hot_cache_after_bytes", "bytes", hot_cache_after),
-	U("reported_before_bytes", "bytes", reported_before),
-	U("reported_after_bytes", "bytes", reported_after),
+	/* Each figure measured before and after the lever. */
+	M(mem_free), M(page_cache), M(reportable_free), M(stranded_free),
+	M(targets_cache), M(hot_cache), M(reported),
 };
 const size_t record_nfields = ELEMENTSOF(record_fields);
 

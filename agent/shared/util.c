@@ -162,13 +162,9 @@ const char *root_strerror(int errnum)
 
 int read_text_at(const char *root, const char *abs, size_t max, char **ret, size_t *ret_len)
 {
-	int fd = root_open(root, abs, O_RDONLY), r;
+	_cleanup_close_ int fd = root_open(root, abs, O_RDONLY);
 
-	if (fd < 0)
-		return fd;
-	r = read_text_fd(fd, max, ret, ret_len);
-	close(fd);
-	return r;
+	return fd < 0 ? fd : read_text_fd(fd, max, ret, ret_len);
 }
 
 int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len)
