@@ -202,27 +202,9 @@ int act_read_u64_at(int dirfd, const char *name, uint64_t *ret)
 
 bool act_swap_configured(struct act_ctx *c)
 {
-	_cleanup_free_ char *text = NULL;
-	char *cursor, *line;
-
-	if (c->swap_total_known >= 0)
-		return c->swap_total_known;
-	/* Unknown counts as configured: the guard is then applied. */
-	c->swap_total_known = 1;
-	if (read_text_at(c->q->root, "/proc/meminfo", READ_FILE_MAX_DEFAULT, &text, NULL) < 0)
-		return true;
-	cursor = text;
-	while ((line = next_line(&cursor, NULL))) {
-		uint64_t kib;
-		const char *end;
-
-		if (!string_has_prefix(line, "SwapTotal:"))
-			continue;
-		if (parse_u64_prefix(skip_space(line + 10), &kib, &end) == 0)
-			c->swap_total_known = kib > 0;
-		break;
-	}
-	return c->swap_total_known;
+	/* From the measurement before the lever (act_measure_global);
+	 * unknown counts as configured: the guard is then applied. */
+	return c->swap_total_known != 0;
 }
 
 void act_ctx_close(struct act_ctx *c)

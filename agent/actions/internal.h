@@ -79,7 +79,8 @@ int act_read_at(int dirfd, const char *name, char **ret);
 int act_read_key_at(int dirfd, const char *name, const char *key, uint64_t *ret);
 /* A file holding one decimal number (memory.swappiness). */
 int act_read_u64_at(int dirfd, const char *name, uint64_t *ret);
-/* Whether swap is configured (SwapTotal > 0 in /proc/meminfo). */
+/* Whether swap is configured (SwapTotal > 0 in the /proc/meminfo the
+ * measurement before the lever read; unknown: true). */
 bool act_swap_configured(struct act_ctx *c);
 
 /* Hot set lookup: (dev, ino) in q->hot, generation compared when both

@@ -7,6 +7,7 @@
 
 #include "actions/internal.h"
 #include "model/mem_state.h"
+#include "sources/meminfo.h"
 #include "shared/util.h"
 
 static int cmp_file(const void *a, const void *b)
@@ -47,6 +48,10 @@ void act_measure_global(struct act_ctx *c, struct action_measure *m)
 		c->cg = s->cgroup;
 		c->cg_known = s->cgroup_src.state == SOURCE_OK;
 	}
+	/* The same read tells whether swap exists (the anon guard): no
+	 * second read of /proc/meminfo for it. */
+	if (c->swap_total_known < 0 && kv_has(&s->meminfo, MI_SWAP_TOTAL))
+		c->swap_total_known = s->meminfo.values[MI_SWAP_TOTAL] > 0;
 	diag_free(&d);
 	free(s);
 }
