@@ -66,13 +66,13 @@ void act_measure_hot(struct act_ctx *c, struct action_measure *m)
 		struct stat st;
 		uint64_t res, dirty;
 		bool dk;
-		int fd;
+		_cleanup_close_ int fd = -1;
 
+		/* A hot file gone or unreadable holds no cache to measure. */
 		if (act_open_file(c, &c->q->hot[i], &fd, &st) < 0)
 			continue;
 		if (act_file_resident(c, fd, (uint64_t)st.st_size, &res, &dirty, &dk) == 0)
 			sum += res;
-		close(fd);
 	}
 	m->hot_known = true;
 	m->hot_cache = sum;

@@ -135,14 +135,6 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 	return 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
 /* Sleeps until deadline, handling the resolver's container events as they
  * come (a build step's container lives about a second). */
 static void wait_until(uint64_t deadline, struct resolver *res)
@@ -150,7 +142,7 @@ static void wait_until(uint64_t deadline, struct resolver *res)
 	struct pollfd p = { .fd = res ? resolver_watch_fd(res) : -1, .events = POLLIN };
 
 	while (!stop_requested) {
-		uint64_t now = now_ns();
+		uint64_t now = clock_now_ns(CLOCK_MONOTONIC);
 
 		if (now >= deadline)
 			return;
@@ -211,11 +203,11 @@ static void print_log_tail(const char *log, int lines)
 /* Without BPF: say why once, then show what /proc has, never made-up rows. */
 static int run_unavailable(const struct top_args *a, struct top_meta *m)
 {
-	uint64_t start = now_ns();
+	uint64_t start = clock_now_ns(CLOCK_MONOTONIC);
 
 	do {
-		wait_until(now_ns() + (uint64_t)((a->once ? a->duration : a->interval) * NSEC), NULL);
-		m->duration_s = (double)(now_ns() - start) / NSEC;
+		wait_until(clock_now_ns(CLOCK_MONOTONIC) + (uint64_t)((a->once ? a->duration : a->interval) * NSEC), NULL);
+		m->duration_s = (double)(clock_now_ns(CLOCK_MONOTONIC) - start) / NSEC;
 		m->page_cache_bytes = page_cache_bytes(a->common.root);
 		if (!a->once && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
@@ -230,7 +222,7 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 {
 	struct ledger l;
 	struct top_view v;
-	uint64_t start = now_ns(), next = start, end = start + (uint64_t)(a->duration * NSEC);
+	uint64_t start = clock_now_ns(CLOCK_MONOTONIC), next = start, end = start + (uint64_t)(a->duration * NSEC);
 	uint64_t period = (uint64_t)((a->once ? 1.0 : a->interval) * NSEC);
 	int r = EXIT_CLEAN, e;
 
@@ -240,7 +232,7 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 		if (a->once && next > end)
 			next = end;
 		wait_until(next, res);
-		e = tracker_sample(t, &l, now_ns());
+		e = tracker_sample(t, &l, clock_now_ns(CLOCK_MONOTONIC));
 		if (e < 0) {
 			cli_error("top", "cannot read the BPF maps: %s", strerror(-e));
 			r = EXIT_ERROR;
@@ -249,14 +241,14 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 		resolver_tick(res);
 		/* Name what is there now: cgroups and containers may be gone later. */
 		top_view_resolve(&l, res);
-		if (a->once && now_ns() < end && !stop_requested)
+		if (a->once && clock_now_ns(CLOCK_MONOTONIC) < end && !stop_requested)
 			continue;
 		if (top_view_build(&l, res, a->limit, &v) < 0) {
 			cli_error("top", "out of memory");
 			r = EXIT_ERROR;
 			break;
 		}
-		m->duration_s = (double)(now_ns() - start) / NSEC;
+		m->duration_s = (double)(clock_now_ns(CLOCK_MONOTONIC) - start) / NSEC;
 		m->page_cache_bytes = page_cache_bytes(a->common.root);
 		if (!a->once && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);

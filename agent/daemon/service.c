@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,26 @@ static void fmt_time(uint64_t realtime_ns, char *buf, size_t size)
 
 /* ---- sd_notify ---- */
 
+/* sd_notify(3) returns 0 without a NOTIFY_SOCKET (not under systemd);
+ * a failure to send is said once in the log, not dropped. */
+__attribute__((format(printf, 2, 3)))
+static void notify(struct service *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = sd_notify(0, msg);
+	if (r < 0 && !s->notify_failed_logged && s->log) {
+		dlog_event(s->log, "warning", "errno=%s detail=sd_notify failed: systemd does not hear "
+			   "this daemon's state", strerrorname_np(-r) ?: "?");
+		s->notify_failed_logged = true;
+	}
+}
+
 /* STATUS=: the daemon's state, then the last action in the record's own
  * names and values (as the run log writes them). */
 static void status_line(const struct service *s, const struct service_state *st, char *buf,
@@ -88,19 +109,19 @@ void service_update(struct service *s, const struct service_state *st)
 	if (!strcmp(line, s->status))
 		return;
 	snprintf(s->status, sizeof(s->status), "%s", line);
-	sd_notifyf(0, "STATUS=%s", line);
+	notify(s, "STATUS=%s", line);
 }
 
 void service_ready(struct service *s, const struct service_state *st)
 {
 	s->status[0] = '\0';
-	sd_notify(0, "READY=1");
+	notify(s, "READY=1");
 	service_update(s, st);
 }
 
 void service_stop(struct service *s)
 {
-	sd_notify(0, "STOPPING=1");
+	notify(s, "STOPPING=1");
 	control_close(&s->ctl);
 }
 
@@ -121,7 +142,7 @@ void service_record(struct service *s, const struct policy_decision *d,
 	/* A run of levers inside one sample can outlast half the watchdog
 	 * interval; each finished lever shows the loop is alive. */
 	if (s->watchdog)
-		sd_notify(0, "WATCHDOG=1");
+		notify(s, "WATCHDOG=1");
 }
 
 /* The record's fields, and what started the action. */
@@ -287,7 +308,7 @@ static int reload(struct service *s, const char *why, json_t **errors)
 	next = malloc(sizeof(*next));
 	if (!next)
 		return -ENOMEM;
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	notify(s, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		   (unsigned long long)(clock_now_ns(CLOCK_MONOTONIC) / 1000));
 	r = service_config_load(s->o->root, s->o->config_path, s->o->sets, s->o->nsets, next, &dg);
 	if (r < 0) {
@@ -306,7 +327,7 @@ static int reload(struct service *s, const char *why, json_t **errors)
 		*errors = diag_to_json(&dg);
 	diag_free(&dg);
 	free(next);
-	sd_notify(0, "READY=1");
+	notify(s, "READY=1");
 	s->status[0] = '\0';
 	service_update(s, &s->st);
 	return r;
@@ -454,7 +475,10 @@ int service_setup(struct service *s, sd_event *ev, struct daemon_opts *o, const 
 	s->st = (struct service_state){ .role = "-", .tracker = "none", .lock = "-" };
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* sd-event's signal source needs SIGHUP blocked; this cannot fail
+	 * for a valid set, so a failure is a bug worth an error. */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
 	r = sd_event_add_signal(ev, NULL, SIGHUP, on_sighup, s);
 	if (r < 0)
 		return r;

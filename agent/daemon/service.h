@@ -51,6 +51,7 @@ struct service {
 	struct control ctl;
 	struct agent_bridge *bridge;  /* set by daemon.c once started: status, change */
 	bool watchdog;
+	bool notify_failed_logged;
 	uint64_t start_mono_ns, start_realtime_ns;
 	struct service_state st;
 	struct service_action ring[CONTROL_HISTORY_MAX];
