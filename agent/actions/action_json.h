@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* A result as JSON is the action record's (runlog/record.h): this header
- * stays only for daemon/manual.c until the engine's runner replaces it. */
-#include "runlog/record.h"
+#include <jansson.h>
+
+#include "actions/actions.h"
+
+/* Transitional, for daemon/manual.c only (the engine's runner replaces
+ * it; then this header goes): a result as JSON is the action record's,
+ * declared and defined in runlog/record.[ch].  Declared here without
+ * including runlog/, so actions/ keeps no arrow to it. */
+json_t *action_result_json(const struct action_result *r);
