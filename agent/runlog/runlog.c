@@ -2,10 +2,12 @@
 #include "runlog/runlog.h"
 
 #include <ctype.h>
+#include <printf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <wchar.h>
 #include <systemd/sd-journal.h>
 
 #include "shared/util.h"
@@ -28,38 +30,129 @@ static bool key_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* "k=v k=v detail=rest": what the callers of dlog_event() format.  A word
- * that is not key=value ends the fields: the rest is detail. */
-void dlog_entry_parse(struct dlog_entry *e, const char *event, const char *kv)
+/* Length of "key=" at p (a key of [a-z0-9_]), 0 when p starts no field. */
+static size_t key_at(const char *p)
 {
-	const char *p = kv;
+	size_t n = 0;
 
-	e->event = event;
-	e->n = 0;
+	while (key_char(p[n]))
+		n++;
+	return n && p[n] == '=' ? n + 1 : 0;
+}
+
+/* "k=v k=v ... detail=rest": a word that is not key=value, or detail,
+ * takes the rest. */
+static void parse_text(struct dlog_entry *e, const char *p)
+{
 	while (*p && e->n < DLOG_FIELDS_MAX) {
-		const char *k = p, *end;
-		size_t klen;
+		size_t k;
+		const char *end;
 
 		while (*p == ' ')
 			p++;
-		k = p;
-		while (key_char(*p))
-			p++;
-		klen = (size_t)(p - k);
-		if (!*k)
+		k = key_at(p);
+		if (!*p)
 			break;
-		if (!klen || *p != '=' || klen >= sizeof(e->f[0].key) ||
-		    (klen == 6 && !strncmp(k, "detail", 6))) {
-			if (klen == 6 && *p == '=' && !strncmp(k, "detail", 6))
-				k = p + 1;
-			dlog_entry_add(e, "detail", "%s", k);
+		if (!k || (k == 7 && !strncmp(p, "detail=", 7))) {
+			dlog_entry_add(e, "detail", "%s", p + k);
 			break;
 		}
-		end = strchrnul(p + 1, ' ');
-		dlog_entry_add(e, "", "%.*s", (int)(end - p - 1), p + 1);
-		snprintf(e->f[e->n - 1].key, sizeof(e->f[0].key), "%.*s", (int)klen, k);
+		end = strchrnul(p + k, ' ');
+		snprintf(e->f[e->n].key, sizeof(e->f[0].key), "%.*s", (int)(k - 1), p);
+		snprintf(e->f[e->n].value, sizeof(e->f[0].value), "%.*s", (int)(end - p - k), p + k);
+		e->n++;
 		p = end;
 	}
+}
+
+/* Consumes one argument of printf type t (parse_printf_format(3)). */
+static void skip_arg(va_list *ap, int t)
+{
+	switch (t & ~PA_FLAG_MASK) {
+	case PA_INT:
+	case PA_CHAR:
+		if (t & PA_FLAG_LONG_LONG)
+			(void)va_arg(*ap, long long);
+		else if (t & PA_FLAG_LONG)
+			(void)va_arg(*ap, long);
+		else
+			(void)va_arg(*ap, int);
+		break;
+	case PA_WCHAR:
+		(void)va_arg(*ap, wint_t);
+		break;
+	case PA_FLOAT:
+	case PA_DOUBLE:
+		if (t & PA_FLAG_LONG_DOUBLE)
+			(void)va_arg(*ap, long double);
+		else
+			(void)va_arg(*ap, double);
+		break;
+	default:  /* strings and pointers */
+		(void)va_arg(*ap, void *);
+		break;
+	}
+}
+
+/* One field: key and the part of the format that makes its value,
+ * formatted with the arguments it takes (consumed from *ap). */
+static void add_field(struct dlog_entry *e, const char *key, size_t klen, const char *vfmt,
+		      size_t vlen, va_list *ap)
+{
+	char sub[DLOG_LINE_MAX];
+	int types[16];
+	size_t n;
+	va_list cp;
+
+	if (e->n >= DLOG_FIELDS_MAX)
+		return;
+	snprintf(sub, sizeof(sub), "%.*s", (int)vlen, vfmt);
+	n = parse_printf_format(sub, ELEMENTSOF(types), types);
+	snprintf(e->f[e->n].key, sizeof(e->f[0].key), "%.*s", (int)klen, key);
+	va_copy(cp, *ap);
+	vsnprintf(e->f[e->n].value, sizeof(e->f[0].value), sub, cp);
+	va_end(cp);
+	e->n++;
+	for (size_t i = 0; i < n && i < ELEMENTSOF(types); i++)
+		skip_arg(ap, types[i]);
+}
+
+/* "k=%s k=%llu ... detail=free text": the fields are cut from the
+ * format, not from what it produced, so an argument holding a space or
+ * " errno=0" stays one value.  detail (or text that starts no field)
+ * takes the rest. */
+void dlog_entry_vformat(struct dlog_entry *e, const char *event, const char *fmt, va_list ap)
+{
+	const char *p = fmt;
+	va_list args;
+
+	e->event = event;
+	e->n = 0;
+	if (!key_at(fmt)) {
+		/* A line made elsewhere ("%s" of "k=v k=v"): its fields are read
+		 * from the text, so its values must hold no spaces. */
+		char text[DLOG_LINE_MAX];
+
+		vsnprintf(text, sizeof(text), fmt, ap);
+		parse_text(e, text);
+		return;
+	}
+	va_copy(args, ap);
+	while (*p) {
+		size_t k = key_at(p);
+		const char *v, *end;
+
+		if (!k || (k == 7 && !strncmp(p, "detail=", 7))) {
+			add_field(e, "detail", 6, k ? p + k : p, strlen(k ? p + k : p), &args);
+			break;
+		}
+		v = p + k;
+		for (end = v; *end && !(end[0] == ' ' && key_at(end + 1)); end++)
+			;
+		add_field(e, p, k - 1, v, (size_t)(end - v), &args);
+		p = *end ? end + 1 : end;
+	}
+	va_end(args);
 }
 
 /* A value goes into the line as it is unless it could be read as more than
@@ -165,15 +258,13 @@ void dlog_write(const struct dlog *g, const struct dlog_entry *e)
 void dlog_event(const struct dlog *g, const char *event, const char *fmt, ...)
 {
 	_cleanup_free_ struct dlog_entry *e = malloc(sizeof(*e));
-	char kv[DLOG_LINE_MAX];
 	va_list ap;
 
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(kv, sizeof(kv), fmt, ap);
+	dlog_entry_vformat(e, event, fmt, ap);
 	va_end(ap);
-	dlog_entry_parse(e, event, kv);
 	dlog_write(g, e);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -52,9 +53,11 @@ struct dlog_fields {
 /* Adds key=value (printf) to e; a full entry drops the field. */
 __attribute__((format(printf, 3, 4)))
 void dlog_entry_add(struct dlog_entry *e, const char *key, const char *fmt, ...);
-/* "key=value key=value ... detail=free text to the end": the text form
- * dlog_event() takes.  A key is [a-z0-9_]; detail takes the rest. */
-void dlog_entry_parse(struct dlog_entry *e, const char *event, const char *kv);
+/* dlog_event()'s format, "key=%s key=%llu ... detail=free text": each
+ * field's value is formatted from its own part of the format, so no
+ * argument can add a field.  A key is [a-z0-9_]; detail, last, takes the
+ * rest of the format. */
+void dlog_entry_vformat(struct dlog_entry *e, const char *event, const char *fmt, va_list ap);
 /* The line (without the "wsldock-agent VERB: " prefix) and the journal
  * fields, both from the entry. */
 void dlog_entry_line(const struct dlog_entry *e, char *buf, size_t size);

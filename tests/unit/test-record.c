@@ -386,12 +386,36 @@ static void test_event_line(void **state)
 	assert_string_equal(kv_get(&journal, "WSLDOCK_RESULT"), "ok");
 	assert_string_equal(kv_get(&journal, "WSLDOCK_EVENT"), "reload");
 	assert_string_equal(kv_get(&journal, "SYSLOG_IDENTIFIER"), "wsldock-agent");
+	/* An argument cannot add a field: fields come from the format. */
+	journal.n = 0;
+	dlog_event(&g, "control", "socket=%s activated=%d group=%s", "/run/a b errno=0\nx", 1,
+		   "wsl");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_SOCKET"), "/run/a b errno=0\nx");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_ACTIVATED"), "1");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_GROUP"), "wsl");
+	assert_null(kv_get(&journal, "WSLDOCK_ERRNO"));
+	/* Every argument type lands in its own field. */
+	dlog_event(&g, "mix", "a=%llu b=%zu c=%.1f d=%s e=%c f=%u%% detail=%s end",
+		   (unsigned long long)1 << 40, (size_t)7, 2.5, "str", 'x', 9u, "tail text");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_A"), "1099511627776");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_B"), "7");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_C"), "2.5");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_D"), "str");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_E"), "x");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_F"), "9%");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_DETAIL"), "tail text end");
+	/* A line made elsewhere ("%s"): its key=value words are fields. */
+	dlog_event(&g, "config", "%s", "mode=auto floor=256M");
+	assert_string_equal(kv_get(&journal, "WSLDOCK_FLOOR"), "256M");
 	snprintf(d.detail, sizeof(d.detail), "free text");
 	dlog_decision(&g, &d, PSTATE_RECLAIM, false);
 	assert_string_equal(kv_get(&journal, "WSLDOCK_WANTED_BYTES"), "5");
 	fclose(f);
 	assert_non_null(strstr(buf, "wsldock-agent run: reload result=ok file=/etc/x "
 				    "detail=\"free text, with = signs\"\n"));
+	assert_non_null(strstr(buf, "wsldock-agent run: control socket=\"/run/a b errno=0\\nx\" "
+				    "activated=1 group=wsl\n"));
+	assert_non_null(strstr(buf, "wsldock-agent run: config mode=auto floor=256M\n"));
 	assert_non_null(strstr(buf, "wsldock-agent run: decision episode=4 state=reclaim "
 				    "lever=fadvise reason=episode-end targeted_bytes=10 "
 				    "wanted_bytes=5 dry_run=false detail=\"free text\"\n"));
