@@ -42,16 +42,9 @@ static bool add_run(void *ud, uint64_t off, uint64_t len)
 		return false;
 	if (len > rs->budget - rs->total)
 		len = rs->budget - rs->total;
-	if (rs->n == rs->cap) {
-		size_t ncap = rs->cap ? rs->cap * 2 : 64;
-		struct run *nv = realloc(rs->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			rs->oom = true;
-			return false;
-		}
-		rs->v = nv;
-		rs->cap = ncap;
+	if (grow_array((void **)&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)) < 0) {
+		rs->oom = true;
+		return false;
 	}
 	rs->v[rs->n++] = (struct run){ rs->hot, off, len };
 	rs->total += len;
