@@ -41,7 +41,7 @@ grep -q 'systemd is not running here' "$WORK/daemon.log" &&
 	fail "under a NOTIFY_SOCKET the daemon claims systemd is absent"
 grep -q ' tracker bpf=none' "$WORK/daemon.log" && fail "the tracker did not load (as root it must)"
 status=$(grep 'STATUS=' "$WORK/notify.txt" | head -1)
-echo "$status" | grep -q 'STATUS=dry-run, mode auto, tracker [a-z_]*, idle, episode 0, returned 0.0 MiB since start' ||
+echo "$status" | grep -q 'STATUS=dry-run, mode auto, tracker [a-z_]*, idle, episode 0, returned 0.0 MiB since start, last action: none' ||
 	fail "unexpected STATUS line: $status"
 echo "$status" | grep -q 'tracker none' && fail "STATUS says no tracker: $status"
 sleep 5
