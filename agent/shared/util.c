@@ -46,7 +46,8 @@ int root_open(const char *root, const char *abs, int flags)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	char path[PATH_MAX];
-	int rootfd, fd, r;
+	_cleanup_close_ int rootfd = -1;
+	int fd, r;
 
 	if (is_live(root)) {
 		fd = open(abs, flags | add);
@@ -57,7 +58,6 @@ int root_open(const char *root, const char *abs, int flags)
 		return -errno;
 	fd = (int)syscall(SYS_openat2, rootfd, abs, &how, sizeof(how));
 	r = fd < 0 ? -errno : fd;
-	close(rootfd);
 	if (r != -ENOSYS)
 		return r;
 	r = root_path(root, abs, path, sizeof(path));
@@ -71,7 +71,7 @@ int root_resolve(const char *root, const char *abs, char *buf, size_t size)
 {
 	char proc[64];
 	ssize_t n;
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (is_live(root))
 		return root_path(NULL, abs, buf, size);
@@ -80,7 +80,6 @@ int root_resolve(const char *root, const char *abs, char *buf, size_t size)
 		return fd;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	n = readlink(proc, buf, size - 1);
-	close(fd);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size - 1)
@@ -128,7 +127,7 @@ int root_write_at(int dirfd, const char *name, const char *value)
 	size_t len = strlen(value);
 	struct stat sb;
 	ssize_t n;
-	int fd, r;
+	_cleanup_close_ int fd = -1;
 
 	if (!is_component(name))
 		return -EINVAL;
@@ -144,15 +143,10 @@ int root_write_at(int dirfd, const char *name, const char *value)
 	if (fd < 0)
 		return fd;
 	/* Swapped for something else since the look: still never blocks. */
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		r = -ENOTREG;
-		goto out;
-	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -ENOTREG;
 	n = write(fd, value, len);
-	r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
-out:
-	close(fd);
-	return r;
+	return n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
 }
 
 const char *root_strerror(int errnum)
