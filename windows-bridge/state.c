@@ -17,6 +17,9 @@
 #define STATE_LEVER(e, name) name,
 const char *const state_lever_names[STATE_LEVERS] = { FOREACH_LEVER(STATE_LEVER) "other" };
 #undef STATE_LEVER
+#define STATE_LEVER_ID(e, name) STATE_##e,
+enum { FOREACH_LEVER(STATE_LEVER_ID) };
+#undef STATE_LEVER_ID
 
 int state_init(struct bridge_state *s)
 {
@@ -136,14 +139,16 @@ static size_t lever_index(const char *name)
 void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms)
 {
 	struct state_reclaim *rc;
+	size_t lever;
 
 	switch (e->kind) {
 	case PROTO_EV_RECLAIM:
 		/* Compaction's gain is reportable free, not memory returned:
 		 * the agent's totals leave it out, so does this one. */
-		if (strcmp(e->lever, "compact"))
+		lever = lever_index(e->lever);
+		if (lever != STATE_LEVER_COMPACT)
 			d->returned_bytes += e->returned_bytes;
-		d->actions[lever_index(e->lever)]++;
+		d->actions[lever]++;
 		rc = &d->reclaims[d->reclaims_next];
 		rc->wall_ms = e->time_ms ? e->time_ms : wall_ms;
 		rc->bytes = e->returned_bytes;

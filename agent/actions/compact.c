@@ -48,7 +48,7 @@ int lever_compact(struct act_ctx *c)
 		char dir[64];
 
 		if (act_expired(c)) {
-			act_fail(c, -ETIME, "compact");
+			act_fail(c, -ETIME, "%s", lever_name(LEVER_COMPACT));
 			break;
 		}
 		snprintf(dir, sizeof(dir), "/sys/devices/system/node/node%u", c->q->nodes[i]);
