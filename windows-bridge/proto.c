@@ -221,8 +221,8 @@ int proto_negotiate(int peer_min, int peer_max)
 
 static const char *const event_names[] = {
 	[PROTO_EV_RECLAIM] = "reclaim",
-	[PROTO_EV_BUILD_STARTED] = "build-started",
-	[PROTO_EV_BUILD_ENDED] = "build-ended",
+	[PROTO_EV_EPISODE_STARTED] = "episode-started",
+	[PROTO_EV_EPISODE_ENDED] = "episode-ended",
 	[PROTO_EV_CONFLICTS_CHANGED] = "conflicts-changed",
 	[PROTO_EV_LEADER_CHANGED] = "leader-changed",
 };
@@ -235,7 +235,6 @@ const char *proto_event_name(enum proto_event_kind k)
 int proto_event_get(json_t *msg, struct proto_event *e, char *why, size_t why_len)
 {
 	const char *name;
-	json_t *t;
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -251,25 +250,25 @@ int proto_event_get(json_t *msg, struct proto_event *e, char *why, size_t why_le
 		snprintf(why, why_len, "unknown event \"%.32s\"", name);
 		return -EINVAL;
 	}
-	t = json_object_get(msg, "time");
-	if (t && !json_is_number(t)) {
-		snprintf(why, why_len, "\"time\" is not a number");
-		return -EINVAL;
-	}
-	e->time = t ? json_number_value(t) : 0;
 	switch (e->kind) {
 	case PROTO_EV_RECLAIM:
 		r = get_string(msg, "lever", true, 32, &e->lever, why, why_len);
 		if (r < 0)
 			return r;
-		r = get_u64(msg, "bytes_returned", true, &e->bytes_returned, why, why_len);
+		r = get_u64(msg, "returned_bytes", true, &e->returned_bytes, why, why_len);
 		if (r < 0)
+			return r;
+		r = get_u64(msg, "time_ms", false, &e->time_ms, why, why_len);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		r = get_u64(msg, "episode", false, &e->episode, why, why_len);
+		if (r < 0 && r != -ENOENT)
 			return r;
 		r = get_string(msg, "reason", false, 64, &e->reason, why, why_len);
 		return r == -ENOENT ? 0 : r;
-	case PROTO_EV_BUILD_STARTED:
-	case PROTO_EV_BUILD_ENDED:
-		r = get_string(msg, "episode", false, 64, &e->episode, why, why_len);
+	case PROTO_EV_EPISODE_STARTED:
+	case PROTO_EV_EPISODE_ENDED:
+		r = get_u64(msg, "episode", false, &e->episode, why, why_len);
 		return r == -ENOENT ? 0 : r;
 	case PROTO_EV_CONFLICTS_CHANGED:
 		return get_u64(msg, "conflicts", true, &e->conflicts, why, why_len);
@@ -786,8 +785,8 @@ static bool scan_value(struct scan *s, const char *key)
 	}
 	case 't':
 		ok = literal(s, "true");
-		if (ok && path_is(s, 3, "report", "daemon", NULL) && key && !strcmp(key, "build_active"))
-			st->build_active = true;
+		if (ok && path_is(s, 3, "report", "daemon", NULL) && key && !strcmp(key, "episode_active"))
+			st->episode_active = true;
 		return ok;
 	case 'f':
 		return literal(s, "false");
@@ -800,9 +799,9 @@ static bool scan_value(struct scan *s, const char *key)
 			st->page_cache_known = true;
 			st->page_cache_bytes = v;
 		} else if (is_int && key && path_is(s, 3, "report", "daemon", NULL) &&
-			   !strcmp(key, "build_attributed_bytes")) {
-			st->build_attributed_known = true;
-			st->build_attributed_bytes = v;
+			   !strcmp(key, "episode_attributed_bytes")) {
+			st->episode_attributed_known = true;
+			st->episode_attributed_bytes = v;
 		}
 		return true;
 	}

@@ -12,8 +12,8 @@
  * links this file too, so both ends frame and validate messages with the
  * same code. */
 
-#define PROTO_VERSION_MIN 1
-#define PROTO_VERSION_MAX 1
+#define PROTO_VERSION_MIN 2
+#define PROTO_VERSION_MAX 2
 /* Every message, its newline included, is at most this long. */
 #define PROTO_MAX_MESSAGE 65536
 /* The vsock port agents connect to (CID 2, the host); on Windows the
@@ -74,18 +74,18 @@ int proto_negotiate(int peer_min, int peer_max);
 
 enum proto_event_kind {
 	PROTO_EV_RECLAIM,
-	PROTO_EV_BUILD_STARTED,
-	PROTO_EV_BUILD_ENDED,
+	PROTO_EV_EPISODE_STARTED,
+	PROTO_EV_EPISODE_ENDED,
 	PROTO_EV_CONFLICTS_CHANGED,
 	PROTO_EV_LEADER_CHANGED,
 };
 struct proto_event {
 	enum proto_event_kind kind;
-	double time;                 /* unix seconds, 0 = not given */
+	uint64_t time_ms;            /* reclaim: Unix time in ms, 0 = not given */
 	const char *lever;           /* reclaim */
-	uint64_t bytes_returned;     /* reclaim */
-	const char *reason;          /* reclaim: why (build-ended, host-pressure, ...) */
-	const char *episode;         /* build-*: the episode id */
+	uint64_t returned_bytes;     /* reclaim */
+	const char *reason;          /* reclaim: the policy's reason (episode-end, host-low, ...) */
+	uint64_t episode;            /* reclaim, episode-*: the episode id, 0 = none */
 	uint64_t conflicts;          /* conflicts-changed: how many now */
 	const char *leader;          /* leader-changed: the leader's distro */
 };
@@ -142,9 +142,9 @@ struct proto_status {
 	size_t report_len;
 	bool page_cache_known;
 	uint64_t page_cache_bytes;         /* report.memory.page_cache_bytes */
-	bool build_attributed_known;
-	uint64_t build_attributed_bytes;   /* report.daemon.build_attributed_bytes */
-	bool build_active;                 /* report.daemon.build_active */
+	bool episode_attributed_known;
+	uint64_t episode_attributed_bytes; /* report.daemon.episode_attributed_bytes */
+	bool episode_active;               /* report.daemon.episode_active */
 	uint64_t conflicts;                /* report.conflicts.findings of severity
 					      conflict or warning */
 };

@@ -9,11 +9,17 @@
 #include "platform.h"
 #include "state.h"
 
-/* The agent's levers by their one name (agent/actions/actions.h); any
- * other name an agent sends is counted as "other" so labels stay bounded. */
-const char *const state_lever_names[STATE_LEVERS] = {
-	"memory.reclaim", "force_empty", "fadvise", "drop_caches", "compact", "other",
-};
+#include "actions/lever_names.h"
+
+/* The agent's levers by their one name (the agent's one table,
+ * actions/lever_names.h); any other name an agent sends is counted as
+ * "other" so labels stay bounded. */
+#define STATE_LEVER(e, name) name,
+const char *const state_lever_names[STATE_LEVERS] = { FOREACH_LEVER(STATE_LEVER) "other" };
+#undef STATE_LEVER
+#define STATE_LEVER_ID(e, name) STATE_##e,
+enum { FOREACH_LEVER(STATE_LEVER_ID) };
+#undef STATE_LEVER_ID
 
 int state_init(struct bridge_state *s)
 {
@@ -107,9 +113,9 @@ int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_
 	d->report = NULL;  /* parsed again when the API asks */
 	d->statuses++;
 	d->page_cache_bytes = st->page_cache_known ? st->page_cache_bytes : 0;
-	d->build_attributed_known = st->build_attributed_known;
-	d->build_attributed_bytes = st->build_attributed_bytes;
-	d->build_active = st->build_active;
+	d->episode_attributed_known = st->episode_attributed_known;
+	d->episode_attributed_bytes = st->episode_attributed_bytes;
+	d->episode_active = st->episode_active;
 	d->conflicts = st->conflicts;
 
 	smp = &d->history[d->history_next];
@@ -133,26 +139,31 @@ static size_t lever_index(const char *name)
 void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms)
 {
 	struct state_reclaim *rc;
+	size_t lever;
 
 	switch (e->kind) {
 	case PROTO_EV_RECLAIM:
-		d->returned_bytes += e->bytes_returned;
-		d->actions[lever_index(e->lever)]++;
+		/* Compaction's gain is reportable free, not memory returned:
+		 * the agent's totals leave it out, so does this one. */
+		lever = lever_index(e->lever);
+		if (lever != STATE_LEVER_COMPACT)
+			d->returned_bytes += e->returned_bytes;
+		d->actions[lever]++;
 		rc = &d->reclaims[d->reclaims_next];
-		rc->wall_ms = e->time > 0 ? (uint64_t)(e->time * 1000) : wall_ms;
-		rc->bytes = e->bytes_returned;
+		rc->wall_ms = e->time_ms ? e->time_ms : wall_ms;
+		rc->bytes = e->returned_bytes;
 		snprintf(rc->lever, sizeof(rc->lever), "%s", e->lever);
 		snprintf(rc->reason, sizeof(rc->reason), "%s", e->reason ? e->reason : "");
 		d->reclaims_next = (d->reclaims_next + 1) % STATE_RECLAIMS;
 		if (d->nreclaims < STATE_RECLAIMS)
 			d->nreclaims++;
 		break;
-	case PROTO_EV_BUILD_STARTED:
-		d->build_active = true;
-		d->builds++;
+	case PROTO_EV_EPISODE_STARTED:
+		d->episode_active = true;
+		d->episodes++;
 		break;
-	case PROTO_EV_BUILD_ENDED:
-		d->build_active = false;
+	case PROTO_EV_EPISODE_ENDED:
+		d->episode_active = false;
 		break;
 	case PROTO_EV_CONFLICTS_CHANGED:
 		d->conflicts = e->conflicts;
@@ -213,7 +224,7 @@ static json_t *distro_json(struct distro *d)
 			&d->reclaims[(d->reclaims_next + STATE_RECLAIMS - d->nreclaims + i) % STATE_RECLAIMS];
 
 		json_array_append_new(rec, json_pack("{s:o, s:s, s:I, s:s}", "time", time_json(rc->wall_ms),
-						     "lever", rc->lever, "bytes_returned", (json_int_t)rc->bytes,
+						     "lever", rc->lever, "returned_bytes", (json_int_t)rc->bytes,
 						     "reason", rc->reason));
 	}
 	for (size_t i = 0; i < STATE_LEVERS; i++)
@@ -231,9 +242,9 @@ static json_t *distro_json(struct distro *d)
 		      "last_seen", time_json(d->last_seen_wall_ms),
 		      "last_seen_ms", (json_int_t)d->last_seen_wall_ms,
 		      "page_cache_bytes", (json_int_t)d->page_cache_bytes,
-		      "build_attributed_bytes",
-		      d->build_attributed_known ? json_integer((json_int_t)d->build_attributed_bytes) : json_null(),
-		      "build_active", d->build_active,
+		      "episode_attributed_bytes",
+		      d->episode_attributed_known ? json_integer((json_int_t)d->episode_attributed_bytes) : json_null(),
+		      "episode_active", d->episode_active,
 		      "conflict_count", (json_int_t)d->conflicts,
 		      "conflicts", conflicts_json(d),
 		      "reclaim", "returned_bytes", (json_int_t)d->returned_bytes,
@@ -400,14 +411,14 @@ char *state_metrics(const struct bridge_state *s, size_t *len)
 		if (d->statuses)
 			sb_printf(&b, "wsldock_page_cache_bytes{distro=\"%s\"} %llu\n", d->name,
 				  (unsigned long long)d->page_cache_bytes);
-	metric_head(&b, "wsldock_build_attributed_bytes", "gauge",
-		    "Page cache the agent attributes to Docker builds.");
+	metric_head(&b, "wsldock_episode_attributed_bytes", "gauge",
+		    "Page cache the agent attributes to the current episode (Docker builds).");
 	FOR_DISTROS(s, d)
-		if (d->build_attributed_known)
-			sb_printf(&b, "wsldock_build_attributed_bytes{distro=\"%s\"} %llu\n", d->name,
-				  (unsigned long long)d->build_attributed_bytes);
+		if (d->episode_attributed_known)
+			sb_printf(&b, "wsldock_episode_attributed_bytes{distro=\"%s\"} %llu\n", d->name,
+				  (unsigned long long)d->episode_attributed_bytes);
 	metric_head(&b, "wsldock_returned_bytes_total", "counter",
-		    "Memory the agent's reclaim actions handed back to the host.");
+		    "Memory the agent's reclaim actions handed back to the host (not compaction's).");
 	FOR_DISTROS(s, d)
 		sb_printf(&b, "wsldock_returned_bytes_total{distro=\"%s\"} %llu\n", d->name,
 			  (unsigned long long)d->returned_bytes);
@@ -416,10 +427,10 @@ char *state_metrics(const struct bridge_state *s, size_t *len)
 		for (size_t i = 0; i < STATE_LEVERS; i++)
 			sb_printf(&b, "wsldock_reclaim_actions_total{distro=\"%s\",lever=\"%s\"} %llu\n",
 				  d->name, state_lever_names[i], (unsigned long long)d->actions[i]);
-	metric_head(&b, "wsldock_builds_total", "counter", "Docker build episodes the agent saw start.");
+	metric_head(&b, "wsldock_episodes_total", "counter", "Episodes (Docker builds) the agent saw start.");
 	FOR_DISTROS(s, d)
-		sb_printf(&b, "wsldock_builds_total{distro=\"%s\"} %llu\n", d->name,
-			  (unsigned long long)d->builds);
+		sb_printf(&b, "wsldock_episodes_total{distro=\"%s\"} %llu\n", d->name,
+			  (unsigned long long)d->episodes);
 	metric_head(&b, "wsldock_conflicts", "gauge",
 		    "Findings of severity conflict or warning (wsldock-agent conflicts).");
 	FOR_DISTROS(s, d)

@@ -42,11 +42,11 @@ struct distro {
 	size_t report_len;
 	json_t *report;            /* report_text parsed, made when the API asks */
 	uint64_t statuses;
-	uint64_t page_cache_bytes, build_attributed_bytes;
-	bool build_attributed_known, build_active;
-	uint64_t returned_bytes;   /* sum of reclaim events */
+	uint64_t page_cache_bytes, episode_attributed_bytes;
+	bool episode_attributed_known, episode_active;
+	uint64_t returned_bytes;   /* sum of reclaim events but compaction's */
 	uint64_t actions[STATE_LEVERS];
-	uint64_t builds;
+	uint64_t episodes;
 	uint64_t conflicts;
 	char leader[PROTO_DISTRO_MAX + 1];
 	struct state_sample history[STATE_HISTORY];

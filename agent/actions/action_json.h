@@ -5,7 +5,8 @@
 
 #include "actions/actions.h"
 
-/* The result as JSON, with the names used everywhere else (lever, journal
- * fields in lower case): {"lever":..., "dry_run":..., "error":..., ...}.
- * NULL on allocation failure. */
+/* Transitional, for daemon/manual.c only (the engine's runner replaces
+ * it; then this header goes): a result as JSON is the action record's,
+ * declared and defined in runlog/record.[ch].  Declared here without
+ * including runlog/, so actions/ keeps no arrow to it. */
 json_t *action_result_json(const struct action_result *r);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "actions/lever_names.h"
+
 /* The reclaim levers: the only code in the agent that writes to the kernel's
  * memory knobs.  The pure policy (agent/policy/) picks a lever and its
  * targets; the daemon hands them to action_run(), which performs the lever
@@ -12,20 +14,22 @@
  * and returns an action_result the daemon logs and feeds back to the
  * policy's history.  One file per lever in this directory. */
 
-/* Ordered from the most targeted to the least: the policy tries them in
- * this order and falls to the next when one cannot reach enough. */
+/* The levers, from the most targeted to the least (lever_names.h): the
+ * policy tries them in this order and falls to the next when one cannot
+ * reach enough. */
+#define LEVER_ENUM(e, name) e,
 enum lever {
-	LEVER_MEMCG_RECLAIM,     /* cgroup v2 memory.reclaim, bounded steps */
-	LEVER_MEMCG_FORCE_EMPTY, /* cgroup v1 memory.force_empty */
-	LEVER_FILE_EVICT,        /* posix_fadvise(POSIX_FADV_DONTNEED) per file */
-	LEVER_DROP_CACHES,       /* syncfs + /proc/sys/vm/drop_caches = 1 */
-	LEVER_COMPACT,           /* /proc/sys/vm/compact_memory after a reclaim */
+	FOREACH_LEVER(LEVER_ENUM)
 	_LEVER_MAX,
 };
+#undef LEVER_ENUM
 
 /* "memory.reclaim", "force_empty", "fadvise", "drop_caches", "compact":
  * the one name used in logs, journal fields (WSLDOCK_LEVER), JSON and docs. */
 const char *lever_name(enum lever l);
+/* "memory.reclaim, force_empty, fadvise, drop_caches, compact" (help and
+ * error messages). */
+const char *lever_names_list(void);
 /* -EINVAL for an unknown name. */
 int lever_from_string(const char *s, enum lever *ret);
 
@@ -123,6 +127,7 @@ struct action_result {
 				       measures best (documented per lever) */
 	struct action_measure before, after;
 	uint64_t duration_ns;
+	uint64_t realtime_ns;       /* CLOCK_REALTIME when the lever finished */
 	unsigned steps;             /* memory.reclaim steps / files touched */
 	unsigned skipped_frozen;    /* cgroups left alone: frozen */
 	unsigned skipped_hot;       /* files left alone: hot */

@@ -12,7 +12,8 @@
 static int write_knob(struct act_ctx *c, const char *dir, const char *name)
 {
 	char path[4096];
-	int fd, r;
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	r = act_name(c, dir, path, sizeof(path));
 	if (r < 0)
@@ -31,7 +32,6 @@ static int write_knob(struct act_ctx *c, const char *dir, const char *name)
 		if (r < 0)
 			act_fail(c, r, "%s/%s", path, name);
 	}
-	close(fd);
 	return r;
 }
 
@@ -48,7 +48,7 @@ int lever_compact(struct act_ctx *c)
 		char dir[64];
 
 		if (act_expired(c)) {
-			act_fail(c, -ETIME, "compact");
+			act_fail(c, -ETIME, "%s", lever_name(LEVER_COMPACT));
 			break;
 		}
 		snprintf(dir, sizeof(dir), "/sys/devices/system/node/node%u", c->q->nodes[i]);

@@ -42,16 +42,9 @@ static bool add_run(void *ud, uint64_t off, uint64_t len)
 		return false;
 	if (len > rs->budget - rs->total)
 		len = rs->budget - rs->total;
-	if (rs->n == rs->cap) {
-		size_t ncap = rs->cap ? rs->cap * 2 : 64;
-		struct run *nv = realloc(rs->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			rs->oom = true;
-			return false;
-		}
-		rs->v = nv;
-		rs->cap = ncap;
+	if (grow_array((void **)&rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)) < 0) {
+		rs->oom = true;
+		return false;
 	}
 	rs->v[rs->n++] = (struct run){ rs->hot, off, len };
 	rs->total += len;
@@ -63,13 +56,13 @@ static void record_hot(struct act_ctx *c, struct runs *rs)
 {
 	for (size_t i = 0; i < c->q->nhot && rs->total < rs->budget && !rs->oom; i++) {
 		struct stat st;
-		int fd;
+		_cleanup_close_ int fd = -1;
 
+		/* A hot file gone or unreadable has nothing to read back. */
 		if (act_open_file(c, &c->q->hot[i], &fd, &st) < 0)
 			continue;
 		rs->hot = i;
 		act_file_resident_runs(c, fd, (uint64_t)st.st_size, add_run, rs);
-		close(fd);
 	}
 }
 
@@ -145,13 +138,12 @@ static void sync_involved(struct act_ctx *c)
 	}
 	for (size_t i = 0; i < c->q->ndirs; i++) {
 		struct stat st;
-		int fd = act_open(c, c->q->dirs[i], O_RDONLY | O_DIRECTORY);
+		_cleanup_close_ int fd = act_open(c, c->q->dirs[i], O_RDONLY | O_DIRECTORY);
 
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0)
 			syncfs_fd(c, fd, c->q->dirs[i], synced, &nsynced, st.st_dev);
-		close(fd);
 	}
 	if (!c->q->nfiles && !c->q->ndirs)
 		sync();
@@ -161,7 +153,8 @@ int lever_drop_caches(struct act_ctx *c)
 {
 	struct runs rs = { .budget = c->q->restore_budget_bytes };
 	char path[4096];
-	int fd, r;
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	c->r->bytes_targeted = c->r->before.page_cache;
 	r = act_name(c, "/proc/sys/vm", path, sizeof(path));
@@ -187,6 +180,5 @@ int lever_drop_caches(struct act_ctx *c)
 		restore_hot(c, &rs);
 out:
 	free(rs.v);
-	close(fd);
 	return 0;
 }

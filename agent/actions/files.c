@@ -35,38 +35,17 @@ struct act_cachestat {
 
 static int cachestat_state = 0;  /* 0 untried, 1 works, -1 ENOSYS */
 
+static bool add_run(void *ud, uint64_t off, uint64_t len)
+{
+	*(uint64_t *)ud += len;
+	return true;
+}
+
+/* Without cachestat: the resident runs (mincore), summed. */
 static int mincore_resident(const struct act_ctx *c, int fd, uint64_t size, uint64_t *resident)
 {
-	const uint64_t window = 1ull << 30;
-	unsigned char *vec;
-	uint64_t sum = 0;
-
-	vec = malloc(window / c->page_size);
-	if (!vec)
-		return -ENOMEM;
-	for (uint64_t off = 0; off < size; off += window) {
-		uint64_t len = size - off < window ? size - off : window;
-		size_t pages = (size_t)((len + c->page_size - 1) / c->page_size);
-		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
-
-		if (p == MAP_FAILED) {
-			free(vec);
-			return -errno;
-		}
-		if (mincore(p, len, vec) < 0) {
-			int r = -errno;
-
-			munmap(p, len);
-			free(vec);
-			return r;
-		}
-		for (size_t i = 0; i < pages; i++)
-			sum += vec[i] & 1;
-		munmap(p, len);
-	}
-	free(vec);
-	*resident = sum * c->page_size;
-	return 0;
+	*resident = 0;
+	return act_file_resident_runs(c, fd, size, add_run, resident);
 }
 
 int act_file_resident(const struct act_ctx *c, int fd, uint64_t size, uint64_t *resident,
@@ -100,10 +79,9 @@ int act_file_resident_runs(const struct act_ctx *c, int fd, uint64_t size,
 			   bool (*fn)(void *ud, uint64_t off, uint64_t len), void *ud)
 {
 	const uint64_t window = 1ull << 30;
-	unsigned char *vec;
+	_cleanup_free_ unsigned char *vec = malloc(window / c->page_size);
 	int r = 0;
 
-	vec = malloc(window / c->page_size);
 	if (!vec)
 		return -ENOMEM;
 	for (uint64_t off = 0; off < size; off += window) {
@@ -138,7 +116,6 @@ int act_file_resident_runs(const struct act_ctx *c, int fd, uint64_t size,
 		if (!more)
 			break;
 	}
-	free(vec);
 	return r;
 }
 

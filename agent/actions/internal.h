@@ -44,8 +44,7 @@ struct act_ctx {
 	char first_unreachable[256];
 };
 
-uint64_t act_now_ns(void);
-/* The deadline's clock: act_now_ns() unless a test replaced it. */
+/* The deadline's clock: clock_now_ns(CLOCK_MONOTONIC) unless a test replaced it. */
 uint64_t act_ctx_now(const struct act_ctx *c);
 bool act_expired(const struct act_ctx *c);
 
@@ -80,10 +79,11 @@ int act_read_at(int dirfd, const char *name, char **ret);
 int act_read_key_at(int dirfd, const char *name, const char *key, uint64_t *ret);
 /* A file holding one decimal number (memory.swappiness). */
 int act_read_u64_at(int dirfd, const char *name, uint64_t *ret);
-/* Whether swap is configured (SwapTotal > 0 in /proc/meminfo). */
+/* Whether swap is configured (SwapTotal > 0 in the /proc/meminfo the
+ * measurement before the lever read; unknown: true). */
 bool act_swap_configured(struct act_ctx *c);
 
-/* Hot list lookup: (dev, ino) in q->hot, generation compared when both
+/* Hot set lookup: (dev, ino) in q->hot, generation compared when both
  * are known. */
 bool act_is_hot(const struct action_request *q, uint64_t dev, uint64_t ino, uint32_t gen);
 

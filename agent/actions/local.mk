@@ -3,7 +3,7 @@
 # link the same code.
 agent_libwsldock_a_SOURCES += \
 	agent/actions/actions.h agent/actions/internal.h agent/actions/actions.c \
-	agent/actions/files.c \
+	agent/actions/ctx.c agent/actions/files.c agent/actions/measure.c \
 	agent/actions/memcg_reclaim.c agent/actions/memcg_force_empty.c \
 	agent/actions/file_evict.c agent/actions/drop_caches.c agent/actions/compact.c \
-	agent/actions/action_json.c agent/actions/action_json.h
+	agent/actions/lever_names.h agent/actions/action_json.h

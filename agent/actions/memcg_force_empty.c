@@ -73,7 +73,8 @@ int lever_force_empty(struct act_ctx *c)
 		const struct action_cgroup *g = &q->cgroups[i];
 		char name[4096];
 		uint64_t before = 0, after = 0, old = 0;
-		int fd, r, guarded;
+		_cleanup_close_ int fd = -1;
+		int r, guarded;
 
 		if (!g->v1_path)
 			continue;
@@ -95,7 +96,6 @@ int lever_force_empty(struct act_ctx *c)
 		r = act_read_key_at(fd, "memory.stat", "total_cache", &before);
 		if (r < 0) {
 			act_unreachable(c, r, "%s/memory.stat", name);
-			close(fd);
 			continue;
 		}
 		c->r->bytes_targeted += before;
@@ -111,10 +111,10 @@ int lever_force_empty(struct act_ctx *c)
 					guard_restore(c, fd, name, old);
 			}
 		}
+		/* Unreadable after the write: counted as nothing returned. */
 		if (q->dry_run || act_read_key_at(fd, "memory.stat", "total_cache", &after) < 0)
 			after = before;
 		c->r->after.targets_cache += after;
-		close(fd);
 	}
 	return 0;
 }

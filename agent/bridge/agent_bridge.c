@@ -9,16 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "actions/actions.h"
 #include "bridge/bridge_client.h"
 #include "conflicts/conflicts.h"
-#include "daemon/daemon.h"
 #include "model/mem_state.h"
 #include "outputs/report.h"
 #include "policy/policy.h"
+#include "runlog/record.h"
+#include "runlog/runlog.h"
 
 /* The conflicts check reads package databases: once every 5 minutes is
  * plenty for a status (conflicts-changed events say more). */
@@ -137,8 +137,8 @@ void agent_bridge_tick(struct agent_bridge *b, const struct policy_history *h, b
 		return;
 	json_object_set_new(doc, "daemon",
 			    json_pack("{s:s, s:b, s:I, s:I}", "state", policy_state_name(h->state),
-				      "build_active", h->state == PSTATE_GROWING,
-				      "build_attributed_bytes",
+				      "episode_active", h->state == PSTATE_GROWING,
+				      "episode_attributed_bytes",
 				      (json_int_t)(h->state == PSTATE_GROWING || h->state == PSTATE_RECLAIM
 						   ? h->episode_bytes : 0),
 				      "episode", (json_int_t)h->episode));
@@ -146,30 +146,42 @@ void agent_bridge_tick(struct agent_bridge *b, const struct policy_history *h, b
 	json_decref(doc);
 }
 
+/* wsldock-protocol(7) "reclaim": the action record's fields as they are. */
 void agent_bridge_reclaim(struct agent_bridge *b, const struct policy_decision *d,
 			  const struct action_result *r)
 {
-	struct timespec ts;
+	json_t *ev;
 
 	if (!b || !b->bc || r->dry_run)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	bridge_client_event(b->bc, json_pack("{s:s, s:s, s:f, s:s, s:I, s:s}", "type", "event",
-					     "event", "reclaim", "time", ts.tv_sec + ts.tv_nsec / 1e9,
-					     "lever", lever_name(r->lever),
-					     "bytes_returned", (json_int_t)r->bytes_returned,
-					     "reason", d->reason ? d->reason : ""));
+	ev = agent_bridge_reclaim_event(d, r);
+	if (!ev) {
+		dlog_event(b->log, "bridge", "errno=ENOMEM detail=the reclaim event is not sent");
+		return;
+	}
+	bridge_client_event(b->bc, ev);
+}
+
+json_t *agent_bridge_reclaim_event(const struct policy_decision *d, const struct action_result *r)
+{
+	struct action_record rec;
+	json_t *ev = json_pack("{s:s, s:s}", "type", "event", "event", "reclaim");
+
+	action_record_make(&rec, d, r);
+	if (ev && action_record_json_into(&rec, ev) < 0) {
+		json_decref(ev);
+		return NULL;
+	}
+	return ev;
 }
 
 void agent_bridge_episode(struct agent_bridge *b, bool started, uint64_t episode)
 {
-	char id[24];
-
 	if (!b || !b->bc)
 		return;
-	snprintf(id, sizeof(id), "%llu", (unsigned long long)episode);
-	bridge_client_event(b->bc, json_pack("{s:s, s:s, s:s}", "type", "event", "event",
-					     started ? "build-started" : "build-ended", "episode", id));
+	bridge_client_event(b->bc, json_pack("{s:s, s:s, s:I}", "type", "event", "event",
+					     started ? "episode-started" : "episode-ended",
+					     "episode", (json_int_t)episode));
 }
 
 json_t *agent_bridge_state_json(const struct agent_bridge *b)

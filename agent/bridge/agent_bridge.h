@@ -42,6 +42,9 @@ bool agent_bridge_host_low(const struct agent_bridge *b);
 void agent_bridge_reclaim(struct agent_bridge *b, const struct policy_decision *d,
 			  const struct action_result *r);
 void agent_bridge_episode(struct agent_bridge *b, bool started, uint64_t episode);
+/* The reclaim event agent_bridge_reclaim() sends: {"type":"event",
+ * "event":"reclaim"} and the action record's fields.  NULL on ENOMEM. */
+json_t *agent_bridge_reclaim_event(const struct policy_decision *d, const struct action_result *r);
 
 /* The connection state (the control socket's status, daemon.bridge):
  * endpoint, state, since, ... as bridge_client_state_json() says, or

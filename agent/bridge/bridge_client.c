@@ -15,7 +15,7 @@
 #include <linux/vm_sockets.h>
 
 #include "../windows-bridge/proto.h"
-#include "daemon/daemon.h"
+#include "runlog/runlog.h"
 
 #define PENDING_MAX 16
 /* Output not yet taken by the socket beyond which statuses and events wait

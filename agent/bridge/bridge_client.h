@@ -41,7 +41,7 @@ int bridge_endpoint_check(const char *endpoint, char *why, size_t why_len);
 typedef void (*bridge_result_fn)(void *userdata, json_t *result);
 
 struct dlog;
-/* Starts connecting at once.  log is the daemon's (daemon.h). */
+/* Starts connecting at once.  log is the daemon's run log (runlog/runlog.h). */
 int bridge_client_new(sd_event *ev, const struct dlog *log, const char *endpoint,
 		      const char *distro, const char *vm_id, struct bridge_client **ret);
 void bridge_client_free(struct bridge_client *c);

@@ -71,6 +71,37 @@ int cli_common_option(int c, const char *arg, struct cli_common *common)
 	}
 }
 
+int cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_common *common,
+	      void *u)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, v->shortopts, v->options, NULL)) != -1) {
+		int r = common ? cli_common_option(c, optarg, common) : 0;
+
+		if (r < 0)
+			return -EINVAL;
+		if (r > 0)
+			continue;
+		if (c == 'h') {
+			v->usage(stdout);
+			return 0;
+		}
+		if (c == '?' || c == ':' || !v->option) {
+			v->usage(stderr);
+			return -EINVAL;
+		}
+		if (v->option(c, optarg, u) < 0)
+			return -EINVAL;
+	}
+	if (argc - optind > v->max_args) {
+		cli_error(v->name, "unexpected argument '%s'", argv[optind + v->max_args]);
+		return -EINVAL;
+	}
+	return 1;
+}
+
 void cli_error(const char *verb, const char *fmt, ...)
 {
 	va_list ap;

@@ -66,6 +66,28 @@ static void conf_text(const struct agent_conf *c)
 	}
 }
 
+struct config_args {
+	const char *path;
+	bool template;
+};
+
+static int config_option(int c, const char *arg, void *u)
+{
+	struct config_args *a = u;
+
+	switch (c) {
+	case OPT_CONFIG:
+		a->path = arg;
+		return 0;
+	case OPT_TEMPLATE:
+		a->template = true;
+		return 0;
+	default:
+		config_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 int verb_config(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -81,31 +103,14 @@ int verb_config(int argc, char **argv)
 	bool template = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			config_usage(stdout);
-			return EXIT_CLEAN;
-		case OPT_CONFIG:
-			path = optarg;
-			break;
-		case OPT_TEMPLATE:
-			template = true;
-			break;
-		default:
-			r = cli_common_option(c, optarg, &common);
-			if (r < 0)
-				return EXIT_ERROR;
-			if (r == 0) {
-				config_usage(stderr);
-				return EXIT_ERROR;
-			}
-		}
-	}
-	if (optind < argc) {
-		cli_error("config", "unexpected argument '%s'", argv[optind]);
-		return EXIT_ERROR;
-	}
+	const struct cli_verb verb = { "config", options, "h", config_usage, config_option, 0 };
+	struct config_args a = { 0 };
+
+	c = cli_parse(&verb, argc, argv, &common, &a);
+	if (c <= 0)
+		return c < 0 ? EXIT_ERROR : EXIT_CLEAN;
+	path = a.path;
+	template = a.template;
 	if (template) {
 		print_template();
 		return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;

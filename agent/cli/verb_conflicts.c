@@ -79,6 +79,27 @@ out:
 	return r;
 }
 
+struct conflicts_args {
+	bool fix, yes;
+};
+
+static int conflicts_option(int c, const char *arg, void *u)
+{
+	struct conflicts_args *a = u;
+
+	switch (c) {
+	case OPT_FIX:
+		a->fix = true;
+		return 0;
+	case OPT_YES:
+		a->yes = true;
+		return 0;
+	default:
+		conflicts_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 int verb_conflicts(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -92,29 +113,15 @@ int verb_conflicts(int argc, char **argv)
 	bool do_fix = false, yes = false;
 	int c, r = EXIT_ERROR;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &common);
+	const struct cli_verb verb = { "conflicts", options, "h", conflicts_usage,
+				       conflicts_option, 0 };
+	struct conflicts_args a = { 0 };
 
-		if (handled < 0)
-			return EXIT_ERROR;
-		if (handled)
-			continue;
-		if (c == OPT_FIX || c == OPT_YES) {
-			*(c == OPT_FIX ? &do_fix : &yes) = true;
-			continue;
-		}
-		if (c == 'h') {
-			conflicts_usage(stdout);
-			return EXIT_CLEAN;
-		}
-		conflicts_usage(stderr);
-		return EXIT_ERROR;
-	}
-	if (optind < argc) {
-		cli_error("conflicts", "unexpected argument '%s'", argv[optind]);
-		return EXIT_ERROR;
-	}
+	c = cli_parse(&verb, argc, argv, &common, &a);
+	if (c <= 0)
+		return c < 0 ? EXIT_ERROR : EXIT_CLEAN;
+	do_fix = a.fix;
+	yes = a.yes;
 	if (yes && !do_fix) {
 		cli_error("conflicts", "--yes only makes sense with --fix");
 		return EXIT_ERROR;

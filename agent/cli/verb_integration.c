@@ -93,30 +93,28 @@ static int send_change(const char *verb, json_t *req)
 	return EXIT_CLEAN;
 }
 
-static int parse(int argc, char **argv, const char *verb)
-{
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout, verb);
-			exit(EXIT_CLEAN);
-		}
-		usage(stderr, verb);
-		return -1;
-	}
-	return 0;
+static void integration_usage(FILE *f)
+{
+	usage(f, "integration");
+}
+
+static void wslconfig_usage(FILE *f)
+{
+	usage(f, "wslconfig");
 }
 
 int verb_integration(int argc, char **argv)
 {
-	if (parse(argc, argv, "integration") < 0)
-		return EXIT_ERROR;
+	const struct cli_verb verb = { "integration", help_only, "h", integration_usage, NULL, 1 };
+	int r = cli_parse(&verb, argc, argv, NULL, NULL);
+
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_CLEAN;
 	if (argc - optind != 1 || (strcmp(argv[optind], "enable") && strcmp(argv[optind], "disable"))) {
 		cli_error("integration", "expected enable or disable");
 		return EXIT_ERROR;
@@ -129,9 +127,11 @@ int verb_wslconfig(int argc, char **argv)
 {
 	const char *arg, *eq;
 	char key[CONTROL_CHANGE_KEY_MAX + 1];
+	const struct cli_verb verb = { "wslconfig", help_only, "h", wslconfig_usage, NULL, 2 };
+	int r = cli_parse(&verb, argc, argv, NULL, NULL);
 
-	if (parse(argc, argv, "wslconfig") < 0)
-		return EXIT_ERROR;
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_CLEAN;
 	arg = argc - optind == 2 ? argv[optind + 1] : NULL;
 	eq = arg ? strchr(arg, '=') : NULL;
 	if (!eq || strcmp(argv[optind], "set") || (size_t)(eq - arg) >= sizeof(key) ||

@@ -11,7 +11,7 @@
 #include "daemon/manual.h"
 #include "shared/json_util.h"
 
-enum { OPT_DRY_RUN = OPT_COMMON_LAST, OPT_LEVER, OPT_DOCKER_ROOT, OPT_SET, OPT_STANDALONE };
+enum { OPT_LEVER = OPT_COMMON_LAST, OPT_STANDALONE };
 
 static void reclaim_usage(FILE *f)
 {
@@ -29,8 +29,7 @@ static void reclaim_usage(FILE *f)
 		"\n"
 		"  --dry-run           decide and measure; write nothing anywhere\n"
 		"  --json              one JSON document (see wsldock-agent(8))\n"
-		"  --lever LEVER       only this lever: memory.reclaim, force_empty, fadvise,\n"
-		"                      drop_caches or compact\n"
+		"  --lever LEVER       only this lever: %s\n"
 		"  --set KEY=VALUE     override one policy setting (wsldock-agent.conf(5))\n"
 		"  --docker-root DIR   Docker's data root (default /var/lib/docker)\n"
 		"  --root DIR          read /proc and /sys under DIR\n"
@@ -39,7 +38,7 @@ static void reclaim_usage(FILE *f)
 		"\n"
 		"Exit status: 0 done (or nothing to do), 1 a lever failed (its errno is\n"
 		"printed) or the daemon refused, 2 usage error.\n",
-		program_name);
+		program_name, lever_names_list());
 }
 
 struct reclaim_args {
@@ -51,64 +50,50 @@ struct reclaim_args {
 	bool set_given, standalone;
 };
 
+static int reclaim_option(int c, const char *arg, void *u)
+{
+	struct reclaim_args *a = u;
+	enum lever l;
+
+	switch (c) {
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		return 0;
+	case OPT_LEVER:
+		if (lever_from_string(arg, &l) < 0) {
+			cli_error("reclaim", "--lever: unknown lever '%s' (%s)", arg, lever_names_list());
+			return -EINVAL;
+		}
+		a->lever = (int)l;
+		return 0;
+	case OPT_DOCKER_ROOT:
+		a->docker_root = arg;
+		return 0;
+	case OPT_SET:
+		if (cli_policy_set("reclaim", &a->cfg, arg) < 0)
+			return -EINVAL;
+		a->set_given = true;
+		return 0;
+	case OPT_STANDALONE:
+		a->standalone = true;
+		return 0;
+	default:
+		reclaim_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct reclaim_args *a)
 {
 	static const struct option options[] = {
-		CLI_COMMON_OPTIONS,
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		CLI_COMMON_OPTIONS, CLI_OPT_DRY_RUN, CLI_OPT_DOCKER_ROOT, CLI_OPT_SET,
 		{ "lever", required_argument, NULL, OPT_LEVER },
-		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
-		{ "set", required_argument, NULL, OPT_SET },
 		{ "standalone", no_argument, NULL, OPT_STANDALONE },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum lever l;
-	int c;
+	const struct cli_verb verb = { "reclaim", options, "h", reclaim_usage, reclaim_option, 0 };
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &a->common);
-
-		if (handled < 0)
-			return -EINVAL;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'h':
-			reclaim_usage(stdout);
-			return 0;
-		case OPT_DRY_RUN:
-			a->dry_run = true;
-			break;
-		case OPT_LEVER:
-			if (lever_from_string(optarg, &l) < 0) {
-				cli_error("reclaim", "--lever: unknown lever '%s' (memory.reclaim, "
-					  "force_empty, fadvise, drop_caches, compact)", optarg);
-				return -EINVAL;
-			}
-			a->lever = (int)l;
-			break;
-		case OPT_DOCKER_ROOT:
-			a->docker_root = optarg;
-			break;
-		case OPT_SET:
-			if (cli_policy_set("reclaim", &a->cfg, optarg) < 0)
-				return -EINVAL;
-			a->set_given = true;
-			break;
-		case OPT_STANDALONE:
-			a->standalone = true;
-			break;
-		default:
-			reclaim_usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		cli_error("reclaim", "unexpected argument '%s'", argv[optind]);
-		return -EINVAL;
-	}
-	return 1;
+	return cli_parse(&verb, argc, argv, &a->common, a);
 }
 
 static void print_result(const json_t *result, bool dry_run)
@@ -119,14 +104,14 @@ static void print_result(const json_t *result, bool dry_run)
 	json_array_foreach(actions, i, item) {
 		const json_t *res = json_object_get(item, "result");
 
-		printf("action lever=%s reason=%s bytes_targeted=%lld bytes_returned=%lld errno=%s "
+		printf("action lever=%s reason=%s targeted_bytes=%lld returned_bytes=%lld errno=%s "
 		       "duration_ms=%lld\n",
 		       json_string_value(json_object_get(item, "lever")) ?: "?",
-		       json_string_value(json_object_get(item, "reason")) ?: "?",
-		       json_integer_value(json_object_get(res, "bytes_targeted")),
-		       json_integer_value(json_object_get(res, "bytes_returned")),
-		       json_string_value(json_object_get(res, "error_name")) ?: "0",
-		       json_integer_value(json_object_get(res, "duration_ns")) / 1000000);
+		       json_string_value(json_object_get(item, "reason")) ?: "-",
+		       json_integer_value(json_object_get(res, "targeted_bytes")),
+		       json_integer_value(json_object_get(res, "returned_bytes")),
+		       json_string_value(json_object_get(res, "errno")) ?: "-",
+		       json_integer_value(json_object_get(res, "duration_ms")));
 	}
 	decision = json_object_get(result, "decision");
 	if (decision) {

@@ -46,25 +46,11 @@ int verb_report(int argc, char **argv)
 	char why[160] = "not asked (--root)";
 	int c, r = EXIT_ERROR;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &common);
+	const struct cli_verb verb = { "report", options, "h", report_usage, NULL, 0 };
 
-		if (handled < 0)
-			return EXIT_ERROR;
-		if (handled)
-			continue;
-		if (c == 'h') {
-			report_usage(stdout);
-			return EXIT_CLEAN;
-		}
-		report_usage(stderr);
-		return EXIT_ERROR;
-	}
-	if (optind < argc) {
-		cli_error("report", "unexpected argument '%s'", argv[optind]);
-		return EXIT_ERROR;
-	}
+	c = cli_parse(&verb, argc, argv, &common, NULL);
+	if (c <= 0)
+		return c < 0 ? EXIT_ERROR : EXIT_CLEAN;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		cli_error("report", "out of memory");

@@ -12,8 +12,8 @@
 #include "daemon/docker_watch.h"
 #include "daemon/service.h"
 
-enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_LOCK_DIR, OPT_DOCKER_ROOT, OPT_BPF_MODE,
-       OPT_SET, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE, OPT_DOCKER_SOCKET };
+enum { OPT_FOREGROUND = OPT_COMMON_LAST, OPT_LOCK_DIR, OPT_CONFIG, OPT_CONTROL_SOCKET, OPT_BRIDGE,
+       OPT_DOCKER_SOCKET };
 
 #define SETS_MAX 64
 
@@ -26,7 +26,7 @@ static void run_usage(FILE *f)
 		"\n"
 		"The reclaim daemon: tracks who fills the page cache (eBPF) and, when a Docker\n"
 		"build ends, hands its page cache back with the most targeted lever, then\n"
-		"compacts.  One agent per VM leads (reclaims); the others only track.\n"
+		"compacts.  One agent per VM leads (reclaims); the others only watch.\n"
 		"\n"
 		"  --foreground        also write one line per decision and action to stderr\n"
 		"  --dry-run           decide and log as it would act; write nothing anywhere\n"
@@ -57,6 +57,15 @@ static void run_usage(FILE *f)
 		program_name);
 }
 
+int cli_bpf_mode(const char *verb, const char *arg, enum tracker_mode *ret)
+{
+	if (tracker_mode_from_string(arg, ret) < 0) {
+		cli_error(verb, "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* --set KEY=VALUE, shared by run and reclaim. */
 int cli_policy_set(const char *verb, struct policy_config *cfg, const char *arg)
 {
@@ -69,111 +78,106 @@ int cli_policy_set(const char *verb, struct policy_config *cfg, const char *arg)
 	return 0;
 }
 
+struct run_args {
+	struct daemon_opts o;
+	const char *sets[SETS_MAX];
+};
+
+static int run_option(int c, const char *arg, void *u)
+{
+	struct run_args *a = u;
+	struct daemon_opts *o = &a->o;
+	char why[256];
+
+	switch (c) {
+	case OPT_FOREGROUND:
+		o->foreground = true;
+		return 0;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		return 0;
+	case OPT_LOCK_DIR:
+		o->lock_dir = arg;
+		return 0;
+	case OPT_DOCKER_ROOT:
+		o->docker_root = arg;
+		return 0;
+	case OPT_DOCKER_SOCKET:
+		o->docker_socket = arg;
+		return 0;
+	case OPT_BPF_MODE:
+		return cli_bpf_mode("run", arg, &o->bpf_mode);
+	case OPT_SET:
+		/* Checked now, applied on top of the file (and again on reload). */
+		if (cli_policy_set("run", &o->cfg, arg) < 0)
+			return -EINVAL;
+		if (o->nsets == SETS_MAX) {
+			cli_error("run", "--set: at most %d", SETS_MAX);
+			return -EINVAL;
+		}
+		a->sets[o->nsets++] = arg;
+		return 0;
+	case OPT_CONFIG:
+		o->config_path = arg;
+		return 0;
+	case OPT_CONTROL_SOCKET:
+		o->control_path = arg;
+		return 0;
+	case OPT_BRIDGE:
+		if (strcmp(arg, "none") && bridge_endpoint_check(arg, why, sizeof(why)) < 0) {
+			cli_error("run", "--bridge %s", why);
+			return -EINVAL;
+		}
+		o->bridge = arg;
+		return 0;
+	default:
+		run_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 int verb_run(int argc, char **argv)
 {
 	static const struct option options[] = {
-		CLI_COMMON_OPTIONS,
+		CLI_COMMON_OPTIONS, CLI_OPT_DRY_RUN, CLI_OPT_DOCKER_ROOT, CLI_OPT_BPF_MODE, CLI_OPT_SET,
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "lock-dir", required_argument, NULL, OPT_LOCK_DIR },
-		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
 		{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
-		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
-		{ "set", required_argument, NULL, OPT_SET },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 		{ "bridge", required_argument, NULL, OPT_BRIDGE },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_verb verb = { "run", options, "h", run_usage, run_option, 0 };
 	struct cli_common common = { 0 };
-	struct daemon_opts o = { 0 };
 	struct diag_list diags = { 0 };
+	/* Both outlive the loop's reloads, which read them again. */
 	static struct agent_conf conf;
-	static const char *sets[SETS_MAX];
-	int c, r;
+	static struct run_args a;
+	struct daemon_opts *o = &a.o;
+	int r;
 
-	policy_config_default(&o.cfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &common);
-
-		if (handled < 0)
-			return EXIT_ERROR;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'h':
-			run_usage(stdout);
-			return EXIT_CLEAN;
-		case OPT_FOREGROUND:
-			o.foreground = true;
-			break;
-		case OPT_DRY_RUN:
-			o.dry_run = true;
-			break;
-		case OPT_LOCK_DIR:
-			o.lock_dir = optarg;
-			break;
-		case OPT_DOCKER_ROOT:
-			o.docker_root = optarg;
-			break;
-		case OPT_DOCKER_SOCKET:
-			o.docker_socket = optarg;
-			break;
-		case OPT_BPF_MODE:
-			if (tracker_mode_from_string(optarg, &o.bpf_mode) < 0) {
-				cli_error("run", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
-					  optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case OPT_SET:
-			/* Checked now, applied on top of the file (and again on reload). */
-			if (cli_policy_set("run", &o.cfg, optarg) < 0)
-				return EXIT_ERROR;
-			if (o.nsets == SETS_MAX) {
-				cli_error("run", "--set: at most %d", SETS_MAX);
-				return EXIT_ERROR;
-			}
-			sets[o.nsets++] = optarg;
-			break;
-		case OPT_CONFIG:
-			o.config_path = optarg;
-			break;
-		case OPT_CONTROL_SOCKET:
-			o.control_path = optarg;
-			break;
-		case OPT_BRIDGE: {
-			char why[256];
-
-			if (strcmp(optarg, "none") && bridge_endpoint_check(optarg, why, sizeof(why)) < 0) {
-				cli_error("run", "--bridge %s", why);
-				return EXIT_ERROR;
-			}
-			o.bridge = optarg;
-			break;
-		}
-		default:
-			run_usage(stderr);
-			return EXIT_ERROR;
-		}
-	}
-	if (optind < argc) {
-		cli_error("run", "unexpected argument '%s'", argv[optind]);
-		return EXIT_ERROR;
-	}
+	policy_config_default(&o->cfg);
+	r = cli_parse(&verb, argc, argv, &common, &a);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_CLEAN;
 	if (common.json) {
 		cli_error("run", "--json is for reclaim and report; run logs to stderr and the journal");
 		return EXIT_ERROR;
 	}
-	o.root = common.root;
-	o.sets = sets;
-	r = service_config_load(o.root, o.config_path, sets, o.nsets, &conf, &diags);
+	o->root = common.root;
+	o->sets = a.sets;
+	r = service_config_load(o->root, o->config_path, a.sets, o->nsets, &conf, &diags);
 	diag_print(&diags, stderr, program_name);
 	diag_free(&diags);
 	if (r < 0)
 		return EXIT_ERROR;  /* the daemon does not start on a bad configuration */
-	o.conf = &conf;
-	o.cfg = conf.reclaim;
-	return daemon_run(&o);
+	o->conf = &conf;
+	o->cfg = conf.reclaim;
+	/* The daemon says what failed in its log; here only the exit status
+	 * is decided: 0 after SIGTERM/SIGINT, else it could not start. */
+	r = daemon_run(o);
+	if (r < 0)
+		cli_error("run", "stopped: %s", strerror(-r));
+	return r == 0 ? EXIT_CLEAN : EXIT_ERROR;
 }

@@ -19,8 +19,7 @@
 
 #define NSEC 1000000000ull
 
-enum { OPT_ONCE = OPT_COMMON_LAST, OPT_DURATION, OPT_INTERVAL, OPT_BPF_MODE, OPT_DOCKER_ROOT,
-       OPT_LIMIT };
+enum { OPT_ONCE = OPT_COMMON_LAST, OPT_DURATION, OPT_INTERVAL, OPT_LIMIT };
 
 struct top_args {
 	struct cli_common common;
@@ -75,87 +74,65 @@ static int parse_seconds(const char *s, double *ret)
 	return 0;
 }
 
+static int top_option(int c, const char *arg, void *u)
+{
+	struct top_args *a = u;
+	uint64_t n;
+
+	switch (c) {
+	case OPT_ONCE:
+		a->once = true;
+		return 0;
+	case 'v':
+		a->verbose = true;
+		return 0;
+	case OPT_DURATION:
+	case OPT_INTERVAL:
+		if (parse_seconds(arg, c == OPT_DURATION ? &a->duration : &a->interval) < 0) {
+			cli_error("top", "--%s: expected seconds in (0, 86400], got '%s'",
+				  c == OPT_DURATION ? "duration" : "interval", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_BPF_MODE:
+		return cli_bpf_mode("top", arg, &a->mode);
+	case OPT_DOCKER_ROOT:
+		a->docker_root = arg;
+		return 0;
+	case OPT_LIMIT:
+		if (parse_u64(arg, &n) < 0 || !n || n > 100000) {
+			cli_error("top", "--limit: expected 1..100000, got '%s'", arg);
+			return -EINVAL;
+		}
+		a->limit = (size_t)n;
+		return 0;
+	default:
+		top_usage(stderr);
+		return -EINVAL;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct top_args *a)
 {
 	static const struct option options[] = {
-		CLI_COMMON_OPTIONS,
+		CLI_COMMON_OPTIONS, CLI_OPT_BPF_MODE, CLI_OPT_DOCKER_ROOT,
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "bpf-mode", required_argument, NULL, OPT_BPF_MODE },
-		{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t n;
-	int c;
+	const struct cli_verb verb = { "top", options, "hv", top_usage, top_option, 0 };
+	int r = cli_parse(&verb, argc, argv, &a->common, a);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
-		int handled = cli_common_option(c, optarg, &a->common);
-
-		if (handled < 0)
-			return -EINVAL;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'h':
-			top_usage(stdout);
-			return 0;
-		case OPT_ONCE:
-			a->once = true;
-			break;
-		case 'v':
-			a->verbose = true;
-			break;
-		case OPT_DURATION:
-		case OPT_INTERVAL:
-			if (parse_seconds(optarg, c == OPT_DURATION ? &a->duration : &a->interval) < 0) {
-				cli_error("top", "--%s: expected seconds in (0, 86400], got '%s'",
-					  c == OPT_DURATION ? "duration" : "interval", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_BPF_MODE:
-			if (tracker_mode_from_string(optarg, &a->mode) < 0) {
-				cli_error("top", "--bpf-mode: unknown mode '%s' (auto, fentry, tp_btf, tracepoint)",
-					  optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_DOCKER_ROOT:
-			a->docker_root = optarg;
-			break;
-		case OPT_LIMIT:
-			if (parse_u64(optarg, &n) < 0 || !n || n > 100000) {
-				cli_error("top", "--limit: expected 1..100000, got '%s'", optarg);
-				return -EINVAL;
-			}
-			a->limit = (size_t)n;
-			break;
-		default:
-			top_usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		cli_error("top", "unexpected argument '%s'", argv[optind]);
-		return -EINVAL;
-	}
+	if (r <= 0)
+		return r;
 	if (a->common.json && !a->once) {
 		cli_error("top", "--json needs --once");
 		return -EINVAL;
 	}
 	return 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
 /* Sleeps until deadline, handling the resolver's container events as they
@@ -165,7 +142,7 @@ static void wait_until(uint64_t deadline, struct resolver *res)
 	struct pollfd p = { .fd = res ? resolver_watch_fd(res) : -1, .events = POLLIN };
 
 	while (!stop_requested) {
-		uint64_t now = now_ns();
+		uint64_t now = clock_now_ns(CLOCK_MONOTONIC);
 
 		if (now >= deadline)
 			return;
@@ -226,11 +203,11 @@ static void print_log_tail(const char *log, int lines)
 /* Without BPF: say why once, then show what /proc has, never made-up rows. */
 static int run_unavailable(const struct top_args *a, struct top_meta *m)
 {
-	uint64_t start = now_ns();
+	uint64_t start = clock_now_ns(CLOCK_MONOTONIC);
 
 	do {
-		wait_until(now_ns() + (uint64_t)((a->once ? a->duration : a->interval) * NSEC), NULL);
-		m->duration_s = (double)(now_ns() - start) / NSEC;
+		wait_until(clock_now_ns(CLOCK_MONOTONIC) + (uint64_t)((a->once ? a->duration : a->interval) * NSEC), NULL);
+		m->duration_s = (double)(clock_now_ns(CLOCK_MONOTONIC) - start) / NSEC;
 		m->page_cache_bytes = page_cache_bytes(a->common.root);
 		if (!a->once && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
@@ -245,7 +222,7 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 {
 	struct ledger l;
 	struct top_view v;
-	uint64_t start = now_ns(), next = start, end = start + (uint64_t)(a->duration * NSEC);
+	uint64_t start = clock_now_ns(CLOCK_MONOTONIC), next = start, end = start + (uint64_t)(a->duration * NSEC);
 	uint64_t period = (uint64_t)((a->once ? 1.0 : a->interval) * NSEC);
 	int r = EXIT_CLEAN, e;
 
@@ -255,7 +232,7 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 		if (a->once && next > end)
 			next = end;
 		wait_until(next, res);
-		e = tracker_sample(t, &l, now_ns());
+		e = tracker_sample(t, &l, clock_now_ns(CLOCK_MONOTONIC));
 		if (e < 0) {
 			cli_error("top", "cannot read the BPF maps: %s", strerror(-e));
 			r = EXIT_ERROR;
@@ -264,14 +241,14 @@ static int run_tracker(const struct top_args *a, struct tracker *t, struct resol
 		resolver_tick(res);
 		/* Name what is there now: cgroups and containers may be gone later. */
 		top_view_resolve(&l, res);
-		if (a->once && now_ns() < end && !stop_requested)
+		if (a->once && clock_now_ns(CLOCK_MONOTONIC) < end && !stop_requested)
 			continue;
 		if (top_view_build(&l, res, a->limit, &v) < 0) {
 			cli_error("top", "out of memory");
 			r = EXIT_ERROR;
 			break;
 		}
-		m->duration_s = (double)(now_ns() - start) / NSEC;
+		m->duration_s = (double)(clock_now_ns(CLOCK_MONOTONIC) - start) / NSEC;
 		m->page_cache_bytes = page_cache_bytes(a->common.root);
 		if (!a->once && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);

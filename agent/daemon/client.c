@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/util.h"
+
 const char *control_client_path(const char *path)
 {
 	const char *env = getenv("WSLDOCK_CONTROL_SOCKET");
@@ -28,26 +30,21 @@ int control_connect(struct control_conn *cc, const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	cc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (cc->fd < 0)
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	cc->fd = -1;
+	if (fd < 0)
 		return -errno;
 	/* A unix connect completes at once or fails (EAGAIN: backlog full). */
-	if (connect(cc->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-
-		close(cc->fd);
-		cc->fd = -1;
-		return r;
-	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	cc->fd = TAKE_FD(fd);
 	return 0;
 }
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(clock_now_ns(CLOCK_MONOTONIC) / 1000000);
 }
 
 static int wait_fd(int fd, short ev, int64_t deadline)

@@ -9,6 +9,7 @@
 
 #include "actions/actions.h"
 #include "policy/policy.h"
+#include "runlog/runlog.h"
 #include "tracker/tracker.h"
 
 /* `wsldock-agent run`: the tracker, the engine (the policy's inputs, the
@@ -59,35 +60,3 @@ void leader_init(struct leader *l, const char *dir);
  * holds it, negative errno when the lock file cannot be opened. */
 int leader_try(struct leader *l);
 void leader_release(struct leader *l);
-
-/* ---- the log (log.c): one plain line per event on stderr (foreground)
- * and the same as a structured journal entry ---- */
-
-struct dlog {
-	bool foreground;
-	bool journal;
-	FILE *err;                   /* stderr */
-	const char *verb;            /* "run" or "reclaim" */
-};
-
-#define DLOG_LINE_MAX 2048
-#define DLOG_FIELDS_MAX 48
-
-/* One journal entry: MESSAGE, WSLDOCK_EVENT, SYSLOG_IDENTIFIER, PRIORITY
- * and a WSLDOCK_<KEY> field per key=value of the line. */
-struct dlog_fields {
-	char msg[DLOG_LINE_MAX + 160];
-	char event[96];
-	char field[DLOG_FIELDS_MAX][DLOG_LINE_MAX / 4];
-	struct iovec iov[DLOG_FIELDS_MAX + 4];
-	size_t n;
-};
-
-void dlog_fields_build(struct dlog_fields *jf, const char *event, const char *kv,
-		       const char *line);
-__attribute__((format(printf, 3, 4)))
-void dlog_event(const struct dlog *g, const char *event, const char *fmt, ...);
-void dlog_decision(const struct dlog *g, const struct policy_decision *d, enum policy_state s,
-		   bool dry_run);
-void dlog_action(const struct dlog *g, const struct policy_decision *d,
-		 const struct action_result *r);

@@ -4,7 +4,7 @@
 agent_libwsldock_a_SOURCES += \
 	agent/daemon/daemon.c agent/daemon/daemon.h \
 	agent/daemon/docker_watch.c agent/daemon/docker_watch.h \
-	agent/daemon/leader.c agent/daemon/log.c \
+	agent/daemon/leader.c \
 	agent/cli/verb_run.c agent/cli/verb_reclaim.c
 
 # The leader lock and the log line (cmocka, no root).

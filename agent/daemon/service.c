@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,11 @@
 #include "daemon/manual.h"
 #include "model/mem_state.h"
 #include "outputs/report.h"
+#include "shared/util.h"
 
 /* How long a change request waits for the bridge's answer.  The verbs wait
  * longer (cli/daemon_link.c), so they hear this daemon's timeout error. */
 #define CHANGE_TIMEOUT_USEC (10ull * 1000000)
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 int service_config_load(const char *root, const char *path, const char *const *sets, size_t nsets,
 			struct agent_conf *c, struct diag_list *d)
@@ -68,12 +62,42 @@ static void fmt_time(uint64_t realtime_ns, char *buf, size_t size)
 
 /* ---- sd_notify ---- */
 
+/* sd_notify(3) returns 0 without a NOTIFY_SOCKET (not under systemd);
+ * a failure to send is said once in the log, not dropped. */
+__attribute__((format(printf, 2, 3)))
+static void notify(struct service *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = sd_notify(0, msg);
+	if (r < 0 && !s->notify_failed_logged && s->log) {
+		dlog_event(s->log, "warning", "errno=%s detail=sd_notify failed: systemd does not hear "
+			   "this daemon's state", strerrorname_np(-r) ?: "?");
+		s->notify_failed_logged = true;
+	}
+}
+
+/* STATUS=: the daemon's state, then the last action in the record's own
+ * names and values (as the run log writes them). */
 static void status_line(const struct service *s, const struct service_state *st, char *buf,
 			size_t size)
 {
-	snprintf(buf, size, "%s, mode %s, tracker %s, %s, episode %llu, returned %.1f MiB since start",
-		 st->role, policy_mode_name(s->o->cfg.mode), st->tracker, policy_state_name(st->state),
-		 (unsigned long long)st->episode, (double)s->returned_total / (double)MIB);
+	static const char *const last[] = { "episode", "lever", "returned_bytes", "errno", NULL };
+	const struct service_action *a = s->ring_n ?
+		&s->ring[(s->ring_next + CONTROL_HISTORY_MAX - 1) % CONTROL_HISTORY_MAX] : NULL;
+	char action[160] = "none";
+
+	if (a)
+		dlog_record_line(&a->rec, last, action, sizeof(action));
+	snprintf(buf, size, "%s, mode %s, tracker %s, %s, episode %llu, returned %.1f MiB since "
+		 "start, last action: %s", st->role, policy_mode_name(s->o->cfg.mode), st->tracker,
+		 policy_state_name(st->state), (unsigned long long)st->episode,
+		 (double)s->returned_total / (double)MIB, action);
 }
 
 void service_update(struct service *s, const struct service_state *st)
@@ -85,19 +109,19 @@ void service_update(struct service *s, const struct service_state *st)
 	if (!strcmp(line, s->status))
 		return;
 	snprintf(s->status, sizeof(s->status), "%s", line);
-	sd_notifyf(0, "STATUS=%s", line);
+	notify(s, "STATUS=%s", line);
 }
 
 void service_ready(struct service *s, const struct service_state *st)
 {
 	s->status[0] = '\0';
-	sd_notify(0, "READY=1");
+	notify(s, "READY=1");
 	service_update(s, st);
 }
 
 void service_stop(struct service *s)
 {
-	sd_notify(0, "STOPPING=1");
+	notify(s, "STOPPING=1");
 	control_close(&s->ctl);
 }
 
@@ -108,42 +132,34 @@ void service_record(struct service *s, const struct policy_decision *d,
 {
 	struct service_action *a = &s->ring[s->ring_next];
 
-	*a = (struct service_action){
-		.realtime_ns = clock_ns(CLOCK_REALTIME), .episode = d->episode,
-		.bytes_targeted = r->bytes_targeted, .bytes_returned = r->bytes_returned,
-		.duration_ns = r->duration_ns, .error = r->error, .dry_run = r->dry_run,
-		.requested = requested,
-	};
-	snprintf(a->lever, sizeof(a->lever), "%s", lever_name(r->lever));
-	snprintf(a->reason, sizeof(a->reason), "%s", d->reason);
+	action_record_make(&a->rec, d, r);
+	a->requested = requested;
 	s->ring_next = (s->ring_next + 1) % CONTROL_HISTORY_MAX;
 	if (s->ring_n < CONTROL_HISTORY_MAX)
 		s->ring_n++;
 	s->actions_total++;
-	if (r->lever != LEVER_COMPACT && !r->dry_run)
-		s->returned_total += r->bytes_returned;
+	s->returned_total += action_record_returned(&a->rec);
 	/* A run of levers inside one sample can outlast half the watchdog
 	 * interval; each finished lever shows the loop is alive. */
 	if (s->watchdog)
-		sd_notify(0, "WATCHDOG=1");
+		notify(s, "WATCHDOG=1");
 }
 
+/* The record's fields, and what started the action. */
 static json_t *action_json(const struct service_action *a)
 {
-	char when[32];
+	json_t *o = action_record_json(&a->rec);
 
-	fmt_time(a->realtime_ns, when, sizeof(when));
-	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:b, s:s}", "time", when,
-			 "episode", (json_int_t)a->episode, "lever", a->lever, "reason", a->reason,
-			 "bytes_targeted", (json_int_t)a->bytes_targeted,
-			 "bytes_returned", (json_int_t)a->bytes_returned,
-			 "duration_ms", (json_int_t)(a->duration_ns / 1000000),
-			 "errno", a->error ? (strerrorname_np(-a->error) ?: "?") : "0",
-			 "dry_run", a->dry_run, "trigger", a->requested ? "reclaim-now" : "policy");
+	if (o && json_object_set_new(o, "trigger", json_string(a->requested ? "reclaim-now"
+							       : "policy")) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* The newest `limit` actions, oldest first. */
-static json_t *history_json(const struct service *s, unsigned limit)
+json_t *service_history_json(const struct service *s, unsigned limit)
 {
 	json_t *list = json_array();
 	size_t n = s->ring_n < limit ? s->ring_n : limit;
@@ -166,19 +182,21 @@ static json_t *daemon_json(const struct service *s)
 	fmt_time(s->start_realtime_ns, started, sizeof(started));
 	fmt_time(st->episode_start_realtime_ns, ep_started, sizeof(ep_started));
 	return json_pack("{s:b, s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:{s:I, s:s, s:I, s:I, s:s},"
-			 " s:s, s:I, s:I, s:I, s:o, s:o, s:o}",
+			 " s:s, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 			 "running", 1, "pid", (int)getpid(), "role", st->role, "lock", st->lock,
 			 "mode", policy_mode_name(s->o->cfg.mode), "dry_run", s->o->dry_run,
 			 "tracker", st->tracker, "state", policy_state_name(st->state),
 			 "episode", "id", (json_int_t)st->episode, "state", policy_state_name(st->state),
-			 "bytes", (json_int_t)st->episode_bytes,
-			 "returned", (json_int_t)st->episode_returned, "started", ep_started,
+			 "attributed_bytes", (json_int_t)st->episode_bytes,
+			 "returned_bytes", (json_int_t)st->episode_returned, "started", ep_started,
 			 "started", started,
-			 "uptime_s", (json_int_t)((clock_ns(CLOCK_MONOTONIC) - s->start_mono_ns) / NSEC_PER_SEC),
-			 "returned_since_start", (json_int_t)s->returned_total,
+			 "uptime_s", (json_int_t)((clock_now_ns(CLOCK_MONOTONIC) - s->start_mono_ns) / NSEC_PER_SEC),
+			 "returned_since_start_bytes", (json_int_t)s->returned_total,
 			 "actions_since_start", (json_int_t)s->actions_total,
 			 "config", conf_json(s->o->conf), "control", control_stats_json(&s->ctl),
-			 "bridge", agent_bridge_state_json(s->bridge));
+			 "bridge", agent_bridge_state_json(s->bridge),
+			 "last_action", s->ring_n ? action_json(&s->ring[(s->ring_next +
+				CONTROL_HISTORY_MAX - 1) % CONTROL_HISTORY_MAX]) : json_null());
 }
 
 /* Every reply but status's full state says who answered. */
@@ -186,7 +204,7 @@ static json_t *ok_reply(const struct service *s, const char *request)
 {
 	return json_pack("{s:b, s:s, s:{s:b, s:i, s:s, s:I}}", "ok", 1, "request", request,
 			 "daemon", "running", 1, "pid", (int)getpid(), "role", s->st.role,
-			 "returned_since_start", (json_int_t)s->returned_total);
+			 "returned_since_start_bytes", (json_int_t)s->returned_total);
 }
 
 static json_t *answer_status(struct service *s)
@@ -219,8 +237,8 @@ static json_t *answer_history(struct service *s, unsigned limit)
 
 	if (!reply)
 		return control_error("history", "ENOMEM", "out of memory");
-	json_object_set_new(reply, "actions", history_json(s, limit));
-	json_object_set_new(reply, "returned_since_start", json_integer((json_int_t)s->returned_total));
+	json_object_set_new(reply, "actions", service_history_json(s, limit));
+	json_object_set_new(reply, "returned_since_start_bytes", json_integer((json_int_t)s->returned_total));
 	json_object_set_new(reply, "actions_since_start", json_integer((json_int_t)s->actions_total));
 	return reply;
 }
@@ -245,9 +263,12 @@ static json_t *answer_reclaim_now(struct service *s, const struct control_reques
 	int r;
 
 	if (req->lever[0]) {
-		if (lever_from_string(req->lever, &l) < 0)
-			return control_error("reclaim-now", "EINVAL", "lever: memory.reclaim, "
-					     "force_empty, fadvise, drop_caches or compact");
+		if (lever_from_string(req->lever, &l) < 0) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "lever: one of %s", lever_names_list());
+			return control_error("reclaim-now", "EINVAL", msg);
+		}
 		m.lever = (int)l;
 	}
 	if (!m.dry_run && strcmp(s->st.role, "leader"))
@@ -287,8 +308,8 @@ static int reload(struct service *s, const char *why, json_t **errors)
 	next = malloc(sizeof(*next));
 	if (!next)
 		return -ENOMEM;
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)(clock_ns(CLOCK_MONOTONIC) / 1000));
+	notify(s, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)(clock_now_ns(CLOCK_MONOTONIC) / 1000));
 	r = service_config_load(s->o->root, s->o->config_path, s->o->sets, s->o->nsets, next, &dg);
 	if (r < 0) {
 		for (size_t i = 0; i < dg.n; i++)
@@ -306,7 +327,7 @@ static int reload(struct service *s, const char *why, json_t **errors)
 		*errors = diag_to_json(&dg);
 	diag_free(&dg);
 	free(next);
-	sd_notify(0, "READY=1");
+	notify(s, "READY=1");
 	s->status[0] = '\0';
 	service_update(s, &s->st);
 	return r;
@@ -449,12 +470,15 @@ int service_setup(struct service *s, sd_event *ev, struct daemon_opts *o, const 
 	s->reloaded = reloaded;
 	s->u = u;
 	s->ev = ev;
-	s->start_mono_ns = clock_ns(CLOCK_MONOTONIC);
-	s->start_realtime_ns = clock_ns(CLOCK_REALTIME);
+	s->start_mono_ns = clock_now_ns(CLOCK_MONOTONIC);
+	s->start_realtime_ns = clock_now_ns(CLOCK_REALTIME);
 	s->st = (struct service_state){ .role = "-", .tracker = "none", .lock = "-" };
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* sd-event's signal source needs SIGHUP blocked; this cannot fail
+	 * for a valid set, so a failure is a bug worth an error. */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
 	r = sd_event_add_signal(ev, NULL, SIGHUP, on_sighup, s);
 	if (r < 0)
 		return r;

@@ -10,6 +10,7 @@
 #include "config/conf.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "runlog/record.h"
 
 struct agent_bridge;
 
@@ -37,12 +38,7 @@ struct service_state {
 };
 
 struct service_action {          /* one entry of the history */
-	uint64_t realtime_ns;
-	uint64_t episode;
-	char lever[24], reason[40];
-	uint64_t bytes_targeted, bytes_returned, duration_ns;
-	int error;                    /* negative errno, 0 */
-	bool dry_run;
+	struct action_record rec;
 	bool requested;               /* by reclaim-now, not by the policy */
 };
 
@@ -55,11 +51,12 @@ struct service {
 	struct control ctl;
 	struct agent_bridge *bridge;  /* set by daemon.c once started: status, change */
 	bool watchdog;
+	bool notify_failed_logged;
 	uint64_t start_mono_ns, start_realtime_ns;
 	struct service_state st;
 	struct service_action ring[CONTROL_HISTORY_MAX];
 	size_t ring_n, ring_next;
-	uint64_t returned_total, actions_total;
+	uint64_t returned_total, actions_total;   /* returned: action_record_returned() */
 	char status[256];             /* the last STATUS= sent */
 };
 
@@ -74,5 +71,9 @@ void service_update(struct service *s, const struct service_state *st);
 /* One action taken by the policy (requested = false) or reclaim-now. */
 void service_record(struct service *s, const struct policy_decision *d,
 		    const struct action_result *r, bool requested);
+/* The newest `limit` actions, oldest first: each the action record's
+ * fields and "trigger" (policy or reclaim-now).  The control socket's
+ * history; the status's daemon.last_action is the newest of them. */
+json_t *service_history_json(const struct service *s, unsigned limit);
 /* STOPPING=1, the control socket closed. */
 void service_stop(struct service *s);

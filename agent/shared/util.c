@@ -46,7 +46,8 @@ int root_open(const char *root, const char *abs, int flags)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	char path[PATH_MAX];
-	int rootfd, fd, r;
+	_cleanup_close_ int rootfd = -1;
+	int fd, r;
 
 	if (is_live(root)) {
 		fd = open(abs, flags | add);
@@ -57,7 +58,6 @@ int root_open(const char *root, const char *abs, int flags)
 		return -errno;
 	fd = (int)syscall(SYS_openat2, rootfd, abs, &how, sizeof(how));
 	r = fd < 0 ? -errno : fd;
-	close(rootfd);
 	if (r != -ENOSYS)
 		return r;
 	r = root_path(root, abs, path, sizeof(path));
@@ -71,7 +71,7 @@ int root_resolve(const char *root, const char *abs, char *buf, size_t size)
 {
 	char proc[64];
 	ssize_t n;
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (is_live(root))
 		return root_path(NULL, abs, buf, size);
@@ -80,7 +80,6 @@ int root_resolve(const char *root, const char *abs, char *buf, size_t size)
 		return fd;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	n = readlink(proc, buf, size - 1);
-	close(fd);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size - 1)
@@ -128,7 +127,7 @@ int root_write_at(int dirfd, const char *name, const char *value)
 	size_t len = strlen(value);
 	struct stat sb;
 	ssize_t n;
-	int fd, r;
+	_cleanup_close_ int fd = -1;
 
 	if (!is_component(name))
 		return -EINVAL;
@@ -144,15 +143,10 @@ int root_write_at(int dirfd, const char *name, const char *value)
 	if (fd < 0)
 		return fd;
 	/* Swapped for something else since the look: still never blocks. */
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		r = -ENOTREG;
-		goto out;
-	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return -ENOTREG;
 	n = write(fd, value, len);
-	r = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
-out:
-	close(fd);
-	return r;
+	return n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
 }
 
 const char *root_strerror(int errnum)
@@ -162,13 +156,9 @@ const char *root_strerror(int errnum)
 
 int read_text_at(const char *root, const char *abs, size_t max, char **ret, size_t *ret_len)
 {
-	int fd = root_open(root, abs, O_RDONLY), r;
+	_cleanup_close_ int fd = root_open(root, abs, O_RDONLY);
 
-	if (fd < 0)
-		return fd;
-	r = read_text_fd(fd, max, ret, ret_len);
-	close(fd);
-	return r;
+	return fd < 0 ? fd : read_text_fd(fd, max, ret, ret_len);
 }
 
 int read_text_file(const char *path, size_t max, char **ret, size_t *ret_len)
@@ -356,4 +346,52 @@ void strip_trailing_space(char *s)
 bool string_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+uint64_t clock_now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	/* Only an invalid clock id fails; every caller passes a constant. */
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int grow_array(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 32;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
 }

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* Files under /proc and /sys are small; anything larger than this is not
  * what we expect to read and is refused rather than slurped. */
@@ -14,6 +16,16 @@
 
 static inline void freep(void *p) { free(*(void **)p); }
 #define _cleanup_free_ __attribute__((cleanup(freep)))
+/* systemd's shape: the variable is closed when it goes out of scope; a
+ * negative fd or NULL is left alone, so `return TAKE_FD(fd)` hands it on. */
+void closep(int *fd);
+void fclosep(FILE **f);
+void closedirp(DIR **d);
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
+#define _cleanup_closedir_ __attribute__((cleanup(closedirp)))
+#define TAKE_FD(fd) ({ int _fd_ = (fd); (fd) = -1; _fd_; })
+#define TAKE_PTR(p) ({ __typeof__(p) _p_ = (p); (p) = NULL; _p_; })
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -23,6 +35,20 @@ static inline uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
+
+/* a - b, stuck at 0 instead of wrapping (a counter that went back). */
+static inline uint64_t sat_sub64(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* The one clock helper: clock_gettime(id) in nanoseconds (CLOCK_MONOTONIC
+ * for intervals and deadlines, CLOCK_REALTIME for what people read). */
+uint64_t clock_now_ns(clockid_t id);
+
+/* Makes room for need elements of size bytes in *v (capacity *cap),
+ * doubling: 0 or -ENOMEM (then *v and *cap are untouched). */
+int grow_array(void **v, size_t *cap, size_t need, size_t size);
 
 /* --- Files under --root: the one mechanism every reader uses ---
  *

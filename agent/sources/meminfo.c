@@ -20,6 +20,7 @@ const char *const meminfo_keys[_MI_MAX] = {
 	[MI_WRITEBACK] = "Writeback",
 	[MI_MAPPED] = "Mapped",
 	[MI_SRECLAIMABLE] = "SReclaimable",
+	[MI_SWAP_TOTAL] = "SwapTotal",
 };
 
 const char *const vmstat_keys[_VM_MAX] = {

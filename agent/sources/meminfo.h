@@ -20,6 +20,7 @@ enum meminfo_key {
 	MI_WRITEBACK,
 	MI_MAPPED,
 	MI_SRECLAIMABLE,
+	MI_SWAP_TOTAL,
 	_MI_MAX,
 };
 

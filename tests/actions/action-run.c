@@ -17,8 +17,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "actions/action_json.h"
 #include "actions/actions.h"
+#include "runlog/record.h"
 #include "shared/json_util.h"
 #include "shared/util.h"
 

@@ -7,7 +7,7 @@
 # itself is proved in the QEMU guest (tests/vm) and in test-actions.
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-need_root
+require_root "real cgroups, drop_caches"
 need jq
 U=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 [ -n "$U" ] || skip "no cgroup2 mount"
@@ -35,7 +35,7 @@ else
 	# Not frozen, no memory controller: reachable but unmeasurable.
 	run_lever "$tmp/nomem" --lever memory.reclaim --cgroup "v2=$name"
 	check_eq "no memory controller: exit" "$rc" 1
-	check_eq "no memory controller: error" "$(jget "$tmp/nomem" .error_name)" ENOENT
+	check_eq "no memory controller: error" "$(jget "$tmp/nomem" .errno)" ENOENT
 	case $(jget "$tmp/nomem" .error_where) in
 	*"$name/memory.stat") pass "error_where names memory.stat" ;;
 	*) fail "error_where: $(jget "$tmp/nomem" .error_where)" ;;
@@ -64,12 +64,12 @@ check_eq "id only: reached and skipped" "$(jget "$tmp/idonly" .skipped_frozen)" 
 run_lever "$tmp/stale" --lever memory.reclaim --cgroup "id=1099511627776"
 check_eq "stale id: exit" "$rc" 1
 check_eq "stale id: unreachable" "$(jget "$tmp/stale" .unreachable)" 1
-case $(jget "$tmp/stale" .error_name) in
-ESTALE|ENOENT) pass "stale id: $(jget "$tmp/stale" .error_name)" ;;
-*) fail "stale id error: $(jget "$tmp/stale" .error_name)" ;;
+case $(jget "$tmp/stale" .errno) in
+ESTALE|ENOENT) pass "stale id: $(jget "$tmp/stale" .errno)" ;;
+*) fail "stale id error: $(jget "$tmp/stale" .errno)" ;;
 esac
 run_lever "$tmp/gone" --lever memory.reclaim --cgroup "v2=wsldock-no-such-$$"
-check_eq "missing cgroup: error" "$(jget "$tmp/gone" .error_name)" ENOENT
+check_eq "missing cgroup: error" "$(jget "$tmp/gone" .errno)" ENOENT
 check_eq "missing cgroup: unreachable" "$(jget "$tmp/gone" .unreachable)" 1
 
 # A frozen cgroup and a missing one: the frozen one counts, no error.

@@ -4,7 +4,7 @@
 # test on this machine loses its cache too.
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-need_root
+require_root "real cgroups, drop_caches"
 need jq
 need strace
 [ -w /proc/sys/vm/drop_caches ] || skip "/proc/sys/vm/drop_caches is not writable here"
@@ -23,15 +23,15 @@ n0=$(drops)
 run_lever "$tmp/r" --lever drop_caches --file "$d/dirty" --hot "$d/hot" --restore-hot-set \
 	--restore-budget "$(mib 128)"
 check_eq "exit" "$rc" 0
-check_eq "error" "$(jget "$tmp/r" .error)" 0
+check_eq "error" "$(jget "$tmp/r" .errno)" null
 check_eq "one drop" "$(($(drops) - n0))" 1
 check_le "victim dropped" "$(resident "$d/victim")" "$(mib 1)"
 check_le "dirty file written back and dropped" "$(resident "$d/dirty")" "$(mib 1)"
 check_ge "hot set read back" "$(jget "$tmp/r" .restored_bytes)" "$(mib 64)"
 check_ge "hot set resident again" "$(resident "$d/hot")" "$(mib 63)"
-check_ge "hot_cache before" "$(jget "$tmp/r" .before.hot_cache)" "$(mib 63)"
-check_ge "hot_cache after" "$(jget "$tmp/r" .after.hot_cache)" "$(mib 63)"
-check_ge "page cache dropped (bytes_returned)" "$(jget "$tmp/r" .bytes_returned)" "$(mib 64)"
+check_ge "hot_cache before" "$(jget "$tmp/r" .hot_cache_before_bytes)" "$(mib 63)"
+check_ge "hot_cache after" "$(jget "$tmp/r" .hot_cache_after_bytes)" "$(mib 63)"
+check_ge "page cache dropped (bytes_returned)" "$(jget "$tmp/r" .returned_bytes)" "$(mib 64)"
 
 # A budget smaller than the hot set bounds the read-back; it runs at idle
 # I/O priority (ioprio_set IOPRIO_CLASS_IDLE on the thread).

@@ -5,7 +5,7 @@
 # unchanged.  strace records every such system call of the driver.
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-need_root
+require_root "real cgroups, drop_caches"
 need jq
 need strace
 d=$(mktemp -d /var/tmp/wsldock-dry.XXXXXX)
@@ -41,7 +41,7 @@ for lever in memory.reclaim force_empty fadvise drop_caches compact; do
 		>"$tmp/out" 2>"$tmp/err"
 	check_eq "$lever dry-run: dry_run reported" "$(jget "$tmp/out" .dry_run)" true
 	check_eq "$lever dry-run: no step" "$(jget "$tmp/out" .steps)" 0
-	check_eq "$lever dry-run: nothing returned" "$(jget "$tmp/out" .bytes_returned)" 0
+	check_eq "$lever dry-run: nothing returned" "$(jget "$tmp/out" .returned_bytes)" 0
 	bad=$(grep -E 'O_WRONLY|O_RDWR|fadvise64|sync_file_range|syncfs|sync\(|fsync|fdatasync|ioprio_set' "$tmp/trace" |
 		grep -v ' = -1 ' || :)
 	# The JSON goes to stdout (fd 1), diagnostics to stderr; any other
@@ -51,7 +51,7 @@ for lever in memory.reclaim force_empty fadvise drop_caches compact; do
 	else fail "$lever dry-run wrote: $bad $other"; fi
 done
 check_ge "fadvise dry-run counts the file" "$("$ACTION_RUN" --dry-run --lever fadvise --file "$d/f" |
-	jq -r .bytes_targeted)" "$(mib 32)"
+	jq -r .targeted_bytes)" "$(mib 32)"
 check_eq "drop_pagecache counter unchanged" "$(drops)" "$n0"
 check_eq "file residency unchanged" "$(resident "$d/f")" "$r0"
 if [ -n "$v1" ]; then

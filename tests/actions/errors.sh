@@ -10,7 +10,7 @@
 # races the machine's speed.)
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-need_root
+require_root "real cgroups, drop_caches"
 need jq
 need unshare
 tree=$tmp/root
@@ -25,9 +25,9 @@ if unshare -m sh -c "mount --make-rprivate / && mount --bind '$tree/proc/sys/vm'
 	'$ACTION_RUN' --root '$tree' --lever drop_caches --dir '$tree' >'$tmp/ro'; echo \$? >'$tmp/ro.rc';
 	'$ACTION_RUN' --root '$tree' --lever compact >'$tmp/roc'; echo \$? >'$tmp/roc.rc'"; then
 	check_eq "read-only drop_caches: exit" "$(cat "$tmp/ro.rc")" 1
-	check_eq "read-only drop_caches: error" "$(jget "$tmp/ro" .error_name)" EROFS
+	check_eq "read-only drop_caches: error" "$(jget "$tmp/ro" .errno)" EROFS
 	check_eq "read-only drop_caches: where" "$(jget "$tmp/ro" .error_where)" "$tree/proc/sys/vm/drop_caches"
-	check_eq "read-only compact: error" "$(jget "$tmp/roc" .error_name)" EROFS
+	check_eq "read-only compact: error" "$(jget "$tmp/roc" .errno)" EROFS
 	check_eq "read-only compact: where" "$(jget "$tmp/roc" .error_where)" "$tree/proc/sys/vm/compact_memory"
 else
 	fail "could not set up the read-only bind mount"
@@ -49,7 +49,7 @@ took=$((($(date +%s%N) - start) / 1000000))
 timeout 5 sh -c ": >'$tree/proc/sys/vm/drop_caches'" || kill "$reader"
 wait "$reader"
 check_eq "FIFO knob: exit" "$rc" 1
-check_eq "FIFO knob: error (not a regular file)" "$(jget "$tmp/fifo" .error_name)" EMEDIUMTYPE
+check_eq "FIFO knob: error (not a regular file)" "$(jget "$tmp/fifo" .errno)" EMEDIUMTYPE
 check_eq "FIFO knob: where" "$(jget "$tmp/fifo" .error_where)" "$tree/proc/sys/vm/drop_caches"
 check_eq "FIFO knob: nothing written to it" "$(cat "$tmp/fifo.read")" ""
 check_le "FIFO knob: ended within 2 s (ms)" "$took" 2000
@@ -64,7 +64,7 @@ timeout 10 "$ACTION_RUN" --root "$tree" --lever force_empty --cgroup v1=docker >
 rc=$?
 check_eq "FIFO memory.stat: exit (not a timeout)" "$rc" 1
 check_eq "FIFO memory.stat: unreachable" "$(jget "$tmp/fifo-stat" .unreachable)" 1
-check_eq "FIFO memory.stat: error" "$(jget "$tmp/fifo-stat" .error_name)" EMEDIUMTYPE
+check_eq "FIFO memory.stat: error" "$(jget "$tmp/fifo-stat" .errno)" EMEDIUMTYPE
 check_eq "FIFO memory.stat: where" "$(jget "$tmp/fifo-stat" .error_where)" \
 	/sys/fs/cgroup/memory/docker/memory.stat
 
@@ -76,7 +76,7 @@ echo untouched >"$tmp/outside-knob"
 ln -s "$tmp/outside-knob" "$cg/memory.force_empty"
 run_lever "$tmp/link" --root "$tree" --lever force_empty --cgroup v1=docker
 check_eq "symlinked knob: exit" "$rc" 1
-check_eq "symlinked knob: error" "$(jget "$tmp/link" .error_name)" ELOOP
+check_eq "symlinked knob: error" "$(jget "$tmp/link" .errno)" ELOOP
 check_eq "symlinked knob: where" "$(jget "$tmp/link" .error_where)" \
 	/sys/fs/cgroup/memory/docker/memory.force_empty
 check_eq "symlinked knob: the file outside kept its content" "$(cat "$tmp/outside-knob")" untouched

@@ -5,7 +5,7 @@
 # (only files changed since since_ns, one device, bounded).
 . "$top_srcdir/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-need_root
+require_root "real cgroups, drop_caches"
 need jq
 d=$(mktemp -d /var/tmp/wsldock-fadv.XXXXXX)
 trap 'rm -rf "$d" "$tmp"' EXIT
@@ -23,16 +23,16 @@ check_ge "by-path file cached" "$(resident "$d/by-path")" "$(mib 60)"
 run_lever "$tmp/r" --lever fadvise --file "$d/by-path" --handle "$d/by-handle" --file "$d/hot" \
 	--hot "$d/hot"
 check_eq "exit" "$rc" 0
-check_eq "error" "$(jget "$tmp/r" .error)" 0
+check_eq "error" "$(jget "$tmp/r" .errno)" null
 check_eq "files advised" "$(jget "$tmp/r" .steps)" 2
 check_eq "hot file skipped" "$(jget "$tmp/r" .skipped_hot)" 1
 check_eq "nothing unreachable" "$(jget "$tmp/r" .unreachable)" 0
-check_ge "bytes targeted" "$(jget "$tmp/r" .bytes_targeted)" "$(mib 120)"
+check_ge "bytes targeted" "$(jget "$tmp/r" .targeted_bytes)" "$(mib 120)"
 check_le "by-path file evicted" "$(resident "$d/by-path")" 0
 check_le "by-handle file evicted" "$(resident "$d/by-handle")" 0
 check_ge "hot file still cached" "$(resident "$d/hot")" "$(mib 30)"
-check_ge "hot cache measured after" "$(jget "$tmp/r" .after.hot_cache)" "$(mib 30)"
-check_ge "bytes_returned" "$(jget "$tmp/r" .bytes_returned)" "$(mib 120)"
+check_ge "hot cache measured after" "$(jget "$tmp/r" .hot_cache_after_bytes)" "$(mib 30)"
+check_ge "bytes_returned" "$(jget "$tmp/r" .returned_bytes)" "$(mib 120)"
 
 # By identity alone (dev, ino, generation as the tracker records them):
 # reached while the inode lives, ESTALE with a wrong generation or once it
@@ -47,7 +47,7 @@ check_eq "by identity: advised" "$(jget "$tmp/id" .steps)" 1
 check_le "by identity: evicted" "$(resident "$d/ident")" 0
 run_lever "$tmp/wronggen" --lever fadvise --dry-run --handle-id "$dev:$ino:$((gen + 1))"
 check_eq "wrong generation: unreachable" "$(jget "$tmp/wronggen" .unreachable)" 1
-check_eq "wrong generation: error" "$(jget "$tmp/wronggen" .error_name)" ESTALE
+check_eq "wrong generation: error" "$(jget "$tmp/wronggen" .errno)" ESTALE
 rm "$d/ident"
 sync
 run_lever "$tmp/stale" --lever fadvise --handle-id "$dev:$ino:$gen"
@@ -79,12 +79,12 @@ touch -d '2019-06-01' "$d/tree/a/b/tarred"
 cat "$d/tree/old" "$d/tree/a/new1" "$d/tree/a/b/new2" "$d/tree/a/hot2" "$d/tree/a/b/tarred" >/dev/null
 if unshare -m sh -c "mount -t tmpfs none '$d/tree/other' && dd if=/dev/zero of='$d/tree/other/t' bs=1M count=8 status=none &&
 	'$ACTION_RUN' --lever fadvise --dir '$d/tree' --since-ns $since --hot '$d/tree/a/hot2' >'$tmp/walk' &&
-	'$ACTION_RUN' --lever fadvise --dry-run --file '$d/tree/other/t' | jq -r .before.targets_cache >'$tmp/tmpfs'"; then
+	'$ACTION_RUN' --lever fadvise --dry-run --file '$d/tree/other/t' | jq -r .targets_cache_before_bytes >'$tmp/tmpfs'"; then
 	pass "walk ran"
 else
 	fail "walk: $(cat "$tmp/walk" 2>/dev/null)"
 fi
-check_eq "walk error" "$(jget "$tmp/walk" .error)" 0
+check_eq "walk error" "$(jget "$tmp/walk" .errno)" null
 check_eq "walk visited the regular files on the device" "$(jget "$tmp/walk" .files_walked)" 5
 check_eq "walk advised the changed ones" "$(jget "$tmp/walk" .steps)" 3
 check_eq "walk skipped the hot one" "$(jget "$tmp/walk" .skipped_hot)" 1

@@ -5,13 +5,9 @@
 ACTION_RUN=$top_builddir/tests/actions/action-run
 [ -x "$ACTION_RUN" ] || { echo "FAIL: $ACTION_RUN is not built" >&2; exit 1; }
 
-# Every lever test acts on this machine's real caches and cgroups: root,
-# and the machine lock (tests/lib/common.sh), so no other machine-wide test
-# runs beside it.
-need_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root (real cgroups, drop_caches)"
-	machine_lock
-}
+# Every lever test acts on this machine's real caches and cgroups:
+# require_root (tests/lib/common.sh), so no other machine-wide test runs
+# beside it.
 # run_lever OUT ARGS...: runs the driver, its JSON in OUT, exit status in $rc.
 run_lever() {
 	out=$1
@@ -26,7 +22,7 @@ jget() {
 # resident FILE: bytes of FILE in the page cache, measured by the fadvise
 # lever in dry-run (cachestat, or mincore on older kernels).
 resident() {
-	"$ACTION_RUN" --lever fadvise --dry-run --file "$1" | jq -r '.before.targets_cache'
+	"$ACTION_RUN" --lever fadvise --dry-run --file "$1" | jq -r '.targets_cache_before_bytes'
 }
 # fill FILE MIB: writes MIB MiB of data and syncs it, so it is clean cache.
 fill() {
@@ -42,7 +38,7 @@ mib() {
 # reclaimed within 30 s (free page reporting).  Results stay in
 # $top_builddir/tests/actions/vm-KERNEL.out.
 vm_memory_reclaim() {
-	need_root
+	require_root "real cgroups, drop_caches"
 	command -v qemu-system-x86_64 >/dev/null ||
 		skip "qemu-system-x86_64 is missing: scripts/install-deps installs qemu-system-x86"
 	out=$top_builddir/tests/actions/vm-$1.out

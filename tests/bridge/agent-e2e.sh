@@ -75,7 +75,7 @@ else fail "metrics:"; cat "$tmp/prom" >&2; fi
 
 # report shows the connection: daemon.bridge of the daemon's status.
 WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report --json >"$tmp/report.json" 2>/dev/null
-jq -e '.daemon.running and .daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("unix:")) and .daemon.bridge.protocol == 1 and (has("bridge") | not)' "$tmp/report.json" >/dev/null &&
+jq -e '.daemon.running and .daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("unix:")) and .daemon.bridge.protocol == 2 and (has("bridge") | not)' "$tmp/report.json" >/dev/null &&
 	pass "report --json: daemon.bridge connected" || fail "report bridge: $(jq -c .daemon.bridge "$tmp/report.json")"
 WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report 2>/dev/null | grep -q '^Bridge: connected (unix:' &&
 	pass "report: 'Bridge: connected'" || fail "report text has no bridge line"

@@ -33,7 +33,7 @@ def flag(name):
 while True:
     c, _ = srv.accept()
     c.settimeout(0.1)
-    c.sendall(b'{"type":"hello","protocol_min":1,"protocol_max":1,"bridge_version":"stand-in",'
+    c.sendall(b'{"type":"hello","protocol_min":2,"protocol_max":2,"bridge_version":"stand-in",'
               b'"capabilities":["change-requests"]}\n')
     buf, ids = b"", []
     while True:

@@ -47,7 +47,7 @@ def connect(endpoint, timeout=5.0):
 
 
 class Agent:
-    def __init__(self, endpoint, distro="Ubuntu", role="leader", vmin=1, vmax=1, hello=True):
+    def __init__(self, endpoint, distro="Ubuntu", role="leader", vmin=2, vmax=2, hello=True):
         self.sock = connect(endpoint)
         self.buf = b""
         self.distro = distro
@@ -147,7 +147,7 @@ def sc_status(endpoint, http, distro):
     API and the metrics within 2 s; unknown fields are ignored."""
     a = Agent(endpoint, distro)
     h = a.recv_type("hello")
-    if h.get("protocol_min") != 1 or h.get("protocol_max") != 1 or "bridge_version" not in h:
+    if h.get("protocol_min") != 2 or h.get("protocol_max") != 2 or "bridge_version" not in h:
         fail("bridge hello: %r" % h)
     hm = a.recv_type("host-memory")
     if not hm["total_bytes"] or "low" not in hm:
@@ -165,9 +165,9 @@ def sc_status(endpoint, http, distro):
                  "status in /metrics")
     if ('wsldock_agent_up{distro="%s"} 1' % distro) not in m:
         fail("agent_up is not 1")
-    a.send({"type": "event", "event": "reclaim", "lever": "memory.reclaim", "bytes_returned": 4096,
-            "reason": "build-ended"})
-    a.send({"type": "event", "event": "build-started", "episode": "e1"})
+    a.send({"type": "event", "event": "reclaim", "lever": "memory.reclaim", "returned_bytes": 4096,
+            "episode": 1, "reason": "episode-end"})
+    a.send({"type": "event", "event": "episode-started", "episode": 2})
     wait_for(lambda: ('wsldock_returned_bytes_total{distro="%s"} 4096' % distro) in
              http_get(http + "/metrics")[2].decode(), 2.0, "reclaim event in /metrics")
     a.close()
@@ -186,7 +186,7 @@ def sc_errors(endpoint, http):
         fail("before hello: %r" % e)
     a.send({"type": "hello", "protocol_min": 1, "protocol_max": 7, "agent_version": "x",
             "distro": "Errs", "role": "follower"})
-    if a.recv_type("hello")["protocol_max"] != 1:
+    if a.recv_type("hello")["protocol_max"] != 2:
         fail("negotiated version")
     a.send({"type": "teleport", "where": "mars"})
     e = a.recv_type("error")
@@ -199,7 +199,7 @@ def sc_errors(endpoint, http):
     a.send_raw(b"not json\n")
     if a.recv_type("error")["code"] != "malformed":
         fail("malformed")
-    a.send({"type": "event", "event": "reclaim", "lever": "fadvise", "bytes_returned": -5})
+    a.send({"type": "event", "event": "reclaim", "lever": "fadvise", "returned_bytes": -5})
     if a.recv_type("error")["code"] != "malformed":
         fail("negative bytes accepted")
     # The connection still works after all that.
@@ -207,7 +207,7 @@ def sc_errors(endpoint, http):
     if a.recv_type("error")["code"] != "unknown-type":
         fail("connection broken after errors")
     a.close()
-    b = Agent(endpoint, "Future", vmin=2, vmax=3)
+    b = Agent(endpoint, "Future", vmin=3, vmax=4)
     e = b.recv_type("error")
     if e["code"] != "unsupported-version":
         fail("version: %r" % e)
@@ -245,7 +245,7 @@ def sc_abuse(endpoint, http, pid):
             elif kind == 1:
                 a.send_raw(b"{\"type\":\"status\",\"report\":\"" + b"y" * (MAX + rnd.randrange(1, 5000)) + b"\"}\n")
             elif kind == 2:
-                msg = b"{\"type\":\"event\",\"event\":\"build-started\"}\n{\"type\":\"nope\"}\n"
+                msg = b"{\"type\":\"event\",\"event\":\"episode-started\"}\n{\"type\":\"nope\"}\n"
                 for j in range(len(msg)):
                     a.send_raw(msg[j:j + 1])
             elif kind == 3:
@@ -325,11 +325,11 @@ def sc_feed(endpoint, distro, n, hold):
         down = max(0, i - n // 2)
         cache = int(0.5 * gib + up * 0.3 * gib - down * 0.25 * gib)
         rep["memory"]["page_cache_bytes"] = max(cache, 0)
-        rep["daemon"] = {"build_attributed_bytes": int(up * 0.25 * gib) if down == 0 else 0,
-                         "build_active": down == 0}
+        rep["daemon"] = {"episode_attributed_bytes": int(up * 0.25 * gib) if down == 0 else 0,
+                         "episode_active": down == 0}
         if down:
             a.send({"type": "event", "event": "reclaim", "lever": "memory.reclaim",
-                    "bytes_returned": int(0.25 * gib), "reason": "build-ended"})
+                    "returned_bytes": int(0.25 * gib), "reason": "episode-end"})
         a.send({"type": "status", "report": rep})
         time.sleep(0.05)
     time.sleep(hold)

@@ -10,6 +10,7 @@ BFIX=$top_srcdir/tests/bridge/fixtures
 export WSLDOCK_AGENT
 
 . "$top_srcdir/tests/lib/common.sh"
+require python3   # the protocol test client
 # Every check runs; finish stops the bridge, scans its log, gives the verdict.
 defer_failures
 before_finish() {

@@ -13,7 +13,7 @@ ln -s /mnt/wsl/docker-desktop/cli-tools/usr/bin/docker "$R/usr/bin/docker"
 ln -s /mnt/wsl/docker-desktop/cli-tools/usr/bin/docker-compose "$R/usr/bin/docker-compose"
 
 check "$R"
-expect_rc 0 "Desktop integration, no conflicting packages"
+check_rc 0 "Desktop integration, no conflicting packages"
 expect '.desktop_integration == true' "desktop_integration is not true"
 expect '.findings[] | select(.id == "desktop-integration" and .severity == "info"
 	and .evidence.value == "/usr/bin/docker -> /mnt/wsl/docker-desktop/cli-tools/usr/bin/docker")' \

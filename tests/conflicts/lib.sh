@@ -24,7 +24,8 @@ check() {
 # has 'jq filter' -> succeeds when the filter selects something in $OUT
 has() { printf '%s\n' "$OUT" | jq -e "$1" >/dev/null 2>&1; }
 
-expect_rc() {
+# check_rc WANT DESCRIPTION: the exit status of the last `check`.
+check_rc() {
 	[ "$RC" -eq "$1" ] || { printf '%s\n' "$OUT"; cat "$TMP/stderr"; fail "$2: exit $RC, expected $1"; }
 }
 

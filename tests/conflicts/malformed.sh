@@ -13,7 +13,7 @@ printf 'ID=debian\n' >"$R/etc/os-release"
 run() { # label
 	check "$R"
 	[ "$RC" -le 2 ] || { cat "$TMP/stderr"; fail "$1: exit $RC (crash?)"; }
-	expect_rc 1 "$1"
+	check_rc 1 "$1"
 }
 diag() { # regex label
 	grep -Eq "$1" "$TMP/stderr" || { cat "$TMP/stderr"; fail "$2: no diagnostic matching $1"; }

@@ -13,7 +13,7 @@ mkdir -p "$A/lib/apk/db" "$A/etc"
 cp "$FIXTURES/apk-installed" "$A/lib/apk/db/installed"
 printf 'ID=alpine\n' >"$A/etc/os-release"
 check "$A"
-expect_rc 1 "alpine"
+check_rc 1 "alpine"
 [ "$(printf '%s\n' "$OUT" | jq -r '.findings[] | select(.kind == "package") | .name' | sort | tr '\n' ' ')" = \
 	"docker docker-cli docker-engine " ] || { printf '%s\n' "$OUT"; fail "apk: wrong names"; }
 expect '.findings[] | select(.name == "docker-cli" and .evidence.file == "/lib/apk/db/installed:16"
@@ -25,7 +25,7 @@ S=$TMP/snap
 mkdir -p "$S/snap/docker/2904" "$S/var/lib/snapd/snaps"
 : >"$S/var/lib/snapd/snaps/docker_2904.snap"
 check "$S"
-expect_rc 1 "snap"
+check_rc 1 "snap"
 expect '.findings[] | select(.kind == "package" and .name == "docker" and .remedy == "sudo snap remove docker"
 	and .evidence.value == "installed 2904")' "snap docker not reported"
 ok "snap docker with snap remove"
@@ -59,7 +59,7 @@ pacman --config "$TMP/pacman.conf" --root "$P" --dbpath "$P/var/lib/pacman" -U -
 	"$TMP/docker-24.0.7-1-any.pkg.tar.gz" "$TMP/hello-24.0.7-1-any.pkg.tar.gz" >"$TMP/pacman.log" 2>&1 \
 	|| { cat "$TMP/pacman.log"; skip "pacman cannot install into a root here"; }
 check "$P"
-expect_rc 1 "arch"
+check_rc 1 "arch"
 expect '.findings[] | select(.kind == "package" and .name == "docker" and .remedy == "sudo pacman -Rns docker"
 	and .evidence.value == "installed 1:24.0.7-1")' "pacman docker not reported"
 expect_not '.findings[] | select(.name == "hello")' "unrelated pacman package reported"

@@ -8,7 +8,7 @@
 . "${top_srcdir:?}/tests/conflicts/lib.sh"
 
 command -v rpmbuild >/dev/null || skip "rpmbuild is not installed (apt-get install rpm)"
-command -v python3 >/dev/null || skip "python3 is not installed"
+require python3
 
 R=$TMP/root
 mkdir -p "$R/etc"
@@ -49,7 +49,7 @@ before=$(ls -la --time-style=full-iso "$R/var/lib/rpm")
 
 printf 'ID=fedora\n' >"$R/etc/os-release"
 check "$R"
-expect_rc 1 "fedora"
+check_rc 1 "fedora"
 [ "$(printf '%s\n' "$OUT" | jq -r "$(names)" | sort | tr '\n' ' ')" = "docker-ce moby-engine " ] \
 	|| { printf '%s\n' "$OUT"; fail "fedora: wrong conflicting names"; }
 remedy_is "sudo dnf remove" docker-ce moby-engine
@@ -131,18 +131,18 @@ mkdir -p "$B/var/lib/rpm" "$B/etc" "$TMP/fakebin" "$TMP/nobin"
 printf 'ID=centos\n' >"$B/etc/os-release"
 head -c 8192 /dev/urandom >"$B/var/lib/rpm/Packages"
 check "$B"
-expect_rc 1 "unreadable BDB"
+check_rc 1 "unreadable BDB"
 expect '.findings[] | select(.id == "pkgdb-unreadable-rpm" and (.evidence.value | test("rpm -qa --dbpath failed")))' \
 	"junk BDB: no cannot-read finding"
 OUT=$(env -u DOCKER_HOST HOME=/nonexistent PATH="$TMP/nobin" "$AGENT" conflicts --json --root "$B" 2>/dev/null); RC=$?
-expect_rc 1 "BDB without rpm"
+check_rc 1 "BDB without rpm"
 expect '.findings[] | select(.id == "pkgdb-unreadable-rpm" and (.evidence.value | test("rpm is not installed")))' \
 	"BDB without rpm: no cannot-read finding"
 printf '#!/bin/sh\n[ "$1 $2 $3" = "-qa --dbpath %s" ] || exit 1\necho docker\necho bash\n' \
 	"$B/var/lib/rpm" >"$TMP/fakebin/rpm"
 chmod +x "$TMP/fakebin/rpm"
 OUT=$(env -u DOCKER_HOST HOME=/nonexistent PATH="$TMP/fakebin" "$AGENT" conflicts --json --root "$B" 2>/dev/null); RC=$?
-expect_rc 1 "BDB through rpm"
+check_rc 1 "BDB through rpm"
 expect '.findings[] | select(.kind == "package" and .name == "docker" and .remedy == "sudo dnf remove docker")' \
 	"names from rpm -qa --dbpath not used"
 ok "BDB/NDB: rpm -qa --dbpath fallback and cannot-read findings"

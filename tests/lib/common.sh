@@ -57,9 +57,15 @@ finish() {
 	exit 0
 }
 
-# need_root [WHY]: skips unless root (CI runs as root).
+# need_root [WHY]: skips unless root (CI runs as root).  Only that: a test
+# that measures or disturbs the machine takes require_root.
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root${1:+ ($1)}"
+}
+# require_root [WHY]: need_root, then the machine lock (below).
+require_root() {
+	need_root "$@"
+	machine_lock
 }
 # need CMD [PACKAGE]: skips when CMD is missing.
 need() {
@@ -71,6 +77,17 @@ need() {
 require() {
 	command -v "$1" >/dev/null 2>&1 ||
 		{ echo "FAIL: $1 is not installed (scripts/install-deps installs ${2:-it})" >&2; exit 1; }
+}
+
+# expect_rc WANT DESCRIPTION -- CMD...: runs CMD (its output in $tmp/out
+# and $tmp/err), checks its exit status; the status is left in $got.
+expect_rc() {
+	want=$1 desc=$2
+	shift 3
+	"$@" >"${tmp:?expect_rc needs \$tmp}/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then pass "$desc (exit $got)"; else
+		fail "$desc: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" >&2; fi
 }
 
 # wait_for REGEX FILE [SECONDS]: until a line of FILE matches the extended

@@ -8,15 +8,6 @@
 . "$top_srcdir/tests/lib/common.sh"
 # Every check runs; finish gives the verdict.
 defer_failures
-# expect_rc WANT DESCRIPTION -- CMD...: runs CMD, compares its exit status.
-expect_rc() {
-	want=$1 desc=$2
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then pass "$desc (exit $got)"; else
-		fail "$desc: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" >&2; fi
-}
 tmp=$(mktemp -d /tmp/wsldock-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 # fixture_copy NAME DEST: copies a fixture tree and makes the symlinks listed

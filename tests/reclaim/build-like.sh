@@ -9,7 +9,7 @@
 # the root cgroup is still >= 85 % resident at 30 s.
 set -u
 . "${top_srcdir:-.}/tests/reclaim/lib.sh"
-require_root
+reclaim_require
 ls /usr/src/linux-source-*.tar.xz >/dev/null 2>&1 ||
 	fail "no /usr/src/linux-source-*.tar.xz (scripts/install-deps installs linux-source)"
 WORK=$(scratch_dir reclaim)

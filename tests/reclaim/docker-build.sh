@@ -7,7 +7,7 @@
 # The dockerd is stopped by its pid (bench/reclaim does it).
 set -u
 . "${top_srcdir:-.}/tests/reclaim/lib.sh"
-require_root
+reclaim_require
 for t in dockerd docker busybox; do
 	command -v "$t" >/dev/null || fail "$t is not installed (scripts/install-deps: docker.io busybox-static)"
 done

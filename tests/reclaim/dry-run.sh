@@ -12,7 +12,7 @@
 # it was).
 set -u
 . "${top_srcdir:-.}/tests/reclaim/lib.sh"
-require_root
+reclaim_require
 command -v strace >/dev/null || fail "strace is missing (scripts/install-deps)"
 ls /usr/src/linux-source-*.tar.xz >/dev/null 2>&1 ||
 	fail "no /usr/src/linux-source-*.tar.xz (scripts/install-deps installs linux-source)"
@@ -74,7 +74,7 @@ PY
 done
 log=$(json "$WORK/r.json" 'd["policy_log"]')
 grep -E ' decision ' "$log" | tail -5
-grep -E ' decision .*lever=[a-z_-]+ .*dry_run=1' "$log" | grep -qv 'lever=none' ||
+grep -E ' decision .*lever=[a-z_-]+ .*dry_run=true' "$log" | grep -qv 'lever=none' ||
 	fail "no decision with a lever was logged (see $log)"
 [ "$(json "$WORK/r.json" 'd["layer_resident"]["30"] >= 0.9')" = True ] ||
 	fail "the workload's layer file was evicted during the dry run"

@@ -6,7 +6,7 @@
 # reclaims the next workload.
 set -u
 . "${top_srcdir:-.}/tests/reclaim/lib.sh"
-require_root
+reclaim_require
 WORK=$(scratch_dir reclaim)
 A= B=
 cleanup() {

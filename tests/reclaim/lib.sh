@@ -8,14 +8,13 @@
 
 BENCH="$top_srcdir/bench/reclaim"
 
-require_root() {
-	need_root "cgroups, drop_caches, BPF"
-	command -v python3 >/dev/null || fail "python3 is missing (scripts/install-deps)"
-	command -v fincore >/dev/null || fail "fincore is missing (util-linux)"
+# Each would see another test's agent and builds, and memory figures are
+# global: root and one machine-wide test at a time (require_root).
+reclaim_require() {
 	[ -n "${WSLDOCK_AGENT:-}" ] && [ -x "$WSLDOCK_AGENT" ] || fail "WSLDOCK_AGENT is not set"
-	# Each would see another test's agent and builds, and memory
-	# figures are global: one machine-wide test at a time.
-	machine_lock
+	require python3
+	require fincore util-linux
+	require_root "cgroups, drop_caches, BPF"
 }
 
 # json FILE EXPR: prints a Python expression over the document `d`.

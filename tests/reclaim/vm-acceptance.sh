@@ -14,7 +14,7 @@
 set -u
 . "$top_srcdir/tests/vm/guest-lib.sh"
 . "$top_srcdir/tests/reclaim/lib.sh"
-require_root
+reclaim_require
 vm_xfs /mnt/xfs
 WORK=/mnt/xfs/work
 mkdir -p "$WORK"

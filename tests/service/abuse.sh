@@ -8,8 +8,8 @@
 # well-behaved client is answered at once; the storm runs three times and
 # the RSS stays bounded (nothing leaks per client).
 . "${top_srcdir:?}/tests/service/lib.sh"
-need_root
-need python3
+require_root "the daemon loads the BPF tracker"
+require python3
 need jq
 
 # On a captured WSL tree: the tracker does not load there, so the daemon's

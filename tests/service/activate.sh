@@ -8,7 +8,7 @@
 # is the daemon's default path; here a private path stands for it, since
 # /run/wsldock may be in use by a daemon of another test.
 . "${top_srcdir:?}/tests/service/lib.sh"
-need_root
+require_root "the daemon loads the BPF tracker"
 need socat
 need jq
 need systemd-socket-activate

@@ -9,7 +9,7 @@
 # work alone once it stopped.  The socket's group is one that exists here
 # ("users", via $WSLDOCK_CONTROL_GROUP) so no system group is created.
 . "${top_srcdir:?}/tests/service/lib.sh"
-need_root
+require_root "the daemon loads the BPF tracker"
 need socat
 need jq
 need setpriv
@@ -100,7 +100,7 @@ nact=$(jq '.actions | length' "$WORK/reclaim.json")
 [ $? -le 1 ] || fail "report --json failed"
 jq -e '.daemon.running and .daemon.pid == '"$DAEMON"' and .daemon.role == "dry-run"
 	and (.daemon.history | type == "array") and (.daemon.episode | has("id"))
-	and (.daemon.returned_since_start | type == "number") and (.memory | type == "object")' \
+	and (.daemon.returned_since_start_bytes | type == "number") and (.memory | type == "object")' \
 	"$WORK/report.json" >/dev/null || fail "report --json: $(jq -c .daemon "$WORK/report.json" | cut -c1-400)"
 if [ "$nact" -gt 0 ]; then
 	jq -e '[.daemon.history[] | select(.trigger == "reclaim-now" and .dry_run)] | length >= 1' \

@@ -28,12 +28,8 @@ dump_logs() {
 	done
 }
 
-# Root, and the machine lock (tests/lib/common.sh): the daemons load the
-# BPF tracker and see every other test's cache and cgroups.
-need_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root (the daemon loads the BPF tracker)"
-	machine_lock
-}
+# The daemons load the BPF tracker and see every other test's cache and
+# cgroups: require_root (root and the machine lock, tests/lib/common.sh).
 
 # start_daemon LOG ARGS...: `run --foreground --dry-run ARGS` in the
 # background; sets DAEMON to its pid.

@@ -5,8 +5,8 @@
 # tracker mode and state, WATCHDOG=1 at about half of WATCHDOG_USEC from
 # the event loop, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 at exit.
 . "${top_srcdir:?}/tests/service/lib.sh"
-need_root
-need python3
+require_root "the daemon loads the BPF tracker"
+require python3
 
 python3 - "$WORK/notify.sock" >"$WORK/notify.txt" 2>"$WORK/listener.log" <<'PY' &
 import socket, sys, time
@@ -41,7 +41,7 @@ grep -q 'systemd is not running here' "$WORK/daemon.log" &&
 	fail "under a NOTIFY_SOCKET the daemon claims systemd is absent"
 grep -q ' tracker bpf=none' "$WORK/daemon.log" && fail "the tracker did not load (as root it must)"
 status=$(grep 'STATUS=' "$WORK/notify.txt" | head -1)
-echo "$status" | grep -q 'STATUS=dry-run, mode auto, tracker [a-z_]*, idle, episode 0, returned 0.0 MiB since start' ||
+echo "$status" | grep -q 'STATUS=dry-run, mode auto, tracker [a-z_]*, idle, episode 0, returned 0.0 MiB since start, last action: none' ||
 	fail "unexpected STATUS line: $status"
 echo "$status" | grep -q 'tracker none' && fail "STATUS says no tracker: $status"
 sleep 5

@@ -5,7 +5,7 @@
 # good file keeps it when SIGHUP (or `reload` on the control socket) meets
 # the bad one, and takes a good change; --set stays on top throughout.
 . "${top_srcdir:?}/tests/service/lib.sh"
-need_root
+require_root "the daemon loads the BPF tracker"
 need socat
 need jq
 

@@ -6,7 +6,7 @@
 # least one of the files written, by path or by device and inode.
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 
 CG2=$(cgroup2_mount)

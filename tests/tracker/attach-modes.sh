@@ -7,7 +7,7 @@
 # passed over; any other mode that fails fails the test.
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 
 CG2=$(cgroup2_mount)

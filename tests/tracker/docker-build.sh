@@ -6,7 +6,7 @@
 # its pid; the test skips only when dockerd cannot start.
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 for t in dockerd docker busybox; do
 	command -v "$t" >/dev/null || skip "$t is not installed (docker.io, busybox-static)"

@@ -8,7 +8,7 @@
 # (The map is found by its size among the map fds of top's process.)
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 command -v bpftool >/dev/null || fail "bpftool is missing (scripts/install-deps)"
 

@@ -56,12 +56,13 @@ kernel_lacks() {
 	esac
 }
 
-require_root() {
+# Not root is a BPF skip (a failure in CI); the tracker attributes every
+# write on the machine and the tests judge totals: one machine-wide test
+# at a time.
+tracker_require() {
 	[ "$(id -u)" -eq 0 ] || bpf_skip "needs root to load BPF programs and create cgroups"
-	command -v python3 >/dev/null || bpf_skip "needs python3 to read the JSON"
 	[ -n "${WSLDOCK_AGENT:-}" ] && [ -x "$WSLDOCK_AGENT" ] || fail "WSLDOCK_AGENT is not set"
-	# The tracker attributes every write on the machine and the tests
-	# judge totals: one machine-wide test at a time.
+	require python3
 	machine_lock
 }
 

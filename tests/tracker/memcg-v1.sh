@@ -7,7 +7,7 @@
 # Skips where the memory controller is not on v1 (a v2-only kernel).
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 
 CG2=$(cgroup2_mount)

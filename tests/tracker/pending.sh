@@ -9,7 +9,7 @@
 # missing flush shows only some of the time: the check runs ROUNDS times.
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 
 CG2=$(cgroup2_mount)

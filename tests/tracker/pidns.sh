@@ -8,7 +8,7 @@
 # pid in the agent's namespace, and top shows it.
 set -u
 . "${top_srcdir:-.}/tests/tracker/lib.sh"
-require_root
+tracker_require
 need_tracefs "$@"
 command -v unshare >/dev/null || fail "unshare is missing (util-linux)"
 

@@ -105,8 +105,8 @@ static void test_queue_connect_host(void **state)
 	run_for(ev, 50);
 	assert_string_equal(state_of(c, NULL, NULL), "waiting");
 	for (int i = 0; i < 100; i++)
-		bridge_client_event(c, json_pack("{s:s, s:s, s:s}", "type", "event", "event", "build-started",
-						 "episode", (char[8]){ (char)('0' + i / 10), (char)('0' + i % 10), 0 }));
+		bridge_client_event(c, json_pack("{s:s, s:s, s:i}", "type", "event", "event",
+						 "episode-started", "episode", i));
 	state_of(c, &queued, &dropped);
 	assert_int_equal(queued, BRIDGE_EVENTS_MAX);
 	assert_int_equal(dropped, 100 - BRIDGE_EVENTS_MAX);
@@ -129,8 +129,8 @@ static void test_queue_connect_host(void **state)
 	assert_non_null(strstr(lines[0], "\"type\":\"hello\""));
 	assert_non_null(strstr(lines[0], "\"distro\":\"Ubuntu\""));
 	/* The newest 64 events, in order: 36 .. 99. */
-	assert_non_null(strstr(lines[1], "\"episode\":\"36\""));
-	assert_non_null(strstr(lines[BRIDGE_EVENTS_MAX], "\"episode\":\"99\""));
+	assert_non_null(strstr(lines[1], "\"episode\":36"));
+	assert_non_null(strstr(lines[BRIDGE_EVENTS_MAX], "\"episode\":99"));
 
 	/* The bridge says the host is low: the policy's input turns on. */
 	const char *hm = "{\"type\":\"hello\",\"protocol_min\":1,\"protocol_max\":1,\"bridge_version\":\"t\"}\n"

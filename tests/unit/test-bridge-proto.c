@@ -141,7 +141,9 @@ static void test_hello(void **state)
 	assert_non_null(strstr(why, "above"));
 	json_decref(m);
 
-	assert_int_equal(proto_negotiate(1, 1), 1);
+	/* Version 1 (the "build" vocabulary) is not spoken any more. */
+	assert_int_equal(proto_negotiate(1, 1), -1);
+	assert_int_equal(proto_negotiate(1, 2), 2);
 	assert_int_equal(proto_negotiate(1, 9), PROTO_VERSION_MAX);
 	assert_int_equal(proto_negotiate(PROTO_VERSION_MAX + 1, PROTO_VERSION_MAX + 3), -1);
 }
@@ -156,11 +158,17 @@ static void test_event_change_host(void **state)
 	json_t *m;
 
 	m = json_pack("{s:s, s:s, s:s, s:I}", "type", "event", "event", "reclaim", "lever", "fadvise",
-		      "bytes_returned", (json_int_t)4096);
+		      "returned_bytes", (json_int_t)4096);
 	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), 0);
 	assert_int_equal(e.kind, PROTO_EV_RECLAIM);
-	assert_int_equal(e.bytes_returned, 4096);
-	json_object_set_new(m, "bytes_returned", json_integer(-1));
+	assert_int_equal(e.returned_bytes, 4096);
+	json_object_set_new(m, "episode", json_string("17"));
+	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "\"episode\" is not a non-negative integer"));
+	json_object_set_new(m, "episode", json_integer(17));
+	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), 0);
+	assert_int_equal(e.episode, 17);
+	json_object_set_new(m, "returned_bytes", json_integer(-1));
 	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), -EINVAL);
 	json_object_set_new(m, "event", json_string("meteor"));
 	assert_int_equal(proto_event_get(m, &e, why, sizeof(why)), -EINVAL);
@@ -205,15 +213,15 @@ static void test_scan_status(void **state)
 	struct proto_status st;
 	char why[256];
 	const char *ok = "{\"type\":\"status\",\"x\":[1,2.5e3,-0,\"\\u00e9\\ud83d\\ude00\"],\"report\":"
-			 "{\"memory\":{\"page_cache_bytes\":123},\"daemon\":{\"build_active\":true,"
-			 "\"build_attributed_bytes\":7},\"conflicts\":{\"findings\":[{\"severity\":\"conflict\"},"
+			 "{\"memory\":{\"page_cache_bytes\":123},\"daemon\":{\"episode_active\":true,"
+			 "\"episode_attributed_bytes\":7},\"conflicts\":{\"findings\":[{\"severity\":\"conflict\"},"
 			 "{\"severity\":\"info\"},{\"severity\":\"warning\",\"memory\":{\"page_cache_bytes\":9}}]}}}";
 
 	assert_int_equal(proto_scan_status(ok, strlen(ok), &st, why, sizeof(why)), 1);
 	assert_true(st.page_cache_known);
 	assert_int_equal(st.page_cache_bytes, 123);
-	assert_true(st.build_active);
-	assert_int_equal(st.build_attributed_bytes, 7);
+	assert_true(st.episode_active);
+	assert_int_equal(st.episode_attributed_bytes, 7);
 	assert_int_equal(st.conflicts, 2);
 	assert_int_equal(st.report[0], '{');
 	assert_int_equal(st.report[st.report_len - 1], '}');

@@ -23,7 +23,7 @@ static json_t *report(uint64_t cache, const char *severity)
 			 "memory", "page_cache_bytes", (json_int_t)cache,
 			 "conflicts", "findings", "id", "package-dpkg-docker.io", "severity", severity,
 			 "message", "docker.io is installed", "remedy", "apt-get remove docker.io",
-			 "daemon", "build_attributed_bytes", (json_int_t)(cache / 2));
+			 "daemon", "episode_attributed_bytes", (json_int_t)(cache / 2));
 }
 
 /* A status as the bridge reads it: the line scanned, then applied. */
@@ -43,7 +43,7 @@ static void test_status_event_json_metrics(void **state)
 {
 	struct bridge_state st;
 	struct distro *d;
-	struct proto_event ev = { .kind = PROTO_EV_RECLAIM, .lever = "memory.reclaim", .bytes_returned = 1000 };
+	struct proto_event ev = { .kind = PROTO_EV_RECLAIM, .lever = "memory.reclaim", .returned_bytes = 1000 };
 	json_t *rep, *doc, *dj;
 	char *m;
 	size_t len;
@@ -60,6 +60,11 @@ static void test_status_event_json_metrics(void **state)
 	state_event(d, &ev, 1500);
 	ev.lever = "made-up";
 	state_event(d, &ev, 1600);
+	/* Compaction's gain is counted as an action, never as returned. */
+	ev.lever = "compact";
+	state_event(d, &ev, 1700);
+	ev = (struct proto_event){ .kind = PROTO_EV_EPISODE_STARTED, .episode = 3 };
+	state_event(d, &ev, 1800);
 	rep = report(3000, "info");
 	status(d, rep, 2000);
 	json_decref(rep);
@@ -83,7 +88,9 @@ static void test_status_event_json_metrics(void **state)
 	assert_non_null(strstr(m, "wsldock_returned_bytes_total{distro=\"Ubuntu\"} 2000\n"));
 	assert_non_null(strstr(m, "wsldock_reclaim_actions_total{distro=\"Ubuntu\",lever=\"memory.reclaim\"} 1\n"));
 	assert_non_null(strstr(m, "wsldock_reclaim_actions_total{distro=\"Ubuntu\",lever=\"other\"} 1\n"));
-	assert_non_null(strstr(m, "wsldock_build_attributed_bytes{distro=\"Ubuntu\"} 1500\n"));
+	assert_non_null(strstr(m, "wsldock_reclaim_actions_total{distro=\"Ubuntu\",lever=\"compact\"} 1\n"));
+	assert_non_null(strstr(m, "wsldock_episode_attributed_bytes{distro=\"Ubuntu\"} 1500\n"));
+	assert_non_null(strstr(m, "wsldock_episodes_total{distro=\"Ubuntu\"} 1\n"));
 	assert_non_null(strstr(m, "wsldock_agent_up{distro=\"Ubuntu\"} 1\n"));
 	assert_non_null(strstr(m, "wsldock_conflicts{distro=\"Ubuntu\"} 0\n"));
 	free(m);

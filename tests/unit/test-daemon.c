@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The daemon's pieces that need no BPF: the leader lock and the log line. */
+/* The daemon's pieces that need no BPF: the leader lock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,71 +60,12 @@ static void test_leader_default_dir(void **state)
 	unsetenv("WSLDOCK_LOCK_DIR");
 }
 
-static void test_log_line(void **state)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct dlog g = { .foreground = true, .err = f, .verb = "run" };
-	struct policy_decision d = { .verdict = POLICY_ACT, .reason = "episode-end", .episode = 4,
-				     .bytes_targeted = 10,
-				     .req = { .lever = LEVER_FILE_EVICT, .bytes_wanted = 5 } };
-	struct action_result r = { .lever = LEVER_FILE_EVICT, .error = -EBUSY, .bytes_targeted = 10,
-				   .bytes_returned = 3, .duration_ns = 7000000 };
-
-	assert_non_null(f);
-	snprintf(d.detail, sizeof(d.detail), "free text, with spaces");
-	snprintf(r.error_where, sizeof(r.error_where), "/sys/fs/cgroup/x");
-	dlog_decision(&g, &d, PSTATE_RECLAIM, false);
-	dlog_action(&g, &d, &r);
-	fclose(f);
-	assert_non_null(strstr(buf, "wsldock-agent run: decision episode=4 state=reclaim lever=fadvise "
-				    "reason=episode-end bytes_targeted=10 bytes_wanted=5 dry_run=0 "
-				    "detail=free text, with spaces\n"));
-	assert_non_null(strstr(buf, "wsldock-agent run: action episode=4 lever=fadvise "
-				    "reason=episode-end bytes_targeted=10 bytes_returned=3 errno=EBUSY "
-				    "error_where=/sys/fs/cgroup/x duration_ms=7 "));
-	free(buf);
-}
-
-static bool has_field(const struct dlog_fields *jf, const char *want)
-{
-	for (size_t i = 0; i < jf->n; i++)
-		if (jf->iov[i].iov_len == strlen(want) && !memcmp(jf->iov[i].iov_base, want, strlen(want)))
-			return true;
-	return false;
-}
-
-static void test_journal_fields(void **state)
-{
-	struct dlog_fields *jf = malloc(sizeof(*jf));
-	const char *kv = "episode=4 lever=fadvise bytes_targeted=10 bytes_returned=3 errno=EBUSY "
-			 "reason=fallback detail=free text, with = signs";
-
-	assert_non_null(jf);
-	dlog_fields_build(jf, "action", kv, "action episode=4 ...");
-	assert_true(has_field(jf, "MESSAGE=action episode=4 ..."));
-	assert_true(has_field(jf, "WSLDOCK_EVENT=action"));
-	assert_true(has_field(jf, "SYSLOG_IDENTIFIER=wsldock-agent"));
-	assert_true(has_field(jf, "WSLDOCK_EPISODE=4"));
-	assert_true(has_field(jf, "WSLDOCK_LEVER=fadvise"));
-	assert_true(has_field(jf, "WSLDOCK_BYTES_TARGETED=10"));
-	assert_true(has_field(jf, "WSLDOCK_BYTES_RETURNED=3"));
-	assert_true(has_field(jf, "WSLDOCK_ERRNO=EBUSY"));
-	assert_true(has_field(jf, "WSLDOCK_REASON=fallback"));
-	assert_true(has_field(jf, "WSLDOCK_DETAIL=free text, with = signs"));
-	assert_int_equal(jf->n, 4 + 7);
-	free(jf);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leader_one_at_a_time),
 		cmocka_unit_test(test_leader_errors),
 		cmocka_unit_test(test_leader_default_dir),
-		cmocka_unit_test(test_log_line),
-		cmocka_unit_test(test_journal_fields),
 	};
 
 	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));

@@ -10,7 +10,7 @@
 set -u
 . "$top_srcdir/tests/vm/guest-lib.sh"
 . "$top_srcdir/tests/tracker/lib.sh"
-require_root
+tracker_require
 
 MNT=/mnt/xfs
 FILE_MIB=64 NFILES=4
