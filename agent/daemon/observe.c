@@ -177,7 +177,8 @@ static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 		if (!e->bytes.added || (!all && !ledger_added_last_sample(l, e)))
 			continue;
 		in = (struct classify_input){ .cgroup_path = cgroup_path(l, ob->res, e->owner_cgid),
-					      .comm = e->comm, .parent_comm = e->parent_comm };
+					      .comm = e->comm, .parent_comm = e->parent_comm,
+					      .trust = e->trust };
 		in.build_container = resolver_build_container(ob->res, in.cgroup_path);
 		ob->files[ob->nfiles++] = (struct policy_file){
 			.dev = ledger_file_dev(&e->key), .ino = e->key.b, .gen = (uint32_t)(e->key.a >> 32),

@@ -24,9 +24,13 @@
 #include "../../bpf/pagecache.h"
 #include "bpf/pagecache.skel.h"
 #include "shared/util.h"
+#include "tracker/classify.h"
 #include "tracker/resolve.h"
 
 _Static_assert(PC_CGID_V1 == RESOLVER_CGID_V1, "one bit for v1 memory cgroup ids");
+_Static_assert(PC_TRUST_ROOT_TASK == CLASSIFY_TRUST_ROOT_PROCESS &&
+		       PC_TRUST_ROOT_CGROUP == CLASSIFY_TRUST_ROOT_CGROUP,
+	       "the BPF side's trust bits are the classifier's");
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -412,6 +416,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].key.a = ((__u64 *)b->keys)[i];
 			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
 			it[i].path_hint = cgroup_hint(v, t->hints[i]);
+			it[i].trust = v->trust;
 		} else if (k == LEDGER_TASKS) {
 			const struct pc_task_key *key = &((struct pc_task_key *)b->keys)[i];
 			const struct pc_task *v = &((struct pc_task *)b->values)[i];
@@ -421,6 +426,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			memcpy(it[i].comm, v->comm, sizeof(it[i].comm));
 			memcpy(it[i].parent_comm, v->parent_comm, sizeof(it[i].parent_comm));
 			it[i].ns_tgid = v->ns_tgid;
+			it[i].trust = v->trust;
 		} else {
 			const struct pc_file_key *key = &((struct pc_file_key *)b->keys)[i];
 			const struct pc_file *v = &((struct pc_file *)b->values)[i];
@@ -433,6 +439,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].owner_cgid = v->owner_cgid;
 			it[i].owner_tgid = v->owner_tgid;
 			it[i].owner_ns_tgid = v->owner_ns_tgid;
+			it[i].trust = v->owner_trust;
 		}
 		it[i].comm[LEDGER_COMM_LEN - 1] = '\0';
 		it[i].parent_comm[LEDGER_COMM_LEN - 1] = '\0';

@@ -70,7 +70,8 @@ static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct 
 	struct ledger_counts rest = c->bytes;
 	double rest1 = ledger_rate(l, c, 1000000000ull, false);
 	double rest10 = ledger_rate(l, c, 10000000000ull, false);
-	struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, c->key.a) ?: c->path_hint };
+	struct classify_input in = { .cgroup_path = resolver_cgroup_path(r, c->key.a) ?: c->path_hint,
+				     .trust = c->trust };
 	enum tclass path_class;
 	int ret;
 
@@ -84,6 +85,7 @@ static int cgroup_rows(const struct ledger *l, struct resolver *r, const struct 
 
 		in.comm = t->comm;
 		in.parent_comm = t->parent_comm;
+		in.trust = t->trust;
 		k = classify(&in);
 		counts_add(&row[k].bytes, &t->bytes);
 		row[k].rate1 += ledger_rate(l, t, 1000000000ull, false);
@@ -168,7 +170,8 @@ static int files_build(const struct ledger *l, struct resolver *r, size_t max,
 		const struct ledger_entry *e = order[i];
 		struct top_file *f = &v->files[i];
 		struct classify_input in = { .cgroup_path = cgroup_path(l, r, e->owner_cgid),
-					     .comm = e->comm, .parent_comm = e->parent_comm };
+					     .comm = e->comm, .parent_comm = e->parent_comm,
+					     .trust = e->trust };
 
 		in.build_container = resolver_build_container(r, in.cgroup_path);
 		*f = (struct top_file){
