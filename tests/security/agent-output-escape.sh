@@ -28,15 +28,18 @@ import ctypes, os, sys, time
 libc = ctypes.CDLL(None)
 libc.prctl(15, b"\x1b]0;X\x07\x1b[2J", 0, 0, 0)
 fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fsync(fd)
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-time.sleep(2)
+time.sleep(1)
 while os.read(fd, 1 << 20):
     pass
 time.sleep(8)
 PY
 chmod 644 "$WORK/reader.py"
-"$AGENT" top --once --duration 6 --limit 200 >"$WORK/top.out" 2>"$WORK/top.err" &
+"$AGENT" top --once --duration 8 --limit 200 >"$WORK/top.out" 2>"$WORK/top.err" &
 TOP=$!
+# Read once the programs are attached (top says so).
+wait_for 'top: bpf mode' "$WORK/top.err" 20 || true
 # The reader joins the cgroup first (root moves it), then drops to nobody.
 sh -c 'echo $$ >"$1/cgroup.procs" && exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$2" "$3" "$4"' \
 	sh "$CG" "$NOBODY_PY" "$WORK/reader.py" "$NAME" &
