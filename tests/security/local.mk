@@ -5,7 +5,8 @@ SECURITY_TESTS = \
 	tests/security/agent-leader-lock.sh \
 	tests/security/agent-control-starve.sh \
 	tests/security/agent-output-escape.sh \
-	tests/security/agent-evict-shared.sh
+	tests/security/agent-evict-shared.sh \
+	tests/security/agent-capabilities.sh
 SCRIPT_TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += tests/security/lib.sh
 
