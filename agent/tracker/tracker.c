@@ -540,10 +540,24 @@ static int flush_pending(struct tracker *t)
  * forgotten) gives back the pages of its buffers beyond what is used: they
  * are faulted in again, zeroed, when the map grows.  Only when the used part
  * halved, so a busy map costs no system call. */
+bool tracker_trim_range(uintptr_t base, size_t used, size_t size, size_t page, uintptr_t *from,
+			uintptr_t *to)
+{
+	/* Whole pages inside the buffer only: madvise rounds the length up,
+	 * and the page the buffer ends in may hold the next heap chunk's
+	 * header and data (a buffer under malloc's mmap threshold, which grows
+	 * as large blocks are freed).  Rounding the end up zeroed them: the
+	 * "free(): invalid pointer" at SIGTERM after builds' files were
+	 * forgotten (issue 19). */
+	*from = (base + used + page - 1) & ~((uintptr_t)page - 1);
+	*to = (base + size) & ~((uintptr_t)page - 1);
+	return *to > *from;
+}
+
 static void bufs_trim(struct tracker *t, enum ledger_kind k, size_t n)
 {
 	struct map_buf *b = &t->bufs[k];
-	long page = sysconf(_SC_PAGESIZE);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct {
 		void *base;
 		size_t size;
@@ -553,11 +567,10 @@ static void bufs_trim(struct tracker *t, enum ledger_kind k, size_t n)
 	if (n >= t->resident[k] / 2)
 		return;
 	for (size_t i = 0; i < ELEMENTSOF(part); i++) {
-		uintptr_t from = ((uintptr_t)part[i].base + n * part[i].size + (uintptr_t)page - 1) &
-				 ~((uintptr_t)page - 1);
-		uintptr_t to = (uintptr_t)part[i].base + b->max * part[i].size;
+		uintptr_t from, to;
 
-		if (to > from)
+		if (tracker_trim_range((uintptr_t)part[i].base, n * part[i].size,
+				       b->max * part[i].size, page, &from, &to))
 			madvise((void *)from, to - from, MADV_DONTNEED);
 	}
 	t->resident[k] = n;
