@@ -45,7 +45,8 @@ grep -Eq 'tracker bpf=(fentry|tp_btf|tracepoint)' "$WORK/unit.log" &&
 	fail "the unit's set does not load the tracker"
 grep -q ' start role=leader' "$WORK/unit.log" && pass "the unit's set takes the leader lock" ||
 	fail "the unit's set does not take the leader lock"
-kill "$D"
+# systemd-socket-activate forks the daemon: stop it by its own pid.
+for p in $(cat "/proc/$D/task/$D/children" 2>/dev/null) $D; do kill "$p" 2>/dev/null; done
 wait "$D" 2>/dev/null
 
 # 2. Each capability, dropped alone.
