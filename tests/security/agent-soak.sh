@@ -119,7 +119,7 @@ phase() {
 	fi
 	good=$(sed -n 's/.* good=\([0-9]*\).*/\1/p' "$WORK/$name.root")
 	bad=$(sed -n 's/.* good_failed=\([0-9]*\).*/\1/p' "$WORK/$name.root")
-	check_ge "$name: root's good client answered" "${good:-0}" 10
+	check_ge "$name: root's good client answered" "${good:-0}" "$((secs / 5 + 1))"
 	check_le "$name: root's good client refused or failed" "${bad:-1}" 0
 }
 
