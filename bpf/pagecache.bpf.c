@@ -152,16 +152,48 @@ static __always_inline __u64 current_cgid(void)
 	return BPF_CORE_READ(mem, kn, id) | PC_CGID_V1;
 }
 
-static __always_inline void cgroup_names(struct pc_cgroup *v, __u64 cgid)
+/* The running task's cgroup as cgid names it (see current_cgid). */
+static __always_inline struct cgroup *current_cgroup(__u64 cgid)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-	struct kernfs_node *kn;
 
 	if (cgid & PC_CGID_V1)
 		cg = memcg_v1(task, cg) ?: cg;
-	kn = BPF_CORE_READ(cg, kn);
+	return cg;
+}
 
+/* A cgroup directory without attributes of its own was made by root (or
+ * the kernel); one a user made, in a subtree delegated to them, carries
+ * their uid. */
+static __always_inline bool root_owned(struct kernfs_node *kn)
+{
+	struct kernfs_iattrs *ia = BPF_CORE_READ(kn, iattr);
+
+	return kn && (!ia || BPF_CORE_READ(ia, ia_uid.val) == 0);
+}
+
+/* PC_TRUST_* of the running task in cgroup cgid: read from the kernel's
+ * credentials and the cgroup's owner, never from a name. */
+static __always_inline __u32 current_trust(__u64 cgid)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	__u32 trust = 0;
+
+	if (BPF_CORE_READ(cred, uid.val) == 0 && BPF_CORE_READ(cred, euid.val) == 0)
+		trust |= PC_TRUST_ROOT_TASK;
+	if (root_owned(BPF_CORE_READ(current_cgroup(cgid), kn)))
+		trust |= PC_TRUST_ROOT_CGROUP;
+	return trust;
+}
+
+static __always_inline void cgroup_names(struct pc_cgroup *v, __u64 cgid)
+{
+	struct cgroup *cg = current_cgroup(cgid);
+	struct kernfs_node *kn = BPF_CORE_READ(cg, kn);
+
+	v->trust = root_owned(kn) ? PC_TRUST_ROOT_CGROUP : 0;
 	v->level = BPF_CORE_READ(cg, level);
 	for (int i = 0; i < PC_CG_NAMES && kn; i++) {
 		bpf_probe_read_kernel_str(v->names[i], PC_CG_NAME_LEN, BPF_CORE_READ(kn, name));
@@ -227,16 +259,20 @@ static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 ns_tgid
 	struct pc_file_key fk = { .ino = ino, .dev = dev, .gen = gen };
 	struct pc_task *t, tinit = {};
 	struct pc_file finit = {};
+	__u32 trust = current_trust(cgid);
 
 	cgroup_counts(cgid, true, scratch);
 	t = bpf_map_lookup_elem(&tasks, &tk);
 	if (t) {
-		/* The name may have changed by exec since the entry was made. */
+		/* The name and credentials may have changed by exec or setuid
+		 * since the entry was made. */
 		bpf_get_current_comm(t->comm, sizeof(t->comm));
+		t->trust = trust;
 	} else {
 		bpf_get_current_comm(tinit.comm, sizeof(tinit.comm));
 		parent_comm(tinit.parent_comm);
 		tinit.ns_tgid = ns_tgid;
+		tinit.trust = trust;
 		t = get_or_insert(&tasks, &tk, &tinit, PC_STAT_TASK_INSERTS);
 	}
 	if (!file || bpf_map_lookup_elem(&files, &fk))
@@ -244,6 +280,7 @@ static __always_inline void ensure_entries(__u64 cgid, __u32 tgid, __u32 ns_tgid
 	finit.owner_cgid = cgid;
 	finit.owner_tgid = tgid;
 	finit.owner_ns_tgid = ns_tgid;
+	finit.owner_trust = trust;
 	bpf_get_current_comm(finit.owner_comm, sizeof(finit.owner_comm));
 	if (t)
 		__builtin_memcpy(finit.owner_parent_comm, t->parent_comm,

@@ -24,10 +24,19 @@ struct pc_counts {
 #define PC_CG_NAME_LEN 80
 #define PC_CG_NAMES 3
 
+/* What the kernel says about who added pages, which no unprivileged user
+ * can forge (process names and cgroup names they can): attribution to
+ * Docker by process name needs PC_TRUST_ROOT_TASK, by cgroup path
+ * PC_TRUST_ROOT_CGROUP (agent/tracker/classify.c). */
+#define PC_TRUST_ROOT_TASK 1u    /* real and effective uid 0 (initial user namespace):
+				    no set-user-ID program run by a user */
+#define PC_TRUST_ROOT_CGROUP 2u  /* the cgroup's directory belongs to root: not one a
+				    user made in a delegated subtree */
+
 struct pc_cgroup {
 	struct pc_counts c;
 	__u32 level;  /* depth below the root cgroup; 0 = root or unknown */
-	__u32 pad;
+	__u32 trust;  /* PC_TRUST_ROOT_CGROUP when the names were read and root owns it */
 	char names[PC_CG_NAMES][PC_CG_NAME_LEN];  /* [0] = the cgroup's own */
 };
 
@@ -52,7 +61,7 @@ struct pc_task {
 	 * there (another distro's, Docker Desktop's): the key's tgid is the
 	 * initial namespace's and must never be looked up in the agent's /proc. */
 	__u32 ns_tgid;
-	__u32 pad;
+	__u32 trust;  /* PC_TRUST_*, as of the process's last run of events */
 };
 
 struct pc_file_key {
@@ -71,6 +80,8 @@ struct pc_file {
 	__u64 owner_cgid;
 	__u32 owner_tgid;
 	__u32 owner_ns_tgid;  /* as pc_task.ns_tgid */
+	__u32 owner_trust;    /* as pc_task.trust, when the owner added the first page */
+	__u32 pad;
 	char owner_comm[PC_COMM_LEN];
 	char owner_parent_comm[PC_COMM_LEN];
 };

@@ -49,10 +49,22 @@ struct folio___ulong {
 };
 
 /* kernfs_node.parent became __parent in 6.15; both flavors are declared. */
+typedef struct {
+	__u32 val;
+} kuid_t;
+
+/* Who owns a kernfs node: NULL iattr means root, as created by the kernel
+ * or root; a node made by another user (a delegated cgroup subtree) has its
+ * uid here. */
+struct kernfs_iattrs {
+	kuid_t ia_uid;
+};
+
 struct kernfs_node {
 	struct kernfs_node *__parent;
 	const char *name;
 	__u64 id;  /* a cgroup's id in its hierarchy (the directory's inode) */
+	struct kernfs_iattrs *iattr;
 };
 
 struct kernfs_node___old {
@@ -98,7 +110,14 @@ struct pid {
 	struct upid numbers[1];
 };
 
+/* uids as the initial user namespace numbers them (kuid_t). */
+struct cred {
+	kuid_t uid;
+	kuid_t euid;
+};
+
 struct task_struct {
+	const struct cred *cred;
 	struct task_struct *real_parent;
 	struct task_struct *group_leader;
 	struct pid *thread_pid;

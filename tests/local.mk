@@ -32,6 +32,7 @@ include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/live/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/reclaim/local.mk
+include $(srcdir)/tests/security/local.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)

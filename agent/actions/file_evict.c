@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Lever c: per-file eviction, posix_fadvise(POSIX_FADV_DONTNEED), on the
  * files the episode filled (by path or handle) and on the regular files
- * changed since the episode began under the directories it names. */
+ * changed since the episode began under the directories it names.
+ *
+ * DONTNEED drops a file's every clean page, whoever read it: a build that
+ * read part of a file others use (a shared library, a user's data) would
+ * take their hot pages with it.  So with since_ns set only files the
+ * episode created or wrote are evicted (ctime at or after since_ns, which
+ * no user can set back), never a file that was there before and was only
+ * read; those are left to the cgroup levers, which take only pages charged
+ * to the build.  (Evicting only the ranges the build added would need the
+ * page offsets per event, which the tracker does not record.) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +85,17 @@ static void evict_fd(struct evict *e, int fd, const struct stat *st, const char 
 	e->returned += before > after ? before - after : 0;
 }
 
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+/* Created or written since the episode began (see the top of the file). */
+static bool episode_made(const struct act_ctx *c, const struct stat *st)
+{
+	return !c->q->since_ns || ts_ns(&st->st_ctim) >= c->q->since_ns;
+}
+
 static void evict_listed(struct evict *e)
 {
 	struct act_ctx *c = e->c;
@@ -113,14 +133,10 @@ static void evict_listed(struct evict *e)
 		}
 		if (e->seen)
 			e->seen[e->nseen++] = (struct action_file){ .dev = st.st_dev, .ino = st.st_ino };
-		evict_fd(e, fd, &st, name);
+		if (episode_made(c, &st))
+			evict_fd(e, fd, &st, name);
 		close(fd);
 	}
-}
-
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
 static bool in_ledger(const struct evict *e, const struct stat *st)
@@ -167,10 +183,10 @@ static void walk(struct evict *e, int dirfd, dev_t dev, const char *name, unsign
 		if (!S_ISREG(st.st_mode))
 			continue;
 		c->r->files_walked++;
-		/* ctime too: tar and cp -p set mtime to the archive's, but
-		 * creating the file sets ctime now. */
-		if (c->q->since_ns && ts_ns(&st.st_mtim) < c->q->since_ns &&
-		    ts_ns(&st.st_ctim) < c->q->since_ns)
+		/* ctime, not mtime: tar and cp -p set mtime to the archive's,
+		 * and anyone may set it back; creating or writing the file sets
+		 * ctime now. */
+		if (!episode_made(c, &st))
 			continue;
 		if (in_ledger(e, &st))
 			continue;

@@ -33,7 +33,7 @@ struct act_cachestat {
 #define FILEID_INO64_GEN_XFS 0x81
 #define FILEID_KERNFS 0xfe
 
-static int cachestat_state = 0;  /* 0 untried, 1 works, -1 ENOSYS */
+static int cachestat_state = 0;  /* 0 untried, 1 works, -1 ENOSYS or refused */
 
 static bool add_run(void *ud, uint64_t off, uint64_t len)
 {
@@ -64,7 +64,10 @@ int act_file_resident(const struct act_ctx *c, int fd, uint64_t size, uint64_t *
 			*dirty_known = true;
 			return 0;
 		}
-		if (errno != ENOSYS)
+		/* EPERM: a seccomp allow list from a systemd or libseccomp
+		 * older than cachestat (the unit's) refuses it; cachestat
+		 * itself never says EPERM. */
+		if (errno != ENOSYS && errno != EPERM)
 			return -errno;
 		cachestat_state = -1;
 	}

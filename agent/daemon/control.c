@@ -68,8 +68,12 @@ static int client_events(struct control_client *k)
 	return sd_event_source_set_io_events(k->io, ev);
 }
 
-/* The clock now, not the loop's cached time: an answer (reclaim-now runs
- * levers) may take longer than the idle timeout itself. */
+/* Restarts the client's deadline: it has CONTROL_IDLE_USEC from now to
+ * send its next whole request.  Called when a request was answered (or
+ * its reply written), never for bytes that only trickle in: otherwise a
+ * byte every few seconds holds a slot for ever.  The clock now, not the
+ * loop's cached time: an answer (reclaim-now runs levers) may take longer
+ * than the idle timeout itself. */
 static void touch(struct control_client *k)
 {
 	struct timespec ts;
@@ -137,6 +141,7 @@ static void process(struct control_client *k)
 		handle_line(k, k->in, len);
 		memmove(k->in, nl + 1, k->nin - len - 1);
 		k->nin -= len + 1;
+		touch(k);
 		return;
 	}
 	if (k->nin == sizeof(k->in)) {
@@ -168,7 +173,6 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 			goto drop;
 		return 0;
 	}
-	touch(k);
 	if (revents & EPOLLOUT && k->out) {
 		n = send(fd, k->out + k->off, k->nout - k->off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -178,6 +182,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 		if (k->off == k->nout) {
 			free(k->out);
 			k->out = NULL;
+			touch(k);
 		}
 	} else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR) && !k->eof && !k->out) {
 		n = recv(fd, k->in + k->nin, sizeof(k->in) - k->nin, MSG_DONTWAIT);
@@ -191,7 +196,6 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *u)
 		goto drop;
 	}
 	process(k);
-	touch(k);
 	if (!k->out && k->closing && !k->deferred)
 		goto drop;
 	if (client_events(k) < 0)
@@ -285,26 +289,53 @@ static void peer_of(struct control *c, int fd, struct control_peer *p)
 				p->in_group = true;
 }
 
-static void refuse_busy(struct control *c, int fd)
+static void refuse_busy(struct control *c, int fd, bool for_uid)
 {
 	static const char busy[] = "{\"ok\":false,\"error\":\"too many clients: try again\","
 				   "\"code\":\"EBUSY\"}\n";
+	static const char busy_uid[] = "{\"ok\":false,\"error\":\"too many clients of this user "
+				       "(at most 4; one slot is kept for root): try again\","
+				       "\"code\":\"EBUSY\"}\n";
+	const char *line = for_uid ? busy_uid : busy;
 
+	_Static_assert(CONTROL_CLIENTS_PER_UID == 4, "the message says 4");
 	c->stats.busy++;
+	c->stats.busy_uid += for_uid;
 	/* Best effort: a fresh socket's buffer takes this line without blocking. */
-	if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		/* nothing more to do: the client sees the connection close */
 	}
 	close(fd);
 }
 
+/* Root may take any slot; anyone else neither the last one (root's) nor
+ * more than CONTROL_CLIENTS_PER_UID.  A peer whose uid is unknown counts
+ * as one user, not as root. */
+static bool room_for(const struct control *c, uid_t uid, bool *for_uid)
+{
+	unsigned same = 0;
+
+	*for_uid = false;
+	if (c->nclients >= CONTROL_CLIENTS_MAX)
+		return false;
+	if (uid == 0)
+		return true;
+	for (const struct control_client *k = c->clients; k; k = k->next)
+		same += k->peer.uid == uid;
+	*for_uid = true;
+	return same < CONTROL_CLIENTS_PER_UID && c->nclients < CONTROL_CLIENTS_MAX - 1;
+}
+
 static void accept_one(struct control *c, int fd)
 {
 	struct control_client *k;
+	struct control_peer peer;
+	bool for_uid;
 	uint64_t now;
 
-	if (c->nclients >= CONTROL_CLIENTS_MAX) {
-		refuse_busy(c, fd);
+	peer_of(c, fd, &peer);
+	if (!room_for(c, peer.uid, &for_uid)) {
+		refuse_busy(c, fd, for_uid);
 		return;
 	}
 	k = calloc(1, sizeof(*k));
@@ -314,7 +345,7 @@ static void accept_one(struct control *c, int fd)
 	}
 	k->c = c;
 	k->fd = fd;
-	peer_of(c, fd, &k->peer);
+	k->peer = peer;
 	sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
 	if (sd_event_add_io(c->ev, &k->io, fd, EPOLLIN, on_client, k) < 0 ||
 	    sd_event_add_time(c->ev, &k->idle, CLOCK_MONOTONIC, now + CONTROL_IDLE_USEC, 100000,
@@ -505,11 +536,12 @@ json_t *control_stats_json(const struct control *c)
 {
 	if (c->fd < 0)
 		return json_null();
-	return json_pack("{s:s, s:b, s:s, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "path", c->path,
+	return json_pack("{s:s, s:b, s:s, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "path", c->path,
 			 "activated", c->activated, "group", c->group, "group_found", c->have_gid,
 			 "clients", (int)c->nclients, "clients_total", (json_int_t)c->stats.clients,
 			 "requests", (json_int_t)c->stats.requests,
 			 "bad_requests", (json_int_t)c->stats.bad_requests,
 			 "refused", (json_int_t)c->stats.refused, "busy", (json_int_t)c->stats.busy,
+			 "busy_uid", (json_int_t)c->stats.busy_uid,
 			 "dropped_idle", (json_int_t)c->stats.dropped_idle);
 }

@@ -19,13 +19,18 @@
  * Nothing a client does can block the loop: every socket is non-blocking,
  * each client has its own bounded input buffer (CONTROL_REQUEST_MAX) and
  * output queue, one request is answered at a time per client (a client that
- * does not read its replies stops being read), an idle client is dropped
- * after CONTROL_IDLE_USEC, and at most CONTROL_CLIENTS_MAX are served at
- * once (the next one gets a "busy" error and is closed). */
+ * does not read its replies stops being read), a client is dropped when it
+ * has not sent a whole request within CONTROL_IDLE_USEC of connecting or of
+ * its last reply (bytes trickled in do not extend it), and at most
+ * CONTROL_CLIENTS_MAX are served at once (the next one gets a "busy" error
+ * and is closed).  Of those, one is always kept for root, and a user other
+ * than root holds at most CONTROL_CLIENTS_PER_UID: no group member can
+ * lock root out. */
 
 #define CONTROL_DEFAULT_PATH "/run/wsldock/agent.sock"
 #define CONTROL_DEFAULT_GROUP "wsldock"
 #define CONTROL_CLIENTS_MAX 16
+#define CONTROL_CLIENTS_PER_UID 4
 #define CONTROL_IDLE_USEC (10ull * 1000000)
 
 struct control_client;
@@ -37,6 +42,7 @@ typedef json_t *(*control_handler)(void *u, const struct control_request *req,
 
 struct control_stats {
 	uint64_t clients, requests, bad_requests, refused, busy, dropped_idle;
+	uint64_t busy_uid;  /* of busy: refused for the peer's uid's cap or root's slot */
 };
 
 struct control {

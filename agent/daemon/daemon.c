@@ -82,7 +82,8 @@ static void elect(struct daemon *d)
 	} else if (r < 0 && !d->lock_error_logged) {
 		/* Cannot even open it: stay a follower, say why once. */
 		dlog_event(&d->log, "role", "role=follower lock=%s errno=%s detail=cannot use the "
-			   "leader lock", d->lead.path, strerrorname_np(-r) ?: "?");
+			   "leader lock%s%s", d->lead.path, strerrorname_np(-r) ?: "?",
+			   d->lead.why[0] ? ": " : "", d->lead.why);
 		d->lock_error_logged = true;
 	}
 }

@@ -53,10 +53,13 @@ struct leader {
 	char path[4096];
 	int fd;                      /* open lock file, -1 until opened */
 	bool held;
+	char why[512];               /* why leader_try failed, "" when it did not say */
 };
 
 void leader_init(struct leader *l, const char *dir);
 /* Tries once, never blocks: 1 = held (now or already), 0 = another agent
- * holds it, negative errno when the lock file cannot be opened. */
+ * holds it, negative errno when the lock file cannot be opened or is not
+ * safe to use (-EPERM: it or its directory belongs to another user; the
+ * directory is made 0700 and the file 0600), with why saying which. */
 int leader_try(struct leader *l);
 void leader_release(struct leader *l);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 
+#include <limits.h>
+
 #include "outputs/report.h"
+#include "outputs/text_escape.h"
 #include "shared/util.h"
 
 #define LABEL_WIDTH 24
@@ -11,12 +14,19 @@ static void section(FILE *f, const char *title)
 	fprintf(f, "\n%s\n", title);
 }
 
+/* Values and notes quote what others named (the distro, the kernel
+ * release, paths in a reason): escaped, so no name steers the terminal
+ * (outputs/text_escape.h). */
 static void row(FILE *f, const char *label, const char *value, const char *note)
 {
+	char v[TEXT_ESCAPED_SIZE(1024)], n[TEXT_ESCAPED_SIZE(PATH_MAX)];
+
+	text_escape(value, v, sizeof(v));
 	if (note && *note)
-		fprintf(f, "  %-*s %-*s %s\n", LABEL_WIDTH, label, VALUE_WIDTH, value, note);
+		fprintf(f, "  %-*s %-*s %s\n", LABEL_WIDTH, label, VALUE_WIDTH, v,
+			text_escape(note, n, sizeof(n)));
 	else
-		fprintf(f, "  %-*s %s\n", LABEL_WIDTH, label, value);
+		fprintf(f, "  %-*s %s\n", LABEL_WIDTH, label, v);
 }
 
 /* A figure with its one-line explanation, or "unknown" with the reason. */
@@ -149,8 +159,10 @@ static void summary(FILE *f, const struct mem_state *s)
 void report_text(FILE *f, const struct mem_state *s, const struct conflicts_snapshot *c,
 		 const struct diag_list *d)
 {
+	char buf[TEXT_ESCAPED_SIZE(PATH_MAX)];
+
 	fprintf(f, "wsldock-agent %s report (root %s)\n", PACKAGE_VERSION,
-		s->root && *s->root ? s->root : "/");
+		s->root && *s->root ? text_escape(s->root, buf, sizeof(buf)) : "/");
 	summary(f, s);
 	environment_rows(f, s);
 	memory_rows(f, s);
@@ -160,7 +172,7 @@ void report_text(FILE *f, const struct mem_state *s, const struct conflicts_snap
 	if (d->n) {
 		section(f, "Problems (also on standard error)");
 		for (size_t i = 0; i < d->n; i++)
-			fprintf(f, "  %s\n", d->items[i]);
+			fprintf(f, "  %s\n", text_escape(d->items[i], buf, sizeof(buf)));
 		if (d->dropped)
 			fprintf(f, "  %zu more were dropped\n", d->dropped);
 	}

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "outputs/top.h"
 
+#include <limits.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
+#include "outputs/text_escape.h"
 #include "shared/util.h"
+
+/* Process, cgroup and file names are any user's to choose: each goes
+ * through text_escape (see there). */
 
 static const char *rate_text(double r, char *buf, size_t size)
 {
@@ -20,20 +25,25 @@ static void rows_text(FILE *f, const struct top_view *v, size_t limit)
 		"DIRTIED", "RATE 1s", "RATE 10s", "TOP PROCESS", "CGROUP");
 	for (size_t i = 0; i < v->nrows && i < limit; i++) {
 		const struct top_row *r = &v->rows[i];
-		char a[32], rm[32], d[32], r1[32], r10[32], proc[40] = "-";
+		char a[32], rm[32], d[32], r1[32], r10[32], proc[96] = "-";
+		char comm[TEXT_ESCAPED_SIZE(sizeof(r->procs[0].comm))];
+		char path[TEXT_ESCAPED_SIZE(PATH_MAX)];
 
 		/* [?]: the process is not in this pid namespace (another distro,
 		 * Docker Desktop's own): no pid here names it. */
+		if (r->nprocs)
+			text_escape(r->procs[0].comm, comm, sizeof(comm));
 		if (r->nprocs && r->procs[0].tgid)
-			snprintf(proc, sizeof(proc), "%s[%u]", r->procs[0].comm, r->procs[0].tgid);
+			snprintf(proc, sizeof(proc), "%s[%u]", comm, r->procs[0].tgid);
 		else if (r->nprocs)
-			snprintf(proc, sizeof(proc), "%s[?]", r->procs[0].comm);
+			snprintf(proc, sizeof(proc), "%s[?]", comm);
 		fprintf(f, "%-16s %10s %10s %10s %12s %12s  %-24s %s%s\n", tclass_name(r->class),
 			format_bytes(r->bytes.added, a, sizeof(a)),
 			format_bytes(r->bytes.removed, rm, sizeof(rm)),
 			format_bytes(r->bytes.dirtied, d, sizeof(d)),
 			rate_text(r->rate1, r1, sizeof(r1)), rate_text(r->rate10, r10, sizeof(r10)),
-			proc, r->memcg_v1 ? "memory:" : "", r->path ? r->path : "(gone)");
+			proc, r->memcg_v1 ? "memory:" : "",
+			r->path ? text_escape(r->path, path, sizeof(path)) : "(gone)");
 	}
 }
 
@@ -43,14 +53,14 @@ static void files_text(FILE *f, const struct top_view *v, size_t limit)
 		"FILE");
 	for (size_t i = 0; i < v->nfiles && i < limit; i++) {
 		const struct top_file *fl = &v->files[i];
-		char a[32], rm[32], id[48];
+		char a[32], rm[32], id[48], path[TEXT_ESCAPED_SIZE(PATH_MAX)];
 
 		snprintf(id, sizeof(id), "%u:%u:%llu", major(fl->dev), minor(fl->dev),
 			 (unsigned long long)fl->ino);
 		fprintf(f, "%-16s %10s %10s  %-16s %s\n", tclass_name(fl->class),
 			format_bytes(fl->bytes.added, a, sizeof(a)),
 			format_bytes(fl->bytes.removed, rm, sizeof(rm)), id,
-			fl->path ? fl->path : "(path unknown)");
+			fl->path ? text_escape(fl->path, path, sizeof(path)) : "(path unknown)");
 	}
 }
 
@@ -71,7 +81,7 @@ static void pruned_text(FILE *f, const struct top_view *v)
 
 void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
 {
-	char pc[32];
+	char pc[32], pc_path[TEXT_ESCAPED_SIZE(PATH_MAX)];
 
 	fprintf(f, "wsldock-agent top: %.0f s, page cache %s", m->duration_s,
 		m->page_cache_bytes ? format_bytes(m->page_cache_bytes, pc, sizeof(pc)) : "unknown");
@@ -79,9 +89,10 @@ void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
 		fprintf(f, "\nno per-cgroup data: %s\n", m->unavailable ? m->unavailable : "unknown");
 		return;
 	}
-	fprintf(f, ", bpf mode %s, cgroups under %s\n", m->mode, m->cgroup2 ? m->cgroup2 : "?");
+	fprintf(f, ", bpf mode %s, cgroups under %s\n", m->mode,
+		m->cgroup2 ? text_escape(m->cgroup2, pc_path, sizeof(pc_path)) : "?");
 	if (m->note)
-		fprintf(f, "%s\n", m->note);
+		fprintf(f, "%s\n", text_escape(m->note, pc_path, sizeof(pc_path)));
 	fputc('\n', f);
 	rows_text(f, v, m->limit);
 	if (m->mode && !strcmp(m->mode, "tracepoint"))

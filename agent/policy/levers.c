@@ -146,7 +146,9 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 	d->req.nfiles = n;
 	d->req.dirs = (const char *const *)d->dirs;
 	d->req.ndirs = d->ndirs;
-	d->req.since_ns = h->manual || !d->ndirs ? 0 : h->episode_start_realtime_ns;
+	/* Also for the listed files: only those the episode made are evicted
+	 * (actions/file_evict.c), never a file others read too. */
+	d->req.since_ns = h->manual ? 0 : h->episode_start_realtime_ns;
 	if (!n && !d->ndirs)
 		return 0;
 	/* The walk reaches files the ledger does not name: aim at what is left. */

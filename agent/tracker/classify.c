@@ -98,8 +98,29 @@ bool docker_container_id(const char *cgroup_path, char id[65])
 	return cgroup_path && any_segment(cgroup_path, seg_container, id);
 }
 
+/* A rule on names the adder could have chosen counts only when the kernel
+ * vouches that root chose them: any user can call a process "buildkitd"
+ * (prctl PR_SET_NAME, or exec through a symlink of that name) or, in a
+ * delegated subtree, make a cgroup called "buildkit". */
+static bool rule_trusted(const struct classify_rule *r, const struct classify_input *in)
+{
+	switch (r->match) {
+	case MATCH_COMM:
+	case MATCH_COMM_PREFIX:
+	case MATCH_PARENT_COMM:
+		return in->trust & CLASSIFY_TRUST_ROOT_PROCESS;
+	case MATCH_CGROUP_SEGMENT:
+	case MATCH_DOCKER_BUILD_CONTAINER:
+	case MATCH_DOCKER_CONTAINER:
+		return in->trust & CLASSIFY_TRUST_ROOT_CGROUP;
+	}
+	return false;
+}
+
 static bool rule_matches(const struct classify_rule *r, const struct classify_input *in)
 {
+	if (!rule_trusted(r, in))
+		return false;
 	switch (r->match) {
 	case MATCH_COMM:
 		return in->comm && !strcmp(in->comm, r->pattern);

@@ -13,8 +13,17 @@ enum tclass {
 	_TCLASS_MAX,
 };
 
+/* What the kernel vouched for about the pages' adder (the BPF side reads
+ * it from the task's credentials and the cgroup's owner: see
+ * bpf/pagecache.h PC_TRUST_*).  Names are what any user can choose: a
+ * process name counts only for a root process, a cgroup path only for a
+ * cgroup root made.  Unknown is untrusted. */
+#define CLASSIFY_TRUST_ROOT_PROCESS 1u  /* real and effective uid 0 */
+#define CLASSIFY_TRUST_ROOT_CGROUP 2u   /* the cgroup directory is root's */
+
 struct classify_input {
 	const char *cgroup_path;  /* relative to the cgroup2 mount, "/..."; NULL unknown */
+	unsigned trust;           /* CLASSIFY_TRUST_* */
 	const char *comm;         /* process name (15 chars at most); NULL unknown */
 	const char *parent_comm;  /* its parent's name; NULL unknown */
 	bool build_container;     /* the docker container of cgroup_path is a

@@ -80,6 +80,7 @@ static bool fold(struct ledger_entry *e, const struct ledger_item *it, uint64_t 
 	e->owner_tgid = it->owner_tgid;
 	e->ns_tgid = it->ns_tgid;
 	e->owner_ns_tgid = it->owner_ns_tgid;
+	e->trust = it->trust;
 	return added || removed;
 }
 

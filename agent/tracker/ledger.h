@@ -49,6 +49,9 @@ struct ledger_item {
 	 * they have none there (another distro's, Docker Desktop's). */
 	uint32_t ns_tgid;             /* tasks */
 	uint32_t owner_ns_tgid;       /* files */
+	/* CLASSIFY_TRUST_* (tracker/classify.h) the kernel vouched for: the
+	 * cgroup's owner, the process's (files: the owner's) credentials. */
+	uint32_t trust;
 };
 
 struct ledger_entry {
@@ -66,6 +69,7 @@ struct ledger_entry {
 	uint64_t owner_cgid;
 	uint32_t owner_tgid;
 	uint32_t ns_tgid, owner_ns_tgid;  /* as in ledger_item */
+	uint32_t trust;                   /* as in ledger_item */
 	uint64_t hist_added[LEDGER_HIST];
 	int64_t hist_net[LEDGER_HIST];
 };

@@ -24,9 +24,13 @@
 #include "../../bpf/pagecache.h"
 #include "bpf/pagecache.skel.h"
 #include "shared/util.h"
+#include "tracker/classify.h"
 #include "tracker/resolve.h"
 
 _Static_assert(PC_CGID_V1 == RESOLVER_CGID_V1, "one bit for v1 memory cgroup ids");
+_Static_assert(PC_TRUST_ROOT_TASK == CLASSIFY_TRUST_ROOT_PROCESS &&
+		       PC_TRUST_ROOT_CGROUP == CLASSIFY_TRUST_ROOT_CGROUP,
+	       "the BPF side's trust bits are the classifier's");
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -412,6 +416,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].key.a = ((__u64 *)b->keys)[i];
 			it[i].pages = (struct ledger_counts){ v->c.added, v->c.removed, v->c.dirtied };
 			it[i].path_hint = cgroup_hint(v, t->hints[i]);
+			it[i].trust = v->trust;
 		} else if (k == LEDGER_TASKS) {
 			const struct pc_task_key *key = &((struct pc_task_key *)b->keys)[i];
 			const struct pc_task *v = &((struct pc_task *)b->values)[i];
@@ -421,6 +426,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			memcpy(it[i].comm, v->comm, sizeof(it[i].comm));
 			memcpy(it[i].parent_comm, v->parent_comm, sizeof(it[i].parent_comm));
 			it[i].ns_tgid = v->ns_tgid;
+			it[i].trust = v->trust;
 		} else {
 			const struct pc_file_key *key = &((struct pc_file_key *)b->keys)[i];
 			const struct pc_file *v = &((struct pc_file *)b->values)[i];
@@ -433,6 +439,7 @@ static void to_items(struct tracker *t, enum ledger_kind k, size_t n)
 			it[i].owner_cgid = v->owner_cgid;
 			it[i].owner_tgid = v->owner_tgid;
 			it[i].owner_ns_tgid = v->owner_ns_tgid;
+			it[i].trust = v->owner_trust;
 		}
 		it[i].comm[LEDGER_COMM_LEN - 1] = '\0';
 		it[i].parent_comm[LEDGER_COMM_LEN - 1] = '\0';
@@ -533,10 +540,24 @@ static int flush_pending(struct tracker *t)
  * forgotten) gives back the pages of its buffers beyond what is used: they
  * are faulted in again, zeroed, when the map grows.  Only when the used part
  * halved, so a busy map costs no system call. */
+bool tracker_trim_range(uintptr_t base, size_t used, size_t size, size_t page, uintptr_t *from,
+			uintptr_t *to)
+{
+	/* Whole pages inside the buffer only: madvise rounds the length up,
+	 * and the page the buffer ends in may hold the next heap chunk's
+	 * header and data (a buffer under malloc's mmap threshold, which grows
+	 * as large blocks are freed).  Rounding the end up zeroed them: the
+	 * "free(): invalid pointer" at SIGTERM after builds' files were
+	 * forgotten (issue 19). */
+	*from = (base + used + page - 1) & ~((uintptr_t)page - 1);
+	*to = (base + size) & ~((uintptr_t)page - 1);
+	return *to > *from;
+}
+
 static void bufs_trim(struct tracker *t, enum ledger_kind k, size_t n)
 {
 	struct map_buf *b = &t->bufs[k];
-	long page = sysconf(_SC_PAGESIZE);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct {
 		void *base;
 		size_t size;
@@ -546,11 +567,10 @@ static void bufs_trim(struct tracker *t, enum ledger_kind k, size_t n)
 	if (n >= t->resident[k] / 2)
 		return;
 	for (size_t i = 0; i < ELEMENTSOF(part); i++) {
-		uintptr_t from = ((uintptr_t)part[i].base + n * part[i].size + (uintptr_t)page - 1) &
-				 ~((uintptr_t)page - 1);
-		uintptr_t to = (uintptr_t)part[i].base + b->max * part[i].size;
+		uintptr_t from, to;
 
-		if (to > from)
+		if (tracker_trim_range((uintptr_t)part[i].base, n * part[i].size,
+				       b->max * part[i].size, page, &from, &to))
 			madvise((void *)from, to - from, MADV_DONTNEED);
 	}
 	t->resident[k] = n;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,3 +47,10 @@ const char *tracker_probe_log(const struct tracker *t);
 /* Reads every map and folds the counters into l at now_ns. */
 int tracker_sample(struct tracker *t, struct ledger *l, uint64_t now_ns);
 void tracker_close(struct tracker *t);
+
+/* The part of a map buffer (size bytes at base, the first used in use)
+ * that a shrunk map gives back with madvise(MADV_DONTNEED): whole pages
+ * that lie inside the buffer, never the page it ends in, which it may
+ * share with another heap block.  False when there is none. */
+bool tracker_trim_range(uintptr_t base, size_t used, size_t size, size_t page, uintptr_t *from,
+			uintptr_t *to);

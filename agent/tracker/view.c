@@ -63,7 +63,8 @@ enum tclass view_file_class(const struct ledger *l, struct resolver *r,
 			    const struct ledger_entry *f)
 {
 	struct classify_input in = { .cgroup_path = view_cgroup_path(l, r, f->owner_cgid),
-				     .comm = f->comm, .parent_comm = f->parent_comm };
+				     .comm = f->comm, .parent_comm = f->parent_comm,
+				     .trust = f->trust };
 
 	in.build_container = resolver_build_container(r, in.cgroup_path);
 	return classify(&in);
@@ -77,7 +78,8 @@ const char *view_cgroup_split(const struct ledger *l, struct resolver *r,
 	struct ledger_counts rest = c->bytes, rest_last = ledger_last(l, c);
 	double rest1 = ledger_rate(l, c, 1000000000ull, false);
 	double rest10 = ledger_rate(l, c, 10000000000ull, false);
-	struct classify_input in = { .cgroup_path = view_cgroup_path(l, r, c->key.a) };
+	struct classify_input in = { .cgroup_path = view_cgroup_path(l, r, c->key.a),
+				     .trust = c->trust };
 	enum tclass path_class;
 
 	memset(share, 0, _TCLASS_MAX * sizeof(*share));
@@ -94,6 +96,7 @@ const char *view_cgroup_split(const struct ledger *l, struct resolver *r,
 
 		in.comm = t->comm;
 		in.parent_comm = t->parent_comm;
+		in.trust = t->trust;
 		sh = &share[classify(&in)];
 		counts_add(&sh->bytes, &t->bytes);
 		counts_add(&sh->last, &last);

@@ -953,7 +953,10 @@ static void test_hot_window(void **state)
 	assert_int_equal(d.req.nfiles, 1);
 	assert_int_equal(d.req.files[0].ino, 20);
 	assert_int_equal(d.req.ndirs, 0);
-	assert_int_equal(d.req.since_ns, 0);  /* no directory walk without dirs */
+	/* No walk, but the listed files too are evicted only if the episode
+	 * made them (issue 19): since_ns is its start. */
+	assert_true(d.req.since_ns != 0);
+	assert_int_equal(d.req.since_ns, h.episode_start_realtime_ns);
 	policy_decision_free(&d);
 	policy_history_free(&h);
 }

@@ -12,18 +12,53 @@
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static enum tclass cls(const char *path, const char *comm, bool build)
+#define ROOT (CLASSIFY_TRUST_ROOT_PROCESS | CLASSIFY_TRUST_ROOT_CGROUP)
+
+static enum tclass cls_trust(const char *path, const char *comm, bool build, unsigned trust)
 {
-	struct classify_input in = { .cgroup_path = path, .comm = comm, .build_container = build };
+	struct classify_input in = { .cgroup_path = path, .comm = comm, .build_container = build,
+				     .trust = trust };
 
 	return classify(&in);
 }
 
+/* Root's process in a root-owned cgroup. */
+static enum tclass cls(const char *path, const char *comm, bool build)
+{
+	return cls_trust(path, comm, build, ROOT);
+}
+
 static enum tclass cls_parent(const char *path, const char *comm, const char *parent)
 {
-	struct classify_input in = { .cgroup_path = path, .comm = comm, .parent_comm = parent };
+	struct classify_input in = { .cgroup_path = path, .comm = comm, .parent_comm = parent,
+				     .trust = ROOT };
 
 	return classify(&in);
+}
+
+/* Issue 19: names an unprivileged user chose count for nothing.  A
+ * process of another user called "buildkitd" or "dockerd", a cgroup a user
+ * made in a delegated subtree called "buildkit" or docker/<id>: "other". */
+static void test_untrusted(void **state)
+{
+	const unsigned user_proc = CLASSIFY_TRUST_ROOT_CGROUP;  /* a user's process, root's cgroup */
+	const unsigned user_cg = CLASSIFY_TRUST_ROOT_PROCESS;   /* root's process, a user's cgroup */
+	struct classify_input in = { .cgroup_path = "/", .comm = "exe", .parent_comm = "dockerd",
+				     .trust = user_proc };
+
+	assert_int_equal(cls_trust("/", "buildkitd", false, user_proc), TCLASS_OTHER);
+	assert_int_equal(cls_trust("/", "buildkit-runc", false, user_proc), TCLASS_OTHER);
+	assert_int_equal(cls_trust("/", "dockerd", false, user_proc), TCLASS_OTHER);
+	assert_int_equal(cls_trust("/", "containerd-shim", false, user_proc), TCLASS_OTHER);
+	assert_int_equal(classify(&in), TCLASS_OTHER);
+	assert_int_equal(cls_trust("/user.slice/user@1000.service/buildkit/x", "sh", false, user_cg),
+			 TCLASS_OTHER);
+	assert_int_equal(cls_trust("/docker/" ID, NULL, true, user_cg), TCLASS_OTHER);
+	assert_int_equal(cls_trust("/docker/" ID, "dd", false, user_cg), TCLASS_OTHER);
+	/* Unknown is untrusted. */
+	assert_int_equal(cls_trust("/buildkit/x", "buildkitd", false, 0), TCLASS_OTHER);
+	/* Root's daemon in a user's cgroup is still the daemon. */
+	assert_int_equal(cls_trust("/user.slice/x", "dockerd", false, user_cg), TCLASS_DOCKER_DAEMON);
 }
 
 static void test_parent(void **state)
@@ -108,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_container_id),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_parent),
+		cmocka_unit_test(test_untrusted),
 	};
 
 	return unit_status(cmocka_run_group_tests(tests, NULL, NULL));

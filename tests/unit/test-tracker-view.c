@@ -56,10 +56,14 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+/* Root's processes in root's cgroups, as the BPF side vouches for them. */
+#define ROOT (CLASSIFY_TRUST_ROOT_PROCESS | CLASSIFY_TRUST_ROOT_CGROUP)
+
 static struct ledger_item task(uint64_t cgid, uint32_t tgid, const char *comm, const char *parent,
 			       uint64_t added)
 {
-	struct ledger_item it = { .key = { cgid, tgid }, .pages = { added, 0, 0 }, .ns_tgid = tgid };
+	struct ledger_item it = { .key = { cgid, tgid }, .pages = { added, 0, 0 }, .ns_tgid = tgid,
+				  .trust = ROOT };
 
 	snprintf(it.comm, sizeof(it.comm), "%s", comm);
 	snprintf(it.parent_comm, sizeof(it.parent_comm), "%s", parent);
@@ -81,10 +85,11 @@ static void test_rows_and_files(void **state)
 	uint64_t dev, so = ino_of("/var/lib/docker/overlay2/l/diff/lib.so", &dev);
 	uint64_t gone = 999999999;
 	struct ledger_item cg[] = {
-		{ .key = { top, 0 }, .pages = { 100, 0, 0 } },
-		{ .key = { ctr, 0 }, .pages = { 50, 0, 0 } },
+		{ .key = { top, 0 }, .pages = { 100, 0, 0 }, .trust = ROOT },
+		{ .key = { ctr, 0 }, .pages = { 50, 0, 0 }, .trust = ROOT },
 		/* A build step's cgroup, removed before the sample: named by the kernel. */
-		{ .key = { gone, 0 }, .pages = { 30, 0, 0 }, .path_hint = "/docker/" ID2 },
+		{ .key = { gone, 0 }, .pages = { 30, 0, 0 }, .path_hint = "/docker/" ID2,
+		  .trust = ROOT },
 	};
 	struct ledger_item tasks[] = {
 		task(top, 10, "dockerd", "init", 60),
@@ -95,9 +100,9 @@ static void test_rows_and_files(void **state)
 	};
 	struct ledger_item files[] = {
 		{ .key = { dev, so }, .pages = { 40, 8, 0 }, .comm = "dockerd", .owner_cgid = top,
-		  .owner_tgid = 10, .owner_ns_tgid = 10 },
+		  .owner_tgid = 10, .owner_ns_tgid = 10, .trust = ROOT },
 		{ .key = { dev, 123456789 }, .pages = { 5, 0, 0 }, .comm = "dd", .owner_cgid = ctr,
-		  .owner_tgid = 20, .owner_ns_tgid = 20 },
+		  .owner_tgid = 20, .owner_ns_tgid = 20, .trust = ROOT },
 	};
 	struct ledger_snapshot s = {
 		.items = { cg, tasks, files },
