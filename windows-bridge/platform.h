@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,19 @@ int plat_listen(const char *endpoint, plat_sock *ret, char *why, size_t why_len)
 /* Removes what plat_listen created beside the socket (a unix socket's
  * file); a no-op elsewhere.  Call before plat_close of a listener. */
 void plat_unlisten(const char *endpoint);
+/* What the transport waits for, for the dashboard: on Windows the hvsock
+ * lifecycle's state ("unsupported", "no-vm", "candidate", "bound") and its
+ * last one-line news; -ENOENT when there is nothing to say (Linux, or no
+ * hvsock listener).  Safe from any thread. */
+#ifdef _WIN32
+int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len);
+#else
+static inline int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len)
+{
+	(void)state, (void)state_len, (void)detail, (void)detail_len;
+	return -ENOENT;
+}
+#endif
 /* Accepts one non-blocking connection; -EAGAIN when none is pending. */
 int plat_accept(plat_sock l, plat_sock *ret);
 /* The core calls this when an authenticated agent has spoken on conn: on

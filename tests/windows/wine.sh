@@ -388,7 +388,9 @@ echo "PASS: the log goes to %LOCALAPPDATA%\\wsldock\\wsldock-bridge.log, rotated
 # process, /proc/PID/stat) small.
 while [ $(( $(date +%s) - idle_t0 )) -lt 60 ]; do sleep 1; done
 kill -0 "$idle_pid" 2>/dev/null || { cat "$WINEPREFIX/idle.out"; fail "the bridge with no WSL VM exited"; }
-curl -fs "http://127.0.0.1:$R/api/v1/distros" >/dev/null || fail "the bridge with no WSL VM serves no dashboard"
+curl -fs "http://127.0.0.1:$R/api/v1/distros" >"$WINEPREFIX/idle.json" || fail "the bridge with no WSL VM serves no dashboard"
+jq -e '.transport.state == "unsupported" and (.transport.detail | contains("AF_HYPERV"))' "$WINEPREFIX/idle.json" >/dev/null ||
+	fail "the dashboard does not say why agents cannot reach the bridge: $(jq -c .transport "$WINEPREFIX/idle.json")"
 ticks=$(awk '{print $14 + $15}' "/proc/$idle_pid/stat")
 secs=$(( $(date +%s) - idle_t0 ))
 hz=$(getconf CLK_TCK)

@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "../log.h"
+#include "../platform.h"
 #include "winplat.h"
 
 const char *win_lc_state_name(enum win_lc_state s)
@@ -56,7 +57,67 @@ void win_lc_init(struct win_lc *lc, uint32_t port, SOCKET handle)
 		lc->vm[i].s = INVALID_SOCKET;
 }
 
+/* What the dashboard shows (plat_transport_status), copied under a lock:
+ * the dashboard answers on libmicrohttpd's thread. */
+static SRWLOCK shown_lock = SRWLOCK_INIT;
+static struct {
+	bool set;
+	char state[16], why[256];
+} shown;
+
+static void publish(const struct win_lc *lc)
+{
+	AcquireSRWLockExclusive(&shown_lock);
+	shown.set = true;
+	snprintf(shown.state, sizeof(shown.state), "%s", win_lc_state_name(lc->state));
+	snprintf(shown.why, sizeof(shown.why), "%s", lc->why);
+	ReleaseSRWLockExclusive(&shown_lock);
+}
+
+int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len)
+{
+	int r = -ENOENT;
+	AcquireSRWLockShared(&shown_lock);
+	if (shown.set) {
+		snprintf(state, state_len, "%s", shown.state);
+		snprintf(detail, detail_len, "%s", shown.why);
+		r = 0;
+	}
+	ReleaseSRWLockShared(&shown_lock);
+	return r;
+}
+
 static void say(struct win_lc *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* What the dashboard shows (plat_transport_status), copied under a lock:
+ * the dashboard answers on libmicrohttpd's thread. */
+static SRWLOCK shown_lock = SRWLOCK_INIT;
+static struct {
+	bool set;
+	char state[16], why[256];
+} shown;
+
+static void publish(const struct win_lc *lc)
+{
+	AcquireSRWLockExclusive(&shown_lock);
+	shown.set = true;
+	snprintf(shown.state, sizeof(shown.state), "%s", win_lc_state_name(lc->state));
+	snprintf(shown.why, sizeof(shown.why), "%s", lc->why);
+	ReleaseSRWLockExclusive(&shown_lock);
+}
+
+int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len)
+{
+	int r = -ENOENT;
+	AcquireSRWLockShared(&shown_lock);
+	if (shown.set) {
+		snprintf(state, state_len, "%s", shown.state);
+		snprintf(detail, detail_len, "%s", shown.why);
+		r = 0;
+	}
+	ReleaseSRWLockShared(&shown_lock);
+	return r;
+}
+
 static void say(struct win_lc *lc, const char *fmt, ...)
 {
 	va_list ap;
@@ -64,6 +125,7 @@ static void say(struct win_lc *lc, const char *fmt, ...)
 	vsnprintf(lc->why, sizeof(lc->why), fmt, ap);
 	va_end(ap);
 	bridge_log("hvsock:%u: %s", (unsigned)lc->port, lc->why);
+	publish(lc);
 }
 
 /* What runs now and may be WSL's VM of this user, most trusted first. */
@@ -181,6 +243,7 @@ static void set_state(struct win_lc *lc)
 	if (old != lc->state)
 		bridge_log("hvsock:%u: %s -> %s", (unsigned)lc->port, win_lc_state_name(old),
 			   win_lc_state_name(lc->state));
+	publish(lc);
 }
 
 static void try_bind(struct win_lc *lc, struct win_lc_vm *v, uint64_t now)
@@ -254,6 +317,7 @@ uint64_t win_lc_tick(struct win_lc *lc, uint64_t now)
 		while (lc->nvm)
 			drop_vm(lc, lc->nvm - 1);
 		lc->next_scan_ns = now + WIN_LC_PROBE_NS;
+		publish(lc);
 		return WIN_LC_PROBE_NS;
 	}
 	size_t n = look(s);
