@@ -129,7 +129,7 @@ start_fake() {  # start_fake NAME FD ARGS...
 	"$WINE" "$t/$name" /k "$@" <"$WINEPREFIX/$name.in" >/dev/null 2>&1 &
 	eval "exec $fd>\"\$WINEPREFIX/\$name.in\""
 }
-start_fake vmmem.exe 5
+start_fake vmmem 5  # (the real worker has no .exe)
 vmmem_pid=$!
 sleep 2
 got=$(vmid)
