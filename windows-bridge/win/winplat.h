@@ -67,8 +67,8 @@ struct win_seams {
 			DWORD flags);
 	BOOL (*move)(const wchar_t *from, const wchar_t *to, DWORD flags);
 	void (*sleep_ms)(DWORD ms);
-	/* wsl.exe is never run by the serving bridge: this stays NULL there
-	 * and tests check it is never called. */
+	/* (No wsl.exe: the lifecycle never runs it, since it would boot the
+	 * VM and a distro.) */
 };
 extern struct win_seams win_seams;
 void win_seams_real(void);
