@@ -88,36 +88,6 @@ int plat_transport_status(char *state, size_t state_len, char *detail, size_t de
 }
 
 static void say(struct win_lc *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* What the dashboard shows (plat_transport_status), copied under a lock:
- * the dashboard answers on libmicrohttpd's thread. */
-static SRWLOCK shown_lock = SRWLOCK_INIT;
-static struct {
-	bool set;
-	char state[16], why[256];
-} shown;
-
-static void publish(const struct win_lc *lc)
-{
-	AcquireSRWLockExclusive(&shown_lock);
-	shown.set = true;
-	snprintf(shown.state, sizeof(shown.state), "%s", win_lc_state_name(lc->state));
-	snprintf(shown.why, sizeof(shown.why), "%s", lc->why);
-	ReleaseSRWLockExclusive(&shown_lock);
-}
-
-int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len)
-{
-	int r = -ENOENT;
-	AcquireSRWLockShared(&shown_lock);
-	if (shown.set) {
-		snprintf(state, state_len, "%s", shown.state);
-		snprintf(detail, detail_len, "%s", shown.why);
-		r = 0;
-	}
-	ReleaseSRWLockShared(&shown_lock);
-	return r;
-}
-
 static void say(struct win_lc *lc, const char *fmt, ...)
 {
 	va_list ap;
