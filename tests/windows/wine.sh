@@ -400,7 +400,7 @@ grep -c 'AF_HYPERV is not supported here' "$WINEPREFIX/idle.out" | grep -qx 1 ||
 	{ cat "$WINEPREFIX/idle.out"; fail "the bridge did not say, once, that AF_HYPERV is missing"; }
 # (`status` lists distros with `wsl -l -v`, which starts no VM; nothing
 # else may have run.)
-! grep -vqx -- '-l -v' "$t/wsl-calls.log" 2>/dev/null || fail "wsl.exe was run: $(cat "$t/wsl-calls.log")"
+! tr -d '\r' <"$t/wsl-calls.log" | grep -vqx -- '-l -v' || fail "wsl.exe was run: $(cat "$t/wsl-calls.log")"
 kill "$idle_pid" 2>/dev/null
 wait "$idle_pid" 2>/dev/null
 idle_pid=
