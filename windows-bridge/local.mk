@@ -2,7 +2,7 @@
 # platform.h) and one platform layer.  The core and the layer live in
 # libwsldock-bridge.a so the unit tests and fuzzers link exactly what the
 # bridge runs; the Windows build swaps platform_linux.c for
-# platform_windows.c and links the same core.
+# win/platform_windows.c and links the same core.
 BRIDGE_CORE_SOURCES = \
 	windows-bridge/platform.h \
 	windows-bridge/proto.c windows-bridge/proto.h \

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +9,7 @@
 /* What wsldock-bridge's portable core (protocol, per-distro state, change
  * appliers, dashboard) needs from the operating system.  Two layers
  * implement it: platform_linux.c (the build tests drive: unix, tcp and
- * vsock listeners, /proc/meminfo) and platform_windows.c (Hyper-V sockets
+ * vsock listeners, /proc/meminfo) and win/platform_windows.c (Hyper-V sockets
  * bound to the WSL VM, GlobalMemoryStatusEx, ReplaceFileW).  The core never
  * includes an OS header beyond C11 and this file. */
 
@@ -53,13 +54,41 @@ void plat_mutex_free(struct plat_mutex *m);
 /* An endpoint string: "unix:PATH", "tcp:HOST:PORT", "vsock:CID:PORT" (Linux)
  * or "hvsock:PORT" (Windows: service id of the vsock port, bound to the WSL
  * VM id).  Opens a non-blocking listening socket.  Returns 0 or negative
- * errno with one line in why (e.g. "AF_HYPERV is not supported here"). */
+ * errno with one line in why.  An hvsock listener succeeds with no WSL VM
+ * (or no AF_HYPERV) at all: the layer binds when the VM appears, closes
+ * when it goes and binds again after a restart, behind the one handle the
+ * core holds (win/lifecycle.c). */
 int plat_listen(const char *endpoint, plat_sock *ret, char *why, size_t why_len);
 /* Removes what plat_listen created beside the socket (a unix socket's
  * file); a no-op elsewhere.  Call before plat_close of a listener. */
 void plat_unlisten(const char *endpoint);
+/* What the transport waits for, for the dashboard: on Windows the hvsock
+ * lifecycle's state ("unsupported", "no-vm", "candidate", "bound") and its
+ * last one-line news; -ENOENT when there is nothing to say (Linux, or no
+ * hvsock listener).  Safe from any thread. */
+#ifdef _WIN32
+int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len);
+#else
+static inline int plat_transport_status(char *state, size_t state_len, char *detail, size_t detail_len)
+{
+	(void)state, (void)state_len, (void)detail, (void)detail_len;
+	return -ENOENT;
+}
+#endif
 /* Accepts one non-blocking connection; -EAGAIN when none is pending. */
 int plat_accept(plat_sock l, plat_sock *ret);
+/* The core calls this when an authenticated agent has spoken on conn: on
+ * Windows the VM it came from is then WSL's VM of this user (the
+ * lifecycle's CANDIDATE -> BOUND; the other candidates' listeners close).
+ * Nothing to confirm elsewhere. */
+#ifdef _WIN32
+void plat_confirm_peer(plat_sock conn);
+#else
+static inline void plat_confirm_peer(plat_sock conn)
+{
+	(void)conn;
+}
+#endif
 /* recv/send that never block and never raise SIGPIPE: bytes moved,
  * 0 on orderly close (recv), -EAGAIN, or another negative errno. */
 long plat_recv(plat_sock s, void *buf, size_t len);
@@ -85,9 +114,11 @@ uint64_t plat_wall_ns(void);
 struct plat_host_memory {
 	uint64_t total_bytes, available_bytes;
 	uint64_t commit_bytes, commit_limit_bytes;  /* 0 when unknown */
-	bool low;  /* the OS itself says memory is low (Windows: the
-		      LowMemoryResourceNotification; Linux: MemAvailable under
-		      the configured threshold, decided by the core) */
+	/* The OS itself says memory is low (Windows: the
+	 * LowMemoryResourceNotification has fired): an extra input, set only
+	 * when true; otherwise the core judges available_bytes against the
+	 * configured threshold. */
+	bool low;
 	bool low_known;
 };
 int plat_host_memory(struct plat_host_memory *m);
@@ -95,8 +126,10 @@ int plat_host_memory(struct plat_host_memory *m);
  * hostmem_parse_meminfo(), which `--meminfo FILE` also uses.) */
 
 /* Replaces path with data atomically: a temp file beside it, flushed, then
- * rename (Linux) or ReplaceFileW / MoveFileExW(MOVEFILE_REPLACE_EXISTING |
- * MOVEFILE_WRITE_THROUGH) (Windows).  Paths are UTF-8 everywhere; the
+ * rename (Linux) or ReplaceFileW with a named backup / MoveFileExW(
+ * MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) (Windows: sharing
+ * violations retried with back-off; whatever fails, the target stays under
+ * its name and no temp file is left; paths beyond MAX_PATH via \\?\).  Paths are UTF-8 everywhere; the
  * Windows layer converts at this boundary only. */
 int plat_replace_file(const char *path, const void *data, size_t len);
 /* Copies path to backup_path (which must not exist yet). */

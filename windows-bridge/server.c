@@ -112,6 +112,14 @@ static void send_host(struct server *sv, struct conn *c)
 	c->host_sent = true;
 }
 
+/* The transport learns that the peer on c is a real agent (on Windows:
+ * which VM is WSL's).  Kept apart so agent authentication calls it once
+ * the agent has proven its key, not on a bare hello. */
+static void confirm_transport(struct conn *c)
+{
+	plat_confirm_peer(c->fd);
+}
+
 static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 {
 	static const char *const caps[] = { "status", "events", "change-requests", "host-memory", NULL };
@@ -160,6 +168,7 @@ static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 		   h.agent_version, h.role, v);
 	queue_msg(c, proto_hello_new(v, PACKAGE_VERSION, NULL, NULL, NULL, caps));
 	send_host(sv, c);
+	confirm_transport(c);
 }
 
 static void change_paths(struct server *sv)

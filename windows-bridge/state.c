@@ -255,6 +255,18 @@ static json_t *distro_json(struct distro *d)
 	return o;
 }
 
+/* Whether agents can reach the bridge now (Windows: the Hyper-V listener's
+ * lifecycle, e.g. "no-vm" before WSL starts); null when the platform has
+ * nothing to say. */
+static json_t *transport_json(void)
+{
+	char st[16], detail[256];
+
+	if (plat_transport_status(st, sizeof(st), detail, sizeof(detail)) < 0)
+		return json_null();
+	return json_pack("{s:s, s:s}", "state", st, "detail", detail);
+}
+
 json_t *state_json(struct bridge_state *s, uint64_t wall_ms)
 {
 	json_t *distros = json_array(), *host;
@@ -268,9 +280,9 @@ json_t *state_json(struct bridge_state *s, uint64_t wall_ms)
 			    "commit_limit_bytes", (json_int_t)s->host.commit_limit_bytes,
 			    "low", s->host.low)
 		: json_null();
-	return json_pack("{s:i, s:s, s:o, s:o, s:o}", "schema_version", 1,
+	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o}", "schema_version", 1,
 			 "bridge_version", PACKAGE_VERSION, "now", time_json(wall_ms),
-			 "host_memory", host, "distros", distros);
+			 "host_memory", host, "transport", transport_json(), "distros", distros);
 }
 
 /* A growing text buffer for the metrics page. */

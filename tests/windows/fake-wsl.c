@@ -2,7 +2,9 @@
 /* A stand-in for wsl.exe, which cannot exist under wine: what the bridge
  * asks it, answered the way WSL does.  `-l -v` in UTF-16LE without a BOM
  * and with \r\r\n line ends (UTF-8 when WSL_UTF8=1), `-e wslinfo --vm-id`
- * with the id in FAKE_WSL_VM_ID as the Linux side prints it (UTF-8). */
+ * with the id in FAKE_WSL_VM_ID as the Linux side prints it (UTF-8).
+ * Every call is appended to the file FAKE_WSL_LOG names, if set: the
+ * serving bridge must never run wsl.exe (it would boot the VM). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,13 @@ static const char table[] =
 
 int main(int argc, char **argv)
 {
+	const char *log = getenv("FAKE_WSL_LOG");
+	FILE *f = log ? fopen(log, "a") : NULL;
+	if (f) {
+		for (int i = 1; i < argc; i++)
+			fprintf(f, "%s%s", argv[i], i + 1 < argc ? " " : "\n");
+		fclose(f);
+	}
 	_setmode(_fileno(stdout), _O_BINARY);
 	if (argc == 3 && !strcmp(argv[1], "-l") && !strcmp(argv[2], "-v")) {
 		const char *u8 = getenv("WSL_UTF8");

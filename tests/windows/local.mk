@@ -4,7 +4,7 @@
 SCRIPT_TESTS += tests/windows/wine.sh
 EXTRA_DIST += tests/windows/test-win.c tests/windows/fake-wsl.c \
 	windows-bridge/win/local.mk windows-bridge/win/cross-deps windows-bridge/win/cross-build \
-	windows-bridge/win/README.md windows-bridge/platform_windows.c \
+	windows-bridge/win/README.md windows-bridge/win/platform_windows.c windows-bridge/win/lifecycle.c \
 	windows-bridge/win/winplat.h windows-bridge/win/host.c windows-bridge/win/host.h \
 	windows-bridge/win/status.h windows-bridge/win/status_windows.c \
 	windows-bridge/win/wsldock-bridge.rc windows-bridge/win/wsldock-bridge.manifest
@@ -29,3 +29,5 @@ tests_unit_test_win_host_SOURCES = tests/unit/test-win-host.c \
 tests_unit_test_win_host_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_win_host_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_win_host_LDADD = $(CMOCKA_LIBS)
+
+EXTRA_DIST += tests/windows/test-lifecycle.c

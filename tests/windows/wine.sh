@@ -40,8 +40,11 @@ build=$(printf '%s\n' "$build" | tail -1)
 export WINEPREFIX
 WINEPREFIX=$(mktemp -d /tmp/wsldock-wine.XXXXXX)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
-bridge_pid= client_pid= dd_pid= wslhost_pid= agent_pid=
+bridge_pid= client_pid= dd_pid= wslhost_pid= agent_pid= wslrelay_pid= vmmem_pid= idle_pid=
 cleanup() {
+	[ -n "$idle_pid" ] && kill "$idle_pid" 2>/dev/null
+	[ -n "$vmmem_pid" ] && kill "$vmmem_pid" 2>/dev/null
+	[ -n "$wslrelay_pid" ] && kill "$wslrelay_pid" 2>/dev/null
 	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null
 	[ -n "$wslhost_pid" ] && kill "$wslhost_pid" 2>/dev/null
 	[ -n "$dd_pid" ] && kill "$dd_pid" 2>/dev/null
@@ -76,55 +79,86 @@ reg "$L\\NotAGuid" /v DistributionName /t REG_SZ /d Bogus
 reg "$L\\{aaaaaaaa-0000-0000-0000-000000000000}" /v Flags /t REG_DWORD /d 15
 
 mkdir -p "$WINEPREFIX/drive_c/wsldock-test"
-out=$("$WINE" "$build/tests/windows/test-win.exe" 'C:\wsldock-test' 'Zoë' 2>&1)
-rc=$?
-printf '%s\n' "$out"
-last=$(printf '%s\n' "$out" | tr -d '\r' | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-[ -n "$last" ] || fail "the Windows test program printed no 'N passed, N failed' line (exit $rc)"
-case $last in
-*" 0 failed") ;;
-*) fail "Windows test program: $last" ;;
-esac
-[ "$rc" -eq 0 ] || fail "the Windows test program exited $rc"
-case $last in 0\ passed*) fail "the Windows test program ran no checks" ;; esac
+# A plain runner's output ends in "N passed, N failed".
+runner() {
+	name=$1
+	shift
+	out=$("$WINE" "$build/tests/windows/$name.exe" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	last=$(printf '%s\n' "$out" | tr -d '\r' | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+	[ -n "$last" ] || fail "$name printed no 'N passed, N failed' line (exit $rc)"
+	case $last in
+	*" 0 failed") ;;
+	*) fail "$name: $last" ;;
+	esac
+	[ "$rc" -eq 0 ] || fail "$name exited $rc"
+	case $last in 0\ passed*) fail "$name ran no checks" ;; esac
+}
+runner test-win 'C:\wsldock-test' 'Zoë'
+# The hvsock lifecycle (start before WSL, WSL start, wsl --shutdown, a
+# restart, Windows Sandbox / Hyper-V VMs, another user's VM, WSAEACCES,
+# POLLHUP) and ReplaceFileW's failures, scripted through win_seams.
+mkdir -p "$WINEPREFIX/drive_c/wsldock-test/lc"
+runner test-lifecycle 'C:\wsldock-test\lc'
 
-# ---- learning the WSL VM id (test-win.exe vmid prints what it learns) ----
-# The scene WSL would make, one source at a time, most trusted last: a
-# compute system in the HCS volatile store; then a wslhost.exe whose command
-# line carries --vm-id (wine's cmd.exe under that name, kept alive on a
-# fifo); then a wsl.exe (tests/windows/fake-wsl.exe: wsl.exe cannot exist
-# under wine) whose `-e wslinfo --vm-id` answers.
-vmid() { "$WINE" "$build/tests/windows/test-win.exe" vmid 2>&1 | tr -d '\r'; }
+# ---- learning the WSL VM id (test-lifecycle.exe vmid prints the candidates) ----
+# The scene WSL and other VMs would make, with real processes and keys: a
+# Windows Sandbox and a Hyper-V VM in the HCS volatile store with a `vmmem`
+# worker (no candidate, and wsl.exe - a stand-in that logs every call - is
+# never run); WSL's own compute system; a wslrelay.exe for another VM
+# started before the wslhost.exe of ours (wine's cmd.exe under those names,
+# kept alive on fifos): both are candidates, wslhost.exe's first.
+vmid() { "$WINE" "$build/tests/windows/test-lifecycle.exe" vmid 2>&1 | tr -d '\r'; }
 G1=b5d4e3f2-1a2b-4c3d-9e8f-00112233aabb
 G2=0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9
 G3=99999999-8888-7777-6666-555555555555
-got=$(vmid)
-[ "$got" = "vm-id: none (-2)" ] || fail "with no WSL at all the VM id is '$got'"
-reg "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\HostComputeService\\VolatileStore\\ComputeSystem\\$G3" \
-	/v Owner /t REG_SZ /d WSL
-got=$(vmid)
-[ "$got" = "vm-id: $G3 from HostComputeService\\VolatileStore" ] || fail "from the HCS store: '$got'"
 t="$WINEPREFIX/drive_c/wsldock-test"
-cp "$WINEPREFIX/drive_c/windows/system32/cmd.exe" "$t/wslhost.exe"
-mkfifo "$WINEPREFIX/wslhost.in"
-"$WINE" "$t/wslhost.exe" /k --vm-id "{$(echo $G1 | tr a-f A-F)}" --handle 1234 \
-	<"$WINEPREFIX/wslhost.in" >/dev/null 2>&1 &
+export FAKE_WSL_LOG='C:\wsldock-test\wsl-calls.log'
+cp "$build/tests/windows/fake-wsl.exe" "$WINEPREFIX/drive_c/windows/system32/wsl.exe"
+got=$(vmid)
+[ "$got" = "vm-id: none" ] || fail "with no WSL at all the VM id is '$got'"
+HCS='HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\HostComputeService\VolatileStore\ComputeSystem'
+reg "$HCS\\11111111-0000-0000-0000-00000000000a" /v Owner /t REG_SZ /d Madrid
+reg "$HCS\\22222222-0000-0000-0000-00000000000b" /v Owner /t REG_SZ /d VMMS
+start_fake() {  # start_fake NAME FD ARGS...
+	name=$1 fd=$2
+	shift 2
+	cp "$WINEPREFIX/drive_c/windows/system32/cmd.exe" "$t/$name"
+	mkfifo "$WINEPREFIX/$name.in"
+	"$WINE" "$t/$name" /k "$@" <"$WINEPREFIX/$name.in" >/dev/null 2>&1 &
+	eval "exec $fd>\"\$WINEPREFIX/\$name.in\""
+}
+start_fake vmmem 5  # (the real worker has no .exe)
+vmmem_pid=$!
+sleep 2
+got=$(vmid)
+[ "$got" = "vm-id: none" ] || fail "a Windows Sandbox / Hyper-V VM and vmmem were taken for WSL's VM: '$got'"
+[ ! -s "$t/wsl-calls.log" ] || fail "wsl.exe was run: $(cat "$t/wsl-calls.log")"
+reg "$HCS\\$G3" /v Owner /t REG_SZ /d WSL
+got=$(vmid)
+[ "$got" = "vm-id: $G3 from HCS store" ] || fail "from the HCS store: '$got'"
+start_fake wslrelay.exe 6 --mode 1 --vm-id "{$G2}"
+wslrelay_pid=$!
+sleep 2
+start_fake wslhost.exe 7 --vm-id "{$(echo $G1 | tr a-f A-F)}" --handle 1234
 wslhost_pid=$!
-exec 7>"$WINEPREFIX/wslhost.in"
 i=0
-until got=$(vmid); [ "$got" = "vm-id: $G1 from the --vm-id of wslhost.exe" ]; do
+until got=$(vmid); [ "$(printf '%s\n' "$got" | head -1)" = "vm-id: $G1 from wslhost.exe" ]; do
 	i=$((i + 1))
-	[ $i -lt 10 ] || fail "from wslhost.exe's command line: '$got'"
+	[ $i -lt 10 ] || fail "from wslhost.exe's command line, first: '$got'"
 	sleep 1
 done
-cp "$build/tests/windows/fake-wsl.exe" "$WINEPREFIX/drive_c/windows/system32/wsl.exe"
-got=$(FAKE_WSL_VM_ID=$G2 vmid)
-[ "$got" = "vm-id: $G2 from wslinfo --vm-id" ] || fail "from wslinfo: '$got'"
-exec 7>&-
-kill "$wslhost_pid" 2>/dev/null
-wait "$wslhost_pid" 2>/dev/null
-wslhost_pid=
-echo "PASS: the VM id from wslinfo, else wslhost.exe's --vm-id, else the HCS store"
+printf '%s\n' "$got" | grep -qx "vm-id: $G2 from wslrelay.exe" || fail "wslrelay.exe's VM is no candidate: '$got'"
+printf '%s\n' "$got" | grep -qx "vm-id: $G3 from HCS store" || fail "the HCS store's WSL VM is no candidate: '$got'"
+[ ! -s "$t/wsl-calls.log" ] || fail "wsl.exe was run: $(cat "$t/wsl-calls.log")"
+exec 5>&- 6>&- 7>&-
+kill "$vmmem_pid" "$wslrelay_pid" "$wslhost_pid" 2>/dev/null
+wait "$vmmem_pid" "$wslrelay_pid" "$wslhost_pid" 2>/dev/null
+vmmem_pid= wslrelay_pid= wslhost_pid=
+reg_del() { "$WINE" reg.exe delete "$1" /f >/dev/null 2>&1; }
+reg_del "$HCS\\$G3"
+echo "PASS: VM ids only from this user's wslhost.exe / wslrelay.exe and WSL's compute systems; wsl.exe never run"
 
 # ---- the whole bridge ----
 exe="$build/windows-bridge/wsldock-bridge.exe"
@@ -134,8 +168,21 @@ if [ ! -f "$exe" ]; then
 	fail "$exe was not built (the bridge core's windows-bridge/local.mk is not merged)"
 fi
 "$WINE" "$exe" --help >"$WINEPREFIX/help.out" 2>&1 || fail "wine64 wsldock-bridge.exe --help did not exit 0"
+grep -q -- '--listen' "$WINEPREFIX/help.out" || fail "--help printed nothing to a redirected stdout"
+# Issue 20.9: a GUI-subsystem program (no console window at logon).
+sub=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); o=struct.unpack_from("<I",d,0x3c)[0]; print(struct.unpack_from("<H",d,o+0x5c)[0])' "$exe")
+[ "$sub" = 2 ] || fail "wsldock-bridge.exe's PE subsystem is $sub, not 2 (IMAGE_SUBSYSTEM_WINDOWS_GUI)"
 
+# Issue 20.2/20.3: started before WSL, with no listener but hvsock (and no
+# Hyper-V sockets at all under wine), the bridge stays up, serves its
+# dashboard, runs no wsl.exe and burns no CPU; its CPU time is read from
+# /proc at the end of this script, after 60 s or more.
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+R=$(port)
+WSLDOCK_LOG=stderr "$WINE" "$exe" --listen hvsock:9478 --http "127.0.0.1:$R" >"$WINEPREFIX/idle.out" 2>&1 &
+idle_pid=$!
+idle_t0=$(date +%s)
+
 # The core's appliers through the Windows layer (ReplaceFileW, a UTF-8 argv
 # from the manifest's code page, UTF-16 paths) on copies of the fixtures in
 # a directory whose name is not ASCII.
@@ -335,5 +382,28 @@ kill "$bridge_pid" 2>/dev/null
 wait "$bridge_pid" 2>/dev/null
 bridge_pid=
 echo "PASS: the log goes to %LOCALAPPDATA%\\wsldock\\wsldock-bridge.log, rotated"
+
+# The bridge started before WSL (above): still up after 60 s, its dashboard
+# answering, no wsl.exe run, and its CPU time (utime + stime of the wine
+# process, /proc/PID/stat) small.
+while [ $(( $(date +%s) - idle_t0 )) -lt 60 ]; do sleep 1; done
+kill -0 "$idle_pid" 2>/dev/null || { cat "$WINEPREFIX/idle.out"; fail "the bridge with no WSL VM exited"; }
+curl -fs "http://127.0.0.1:$R/api/v1/distros" >"$WINEPREFIX/idle.json" || fail "the bridge with no WSL VM serves no dashboard"
+jq -e '.transport.state == "unsupported" and (.transport.detail | contains("AF_HYPERV"))' "$WINEPREFIX/idle.json" >/dev/null ||
+	fail "the dashboard does not say why agents cannot reach the bridge: $(jq -c .transport "$WINEPREFIX/idle.json")"
+ticks=$(awk '{print $14 + $15}' "/proc/$idle_pid/stat")
+secs=$(( $(date +%s) - idle_t0 ))
+hz=$(getconf CLK_TCK)
+echo "no WSL VM: $ticks ticks of CPU ($hz per s) in $secs s"
+[ "$ticks" -lt $((hz * 2)) ] || fail "the bridge with no WSL VM used $ticks/$hz s of CPU in $secs s"
+grep -c 'AF_HYPERV is not supported here' "$WINEPREFIX/idle.out" | grep -qx 1 ||
+	{ cat "$WINEPREFIX/idle.out"; fail "the bridge did not say, once, that AF_HYPERV is missing"; }
+# (`status` lists distros with `wsl -l -v`, which starts no VM; nothing
+# else may have run.)
+! tr -d '\r' <"$t/wsl-calls.log" | grep -vqx -- '-l -v' || fail "wsl.exe was run: $(cat "$t/wsl-calls.log")"
+kill "$idle_pid" 2>/dev/null
+wait "$idle_pid" 2>/dev/null
+idle_pid=
+echo "PASS: started before WSL, the bridge stays up 60 s with no VM, no wsl.exe, little CPU"
 echo "PASS: wsldock-bridge.exe under wine: the distro in /api/v1/distros, /metrics (promtool), status, the page"
 exit 0

@@ -329,11 +329,6 @@ bool host_is_wsl_vm_process(const char *exe_name)
 	return name_is(exe_name, "wslhost.exe") || name_is(exe_name, "wslrelay.exe");
 }
 
-bool host_is_wsl_vm_worker(const char *exe_name)
-{
-	return name_is(exe_name, "vmmemWSL") || name_is(exe_name, "vmmem");
-}
-
 bool host_is_docker_desktop_process(const char *exe_name)
 {
 	return name_is(exe_name, "Docker Desktop.exe") || name_is(exe_name, "com.docker.backend.exe");

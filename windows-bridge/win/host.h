@@ -64,9 +64,6 @@ int host_vmid_from_cmdline(const char *cmdline, struct host_guid *g);
 int host_guid_find(const char *text, struct host_guid *g);
 /* Whether a process image name is one whose command line carries the VM id. */
 bool host_is_wsl_vm_process(const char *exe_name);
-/* Whether a process image name is the WSL VM's own worker (vmmemWSL on
- * Windows 11, vmmem on 10): the VM runs, whatever else runs. */
-bool host_is_wsl_vm_worker(const char *exe_name);
 /* Whether a process image name is Docker Desktop (its UI or its backend). */
 bool host_is_docker_desktop_process(const char *exe_name);
 

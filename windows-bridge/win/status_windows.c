@@ -138,7 +138,16 @@ int win_status(int argc, char **argv)
 	uint8_t *out = NULL;
 	size_t len;
 	char *text = NULL, why[256] = "";
-	int r = win_run_capture("wsl.exe -l -v", 10000, 1 << 16, &out, &len);
+	/* System32's wsl.exe by its full path: a bare name would be looked
+	 * up in the current directory first.  (`-l -v` lists distros without
+	 * starting the VM.) */
+	wchar_t sys[MAX_PATH];
+	char cmd[MAX_PATH * 3 + 32] = "wsl.exe -l -v", *sys8 = NULL;
+	UINT sl = GetSystemDirectoryW(sys, MAX_PATH);
+	if (sl > 0 && sl < MAX_PATH && (sys8 = win_utf8(sys)))
+		snprintf(cmd, sizeof(cmd), "\"%s\\wsl.exe\" -l -v", sys8);
+	free(sys8);
+	int r = win_run_capture(cmd, 10000, 1 << 16, &out, &len);
 	const char *u8 = getenv("WSL_UTF8");
 	if (r == 0 && host_wsl_output_decode(out, len, u8 && !strcmp(u8, "1"), &text) == 0)
 		nrows = host_wsl_list_parse(text, rows, 64, why, sizeof(why));

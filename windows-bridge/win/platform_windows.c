@@ -11,6 +11,7 @@
 #include <hvsocket.h>
 #include <tlhelp32.h>
 #include <winternl.h>
+#include <psapi.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,10 +21,10 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "log.h"
-#include "platform.h"
-#include "proto.h"
-#include "win/winplat.h"
+#include "../log.h"
+#include "../platform.h"
+#include "../proto.h"
+#include "winplat.h"
 
 #ifndef AF_HYPERV
 #define AF_HYPERV WIN_AF_HYPERV  /* mingw-w64's headers lack it */
@@ -66,9 +67,18 @@ int win_errno(DWORD err)
 	case ERROR_PATH_NOT_FOUND:
 		return -ENOENT;
 	case ERROR_ACCESS_DENIED:
+		return -EACCES;
 	case ERROR_SHARING_VIOLATION:
 	case ERROR_LOCK_VIOLATION:
-		return -EACCES;
+		return WIN_E_IN_USE;
+	case ERROR_UNABLE_TO_REMOVE_REPLACED:
+		return WIN_E_REMOVE_REPLACED;
+	case ERROR_UNABLE_TO_MOVE_REPLACEMENT:
+		return WIN_E_MOVE_REPLACEMENT;
+	case ERROR_UNABLE_TO_MOVE_REPLACEMENT_2:
+		return WIN_E_MOVE_REPLACEMENT_2;
+	case ERROR_FILENAME_EXCED_RANGE:
+		return -ENAMETOOLONG;
 	case ERROR_FILE_EXISTS:
 	case ERROR_ALREADY_EXISTS:
 		return -EEXIST;
@@ -111,6 +121,8 @@ int win_errno(DWORD err)
 }
 
 static void log_check(void);
+static char *reg_string(HKEY k, const wchar_t *name);
+static char *process_cmdline(DWORD pid);
 
 /* ---- init, clocks ---------------------------------------------------- */
 
@@ -176,9 +188,30 @@ void plat_mutex_free(struct plat_mutex *m)
 	free(m);
 }
 
+/* The .exe is a GUI-subsystem program (-mwindows), so a start at logon
+ * opens no console window (nor a Windows Terminal tab).  Started from a
+ * console, it attaches to that console so --help and the log still show;
+ * output already redirected to a file or pipe stays where it goes. */
+static void console_attach(void)
+{
+	HANDLE e = GetStdHandle(STD_ERROR_HANDLE);
+	if (e && e != INVALID_HANDLE_VALUE && GetFileType(e) != FILE_TYPE_UNKNOWN)
+		return;
+	if (!AttachConsole(ATTACH_PARENT_PROCESS))
+		return;
+	HANDLE o = GetStdHandle(STD_OUTPUT_HANDLE);
+	if (!o || o == INVALID_HANDLE_VALUE || GetFileType(o) == FILE_TYPE_UNKNOWN)
+		freopen("CONOUT$", "w", stdout);
+	freopen("CONOUT$", "w", stderr);
+	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
 int plat_init(void)
 {
 	WSADATA wsa;
+	if (!win_seams.now_ns)
+		win_seams_real();
+	console_attach();
 	int r = WSAStartup(MAKEWORD(2, 2), &wsa);
 	if (r)
 		return win_errno((DWORD)r);
@@ -226,198 +259,147 @@ size_t win_hv_sockaddr(void *sa, size_t size, const struct host_guid *vm_id, uin
 	SOCKADDR_HV hv;
 	struct host_guid svc;
 
-	if (size < sizeof(hv))
+	if (size < sizeof(hv) || !vm_id)
 		return 0;
 	memset(&hv, 0, sizeof(hv));
 	hv.Family = AF_HYPERV;
-	if (vm_id)
-		win_guid_from_host(&hv.VmId, vm_id);
-	else
-		hv.VmId = HV_GUID_WILDCARD;
+	win_guid_from_host(&hv.VmId, vm_id);
 	host_hv_service_id(port, &svc);
 	win_guid_from_host(&hv.ServiceId, &svc);
 	memcpy(sa, &hv, sizeof(hv));
 	return sizeof(hv);
 }
 
-static const wchar_t GCS_KEY[] =
-	L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Virtualization\\GuestCommunicationServices";
+/* ---- Hyper-V listeners ------------------------------------------------ */
 
-/* Whether `register` created the key that allows a wildcard bind. */
-static bool hv_registered(uint32_t port)
+/* The core holds one SOCKET per endpoint for the whole run; for hvsock:PORT
+ * it is a placeholder (a UDP socket never polled) and the lifecycle
+ * (lifecycle.c) owns the sockets that really listen, one per candidate VM,
+ * opened and closed as the VM comes and goes.  plat_poll, plat_accept and
+ * plat_close go through it. */
+static struct win_lc *hv_lc;
+static struct win_lc hv_lc_storage;
+
+struct win_lc *win_lc_get(void)
 {
-	struct host_guid svc;
-	char id[HOST_GUID_STR];
-	wchar_t path[256];
-	HKEY k;
-
-	host_hv_service_id(port, &svc);
-	host_guid_format(&svc, id);
-	swprintf(path, 256, L"%ls\\%hs", GCS_KEY, id);
-	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_READ, &k) != ERROR_SUCCESS)
-		return false;
-	RegCloseKey(k);
-	return true;
+	return hv_lc;
 }
 
-/* ---- listeners -------------------------------------------------------- */
-
-/* A Hyper-V listener bound to the VM id must be bound again when the VM
- * restarts with a new id.  The core keeps the SOCKET it got from
- * plat_listen; this table maps it to the socket that currently listens, and
- * plat_poll / plat_accept / plat_close go through it. */
-#define HV_MAX 4
-static struct hv_listener {
-	SOCKET handle;   /* what the core holds */
-	SOCKET current;  /* what listens now */
-	uint32_t port;
-	bool wildcard;
+/* Which candidate VM each accepted connection came from, so the core's
+ * plat_confirm_peer can confirm that VM. */
+#define HV_PEERS 64
+static struct {
+	SOCKET s;
 	struct host_guid vm;
-	uint64_t checked_ns;
-} hv_table[HV_MAX];
-#define HV_RECHECK_NS (5ull * 1000000000ull)
+} hv_peers[HV_PEERS];
 
-static struct hv_listener *hv_find(SOCKET s)
+static int listen_hv(const char *arg, plat_sock *ret, char *why, size_t why_len)
 {
-	for (size_t i = 0; i < HV_MAX; i++)
-		if (hv_table[i].handle == s && s != INVALID_SOCKET)
-			return &hv_table[i];
-	return NULL;
+	char *end;
+	unsigned long port = strtoul(arg, &end, 10);
+
+	if (!*arg || *end || port > 0xffffffffu) {
+		snprintf(why, why_len, "hvsock:%s: the port must be a number", arg);
+		return -EINVAL;
+	}
+	if (hv_lc) {
+		snprintf(why, why_len, "hvsock:%s: one hvsock listener per bridge", arg);
+		return -EBUSY;
+	}
+	SOCKET h = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+	if (h == INVALID_SOCKET) {
+		snprintf(why, why_len, "hvsock:%s: no socket for its handle (Winsock error %d)", arg,
+			 WSAGetLastError());
+		return win_errno((DWORD)WSAGetLastError());
+	}
+	hv_lc = &hv_lc_storage;
+	win_lc_init(hv_lc, (uint32_t)port, h);
+	/* The first look now: a VM that already runs is bound before the
+	 * core says it listens; none is no error (WSL starts later). */
+	win_lc_tick(hv_lc, win_seams.now_ns());
+	*ret = h;
+	return 0;
+}
+
+/* ---- seams: the real calls ------------------------------------------------ */
+
+static uint64_t real_now_ns(void)
+{
+	return plat_now_ns();
+}
+
+static SOCKET real_hv_socket(void)
+{
+	return socket(AF_HYPERV, SOCK_STREAM, HV_PROTOCOL_RAW);
+}
+
+static int real_setsockopt(SOCKET s, int level, int name, const char *val, int len)
+{
+	return setsockopt(s, level, name, val, len);
+}
+
+static int real_bind(SOCKET s, const struct sockaddr *sa, int len)
+{
+	return bind(s, sa, len);
+}
+
+static int real_listen(SOCKET s, int backlog)
+{
+	return listen(s, backlog);
+}
+
+static int real_poll(WSAPOLLFD *fds, ULONG n, INT timeout_ms)
+{
+	return WSAPoll(fds, n, timeout_ms);
+}
+
+static DWORD real_wait(HANDLE h, DWORD ms)
+{
+	return WaitForSingleObject(h, ms);
+}
+
+static BOOL real_replace(const wchar_t *target, const wchar_t *repl, const wchar_t *backup, DWORD flags)
+{
+	return ReplaceFileW(target, repl, backup, flags, NULL, NULL);
+}
+
+static BOOL real_move(const wchar_t *from, const wchar_t *to, DWORD flags)
+{
+	return MoveFileExW(from, to, flags);
+}
+
+static void real_sleep_ms(DWORD ms)
+{
+	Sleep(ms);
+}
+
+static int real_processes(struct win_proc *out, size_t max);
+static int real_compute_systems(struct win_compute_system *out, size_t max);
+
+struct win_seams win_seams;
+
+void win_seams_real(void)
+{
+	win_seams = (struct win_seams){
+		.now_ns = real_now_ns,
+		.processes = real_processes,
+		.compute_systems = real_compute_systems,
+		.hv_socket = real_hv_socket,
+		.setsockopt = real_setsockopt,
+		.bind = real_bind,
+		.listen = real_listen,
+		.poll = real_poll,
+		.wait = real_wait,
+		.replace = real_replace,
+		.move = real_move,
+		.sleep_ms = real_sleep_ms,
+	};
 }
 
 static int set_nonblocking(SOCKET s)
 {
 	u_long on = 1;
 	return ioctlsocket(s, FIONBIO, &on) ? win_errno((DWORD)WSAGetLastError()) : 0;
-}
-
-static int hv_open(uint32_t port, const struct host_guid *vm, SOCKET *ret, char *why, size_t why_len)
-{
-	unsigned char sa[64];
-	SOCKET s = socket(AF_HYPERV, SOCK_STREAM, WIN_HV_PROTOCOL_RAW);
-	if (s == INVALID_SOCKET) {
-		int e = WSAGetLastError();
-		snprintf(why, why_len,
-			 "AF_HYPERV is not supported here (Winsock error %d): Hyper-V sockets need "
-			 "Windows 10 1709 or later (wine has none)", e);
-		return win_errno((DWORD)e);
-	}
-	size_t len = win_hv_sockaddr(sa, sizeof(sa), vm, port);
-	if (bind(s, (struct sockaddr *)sa, (int)len) || listen(s, SOMAXCONN)) {
-		int e = WSAGetLastError();
-		char id[HOST_GUID_STR] = "*";
-		if (vm)
-			host_guid_format(vm, id);
-		snprintf(why, why_len, "cannot listen on Hyper-V socket VM %s port %u (Winsock error %d)%s",
-			 id, (unsigned)port, e,
-			 e == WSAEACCES ? ": run `wsldock-bridge register` as administrator to allow it" : "");
-		closesocket(s);
-		return win_errno((DWORD)e);
-	}
-	int r = set_nonblocking(s);
-	if (r < 0) {
-		snprintf(why, why_len, "cannot make the Hyper-V socket non-blocking");
-		closesocket(s);
-		return r;
-	}
-	*ret = s;
-	return 0;
-}
-
-static int listen_hv(const char *arg, plat_sock *ret, char *why, size_t why_len)
-{
-	char *end;
-	unsigned long port = strtoul(arg, &end, 10);
-	struct host_guid vm;
-	const char *how = NULL;
-	struct hv_listener *slot = NULL;
-	SOCKET s;
-	int r;
-
-	if (!*arg || *end || port > 0xffffffffu) {
-		snprintf(why, why_len, "hvsock:%s: the port must be a number", arg);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < HV_MAX && !slot; i++)
-		if (hv_table[i].handle == 0 || hv_table[i].handle == INVALID_SOCKET)
-			slot = &hv_table[i];
-	if (!slot) {
-		snprintf(why, why_len, "too many hvsock listeners (at most %d)", HV_MAX);
-		return -ENOSPC;
-	}
-	/* Probe the family first so wine and old Windows get the one line
-	 * that matters, not a VM-id search that cannot help. */
-	s = socket(AF_HYPERV, SOCK_STREAM, WIN_HV_PROTOCOL_RAW);
-	if (s == INVALID_SOCKET)
-		return hv_open((uint32_t)port, NULL, ret, why, why_len);
-	closesocket(s);
-
-	bool wildcard = hv_registered((uint32_t)port);
-	if (!wildcard) {
-		r = win_wsl_vm_id(&vm, &how);
-		if (r < 0) {
-			snprintf(why, why_len,
-				 "hvsock:%lu: the WSL VM id is unknown (is WSL running?); "
-				 "`wsldock-bridge register` as administrator allows listening without it",
-				 port);
-			return r;
-		}
-	}
-	r = hv_open((uint32_t)port, wildcard ? NULL : &vm, &s, why, why_len);
-	if (r < 0)
-		return r;
-	*slot = (struct hv_listener){ .handle = s, .current = s, .port = (uint32_t)port,
-				      .wildcard = wildcard, .checked_ns = plat_now_ns() };
-	if (!wildcard)
-		slot->vm = vm;
-	if (how) {
-		char id[HOST_GUID_STR];
-		host_guid_format(&vm, id);
-		bridge_log("listening on Hyper-V port %lu of WSL VM %s (id from %s)",
-			port, id, how);
-	}
-	*ret = s;
-	return 0;
-}
-
-static int vm_from_processes(struct host_guid *g, bool *vm_process);
-static bool vm_in_registry(const struct host_guid *g);
-
-/* Called from plat_poll every HV_RECHECK_NS: whether the VM restarted (its
- * id changed), and then bind again.  Cheap checks first (the wslhost.exe
- * command lines, the compute-system list), so no wsl.exe runs every 5 s;
- * the full search only when neither knows the id we are bound to.  The old
- * socket stays the core's handle until plat_close. */
-static void hv_recheck(struct hv_listener *l)
-{
-	struct host_guid vm;
-	const char *how = "the --vm-id of wslhost.exe";
-	char why[256];
-	bool vm_process;
-	SOCKET s;
-	uint64_t now = plat_now_ns();
-
-	if (l->wildcard || now - l->checked_ns < HV_RECHECK_NS)
-		return;
-	l->checked_ns = now;
-	if (vm_from_processes(&vm, &vm_process) < 0) {
-		if (vm_in_registry(&l->vm) || win_wsl_vm_id(&vm, &how) < 0)
-			return;
-	}
-	if (!memcmp(&vm, &l->vm, sizeof(vm)))
-		return;
-	if (hv_open(l->port, &vm, &s, why, sizeof(why)) < 0) {
-		bridge_log("%s", why);
-		return;
-	}
-	if (l->current != l->handle)
-		closesocket(l->current);
-	l->current = s;
-	l->vm = vm;
-	char id[HOST_GUID_STR];
-	host_guid_format(&vm, id);
-	bridge_log("the WSL VM restarted; listening on its new id %s (from %s)",
-		id, how);
 }
 
 static int listen_tcp(const char *arg, plat_sock *ret, char *why, size_t why_len)
@@ -495,10 +477,9 @@ void plat_unlisten(const char *endpoint)
 	/* Nothing lives beside a TCP or Hyper-V listener. */
 }
 
-int plat_accept(plat_sock l, plat_sock *ret)
+static int accept_one(SOCKET l, plat_sock *ret)
 {
-	struct hv_listener *hv = hv_find(l);
-	SOCKET c = accept(hv ? hv->current : l, NULL, NULL);
+	SOCKET c = accept(l, NULL, NULL);
 	if (c == INVALID_SOCKET)
 		return win_errno((DWORD)WSAGetLastError());
 	int r = set_nonblocking(c);
@@ -508,6 +489,41 @@ int plat_accept(plat_sock l, plat_sock *ret)
 	}
 	*ret = c;
 	return 0;
+}
+
+static void remember_peer(SOCKET c, const struct host_guid *vm)
+{
+	for (size_t i = 0; i < HV_PEERS; i++)
+		if (!hv_peers[i].s || hv_peers[i].s == INVALID_SOCKET) {
+			hv_peers[i].s = c;
+			hv_peers[i].vm = *vm;
+			return;
+		}
+}
+
+int plat_accept(plat_sock l, plat_sock *ret)
+{
+	if (!hv_lc || l != hv_lc->handle)
+		return accept_one(l, ret);
+	for (size_t i = 0; i < hv_lc->nvm; i++) {
+		if (hv_lc->vm[i].s == INVALID_SOCKET || accept_one(hv_lc->vm[i].s, ret) < 0)
+			continue;
+		remember_peer(*ret, &hv_lc->vm[i].id);
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+void plat_confirm_peer(plat_sock conn)
+{
+	for (size_t i = 0; i < HV_PEERS && hv_lc; i++) {
+		if (hv_peers[i].s != conn || conn == INVALID_SOCKET)
+			continue;
+		for (size_t k = 0; k < hv_lc->nvm; k++)
+			if (!memcmp(&hv_lc->vm[k].id, &hv_peers[i].vm, sizeof(hv_peers[i].vm)))
+				win_lc_confirm(hv_lc, k);
+		return;
+	}
 }
 
 long plat_recv(plat_sock s, void *buf, size_t len)
@@ -524,71 +540,137 @@ long plat_send(plat_sock s, const void *buf, size_t len)
 
 void plat_close(plat_sock s)
 {
-	struct hv_listener *hv = hv_find(s);
-	if (hv) {
-		if (hv->current != hv->handle)
-			closesocket(hv->current);
-		memset(hv, 0, sizeof(*hv));
+	if (hv_lc && s == hv_lc->handle) {
+		win_lc_close(hv_lc);
+		hv_lc = NULL;
 	}
+	for (size_t i = 0; i < HV_PEERS; i++)
+		if (hv_peers[i].s == s)
+			hv_peers[i].s = INVALID_SOCKET;
 	closesocket(s);
+}
+
+/* The WSAPOLLFD set: every fd but the hvsock placeholder as it is, the
+ * placeholder as the sockets its lifecycle listens on now (maybe none).
+ * owner[k] is the index in fds of p[k]; vm[k] the candidate or -1. */
+struct poll_set {
+	WSAPOLLFD *p;
+	size_t *owner;
+	int *vm;
+	size_t n;
+};
+
+static int poll_set_build(struct poll_set *ps, const struct plat_pollfd *fds, size_t n)
+{
+	size_t cap = n + WIN_LC_MAX;
+	ps->p = calloc(cap, sizeof(*ps->p));
+	ps->owner = calloc(cap, sizeof(*ps->owner));
+	ps->vm = calloc(cap, sizeof(*ps->vm));
+	ps->n = 0;
+	if (!ps->p || !ps->owner || !ps->vm)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		/* WSAPoll refuses POLLERR/POLLHUP in events; it reports them anyway. */
+		short ev = (short)((fds[i].events & PLAT_POLLIN ? POLLRDNORM : 0) |
+				   (fds[i].events & PLAT_POLLOUT ? POLLWRNORM : 0));
+		if (hv_lc && fds[i].fd == hv_lc->handle) {
+			for (size_t k = 0; k < hv_lc->nvm; k++) {
+				if (hv_lc->vm[k].s == INVALID_SOCKET)
+					continue;
+				ps->p[ps->n] = (WSAPOLLFD){ .fd = hv_lc->vm[k].s, .events = POLLRDNORM };
+				ps->owner[ps->n] = i;
+				ps->vm[ps->n++] = (int)k;
+			}
+			continue;
+		}
+		ps->p[ps->n] = (WSAPOLLFD){ .fd = fds[i].fd, .events = ev };
+		ps->owner[ps->n] = i;
+		ps->vm[ps->n++] = -1;
+	}
+	return 0;
+}
+
+static void poll_set_free(struct poll_set *ps)
+{
+	free(ps->p);
+	free(ps->owner);
+	free(ps->vm);
 }
 
 int plat_poll(struct plat_pollfd *fds, size_t n, int timeout_ms)
 {
-	WSAPOLLFD stack[64], *p = n <= 64 ? stack : calloc(n, sizeof(*p));
-	bool any_hv = false;
+	struct poll_set ps;
 	int r;
 
-	if (!p)
-		return -ENOMEM;
 	log_check();
-	for (size_t i = 0; i < n; i++) {
-		struct hv_listener *hv = hv_find(fds[i].fd);
-		if (hv) {
-			hv_recheck(hv);
-			any_hv = true;
-		}
-		p[i].fd = hv ? hv->current : fds[i].fd;
-		/* WSAPoll refuses POLLERR/POLLHUP in events; it reports them anyway. */
-		p[i].events = (short)((fds[i].events & PLAT_POLLIN ? POLLRDNORM : 0) |
-				      (fds[i].events & PLAT_POLLOUT ? POLLWRNORM : 0));
-		p[i].revents = 0;
+	for (size_t i = 0; i < n; i++)
+		fds[i].revents = 0;
+	/* The lifecycle's own timer bounds the wait: a VM that starts is
+	 * bound within its scan period even when nothing else happens. */
+	if (hv_lc) {
+		uint64_t next = win_lc_tick(hv_lc, win_seams.now_ns()) / 1000000ull + 1;
+		if (timeout_ms < 0 || (uint64_t)timeout_ms > next)
+			timeout_ms = (int)next;
 	}
-	/* Wake up now and then to notice a VM restart, and often enough to
-	 * see a stop request: a console event cannot interrupt WSAPoll. */
-	int cap = any_hv ? 5000 : 250;
-	if (timeout_ms < 0 || timeout_ms > cap)
-		timeout_ms = cap;
+	/* ... and a console event cannot interrupt WSAPoll: wake up often
+	 * enough to see a stop request. */
+	if (timeout_ms < 0 || timeout_ms > 250)
+		timeout_ms = 250;
+	r = poll_set_build(&ps, fds, n);
+	if (r < 0)
+		goto out;
 	if (plat_stop_requested()) {
 		r = -EINTR;
-	} else if (n == 0) {
-		r = WaitForSingleObject(stop_event, (DWORD)timeout_ms) == WAIT_OBJECT_0 ? -EINTR : 0;
+	} else if (ps.n == 0) {
+		r = win_seams.wait(stop_event, (DWORD)timeout_ms) == WAIT_OBJECT_0 ? -EINTR : 0;
 	} else {
-		r = WSAPoll(p, (ULONG)n, timeout_ms);
+		r = win_seams.poll(ps.p, (ULONG)ps.n, timeout_ms);
 		if (r == SOCKET_ERROR)
 			r = win_errno((DWORD)WSAGetLastError());
 	}
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		short e = p[i].revents;
-		fds[i].revents = (short)((e & (POLLRDNORM | POLLRDBAND) ? PLAT_POLLIN : 0) |
-					 (e & POLLWRNORM ? PLAT_POLLOUT : 0) |
-					 (e & (POLLERR | POLLNVAL) ? PLAT_POLLERR : 0) |
-					 (e & POLLHUP ? PLAT_POLLHUP : 0));
+	int ready = 0;
+	for (size_t k = 0; k < ps.n && r > 0; k++) {
+		short e = ps.p[k].revents;
+		struct plat_pollfd *f = &fds[ps.owner[k]];
+		if (ps.vm[k] >= 0) {
+			/* A listener on a VM that went away: closed here, so it
+			 * cannot make WSAPoll return at once forever. */
+			if (e & (POLLERR | POLLHUP | POLLNVAL))
+				win_lc_listener_failed(hv_lc, (size_t)ps.vm[k], win_seams.now_ns());
+			else if (e & POLLRDNORM)
+				f->revents |= PLAT_POLLIN;
+			continue;
+		}
+		f->revents |= (short)((e & (POLLRDNORM | POLLRDBAND) ? PLAT_POLLIN : 0) |
+				      (e & POLLWRNORM ? PLAT_POLLOUT : 0) |
+				      (e & (POLLERR | POLLNVAL) ? PLAT_POLLERR : 0) |
+				      (e & POLLHUP ? PLAT_POLLHUP : 0));
 	}
-	if (p != stack)
-		free(p);
+	for (size_t i = 0; i < n && r > 0; i++)
+		ready += fds[i].revents != 0;
+	if (r > 0)
+		r = ready;
 	if (r == 0 && plat_stop_requested())
 		r = -EINTR;
+out:
+	poll_set_free(&ps);
 	return r;
 }
 
 /* ---- host memory ------------------------------------------------------- */
 
+/* Physical memory from GlobalMemoryStatusEx; commit from GetPerformanceInfo
+ * (system-wide: MEMORYSTATUSEX's page-file fields are this process's
+ * bounds).  low_known/low carry only Windows' LowMemoryResourceNotification
+ * when it fires (about 32 MB per 4 GB: the host already pages then), as an
+ * extra input: otherwise the core judges available memory against the
+ * configured threshold (--low-memory). */
 int plat_host_memory(struct plat_host_memory *m)
 {
 	static HANDLE low = NULL;
 	static bool tried;
 	MEMORYSTATUSEX st = { .dwLength = sizeof(st) };
+	PERFORMANCE_INFORMATION pi = { .cb = sizeof(pi) };
 	BOOL state;
 
 	if (!GlobalMemoryStatusEx(&st))
@@ -596,15 +678,16 @@ int plat_host_memory(struct plat_host_memory *m)
 	memset(m, 0, sizeof(*m));
 	m->total_bytes = st.ullTotalPhys;
 	m->available_bytes = st.ullAvailPhys;
-	/* The page-file figures are the commit limit and what is left of it. */
-	m->commit_limit_bytes = st.ullTotalPageFile;
-	m->commit_bytes = st.ullTotalPageFile - st.ullAvailPageFile;
+	if (GetPerformanceInfo(&pi, sizeof(pi))) {
+		m->commit_bytes = (uint64_t)pi.CommitTotal * pi.PageSize;
+		m->commit_limit_bytes = (uint64_t)pi.CommitLimit * pi.PageSize;
+	}
 	if (!tried) {
 		tried = true;
 		low = CreateMemoryResourceNotification(LowMemoryResourceNotification);
 	}
-	if (low && QueryMemoryResourceNotification(low, &state)) {
-		m->low = state != FALSE;
+	if (low && QueryMemoryResourceNotification(low, &state) && state) {
+		m->low = true;
 		m->low_known = true;
 	}
 	return 0;
@@ -625,22 +708,114 @@ static int write_all(HANDLE h, const void *data, size_t len)
 	return 0;
 }
 
+wchar_t *win_wide_path(const char *utf8)
+{
+	wchar_t *w = win_wide(utf8);
+	if (!w)
+		return NULL;
+	size_t n = wcslen(w);
+	bool drive = n >= 3 && w[1] == L':' && (w[2] == L'\\' || w[2] == L'/');
+	bool unc = n >= 3 && (w[0] == L'\\' || w[0] == L'/') && (w[1] == L'\\' || w[1] == L'/') && w[2] != L'?';
+	/* Beyond MAX_PATH (less room for our temp suffix) only the \\?\ form
+	 * works without the longPathAware manifest and the machine's
+	 * LongPathsEnabled; it takes no '/' and no relative parts. */
+	if (n < MAX_PATH - 40 || (!drive && !unc))
+		return w;
+	wchar_t *l = malloc((n + 8) * sizeof(wchar_t));
+	if (!l) {
+		free(w);
+		return NULL;
+	}
+	if (drive)
+		swprintf(l, n + 8, L"\\\\?\\%ls", w);
+	else
+		swprintf(l, n + 8, L"\\\\?\\UNC\\%ls", w + 2);
+	for (wchar_t *c = l + 4; *c; c++)
+		if (*c == L'/')
+			*c = L'\\';
+	free(w);
+	return l;
+}
+
+static bool wexists(const wchar_t *p)
+{
+	return GetFileAttributesW(p) != INVALID_FILE_ATTRIBUTES;
+}
+
+/* Defender, the indexer or Docker Desktop may hold the file for a moment:
+ * a sharing or lock violation is tried again, 10 ms doubling to 1.28 s
+ * (2.5 s in all), as LLVM's rename does. */
+#define REPLACE_TRIES 9
+static bool transient(DWORD e)
+{
+	return e == ERROR_SHARING_VIOLATION || e == ERROR_LOCK_VIOLATION;
+}
+
+/* ReplaceFileW with a named backup: whatever fails, the target is either
+ * untouched or still at the backup name, from where it is moved back
+ * (ReplaceFileW without a backup can fail with 1176 after the target is
+ * gone).  Returns 0 or the Windows error. */
+static DWORD replace_keeping(const wchar_t *target, const wchar_t *tmp, const wchar_t *bak)
+{
+	DWORD e = 0;
+	for (unsigned i = 0; i < REPLACE_TRIES; i++) {
+		if (i)
+			win_seams.sleep_ms(10u << (i - 1));
+		if (win_seams.replace(target, tmp, bak, REPLACEFILE_IGNORE_MERGE_ERRORS)) {
+			DeleteFileW(bak);
+			return 0;
+		}
+		e = GetLastError();
+		/* 1177: the old file is at the backup name, the new one under
+		 * its temp name: the old one goes back first. */
+		if (!wexists(target) && wexists(bak)) {
+			for (unsigned k = 0; k < REPLACE_TRIES && !win_seams.move(bak, target, MOVEFILE_WRITE_THROUGH); k++)
+				win_seams.sleep_ms(10u << k);
+		}
+		if (!transient(e))
+			break;
+	}
+	return e;
+}
+
+static const char *replace_error_text(DWORD e)
+{
+	switch (e) {
+	case ERROR_SHARING_VIOLATION:
+	case ERROR_LOCK_VIOLATION:
+		return "in use by another program, still after 2.5 s";
+	case ERROR_UNABLE_TO_REMOVE_REPLACED:
+		return "the old file could not be moved aside";
+	case ERROR_UNABLE_TO_MOVE_REPLACEMENT:
+		return "the new file could not take its name";
+	case ERROR_UNABLE_TO_MOVE_REPLACEMENT_2:
+		return "the new file could not take its name; the old one was moved back";
+	case ERROR_ACCESS_DENIED:
+		return "access denied (read-only, or another owner)";
+	default:
+		return "see the Windows error code";
+	}
+}
+
 int plat_replace_file(const char *path, const void *data, size_t len)
 {
-	wchar_t *wpath = win_wide(path), *wtmp = NULL;
+	wchar_t *wpath = win_wide_path(path), *wtmp = NULL, *wbak = NULL;
 	HANDLE h = INVALID_HANDLE_VALUE;
+	DWORD e = 0;
 	int r;
 
 	if (!wpath)
 		return errno == EILSEQ ? -EILSEQ : -ENOMEM;
 	size_t n = wcslen(wpath);
 	wtmp = malloc((n + 32) * sizeof(wchar_t));
-	if (!wtmp) {
+	wbak = malloc((n + 32) * sizeof(wchar_t));
+	if (!wtmp || !wbak) {
 		r = -ENOMEM;
 		goto out;
 	}
 	/* Beside the target, so ReplaceFileW never crosses volumes. */
 	swprintf(wtmp, n + 32, L"%ls.wsldock-%lu.tmp", wpath, (unsigned long)GetCurrentProcessId());
+	swprintf(wbak, n + 32, L"%ls.wsldock-%lu.old", wpath, (unsigned long)GetCurrentProcessId());
 	h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		r = win_errno(GetLastError());
@@ -650,32 +825,46 @@ int plat_replace_file(const char *path, const void *data, size_t len)
 	if (r == 0 && !FlushFileBuffers(h))
 		r = win_errno(GetLastError());
 	CloseHandle(h);
-	h = INVALID_HANDLE_VALUE;
 	if (r < 0)
 		goto out_unlink;
-	if (GetFileAttributesW(wpath) != INVALID_FILE_ATTRIBUTES) {
+	if (wexists(wpath)) {
 		/* ReplaceFileW keeps the target's ACL, attributes and streams. */
-		if (!ReplaceFileW(wpath, wtmp, NULL, REPLACEFILE_IGNORE_MERGE_ERRORS, NULL, NULL)) {
-			r = win_errno(GetLastError());
-			goto out_unlink;
+		e = replace_keeping(wpath, wtmp, wbak);
+	} else {
+		for (unsigned i = 0; i < REPLACE_TRIES; i++) {
+			if (i)
+				win_seams.sleep_ms(10u << (i - 1));
+			e = win_seams.move(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)
+				? 0 : GetLastError();
+			if (!transient(e))
+				break;
 		}
-	} else if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-		r = win_errno(GetLastError());
+	}
+	if (e == 0)
+		goto out;
+	r = win_errno(e);
+	if (!wexists(wpath) && wexists(wbak)) {
+		/* Could not even be moved back: say where it is, keep both. */
+		bridge_log("%s: replacing it failed (Windows error %lu) and the old file could not be "
+			   "moved back: it is at %s.wsldock-%lu.old", path, (unsigned long)e, path,
+			   (unsigned long)GetCurrentProcessId());
+		r = WIN_E_MOVE_REPLACEMENT_2;
 		goto out_unlink;
 	}
-	r = 0;
-	goto out;
+	bridge_log("%s: not replaced (Windows error %lu: %s); the file is as it was", path, (unsigned long)e,
+		   replace_error_text(e));
 out_unlink:
 	DeleteFileW(wtmp);
 out:
 	free(wtmp);
+	free(wbak);
 	free(wpath);
 	return r;
 }
 
 int plat_copy_file(const char *path, const char *backup_path)
 {
-	wchar_t *a = win_wide(path), *b = win_wide(backup_path);
+	wchar_t *a = win_wide_path(path), *b = win_wide_path(backup_path);
 	int r = 0;
 
 	if (!a || !b)
@@ -689,7 +878,7 @@ int plat_copy_file(const char *path, const char *backup_path)
 
 int plat_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-	wchar_t *w = win_wide(path);
+	wchar_t *w = win_wide_path(path);
 	LARGE_INTEGER size;
 	char *buf = NULL;
 	DWORD got;
@@ -750,7 +939,7 @@ static int env_utf8(const wchar_t *name, char *buf, size_t size)
 
 static bool exists_utf8(const char *path)
 {
-	wchar_t *w = win_wide(path);
+	wchar_t *w = win_wide_path(path);
 	bool e = w && GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES;
 	free(w);
 	return e;
@@ -1011,122 +1200,104 @@ static char *process_cmdline(DWORD pid)
 	return res;
 }
 
-struct vm_search {
-	bool vm_process;          /* any wslhost/wslrelay runs */
-	bool found;
-	struct host_guid id;
-};
-
-static int find_vm_process(DWORD pid, const char *exe, void *u)
+/* Whether a process runs as this user: its token's SID is ours.  Another
+ * user's wslhost.exe (their WSL VM) is not our VM; a process we may not
+ * open is not ours either. */
+static bool process_is_mine(HANDLE h)
 {
-	struct vm_search *s = u;
-	if (host_is_wsl_vm_worker(exe))
-		s->vm_process = true;
-	if (!host_is_wsl_vm_process(exe))
-		return 0;
-	s->vm_process = true;
-	char *cmd = process_cmdline(pid);
-	if (cmd && host_vmid_from_cmdline(cmd, &s->id) == 0)
-		s->found = true;
-	free(cmd);
-	return s->found;
+	static BYTE mine[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+	static bool have_mine;
+	BYTE theirs[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+	HANDLE t;
+	DWORD len;
+	bool r = false;
+
+	if (!have_mine) {
+		if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &t))
+			return false;
+		have_mine = GetTokenInformation(t, TokenUser, mine, sizeof(mine), &len);
+		CloseHandle(t);
+		if (!have_mine)
+			return false;
+	}
+	if (!OpenProcessToken(h, TOKEN_QUERY, &t))
+		return false;
+	if (GetTokenInformation(t, TokenUser, theirs, sizeof(theirs), &len))
+		r = EqualSid(((TOKEN_USER *)mine)->User.Sid, ((TOKEN_USER *)theirs)->User.Sid);
+	CloseHandle(t);
+	return r;
 }
 
-static int vm_from_processes(struct host_guid *g, bool *vm_process)
+/* Command lines are read only for the few processes that may carry a VM
+ * id: reading each process's would cost a handle and a copy per process
+ * every scan. */
+static int real_processes(struct win_proc *out, size_t max)
 {
-	struct vm_search s = { 0 };
-	each_process(find_vm_process, &s);
-	*vm_process = s.vm_process;
-	if (!s.found)
-		return -ENOENT;
-	*g = s.id;
-	return 0;
+	HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+	PROCESSENTRY32W pe = { .dwSize = sizeof(pe) };
+	size_t n = 0;
+
+	if (snap == INVALID_HANDLE_VALUE)
+		return win_errno(GetLastError());
+	for (BOOL ok = Process32FirstW(snap, &pe); ok && n < max; ok = Process32NextW(snap, &pe)) {
+		char *exe = win_utf8(pe.szExeFile);
+		if (exe && host_is_wsl_vm_process(exe) && strlen(exe) < sizeof(out[n].exe)) {
+			struct win_proc *p = &out[n];
+			memset(p, 0, sizeof(*p));
+			p->pid = pe.th32ProcessID;
+			strcpy(p->exe, exe);
+			HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pe.th32ProcessID);
+			if (h) {
+				p->mine = process_is_mine(h);
+				CloseHandle(h);
+			}
+			char *cmd = p->mine ? process_cmdline(pe.th32ProcessID) : NULL;
+			if (cmd && strlen(cmd) < sizeof(p->cmdline))
+				strcpy(p->cmdline, cmd);
+			free(cmd);
+			n++;
+		}
+		free(exe);
+	}
+	CloseHandle(snap);
+	return (int)n;
 }
 
-/* Calls fn for each compute system's id under the HCS volatile store. */
-static int each_compute_system(int (*fn)(const struct host_guid *g, void *u), void *u)
+/* The compute systems in HCS's volatile store (readable without admin)
+ * with their Owner value: WSL's VM says "WSL". */
+static int real_compute_systems(struct win_compute_system *out, size_t max)
 {
 	HKEY k;
 	wchar_t name[128];
-	int r = 0;
+	size_t n = 0;
 
 	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE,
 			  L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\HostComputeService\\"
 			  L"VolatileStore\\ComputeSystem",
 			  0, KEY_READ, &k) != ERROR_SUCCESS)
-		return -ENOENT;
-	for (DWORD i = 0; r <= 0; i++) {
-		DWORD n = 128;
-		struct host_guid g;
-		if (RegEnumKeyExW(k, i, name, &n, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+		return 0;
+	for (DWORD i = 0; n < max; i++) {
+		DWORD nl = 128;
+		HKEY c;
+		if (RegEnumKeyExW(k, i, name, &nl, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
 			break;
-		char *s = win_utf8(name);
-		if (s && host_guid_parse(s, &g) == 0)
-			r = fn(&g, u);
-		free(s);
+		char *id = win_utf8(name), *owner = NULL;
+		if (RegOpenKeyExW(k, name, 0, KEY_READ, &c) == ERROR_SUCCESS) {
+			owner = reg_string(c, L"Owner");
+			RegCloseKey(c);
+		}
+		if (id && strlen(id) < sizeof(out[n].id)) {
+			memset(&out[n], 0, sizeof(out[n]));
+			strcpy(out[n].id, id);
+			if (owner && strlen(owner) < sizeof(out[n].owner))
+				strcpy(out[n].owner, owner);
+			n++;
+		}
+		free(id);
+		free(owner);
 	}
 	RegCloseKey(k);
-	return r > 0 ? 0 : -ENOENT;
-}
-
-static int take_first(const struct host_guid *g, void *u)
-{
-	*(struct host_guid *)u = *g;
-	return 1;
-}
-
-static int is_same(const struct host_guid *g, void *u)
-{
-	return !memcmp(g, u, sizeof(*g));
-}
-
-static int vm_from_registry(struct host_guid *g)
-{
-	return each_compute_system(take_first, g);
-}
-
-static bool vm_in_registry(const struct host_guid *g)
-{
-	struct host_guid copy = *g;
-	return each_compute_system(is_same, &copy) == 0;
-}
-
-int win_wsl_vm_id(struct host_guid *g, const char **how)
-{
-	struct vm_search s = { 0 };
-	uint8_t *out;
-	size_t len;
-
-	s.found = vm_from_processes(&s.id, &s.vm_process) == 0;
-	if (s.vm_process) {
-		/* wslinfo prints from inside the distro (UTF-8); only asked when
-		 * the VM runs, since wsl.exe would otherwise boot it. */
-		int r = win_run_capture("wsl.exe -e wslinfo --vm-id", 5000, 4096, &out, &len);
-		if (r == 0) {
-			char *t;
-			if (host_wsl_output_decode(out, len, true, &t) == 0) {
-				r = host_guid_find(t, g);
-				free(t);
-			} else
-				r = -EILSEQ;
-			free(out);
-			if (r == 0) {
-				*how = "wslinfo --vm-id";
-				return 0;
-			}
-		} else if (r > 0)
-			free(out);
-		if (s.found) {
-			*g = s.id;
-			*how = "the --vm-id of wslhost.exe";
-			return 0;
-		}
-	}
-	if (vm_from_registry(g) == 0) {
-		*how = "HostComputeService\\VolatileStore";
-		return 0;
-	}
-	return -ENOENT;
+	return (int)n;
 }
 
 /* ---- Lxss registry --------------------------------------------------------- */
@@ -1207,43 +1378,36 @@ int win_docker_desktop_version(char *buf, size_t size)
 
 /* ---- register / unregister, startup ------------------------------------------ */
 
-static int verb_register(uint32_t port, bool add)
+/* Versions before issue 20 had a `register` that created this key to bind
+ * HV_GUID_WILDCARD; WSL's VM never delivers connections to a wildcard
+ * bind (it has no service table allowing it), so the bridge now binds to
+ * the VM id only, and `unregister` removes what an old `register` left. */
+static const wchar_t GCS_KEY[] =
+	L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Virtualization\\GuestCommunicationServices";
+
+static int bridge_cmd_unregister(uint32_t port)
 {
 	struct host_guid svc;
 	char id[HOST_GUID_STR];
 	wchar_t path[256];
-	HKEY k;
-	LONG lr;
 
 	host_hv_service_id(port, &svc);
 	host_guid_format(&svc, id);
 	swprintf(path, 256, L"%ls\\%hs", GCS_KEY, id);
-	if (add) {
-		lr = RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, KEY_WRITE, NULL, &k, NULL);
-		if (lr == ERROR_SUCCESS) {
-			static const wchar_t name[] = L"wsldock-bridge";
-			lr = RegSetValueExW(k, L"ElementName", 0, REG_SZ, (const BYTE *)name, sizeof(name));
-			RegCloseKey(k);
-		}
-	} else {
-		lr = RegDeleteKeyW(HKEY_LOCAL_MACHINE, path);
-		if (lr == ERROR_FILE_NOT_FOUND) {
-			printf("Hyper-V service %s was not registered\n", id);
-			return 0;
-		}
+	LONG lr = RegDeleteKeyW(HKEY_LOCAL_MACHINE, path);
+	if (lr == ERROR_FILE_NOT_FOUND) {
+		printf("Hyper-V service %s was not registered\n", id);
+		return 0;
 	}
 	if (lr == ERROR_ACCESS_DENIED) {
-		bridge_log("%s needs an administrator prompt (HKLM\\...\\GuestCommunicationServices\\%s)",
-			   add ? "register" : "unregister", id);
+		bridge_log("unregister needs an administrator prompt (HKLM\\...\\GuestCommunicationServices\\%s)", id);
 		return 1;
 	}
 	if (lr != ERROR_SUCCESS) {
-		bridge_log("cannot %s Hyper-V service %s (error %ld)",
-			add ? "register" : "unregister", id, (long)lr);
+		bridge_log("cannot unregister Hyper-V service %s (error %ld)", id, (long)lr);
 		return 1;
 	}
-	printf("%s Hyper-V service %s (vsock port %u)%s\n", add ? "registered" : "unregistered", id,
-	       (unsigned)port, add ? ": hvsock listeners now bind to any VM and survive WSL restarts" : "");
+	printf("unregistered Hyper-V service %s (vsock port %u)\n", id, (unsigned)port);
 	return 0;
 }
 
@@ -1277,7 +1441,7 @@ static void append_quoted(wchar_t *buf, size_t size, const wchar_t *arg)
 	buf[n] = 0;
 }
 
-static int verb_startup(int argc, char **argv, bool add)
+static int bridge_cmd_startup(int argc, char **argv, bool add)
 {
 	HKEY k;
 	LONG lr = RegCreateKeyExW(HKEY_CURRENT_USER, RUN_KEY, 0, NULL, 0, KEY_WRITE, NULL, &k, NULL);
@@ -1339,21 +1503,15 @@ static int parse_port_arg(int argc, char **argv, uint32_t *port)
 	return 0;
 }
 
-static int run_register(int argc, char **argv)
-{
-	uint32_t port;
-	return parse_port_arg(argc, argv, &port) < 0 ? 2 : verb_register(port, true);
-}
-
 static int run_unregister(int argc, char **argv)
 {
 	uint32_t port;
-	return parse_port_arg(argc, argv, &port) < 0 ? 2 : verb_register(port, false);
+	return parse_port_arg(argc, argv, &port) < 0 ? 2 : bridge_cmd_unregister(port);
 }
 
 static int run_install_startup(int argc, char **argv)
 {
-	return verb_startup(argc, argv, true);
+	return bridge_cmd_startup(argc, argv, true);
 }
 
 static int run_uninstall_startup(int argc, char **argv)
@@ -1362,15 +1520,14 @@ static int run_uninstall_startup(int argc, char **argv)
 		fprintf(stderr, "usage: wsldock-bridge uninstall-startup\n");
 		return 2;
 	}
-	return verb_startup(argc, argv, false);
+	return bridge_cmd_startup(argc, argv, false);
 }
 
 const struct plat_verb plat_verbs[] = {
 	{ "status", win_status,
 	  "distros, which report to the bridge, Docker Desktop integration, .wslconfig memory" },
-	{ "register", run_register,
-	  "[PORT] (administrator) allow hvsock listeners on any VM, surviving WSL restarts" },
-	{ "unregister", run_unregister, "[PORT] (administrator) remove what register added" },
+	{ "unregister", run_unregister,
+	  "[PORT] (administrator) remove the wildcard key an older version's register created" },
 	{ "install-startup", run_install_startup,
 	  "[OPTION...] start the bridge at logon with these options (HKCU Run key)" },
 	{ "uninstall-startup", run_uninstall_startup, "stop starting the bridge at logon" },
@@ -1431,15 +1588,15 @@ int win_log_start(void)
 {
 	const char *mode = getenv("WSLDOCK_LOG");
 	char dir[MAX_PATH * 3], path[MAX_PATH * 3 + 32];
-	DWORD procs[2];
 	int r;
 
 	if (mode && !strcmp(mode, "stderr"))
 		return 0;
-	/* A console of our own (one process attached) means Explorer or the
-	 * Run key started us, not a shell: hide the window, log to the file. */
-	bool own_console = GetConsoleProcessList(procs, 2) == 1;
-	if (!(mode && !strcmp(mode, "file")) && !own_console)
+	/* No console to attach to and stderr going nowhere means Explorer or
+	 * the Run key started us, not a shell: log to the file. */
+	HANDLE e = GetStdHandle(STD_ERROR_HANDLE);
+	bool nowhere = !e || e == INVALID_HANDLE_VALUE || GetFileType(e) == FILE_TYPE_UNKNOWN;
+	if (!(mode && !strcmp(mode, "file")) && !nowhere)
 		return 0;
 	r = plat_log_dir(dir, sizeof(dir));
 	if (r < 0)
@@ -1459,7 +1616,5 @@ int win_log_start(void)
 	}
 	log_path = w;
 	setvbuf(stderr, NULL, _IONBF, 0);
-	if (own_console && !(mode && !strcmp(mode, "file")))
-		FreeConsole();
 	return 0;
 }
