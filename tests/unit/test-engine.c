@@ -21,6 +21,7 @@
 
 #include "engine/engine.h"
 #include "shared/util.h"
+#include "tracker/classify.h"
 #include "tracker/resolve.h"
 
 #define S NSEC_PER_SEC
@@ -113,17 +114,26 @@ static int fake_act(void *u, const struct action_request *q, struct action_resul
 /* The tracker's snapshot: cumulative pages per cgroup and per file (one
  * file per cgroup, its inode = the cgroup's id), no task entries (the
  * path's class decides). */
+/* What the BPF side vouches for (tracker/classify.h): root's processes in
+ * root's cgroups, unless a test plays an unprivileged user. */
+#define ROOT (CLASSIFY_TRUST_ROOT_PROCESS | CLASSIFY_TRUST_ROOT_CGROUP)
+static uint32_t sample_trust = ROOT;
+
 static void sample(struct ledger *l, uint64_t t, uint64_t pages1, uint64_t pages2)
 {
 	struct ledger_item cg[] = {
-		{ .key = { CG1, 0 }, .pages = { pages1, 0, 0 }, .path_hint = "/buildkit/s1" },
-		{ .key = { CG2, 0 }, .pages = { pages2, 0, 0 }, .path_hint = "/buildkit/s2" },
+		{ .key = { CG1, 0 }, .pages = { pages1, 0, 0 }, .path_hint = "/buildkit/s1",
+		  .trust = sample_trust },
+		{ .key = { CG2, 0 }, .pages = { pages2, 0, 0 }, .path_hint = "/buildkit/s2",
+		  .trust = sample_trust },
 	};
 	struct ledger_item files[] = {
 		{ .key = { ledger_file_key_a(8, 1), CG1 }, .pages = { pages1, 0, 0 },
-		  .comm = "sh", .parent_comm = "buildkit-runc", .owner_cgid = CG1 },
+		  .comm = "sh", .parent_comm = "buildkit-runc", .owner_cgid = CG1,
+		  .trust = sample_trust },
 		{ .key = { ledger_file_key_a(8, 1), CG2 }, .pages = { pages2, 0, 0 },
-		  .comm = "sh", .parent_comm = "buildkit-runc", .owner_cgid = CG2 },
+		  .comm = "sh", .parent_comm = "buildkit-runc", .owner_cgid = CG2,
+		  .trust = sample_trust },
 	};
 	struct ledger_snapshot s = { .items = { cg, NULL, files },
 				     .n = { ELEMENTSOF(cg), 0, ELEMENTSOF(files) } };
@@ -278,6 +288,24 @@ static void test_partial_never_touches_growing(void **state)
 	run_free(&r);
 }
 
+/* The same names and paths from an unprivileged user's process in a cgroup
+ * it made (delegation): nothing the engine hands the policy is a build, so
+ * no episode opens and no lever runs (issue 19: comm alone steers nothing). */
+static void test_untrusted_names_open_no_episode(void **state)
+{
+	struct run r;
+	unsigned t;
+
+	run_init(&r);
+	sample_trust = 0;
+	for (t = 1; t <= 30; t++)
+		tick(&r, t, t < 10 ? 100 * (t - 1) : 800, 0, false);
+	sample_trust = ROOT;
+	assert_int_equal(r.f.nasked, 0);
+	assert_int_equal(r.h.state, PSTATE_IDLE);
+	run_free(&r);
+}
+
 /* A build is known to be running: quiet for a minute, no lever; once it is
  * not, the episode ends as usual. */
 static void test_never_ends_while_build_running(void **state)
@@ -331,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_never_acts_while_growing),
 		cmocka_unit_test(test_partial_never_touches_growing),
 		cmocka_unit_test(test_never_ends_while_build_running),
+		cmocka_unit_test(test_untrusted_names_open_no_episode),
 		cmocka_unit_test(test_host_step_once_per_interval),
 	};
 
