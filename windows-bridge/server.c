@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "enroll.h"
 #include "log.h"
 #include "platform.h"
 #include "proto.h"
@@ -21,6 +22,8 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	bool hello, closing, dead;
+	unsigned errors;   /* answered with an error, before the hello */
+	char nonce[PROTO_HEX_LEN(PROTO_NONCE_BYTES) + 1];  /* the challenge's */
 	int version;
 	char distro[PROTO_DISTRO_MAX + 1];
 	struct distro *d;  /* its state: kept while a connection names it */
@@ -35,8 +38,9 @@ struct server {
 	plat_sock listeners[SERVER_MAX_LISTEN];
 	const char *listen_names[SERVER_MAX_LISTEN];
 	size_t nlisteners;
-	struct conn *conns[SERVER_MAX_CONNS];
-	size_t nconns;
+	struct conn *conns[SERVER_MAX_CONNS + SERVER_MAX_PENDING];
+	size_t nconns, npending;
+	char key_dir[1024];
 	unsigned next_id;
 	bool host_known;
 	struct proto_host_memory host;
@@ -101,6 +105,72 @@ static void send_error(struct server *sv, struct conn *c, const char *code, cons
 	sv->st->protocol_errors++;
 	plat_mutex_unlock(sv->st->lock);
 	queue_msg(c, proto_error_new(code, message, ref));
+	/* A peer that has proved nothing gets a few answers, then the door. */
+	if (!c->hello && ++c->errors >= SERVER_PENDING_ERRORS)
+		c->closing = true;
+}
+
+/* Refuses a hello for want of a valid proof: nothing of it is kept. */
+static void refuse_auth(struct server *sv, struct conn *c, const char *distro, const char *why)
+{
+	send_error(sv, c, PROTO_E_AUTH, why, NULL);
+	bridge_log("connection %u (says %s): not authenticated: %s; closing", c->id, distro, why);
+	c->closing = true;
+}
+
+/* Checks the hello's proof against the distro's enrolment key; fills the
+ * bridge's answering proof and the distro's name as enrolled. */
+static bool authenticate(struct server *sv, struct conn *c, const struct proto_hello *h,
+			 char name[PROTO_DISTRO_MAX + 1], char proof[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1])
+{
+	unsigned char key[PROTO_KEY_BYTES];
+	char why[256];
+	bool ok;
+	int r;
+
+	if (!h->agent_nonce || !h->proof) {
+		refuse_auth(sv, c, h->distro, "the hello has no \"agent_nonce\" and \"proof\" (protocol 2 needs both)");
+		return false;
+	}
+	r = enroll_key_load(sv->key_dir, h->distro, key, name);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s is not enrolled: run `wsldock-bridge enroll %s` on Windows",
+			 h->distro, h->distro);
+		refuse_auth(sv, c, h->distro, why);
+		return false;
+	}
+	ok = enroll_proof_ok(key, true, c->nonce, h->agent_nonce, h->distro, h->vm_id, h->proof) &&
+	     enroll_proof(key, false, c->nonce, h->agent_nonce, h->distro, h->vm_id, proof) == 0;
+	memset(key, 0, sizeof(key));
+	if (!ok) {
+		snprintf(why, sizeof(why), "the proof is not %s's key's: enrol it again with `wsldock-bridge enroll %s`",
+			 name, name);
+		refuse_auth(sv, c, h->distro, why);
+	}
+	return ok;
+}
+
+/* A distro's connections beyond SERVER_CONNS_PER_DISTRO: the oldest goes
+ * (an agent that reconnected leaves its old connection behind). */
+static void limit_distro_conns(struct server *sv, struct distro *d)
+{
+	struct conn *oldest = NULL;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sv->nconns; i++) {
+		struct conn *o = sv->conns[i];
+
+		if (!o->hello || o->d != d || o->closing)
+			continue;
+		n++;
+		if (!oldest || o->opened_ns < oldest->opened_ns)
+			oldest = o;
+	}
+	if (n > SERVER_CONNS_PER_DISTRO && oldest) {
+		bridge_log("connection %u (%s): replaced by a newer connection of the distro", oldest->id,
+			   oldest->distro);
+		oldest->closing = true;
+	}
 }
 
 static void send_host(struct server *sv, struct conn *c)
@@ -115,9 +185,12 @@ static void send_host(struct server *sv, struct conn *c)
 static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 {
 	static const char *const caps[] = { "status", "events", "change-requests", "host-memory", NULL };
+	char name[PROTO_DISTRO_MAX + 1], proof[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1];
 	struct proto_hello h;
 	struct distro *d;
+	size_t authed = sv->nconns - sv->npending;
 	char why[256];
+	json_t *reply;
 	int v;
 
 	if (c->hello) {
@@ -137,8 +210,15 @@ static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 		c->closing = true;
 		return;
 	}
+	if (!authenticate(sv, c, &h, name, proof))
+		return;
+	if (authed >= SERVER_MAX_CONNS) {
+		send_error(sv, c, PROTO_E_MALFORMED, "the bridge has no room for another connection", NULL);
+		c->closing = true;
+		return;
+	}
 	plat_mutex_lock(sv->st->lock);
-	d = state_distro(sv->st, h.distro, true);
+	d = state_distro(sv->st, name, true);
 	if (d) {
 		d->connections++;
 		d->connected_wall_ms = d->last_seen_wall_ms = wall_ms();
@@ -153,13 +233,18 @@ static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 		return;
 	}
 	c->hello = true;
+	sv->npending--;
 	c->d = d;
 	c->version = v;
-	snprintf(c->distro, sizeof(c->distro), "%s", h.distro);
-	bridge_log("connection %u: %s (agent %s, %s) speaks protocol %d", c->id, h.distro,
+	snprintf(c->distro, sizeof(c->distro), "%s", name);
+	bridge_log("connection %u: %s (agent %s, %s) authenticated, speaks protocol %d", c->id, name,
 		   h.agent_version, h.role, v);
-	queue_msg(c, proto_hello_new(v, PACKAGE_VERSION, NULL, NULL, NULL, caps));
+	reply = proto_hello_new(v, PACKAGE_VERSION, NULL, NULL, NULL, caps);
+	if (reply)
+		json_object_set_new(reply, "proof", json_string(proof));
+	queue_msg(c, reply);
 	send_host(sv, c);
+	limit_distro_conns(sv, d);
 }
 
 static void change_paths(struct server *sv)
@@ -336,6 +421,8 @@ static void conn_close(struct server *sv, size_t i, const char *why)
 		plat_mutex_unlock(sv->st->lock);
 		bridge_log("connection %u (%s): %s", c->id, c->distro, why);
 	}
+	if (!c->hello)
+		sv->npending--;
 	plat_close(c->fd);
 	free(c->rd);
 	free(c->out);
@@ -346,31 +433,52 @@ static void conn_close(struct server *sv, size_t i, const char *why)
 	plat_mutex_unlock(sv->st->lock);
 }
 
+/* The pending connection that has waited longest, to make room. */
+static void evict_oldest_pending(struct server *sv)
+{
+	size_t oldest = SIZE_MAX;
+
+	for (size_t i = 0; i < sv->nconns; i++)
+		if (!sv->conns[i]->hello &&
+		    (oldest == SIZE_MAX || sv->conns[i]->opened_ns < sv->conns[oldest]->opened_ns))
+			oldest = i;
+	if (oldest != SIZE_MAX)
+		conn_close(sv, oldest, "unauthenticated, made room for a newer connection");
+}
+
 static void accept_all(struct server *sv, plat_sock l)
 {
 	for (int n = 0; n < 64; n++) {
+		unsigned char nonce[PROTO_NONCE_BYTES];
 		struct conn *c;
 		plat_sock fd;
 
 		if (plat_accept(l, &fd) < 0)
 			return;
-		c = sv->nconns < SERVER_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		if (sv->npending >= SERVER_MAX_PENDING)
+			evict_oldest_pending(sv);
+		c = sv->npending < SERVER_MAX_PENDING ? calloc(1, sizeof(*c)) : NULL;
 		if (c)
 			c->rd = calloc(1, sizeof(*c->rd));
-		if (!c || !c->rd) {
+		if (!c || !c->rd || plat_random(nonce, sizeof(nonce)) < 0) {
 			static const char full[] =
 				"{\"type\":\"error\",\"code\":\"malformed\",\"message\":\"the bridge has no room for another connection\"}\n";
 
 			plat_send(fd, full, sizeof(full) - 1);
 			plat_close(fd);
 			if (c)
-				free(c);
+				free(c->rd);
+			free(c);
 			continue;
 		}
 		c->fd = fd;
 		c->id = ++sv->next_id;
 		c->opened_ns = c->last_rx_ns = plat_now_ns();
+		proto_hex(nonce, sizeof(nonce), c->nonce);
 		sv->conns[sv->nconns++] = c;
+		sv->npending++;
+		/* The bridge speaks first: the hello must answer this nonce. */
+		queue_msg(c, proto_challenge_new(c->nonce));
 		plat_mutex_lock(sv->st->lock);
 		sv->st->connections++;
 		sv->st->open_connections = (unsigned)sv->nconns;
@@ -474,7 +582,7 @@ static int open_listeners(struct server *sv)
 
 int server_run(struct bridge_state *st, const struct server_config *cfg)
 {
-	struct plat_pollfd fds[SERVER_MAX_LISTEN + SERVER_MAX_CONNS];
+	struct plat_pollfd fds[SERVER_MAX_LISTEN + SERVER_MAX_CONNS + SERVER_MAX_PENDING];
 	struct server *sv = calloc(1, sizeof(*sv));
 	uint64_t next_sample = 0;
 	int r;
@@ -483,6 +591,15 @@ int server_run(struct bridge_state *st, const struct server_config *cfg)
 		return -ENOMEM;
 	sv->st = st;
 	sv->cfg = cfg;
+	{
+		char why[512];
+
+		r = enroll_key_dir(cfg->state_dir, sv->key_dir, sizeof(sv->key_dir), why, sizeof(why));
+		if (r < 0) {
+			bridge_log("enrolment keys: %s", why);
+			goto out;
+		}
+	}
 	r = open_listeners(sv);
 	if (r < 0) {
 		bridge_log("no listener could be opened");

@@ -8,7 +8,13 @@
 #include "state.h"
 
 #define SERVER_MAX_LISTEN 8
-#define SERVER_MAX_CONNS 256       /* more are answered with an error and closed */
+#define SERVER_MAX_CONNS 256       /* authenticated; more are answered with an error and closed */
+/* Connections that have not proved a key yet have a pool of their own, so
+ * they never take an agent's place: when it is full the oldest of them is
+ * closed for the newcomer.  They may send a hello and little else. */
+#define SERVER_MAX_PENDING 64
+#define SERVER_PENDING_ERRORS 4    /* protocol errors before a pending connection is closed */
+#define SERVER_CONNS_PER_DISTRO 4  /* a distro's fifth connection closes its oldest */
 #define SERVER_OUT_MAX (1u << 20)  /* a peer that reads nothing is dropped here */
 
 struct server_config {
@@ -21,6 +27,7 @@ struct server_config {
 	const char *meminfo;           /* a meminfo-format file instead of the OS */
 	unsigned host_interval_ms;     /* how often host memory is sampled */
 	unsigned hello_timeout_ms, idle_timeout_ms;
+	const char *state_dir;         /* NULL: the platform's (enroll.h) */
 };
 
 /* Listens on every endpoint (one that fails is reported and skipped; none

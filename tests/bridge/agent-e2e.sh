@@ -30,8 +30,14 @@ BARGS="--listen unix:$tmp/b.sock --listen tcp:127.0.0.1:$tport --http 127.0.0.1:
 start_bridge $BARGS
 
 agents=
+# Each agent is enrolled the real way: `wsldock-bridge enroll NAME` runs
+# tests/bridge/fake-wsl (Windows' wsl.exe cannot exist here), which runs
+# `wsldock-agent enroll` into $tmp/keys/NAME.key.
+export FAKE_WSL_KEYS=$tmp/keys
 start_agent() {  # NAME ENDPOINT
 	mkdir -p "$tmp/$1"
+	WSLDOCK_WSL_EXE=$top_srcdir/tests/bridge/fake-wsl "$BRIDGE" enroll --state-dir "$tmp/state" "$1" \
+		>>"$tmp/enroll.log" 2>&1 || { fail "enroll $1: $(cat "$tmp/enroll.log")"; return; }
 	# The agents read a captured WSL 2 tree (--root): other tests build
 	# and cache on this machine at the same time, and a live agent would
 	# pick their cache as host-pressure targets and run levers inside its
@@ -39,7 +45,7 @@ start_agent() {  # NAME ENDPOINT
 	# longer than this test waits.  The channel, the bridge and the
 	# policy are the real ones; the tree has cgroup v2, so host pressure
 	# takes its documented step: memory.reclaim on the root cgroup.
-	WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
+	WSLDOCK_BRIDGE_KEY=$tmp/keys/$1.key WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
 		--root "$top_srcdir/tests/fixtures/wsl2-6.6" --set action_timeout=1s \
 		--control-socket "$tmp/$1/agent.sock" >"$tmp/$1.log" 2>&1 &
 	agents="$agents $!"
@@ -75,7 +81,7 @@ else fail "metrics:"; cat "$tmp/prom" >&2; fi
 
 # report shows the connection: daemon.bridge of the daemon's status.
 WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report --json >"$tmp/report.json" 2>/dev/null
-jq -e '.daemon.running and .daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("unix:")) and .daemon.bridge.protocol == 1 and (has("bridge") | not)' "$tmp/report.json" >/dev/null &&
+jq -e '.daemon.running and .daemon.bridge.state == "connected" and (.daemon.bridge.endpoint | startswith("unix:")) and .daemon.bridge.protocol == 2 and (has("bridge") | not)' "$tmp/report.json" >/dev/null &&
 	pass "report --json: daemon.bridge connected" || fail "report bridge: $(jq -c .daemon.bridge "$tmp/report.json")"
 WSLDOCK_CONTROL_SOCKET=$tmp/E2E-Unix/agent.sock "$AGENT" report 2>/dev/null | grep -q '^Bridge: connected (unix:' &&
 	pass "report: 'Bridge: connected'" || fail "report text has no bridge line"
