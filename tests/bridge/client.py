@@ -65,6 +65,7 @@ def enrolled_key(distro, create=True):
         if not create:
             return None
     key = os.urandom(32)
+    os.makedirs(d, mode=0o700, exist_ok=True)
     tmp = path + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.write(fd, ("%s %s\n" % (key.hex(), distro)).encode())
