@@ -768,6 +768,8 @@ static bool scan_object(struct scan *s)
 
 	if (++s->depth > SCAN_DEPTH_MAX)
 		return scan_fail(s, "nested too deep");
+	if (s->depth > s->st->depth)
+		s->st->depth = s->depth;
 	s->p++;
 	for (;;) {
 		char key[32];
@@ -816,6 +818,8 @@ static bool scan_array(struct scan *s)
 
 	if (++s->depth > SCAN_DEPTH_MAX)
 		return scan_fail(s, "nested too deep");
+	if (s->depth > s->st->depth)
+		s->st->depth = s->depth;
 	s->p++;
 	for (;;) {
 		scan_ws(s);

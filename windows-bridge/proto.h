@@ -182,5 +182,6 @@ struct proto_status {
 	bool build_active;                 /* report.daemon.build_active */
 	uint64_t conflicts;                /* report.conflicts.findings of severity
 					      conflict or warning */
+	unsigned depth;                    /* the line's deepest nesting (1: the message) */
 };
 int proto_scan_status(const char *line, size_t len, struct proto_status *st, char *why, size_t why_len);

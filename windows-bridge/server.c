@@ -329,7 +329,7 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 	struct distro *d;
 	json_t *msg = NULL;
 	char why[256];
-	int type;
+	int type, r = 0;
 
 	if (c->closing || c->dead)
 		return;
@@ -398,11 +398,16 @@ apply:
 	if (d) {
 		d->last_seen_wall_ms = wall_ms();
 		if (type == PROTO_STATUS)
-			state_status(d, &st, d->last_seen_wall_ms);
+			r = state_status(d, &st, d->last_seen_wall_ms);
 		else if (type == PROTO_EVENT)
 			state_event(d, &ev, d->last_seen_wall_ms);
 	}
 	plat_mutex_unlock(sv->st->lock);
+	if (r == -EMSGSIZE) {
+		snprintf(why, sizeof(why), "a report is at most %d bytes and %d levels deep; the previous one is kept",
+			 STATE_REPORT_MAX, STATE_REPORT_DEPTH);
+		send_error(sv, c, PROTO_E_TOO_LONG, why, NULL);
+	}
 out:
 	json_decref(msg);
 }

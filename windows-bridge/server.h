@@ -15,7 +15,9 @@
 #define SERVER_MAX_PENDING 64
 #define SERVER_PENDING_ERRORS 4    /* protocol errors before a pending connection is closed */
 #define SERVER_CONNS_PER_DISTRO 4  /* a distro's fifth connection closes its oldest */
-#define SERVER_OUT_MAX (1u << 20)  /* a peer that reads nothing is dropped here */
+/* A peer that reads nothing is dropped here (what the bridge sends is a
+ * few hundred bytes a message: errors, change results, host memory). */
+#define SERVER_OUT_MAX (128u << 10)
 
 struct server_config {
 	const char *listen[SERVER_MAX_LISTEN];

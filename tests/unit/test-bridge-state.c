@@ -39,6 +39,21 @@ static void status(struct distro *d, json_t *rep, uint64_t wall_ms)
 	json_decref(msg);
 }
 
+/* GET /api/v1/distros, parsed back. */
+static json_t *api(const struct bridge_state *st, uint64_t wall_ms)
+{
+	size_t len;
+	char *text = state_api_text(st, wall_ms, &len);
+	json_t *doc;
+
+	assert_non_null(text);
+	assert_int_equal(strlen(text), len);
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(doc);
+	free(text);
+	return doc;
+}
+
 static void test_status_event_json_metrics(void **state)
 {
 	struct bridge_state st;
@@ -64,7 +79,7 @@ static void test_status_event_json_metrics(void **state)
 	status(d, rep, 2000);
 	json_decref(rep);
 
-	doc = state_json(&st, 2500);
+	doc = api(&st, 2500);
 	dj = json_array_get(json_object_get(doc, "distros"), 0);
 	assert_string_equal(json_string_value(json_object_get(dj, "connection")), "connected");
 	assert_int_equal(json_integer_value(json_object_get(dj, "page_cache_bytes")), 3000);
@@ -90,6 +105,54 @@ static void test_status_event_json_metrics(void **state)
 	state_fini(&st);
 }
 
+/* A report over STATE_REPORT_MAX bytes or STATE_REPORT_DEPTH levels is
+ * refused and the previous one kept; a copy serialises like the state and
+ * owns its reports; remedies say who reported them. */
+static void test_report_bounds_copy(void **state)
+{
+	struct bridge_state st, copy;
+	struct proto_status ps;
+	struct distro *d;
+	json_t *rep = report(7, "conflict"), *doc, *deep = json_array(), *big = json_array(), *msg;
+	char *line, why[256];
+
+	assert_int_equal(state_init(&st), 0);
+	d = state_distro(&st, "Ubuntu", true);
+	status(d, rep, 1);
+	for (int i = 0; i < STATE_REPORT_DEPTH + 1; i++)
+		deep = json_pack("[o]", deep);
+	json_object_set_new(rep, "deep", deep);
+	msg = json_pack("{s:s, s:O}", "type", "status", "report", rep);
+	line = json_dumps(msg, JSON_COMPACT);
+	assert_int_equal(proto_scan_status(line, strlen(line), &ps, why, sizeof(why)), 1);
+	assert_int_equal(state_status(d, &ps, 2), -EMSGSIZE);
+	free(line);
+	json_decref(msg);
+	json_object_del(rep, "deep");
+	for (int i = 0; i < STATE_REPORT_MAX / 2; i++)
+		json_array_append_new(big, json_integer(0));
+	json_object_set_new(rep, "big", big);
+	msg = json_pack("{s:s, s:O}", "type", "status", "report", rep);
+	line = json_dumps(msg, JSON_COMPACT);
+	assert_int_equal(proto_scan_status(line, strlen(line), &ps, why, sizeof(why)), 1);
+	assert_int_equal(state_status(d, &ps, 3), -EMSGSIZE);
+	free(line);
+	json_decref(msg);
+	json_decref(rep);
+
+	assert_int_equal(state_copy(&st, &copy), 0);
+	state_fini(&st);  /* the copy owns what it holds */
+	doc = api(&copy, 4);
+	d = NULL;
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+		json_array_get(json_object_get(doc, "distros"), 0), "status"), "memory"), "page_cache_bytes")), 7);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+		json_array_get(json_object_get(doc, "distros"), 0), "conflicts"), 0), "remedy_source")),
+		"reported by the distro");
+	json_decref(doc);
+	state_copy_free(&copy);
+}
+
 static void test_history_bounded(void **state)
 {
 	struct bridge_state st;
@@ -101,7 +164,7 @@ static void test_history_bounded(void **state)
 	for (unsigned i = 0; i < STATE_HISTORY * 3; i++)
 		status(d, rep, i);
 	json_decref(rep);
-	doc = state_json(&st, 0);
+	doc = api(&st, 0);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(doc, "distros"), 0),
 							 "history")), STATE_HISTORY);
 	json_decref(doc);
@@ -153,6 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_event_json_metrics),
 		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_report_bounds_copy),
 		cmocka_unit_test(test_hostmem),
 	};
 
