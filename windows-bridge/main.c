@@ -23,7 +23,7 @@ static const char *program_name = "wsldock-bridge";
 
 enum {
 	OPT_LISTEN = 0x100, OPT_HTTP, OPT_HTTP_ANY, OPT_DOCKER_SETTINGS, OPT_WSLCONFIG,
-	OPT_DRY_RUN, OPT_LOW_MEMORY, OPT_MEMINFO, OPT_HOST_INTERVAL, OPT_STATE_DIR,
+	OPT_DRY_RUN, OPT_LOW_MEMORY, OPT_MEMINFO, OPT_HOST_INTERVAL, OPT_STATE_DIR, OPT_ALLOW_CHANGES,
 };
 
 static void usage(FILE *f)
@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"Usage: %s [run] --listen ENDPOINT... [--http ADDR:PORT [--http-any]]\n"
 		"              [--docker-settings FILE] [--wslconfig FILE] [--dry-run]\n"
 		"              [--low-memory LIMIT] [--meminfo FILE] [--host-interval MS]\n"
-		"              [--state-dir DIR]\n"
+		"              [--state-dir DIR] [--allow-changes DISTRO=WHAT[,WHAT...]]...\n"
 		"       %s enroll DISTRO [--state-dir DIR]\n"
 		"       %s integration enable|disable DISTRO [--docker-settings FILE] [--dry-run]\n"
 		"       %s wslconfig set SECTION.KEY=VALUE [--wslconfig FILE] [--dry-run]\n",
@@ -60,6 +60,9 @@ static void usage(FILE *f)
 		"  --host-interval MS   sample host memory every MS milliseconds (default 1000)\n"
 		"  --state-dir DIR      keep the distros' enrolment keys in DIR/bridge-keys\n"
 		"                       (default: the log directory)\n"
+		"  --allow-changes DISTRO=WHAT[,WHAT...]  the changes DISTRO's agent may ask\n"
+		"                       for: integration, wslconfig (every key) or\n"
+		"                       wslconfig.SECTION.KEY; others are refused (repeatable)\n"
 		"\n"
 		"enroll DISTRO makes a new key for DISTRO, installs it there with\n"
 		"`wsl.exe -d DISTRO -u root wsldock-agent enroll` and keeps it: only an\n"
@@ -214,6 +217,7 @@ static int verb_run(int argc, char **argv)
 		{ "meminfo", required_argument, NULL, OPT_MEMINFO },
 		{ "host-interval", required_argument, NULL, OPT_HOST_INTERVAL },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "allow-changes", required_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -271,6 +275,17 @@ static int verb_run(int argc, char **argv)
 			break;
 		case OPT_STATE_DIR:
 			cfg.state_dir = optarg;
+			break;
+		case OPT_ALLOW_CHANGES:
+			if (server_allow_check(optarg, why, sizeof(why)) < 0) {
+				fprintf(stderr, "%s: %s\n", program_name, why);
+				return EXIT_ERROR;
+			}
+			if (cfg.nallow == SERVER_MAX_ALLOW) {
+				fprintf(stderr, "%s: at most %d --allow-changes\n", program_name, SERVER_MAX_ALLOW);
+				return EXIT_ERROR;
+			}
+			cfg.allow[cfg.nallow++] = optarg;
 			break;
 		case OPT_HOST_INTERVAL:
 			cfg.host_interval_ms = (unsigned)strtoul(optarg, &end, 10);

@@ -441,11 +441,22 @@ static int fsync_dir_of(const char *path)
 
 int plat_replace_file(const char *path, const void *data, size_t len)
 {
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	char tmp[PATH_MAX], target[PATH_MAX];
+	const char *slash;
 	struct stat st;
-	bool existed = stat(path, &st) == 0;
+	bool existed;
 	int fd, r, n;
+
+	/* A symlinked file (a dotfiles checkout) is edited where it points:
+	 * renaming over the link would turn it into a regular file and leave
+	 * the target with the old value. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!realpath(path, target))
+			return -errno;
+		path = target;
+	}
+	slash = strrchr(path, '/');
+	existed = stat(path, &st) == 0;
 
 	/* .NAME.wsldock-tmp-PID beside the file: same filesystem, so the
 	 * rename is atomic; a killed writer leaves only this, never a short

@@ -263,6 +263,109 @@ static void change_paths(struct server *sv)
 	}
 }
 
+static bool ieq_n(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char x = (char)(a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i]);
+		char y = (char)(b[i] >= 'A' && b[i] <= 'Z' ? b[i] + 32 : b[i]);
+
+		if (x != y || !x)
+			return x == y;
+	}
+	return true;
+}
+
+/* One WHAT of an --allow-changes list matches what. */
+static bool what_matches(const char *w, size_t n, const char *what)
+{
+	if (n == strlen(what) && ieq_n(w, what, n))
+		return true;
+	/* "wslconfig" allows every key the applier takes. */
+	return n == 9 && ieq_n(w, "wslconfig", 9) && ieq_n(what, "wslconfig.", 10);
+}
+
+bool server_change_allowed(const struct server_config *cfg, const char *distro, const char *what)
+{
+	size_t dn = strlen(distro);
+
+	for (size_t i = 0; i < cfg->nallow; i++) {
+		const char *a = cfg->allow[i], *eq = strchr(a, '='), *w;
+
+		if (!eq || (size_t)(eq - a) != dn || !ieq_n(a, distro, dn))
+			continue;
+		for (w = eq + 1; *w;) {
+			size_t n = strcspn(w, ",");
+
+			if (what_matches(w, n, what))
+				return true;
+			w += n + (w[n] == ',');
+		}
+	}
+	return false;
+}
+
+int server_allow_check(const char *arg, char *why, size_t why_len)
+{
+	const char *eq = strchr(arg, '=');
+	char distro[PROTO_DISTRO_MAX + 1];
+
+	if (!eq || eq == arg || (size_t)(eq - arg) > PROTO_DISTRO_MAX || !eq[1]) {
+		snprintf(why, why_len, "--allow-changes %s: expected DISTRO=WHAT[,WHAT...]", arg);
+		return -EINVAL;
+	}
+	snprintf(distro, sizeof(distro), "%.*s", (int)(eq - arg), arg);
+	if (!proto_distro_name_valid(distro)) {
+		snprintf(why, why_len, "--allow-changes %s: '%s' is not a WSL distro name", arg, distro);
+		return -EINVAL;
+	}
+	for (const char *w = eq + 1; *w;) {
+		size_t n = strcspn(w, ",");
+
+		if (!(n == 11 && ieq_n(w, "integration", 11)) && !(n == 9 && ieq_n(w, "wslconfig", 9)) &&
+		    !(n > 10 && ieq_n(w, "wslconfig.", 10) && memchr(w + 10, '.', n - 10))) {
+			snprintf(why, why_len, "--allow-changes %s: '%.*s' is not integration, wslconfig or "
+				 "wslconfig.SECTION.KEY", arg, (int)n, w);
+			return -EINVAL;
+		}
+		w += n + (w[n] == ',');
+	}
+	return 0;
+}
+
+/* Refused before any file is read: not allowed for this distro, or too
+ * many requests.  Fills r and returns true when so. */
+static bool change_gate(struct server *sv, struct conn *c, const struct proto_change *ch,
+			struct apply_result *r)
+{
+	char what[160];
+	unsigned retry_s = 0;
+	bool ok;
+
+	if (ch->kind == PROTO_CHANGE_INTEGRATION)
+		snprintf(what, sizeof(what), "integration");
+	else
+		snprintf(what, sizeof(what), "wslconfig.%s", ch->key);
+	memset(r, 0, sizeof(*r));
+	r->status = APPLY_REFUSED;
+	if (!server_change_allowed(sv->cfg, c->distro, what)) {
+		snprintf(r->message, sizeof(r->message),
+			 "%s may not change %s: the Windows user allows it by starting the bridge with "
+			 "--allow-changes %s=%s", c->distro, what, c->distro,
+			 ch->kind == PROTO_CHANGE_INTEGRATION ? "integration" : what);
+		return true;
+	}
+	plat_mutex_lock(sv->st->lock);
+	ok = c->d && state_change_allowed(c->d, wall_ms(), &retry_s);
+	plat_mutex_unlock(sv->st->lock);
+	if (!ok) {
+		snprintf(r->message, sizeof(r->message),
+			 "%s asked for %d changes within a minute already: retry in %u s", c->distro,
+			 STATE_CHANGE_BURST, retry_s);
+		return true;
+	}
+	return false;
+}
+
 static void on_change(struct server *sv, struct conn *c, json_t *msg)
 {
 	struct proto_change ch;
@@ -275,7 +378,9 @@ static void on_change(struct server *sv, struct conn *c, json_t *msg)
 		return;
 	}
 	change_paths(sv);
-	if (ch.kind == PROTO_CHANGE_INTEGRATION) {
+	if (change_gate(sv, c, &ch, &r)) {
+		/* r says why; nothing was read or written. */
+	} else if (ch.kind == PROTO_CHANGE_INTEGRATION) {
 		if (!sv->docker_settings[0]) {
 			memset(&r, 0, sizeof(r));
 			r.status = APPLY_REFUSED;

@@ -164,6 +164,19 @@ void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms
 	}
 }
 
+bool state_change_allowed(struct distro *d, uint64_t now_ms, unsigned *retry_s)
+{
+	uint64_t oldest = d->change_ms[d->change_next];
+
+	if (oldest && now_ms >= oldest && now_ms - oldest < STATE_CHANGE_WINDOW_MS) {
+		*retry_s = (unsigned)((STATE_CHANGE_WINDOW_MS - (now_ms - oldest) + 999) / 1000);
+		return false;
+	}
+	d->change_ms[d->change_next] = now_ms ? now_ms : 1;
+	d->change_next = (d->change_next + 1) % STATE_CHANGE_BURST;
+	return true;
+}
+
 static json_t *time_json(uint64_t wall_ms)
 {
 	char buf[32];

@@ -20,6 +20,9 @@
  * the history and reclaim rings, 256 distros hold at most ~11 MiB; see
  * wsldock-bridge(8), MEMORY, for the whole bound. */
 #define STATE_REPORT_MAX 32768
+/* Change requests a distro may make: this many a minute, then refused. */
+#define STATE_CHANGE_BURST 6
+#define STATE_CHANGE_WINDOW_MS 60000
 #define STATE_REPORT_DEPTH 16
 #define STATE_HISTORY 240       /* chart samples per distro (one per status) */
 #define STATE_RECLAIMS 32       /* reclaim events kept per distro */
@@ -55,6 +58,8 @@ struct distro {
 	uint64_t builds;
 	uint64_t conflicts;
 	char leader[PROTO_DISTRO_MAX + 1];
+	uint64_t change_ms[STATE_CHANGE_BURST];  /* when the last change requests came (ring) */
+	unsigned change_next;
 	struct state_sample history[STATE_HISTORY];
 	size_t nhistory, history_next;
 	struct state_reclaim reclaims[STATE_RECLAIMS];
@@ -85,6 +90,10 @@ struct distro *state_distro(struct bridge_state *s, const char *name, bool creat
  * -ENOMEM leave the previous status. */
 int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_ms);
 void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms);
+/* Counts a change request; false (not counted) when the distro made
+ * STATE_CHANGE_BURST of them in the last STATE_CHANGE_WINDOW_MS, with the
+ * seconds to wait in *retry_s. */
+bool state_change_allowed(struct distro *d, uint64_t now_ms, unsigned *retry_s);
 
 /* The readers (the dashboard's thread) copy the state under the lock and
  * serialise the copy after releasing it, so an agent's message never waits

@@ -25,7 +25,7 @@ HTTP=http://127.0.0.1:$port
 F=$tmp/settings-store.json; W=$tmp/wslconfig; M=$tmp/meminfo
 cp "$BFIX/settings-store.json" "$F"; cp "$BFIX/wslconfig" "$W"
 printf 'MemTotal:       33554432 kB\nMemFree:        16777216 kB\nMemAvailable:   20971520 kB\n' >"$M"
-BARGS="--listen unix:$tmp/b.sock --listen tcp:127.0.0.1:$tport --http 127.0.0.1:$port --docker-settings $F --wslconfig $W --meminfo $M --host-interval 200"
+BARGS="--listen unix:$tmp/b.sock --listen tcp:127.0.0.1:$tport --http 127.0.0.1:$port --docker-settings $F --wslconfig $W --meminfo $M --host-interval 200 --allow-changes E2E-Unix=integration --allow-changes E2E-Tcp=wslconfig"
 # shellcheck disable=SC2086
 start_bridge $BARGS
 

@@ -268,6 +268,41 @@ def sc_fat(endpoint, http, pid, n, size, bound_kib):
         fail("peak RSS %d KiB is over the bound of %d KiB" % (hwm, bound_kib))
 
 
+def sc_change(endpoint, distro, *change):
+    """One change request from an enrolled agent; prints the result."""
+    a = legit(endpoint, distro)
+    if change[0] in ("enable", "disable"):
+        a.send({"type": "change", "id": 7, "change": "integration", "action": change[0]})
+    else:
+        a.send({"type": "change", "id": 7, "change": "wslconfig", "key": change[1], "value": change[2]})
+    for m in a.drain(5.0):
+        if isinstance(m, dict) and m.get("type") == "change-result":
+            print(json.dumps(m))
+            return
+    fail("no change-result")
+
+
+def sc_toggle(endpoint, distro, n):
+    """An enrolled agent toggles its integration n times as fast as it can
+    (issue 19: 300 toggles in 5 s wrote 303 backups)."""
+    a = legit(endpoint, distro)
+    counts = {}
+    for i in range(n):
+        a.send({"type": "change", "id": i, "change": "integration", "action": "enable" if i % 2 == 0 else "disable"})
+    got = 0
+    deadline = time.monotonic() + 30
+    while got < n and time.monotonic() < deadline:
+        m = a.recv(deadline - time.monotonic())
+        if m is None or m == "closed":
+            break
+        if m.get("type") == "change-result":
+            got += 1
+            key = m["result"] + ("/changed" if m.get("changed") else "")
+            counts[key] = counts.get(key, 0) + 1
+    print("toggle: %d requests: %s" % (n, json.dumps(counts, sort_keys=True)))
+    a.close()
+
+
 def main():
     sc, args = sys.argv[1], sys.argv[2:]
     if sc == "rogue":
@@ -278,6 +313,10 @@ def main():
         sc_idle(args[0], int(args[1]), float(args[2]))
     elif sc == "legit":
         legit(args[0], args[1], args[2] if len(args) > 2 else "1.0").close()
+    elif sc == "change":
+        sc_change(*args)
+    elif sc == "toggle":
+        sc_toggle(args[0], args[1], int(args[2]))
     elif sc == "fat":
         sc_fat(args[0], args[1], int(args[2]), int(args[3]), int(args[4]), int(args[5]))
     else:
