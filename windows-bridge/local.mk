@@ -68,7 +68,7 @@ SCRIPT_TESTS += \
 # Issue 19's attacks on the bridge (each failed on protocol 1): a peer
 # without the distro's enrolment key, hostile reports, foreign Hosts.
 SCRIPT_TESTS += tests/security/bridge-auth.sh tests/security/bridge-state.sh \
-	tests/security/bridge-changes.sh
+	tests/security/bridge-changes.sh tests/security/bridge-enroll.sh
 EXTRA_DIST += tests/security/bridge_attacks.py tests/bridge/fake-wsl
 EXTRA_DIST += tests/bridge/lib.sh tests/bridge/client.py tests/bridge/pngcheck.py \
 	tests/bridge/fixtures bench/bridge-load
