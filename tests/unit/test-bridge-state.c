@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "../../windows-bridge/hostmem.h"
+#include "../../windows-bridge/server.h"
 #include "../../windows-bridge/state.h"
 
 static json_t *report(uint64_t cache, const char *severity)
@@ -153,6 +154,35 @@ static void test_report_bounds_copy(void **state)
 	state_copy_free(&copy);
 }
 
+/* --allow-changes: per distro (any case), integration, every .wslconfig
+ * key or one; and the rate: 6 a minute, then the wait is said. */
+static void test_allow_and_rate(void **state)
+{
+	struct server_config cfg = { .allow = { "Ubuntu=integration,wslconfig.WSL2.memory", "Debian=wslconfig" },
+				     .nallow = 2 };
+	struct distro d = { 0 };
+	char why[256];
+	unsigned retry = 0;
+
+	assert_true(server_change_allowed(&cfg, "ubuntu", "integration"));
+	assert_true(server_change_allowed(&cfg, "Ubuntu", "wslconfig.wsl2.memory"));
+	assert_false(server_change_allowed(&cfg, "Ubuntu", "wslconfig.wsl2.swap"));
+	assert_true(server_change_allowed(&cfg, "Debian", "wslconfig.experimental.sparseVhd"));
+	assert_false(server_change_allowed(&cfg, "Debian", "integration"));
+	assert_false(server_change_allowed(&cfg, "Ubuntu-22.04", "integration"));
+	assert_false(server_change_allowed(&cfg, "Ubunt", "integration"));
+	assert_int_equal(server_allow_check("Ubuntu=integration,wslconfig.wsl2.memory", why, sizeof(why)), 0);
+	assert_int_equal(server_allow_check("Ubuntu=everything", why, sizeof(why)), -EINVAL);
+	assert_int_equal(server_allow_check("../x=integration", why, sizeof(why)), -EINVAL);
+	assert_int_equal(server_allow_check("Ubuntu=", why, sizeof(why)), -EINVAL);
+
+	for (int i = 0; i < STATE_CHANGE_BURST; i++)
+		assert_true(state_change_allowed(&d, 100000 + i * 1000, &retry));
+	assert_false(state_change_allowed(&d, 110000, &retry));
+	assert_int_equal(retry, 50);
+	assert_true(state_change_allowed(&d, 160000, &retry));
+}
+
 static void test_history_bounded(void **state)
 {
 	struct bridge_state st;
@@ -217,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_status_event_json_metrics),
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_report_bounds_copy),
+		cmocka_unit_test(test_allow_and_rate),
 		cmocka_unit_test(test_hostmem),
 	};
 
