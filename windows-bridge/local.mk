@@ -18,6 +18,9 @@ BRIDGE_CORE_SOURCES = \
 if WSLDOCK_WINDOWS
 BRIDGE_PLATFORM_SOURCES = $(WIN_PLATFORM_SOURCES) windows-bridge/win/enroll_windows.c
 BRIDGE_PLATFORM_LIBS = $(WIN_PLATFORM_LIBS) -lbcrypt
+# wsl.exe as `wsldock-bridge enroll` runs it (tests/windows/enroll-wine.sh).
+noinst_PROGRAMS += tests/windows/fake-wsl-enroll
+tests_windows_fake_wsl_enroll_SOURCES = tests/windows/fake-wsl-enroll.c
 else
 BRIDGE_PLATFORM_SOURCES = windows-bridge/platform_linux.c
 BRIDGE_PLATFORM_LIBS = -lpthread $(CRYPTO_LIBS)
@@ -67,6 +70,9 @@ SCRIPT_TESTS += \
 	tests/bridge/abuse.sh
 # Issue 19's attacks on the bridge (each failed on protocol 1): a peer
 # without the distro's enrolment key, hostile reports, foreign Hosts.
+# Enrolment's Windows layer (BCrypt, CreateProcessW) under wine64.
+SCRIPT_TESTS += tests/windows/enroll-wine.sh
+EXTRA_DIST += windows-bridge/win/enroll_windows.c tests/windows/fake-wsl-enroll.c
 SCRIPT_TESTS += tests/security/bridge-auth.sh tests/security/bridge-state.sh \
 	tests/security/bridge-changes.sh tests/security/bridge-enroll.sh
 EXTRA_DIST += tests/security/bridge_attacks.py tests/bridge/fake-wsl
