@@ -272,6 +272,7 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 	const char *key, *engine;
 	size_t i;
 	int indent, ret = -EINVAL;
+	bool list_changes = true;
 
 	memset(r, 0, sizeof(*r));
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
@@ -335,6 +336,7 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 			ret = 0;
 			goto out;
 		}
+		list_changes = false;  /* only the BOM goes */
 	} else if (enable) {
 		if (!list || !json_is_array(list)) {
 			list = json_array();
@@ -363,11 +365,12 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 		struct sbuf b = { 0 };
 		bool found = find_member(text, len, r->key, &sp, &last_end, &close);
 
-		if (key && !found) {
+		if (!list_changes) {
+			put(&b, text, len);
+		} else if (key && !found) {
 			snprintf(r->why, sizeof(r->why), "\"%s\" is written in a way this editor does not change", key);
 			goto out;
-		}
-		if (found) {
+		} else if (found) {
 			/* Only the list's bytes change. */
 			put(&b, text, sp.start);
 			new_list(text, &sp, text[sp.start] == '[', distro, enable, &b);
