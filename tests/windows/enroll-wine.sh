@@ -24,7 +24,8 @@ WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
 # Light (three short .exe runs, no browser, nothing timed): no machine-wide
 # lock, but the build directory is shared with wine.sh, so its cross build
 # is serialised on a lock of its own.
-build=$(flock "$builddir/build-win.lock" nice -n 10 "$srcdir/windows-bridge/win/cross-build" "$builddir/build-win") ||
+mkdir -p "$builddir/build-win"
+build=$(flock "$builddir/build-win/.cross-build.lock" nice -n 10 "$srcdir/windows-bridge/win/cross-build" "$builddir/build-win") ||
 	fail "the cross build failed (output above)"
 build=$(printf '%s\n' "$build" | tail -1)
 exe=$build/windows-bridge/wsldock-bridge.exe
