@@ -12,11 +12,14 @@ require curl
 ATTACK="python3 $top_srcdir/tests/security/bridge_attacks.py"
 # wsldock-bridge(8), MEMORY: the documented bound, in KiB.
 BOUND_KIB=$((128 * 1024))
-if bridge_sanitized; then skip "an ASan build's RSS is its allocator's, not the bridge's bound"; fi
 port=$(free_port)
 HTTP=http://127.0.0.1:$port
 
-for size in 63000 32000; do
+# An ASan build's RSS is its allocator's quarantine and shadow, not the
+# bridge's: the bound is checked on the plain build, the rest on both.
+sizes="63000 32000"
+bridge_sanitized && { echo "an ASan build: the memory bound is checked on the plain build only"; sizes=; }
+for size in $sizes; do
 	rm -rf "$tmp/state"
 	start_bridge --listen "unix:$tmp/b.sock" --http "127.0.0.1:$port"
 	if $ATTACK fat "unix:$tmp/b.sock" "$HTTP" "$bridge_pid" 256 "$size" "$BOUND_KIB"; then
