@@ -49,23 +49,56 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* PATH.wsldock-backup-20261202T000309Z, with -2, -3 ... when that exists
- * (two changes within a second). */
+/* The last APPLY_BACKUPS versions stay beside the file as
+ * PATH.wsldock-backup-1 (the newest) to -N: each change shifts them by one
+ * (the oldest goes), so a burst of changes cannot fill the disk.  A slot is
+ * made by plat_copy_file (it keeps the file's mode) and later overwritten
+ * in place by plat_replace_file (which keeps the slot's), all portable. */
+static int backup_slot(const char *path, unsigned n, char *buf, size_t size)
+{
+	int len = snprintf(buf, size, "%s.wsldock-backup-%u", path, n);
+
+	return len < 0 || (size_t)len >= size ? -ENAMETOOLONG : 0;
+}
+
+static int copy_over(const char *from, const char *to)
+{
+	char *data;
+	size_t len;
+	int r = plat_copy_file(from, to);
+
+	if (r != -EEXIST)
+		return r;
+	r = plat_read_file(from, SETTINGS_MAX, &data, &len);
+	if (r < 0)
+		return r;
+	r = plat_replace_file(to, data, len);
+	free(data);
+	return r;
+}
+
 static int make_backup(const char *path, char *buf, size_t size)
 {
-	char stamp[32];
-	int r = -EEXIST;
+	char from[1100], to[1100];
+	int r;
 
-	format_utc(plat_wall_ns(), false, stamp, sizeof(stamp));
-	for (unsigned n = 1; n < 100 && r == -EEXIST; n++) {
-		int len = n == 1 ? snprintf(buf, size, "%s.wsldock-backup-%s", path, stamp)
-				 : snprintf(buf, size, "%s.wsldock-backup-%s-%u", path, stamp, n);
+	for (unsigned n = APPLY_BACKUPS - 1; n >= 1; n--) {
+		char *probe;
+		size_t len;
 
-		if (len < 0 || (size_t)len >= size)
+		if (backup_slot(path, n, from, sizeof(from)) < 0 || backup_slot(path, n + 1, to, sizeof(to)) < 0)
 			return -ENAMETOOLONG;
-		r = plat_copy_file(path, buf);
+		/* Whether slot n exists (-EFBIG: it does, and is over a byte). */
+		r = plat_read_file(from, 1, &probe, &len);
+		if (r == -ENOENT)
+			continue;
+		free(probe);
+		r = copy_over(from, to);
+		if (r < 0)
+			return r;
 	}
-	return r;
+	r = backup_slot(path, 1, buf, size);
+	return r < 0 ? r : copy_over(path, buf);
 }
 
 /* Backs up (when the file exists) and replaces path; fills r on failure. */

@@ -9,6 +9,10 @@
  * timestamped backup beside the file before it replaces it atomically
  * (plat_replace_file), and describes exactly what changed in one line. */
 
+/* Backups kept beside a file the appliers change (PATH.wsldock-backup-1 is
+ * the newest). */
+#define APPLY_BACKUPS 5
+
 enum apply_status {
 	APPLY_UNCHANGED,      /* already so: nothing written */
 	APPLY_APPLIED,        /* written; takes effect when its reader next reads it */

@@ -7,6 +7,9 @@
 #include <jansson.h>
 
 #include "docker_settings.h"
+#include "proto.h"
+
+#define PROTO_NAME_MAX (PROTO_DISTRO_MAX + 2)
 
 static int ascii_casecmp(const char *a, const char *b)
 {
@@ -48,6 +51,179 @@ static bool file_is_pascal(json_t *root, const char *name_hint)
 	if (upper != lower)
 		return upper > lower;
 	return name_hint && strstr(name_hint, "settings-store") != NULL;
+}
+
+/* ---- the text editor: only the list's bytes change ----
+ * jansson validates the file and answers the questions (is the distro in the
+ * list?); the new file is the old text with the list's value (or a new
+ * member) spliced in, so every other byte stays: a number written 1.10 or
+ * 1e2 stays so, which a parse and dump would not do (1.1000000000000001,
+ * 100.0). */
+
+static size_t skip_ws(const char *t, size_t i, size_t len)
+{
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the JSON value starting at i (jansson validated the text). */
+static size_t skip_value(const char *t, size_t i, size_t len)
+{
+	unsigned depth = 0;
+
+	if (i < len && t[i] != '"' && t[i] != '{' && t[i] != '[') {
+		while (i < len && !strchr(",}] \t\r\n", t[i]))
+			i++;
+		return i;
+	}
+	for (; i < len; i++) {
+		if (t[i] == '"') {
+			for (i++; i < len && t[i] != '"'; i++)
+				if (t[i] == '\\')
+					i++;
+			if (!depth)
+				return i + 1;
+		} else if (t[i] == '{' || t[i] == '[') {
+			depth++;
+		} else if (t[i] == '}' || t[i] == ']') {
+			if (--depth == 0)
+				return i + 1;
+		}
+	}
+	return len;
+}
+
+struct span {
+	size_t start, end;
+};
+
+/* The top-level member named like name (without regard to case; a key
+ * written with escapes never matches): its value's span; and where the
+ * last member's value ends and the closing brace is. */
+static bool find_member(const char *t, size_t len, const char *name, struct span *value,
+			size_t *last_end, size_t *close)
+{
+	size_t i = skip_ws(t, 0, len);
+	bool found = false;
+
+	*last_end = 0;
+	*close = 0;
+	if (i >= len || t[i] != '{')
+		return false;
+	i = skip_ws(t, i + 1, len);
+	while (i < len && t[i] == '"') {
+		size_t ks = i + 1, ke = skip_value(t, i, len) - 1, vs, ve;
+
+		i = skip_ws(t, ke + 1, len);
+		if (i >= len || t[i] != ':')
+			return false;
+		vs = skip_ws(t, i + 1, len);
+		ve = skip_value(t, vs, len);
+		if (!found && ke - ks == strlen(name) && !memchr(t + ks, '\\', ke - ks)) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "%.*s", (int)(ke - ks), t + ks);
+			if (!ascii_casecmp(key, name)) {
+				value->start = vs;
+				value->end = ve;
+				found = true;
+			}
+		}
+		*last_end = ve;
+		i = skip_ws(t, ve, len);
+		if (i < len && t[i] == ',')
+			i = skip_ws(t, i + 1, len);
+	}
+	*close = i;
+	return found;
+}
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *q = realloc(b->p, cap);
+
+		if (!q) {
+			b->failed = true;
+			return;
+		}
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct sbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* The list's new text: its elements' own texts, distro added at the end or
+ * every spelling of it left out, the original spacing kept. */
+static void new_list(const char *t, const struct span *v, bool is_list, const char *distro,
+		     bool enable, struct sbuf *b)
+{
+	struct span el[512];
+	size_t n = 0, i, kept = 0;
+	const char *sep = ", ";
+	size_t sep_len = 2, pre = 0, post = 0;
+
+	if (is_list) {
+		i = skip_ws(t, v->start + 1, v->end);
+		pre = i - (v->start + 1);
+		while (i < v->end - 1 && t[i] != ']' && n < sizeof(el) / sizeof(el[0])) {
+			el[n].start = i;
+			el[n].end = skip_value(t, i, v->end);
+			i = skip_ws(t, el[n].end, v->end);
+			if (i < v->end && t[i] == ',') {
+				if (n == 0) {
+					sep = t + el[0].end;
+					sep_len = skip_ws(t, i + 1, v->end) - el[0].end;
+				}
+				i = skip_ws(t, i + 1, v->end);
+			}
+			n++;
+		}
+		post = n ? (v->end - 1) - el[n - 1].end : 0;
+		if (i < v->end - 1 && t[i] != ']') {
+			b->failed = true;  /* more than 512 names: not a list Desktop wrote */
+			return;
+		}
+	}
+	put(b, "[", 1);
+	put(b, t + v->start + 1, n ? pre : 0);
+	for (i = 0; i < n; i++) {
+		char name[PROTO_NAME_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(el[i].end - el[i].start - 2), t + el[i].start + 1);
+		if (!enable && !ascii_casecmp(name, distro))
+			continue;
+		if (kept++)
+			put(b, sep, sep_len);
+		put(b, t + el[i].start, el[i].end - el[i].start);
+	}
+	if (enable) {
+		if (kept++)
+			put(b, sep, sep_len);
+		puts_(b, "\"");
+		puts_(b, distro);
+		puts_(b, "\"");
+	}
+	if (kept && n)
+		put(b, t + el[n - 1].end, post);
+	put(b, "]", 1);
 }
 
 /* Indentation of the first member, so the rewrite looks like the original
@@ -96,6 +272,7 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 	const char *key, *engine;
 	size_t i;
 	int indent, ret = -EINVAL;
+	bool list_changes = true;
 
 	memset(r, 0, sizeof(*r));
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
@@ -159,6 +336,7 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 			ret = 0;
 			goto out;
 		}
+		list_changes = false;  /* only the BOM goes */
 	} else if (enable) {
 		if (!list || !json_is_array(list)) {
 			list = json_array();
@@ -181,25 +359,49 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 	}
 	dump_value(json_object_get(root, r->key), r->after, sizeof(r->after));
 
-	indent = detect_indent(text, len);
-	r->out = json_dumps(root, JSON_PRESERVE_ORDER |
-			    (indent ? JSON_INDENT(indent) : JSON_COMPACT));
-	if (!r->out) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	r->out_len = strlen(r->out);
-	/* json_dumps leaves the last newline out; files end with one. */
 	{
-		char *grown = realloc(r->out, r->out_len + 2);
+		struct span sp;
+		size_t last_end, close;
+		struct sbuf b = { 0 };
+		bool found = find_member(text, len, r->key, &sp, &last_end, &close);
 
-		if (!grown) {
+		if (!list_changes) {
+			put(&b, text, len);
+		} else if (key && !found) {
+			snprintf(r->why, sizeof(r->why), "\"%s\" is written in a way this editor does not change", key);
+			goto out;
+		} else if (found) {
+			/* Only the list's bytes change. */
+			put(&b, text, sp.start);
+			new_list(text, &sp, text[sp.start] == '[', distro, enable, &b);
+			put(&b, text + sp.end, len - sp.end);
+		} else {
+			/* A new member after the last one, as the file indents. */
+			char ind[40];
+
+			indent = detect_indent(text, len);
+			snprintf(ind, sizeof(ind), "%*s", indent, "");
+			sp.start = sp.end = 0;
+			put(&b, text, last_end ? last_end : close);
+			if (last_end)
+				puts_(&b, ",");
+			puts_(&b, indent ? "\n" : "");
+			puts_(&b, ind);
+			puts_(&b, "\"");
+			puts_(&b, r->key);
+			puts_(&b, indent ? "\": " : "\":");
+			new_list(text, &sp, false, distro, true, &b);
+			if (!last_end && indent)
+				puts_(&b, "\n");
+			put(&b, text + (last_end ? last_end : close), len - (last_end ? last_end : close));
+		}
+		if (b.failed) {
+			free(b.p);
 			ret = -ENOMEM;
 			goto out;
 		}
-		r->out = grown;
-		r->out[r->out_len++] = '\n';
-		r->out[r->out_len] = '\0';
+		r->out = b.p;
+		r->out_len = b.len;
 	}
 	ret = 0;
 out:

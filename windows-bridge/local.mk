@@ -6,6 +6,7 @@
 BRIDGE_CORE_SOURCES = \
 	windows-bridge/platform.h \
 	windows-bridge/proto.c windows-bridge/proto.h \
+	windows-bridge/enroll.c windows-bridge/enroll.h \
 	windows-bridge/hostmem.c windows-bridge/hostmem.h \
 	windows-bridge/docker_settings.c windows-bridge/docker_settings.h \
 	windows-bridge/wslconfig.c windows-bridge/wslconfig.h \
@@ -15,17 +16,20 @@ BRIDGE_CORE_SOURCES = \
 	windows-bridge/server.c windows-bridge/server.h \
 	windows-bridge/dashboard.c windows-bridge/dashboard.h
 if WSLDOCK_WINDOWS
-BRIDGE_PLATFORM_SOURCES = $(WIN_PLATFORM_SOURCES)
-BRIDGE_PLATFORM_LIBS = $(WIN_PLATFORM_LIBS)
+BRIDGE_PLATFORM_SOURCES = $(WIN_PLATFORM_SOURCES) windows-bridge/win/enroll_windows.c
+BRIDGE_PLATFORM_LIBS = $(WIN_PLATFORM_LIBS) -lbcrypt
+# wsl.exe as `wsldock-bridge enroll` runs it (tests/windows/enroll-wine.sh).
+noinst_PROGRAMS += tests/windows/fake-wsl-enroll
+tests_windows_fake_wsl_enroll_SOURCES = tests/windows/fake-wsl-enroll.c
 else
 BRIDGE_PLATFORM_SOURCES = windows-bridge/platform_linux.c
-BRIDGE_PLATFORM_LIBS = -lpthread
+BRIDGE_PLATFORM_LIBS = -lpthread $(CRYPTO_LIBS)
 endif
 
 noinst_LIBRARIES += windows-bridge/libwsldock-bridge.a
 windows_bridge_libwsldock_bridge_a_SOURCES = $(BRIDGE_CORE_SOURCES) $(BRIDGE_PLATFORM_SOURCES)
 nodist_windows_bridge_libwsldock_bridge_a_SOURCES = windows-bridge/page.c
-windows_bridge_libwsldock_bridge_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
+windows_bridge_libwsldock_bridge_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(CRYPTO_CFLAGS)
 BRIDGE_LIBS = windows-bridge/libwsldock-bridge.a $(MHD_LIBS) $(JANSSON_LIBS) $(BRIDGE_PLATFORM_LIBS)
 
 bin_PROGRAMS += windows-bridge/wsldock-bridge
@@ -64,6 +68,14 @@ SCRIPT_TESTS += \
 	tests/bridge/appliers.sh \
 	tests/bridge/kill-write.sh \
 	tests/bridge/abuse.sh
+# Issue 19's attacks on the bridge (each failed on protocol 1): a peer
+# without the distro's enrolment key, hostile reports, foreign Hosts.
+# Enrolment's Windows layer (BCrypt, CreateProcessW) under wine64.
+SCRIPT_TESTS += tests/windows/enroll-wine.sh
+EXTRA_DIST += windows-bridge/win/enroll_windows.c tests/windows/fake-wsl-enroll.c
+SCRIPT_TESTS += tests/security/bridge-auth.sh tests/security/bridge-state.sh \
+	tests/security/bridge-changes.sh tests/security/bridge-enroll.sh
+EXTRA_DIST += tests/security/bridge_attacks.py tests/bridge/fake-wsl
 EXTRA_DIST += tests/bridge/lib.sh tests/bridge/client.py tests/bridge/pngcheck.py \
 	tests/bridge/fixtures bench/bridge-load
 

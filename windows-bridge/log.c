@@ -4,15 +4,28 @@
 
 #include "log.h"
 
+/* Everything after the prefix comes from printf with values agents sent
+ * (versions, messages, distro names): control characters (a newline that
+ * would start a forged line, escape sequences for a terminal) are written
+ * as \xNN.  Backslashes stay (Windows paths); a literal "\x0a" an agent
+ * sends stays on its line, which is all that matters. */
 void bridge_log(const char *fmt, ...)
 {
+	char line[4096], out[sizeof(line) * 4 + 1];
+	size_t o = 0;
 	va_list ap;
 
-	fputs("wsldock-bridge: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	fprintf(stderr, "wsldock-bridge: %s\n", out);
 	fflush(stderr);
 }
 

@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "dashboard.h"
+#include "enroll.h"
 #include "hostmem.h"
 #include "log.h"
 #include "platform.h"
@@ -22,7 +23,7 @@ static const char *program_name = "wsldock-bridge";
 
 enum {
 	OPT_LISTEN = 0x100, OPT_HTTP, OPT_HTTP_ANY, OPT_DOCKER_SETTINGS, OPT_WSLCONFIG,
-	OPT_DRY_RUN, OPT_LOW_MEMORY, OPT_MEMINFO, OPT_HOST_INTERVAL,
+	OPT_DRY_RUN, OPT_LOW_MEMORY, OPT_MEMINFO, OPT_HOST_INTERVAL, OPT_STATE_DIR, OPT_ALLOW_CHANGES,
 };
 
 static void usage(FILE *f)
@@ -31,9 +32,11 @@ static void usage(FILE *f)
 		"Usage: %s [run] --listen ENDPOINT... [--http ADDR:PORT [--http-any]]\n"
 		"              [--docker-settings FILE] [--wslconfig FILE] [--dry-run]\n"
 		"              [--low-memory LIMIT] [--meminfo FILE] [--host-interval MS]\n"
+		"              [--state-dir DIR] [--allow-changes DISTRO=WHAT[,WHAT...]]...\n"
+		"       %s enroll DISTRO [--state-dir DIR]\n"
 		"       %s integration enable|disable DISTRO [--docker-settings FILE] [--dry-run]\n"
 		"       %s wslconfig set SECTION.KEY=VALUE [--wslconfig FILE] [--dry-run]\n",
-		program_name, program_name, program_name);
+		program_name, program_name, program_name, program_name);
 	for (const struct plat_verb *v = plat_verbs; v->name; v++)
 		fprintf(f, "       %s %-11s %s\n", program_name, v->name, v->summary);
 	fprintf(f,
@@ -46,7 +49,8 @@ static void usage(FILE *f)
 		"  --listen ENDPOINT    unix:PATH, tcp:HOST:PORT, vsock:CID:PORT (CID may be\n"
 		"                       'any'); repeatable, up to %d\n"
 		"  --http ADDR:PORT     serve /, /api/v1/distros and /metrics there\n"
-		"  --http-any           allow a non-loopback --http address (no authentication!)\n"
+		"  --http-any           allow a non-loopback --http address; every request then\n"
+		"                       needs the token in the URL the bridge logs at start\n"
 		"  --docker-settings FILE  Docker Desktop's settings-store.json or settings.json\n"
 		"  --wslconfig FILE     the .wslconfig to edit\n"
 		"  --dry-run            say what would change, write nothing\n"
@@ -54,6 +58,15 @@ static void usage(FILE *f)
 		"                       or a size (512M, 2G); default 10%%\n"
 		"  --meminfo FILE       read host memory from a meminfo-format FILE\n"
 		"  --host-interval MS   sample host memory every MS milliseconds (default 1000)\n"
+		"  --state-dir DIR      keep the distros' enrolment keys in DIR/bridge-keys\n"
+		"                       (default: the log directory)\n"
+		"  --allow-changes DISTRO=WHAT[,WHAT...]  the changes DISTRO's agent may ask\n"
+		"                       for: integration, wslconfig (every key) or\n"
+		"                       wslconfig.SECTION.KEY; others are refused (repeatable)\n"
+		"\n"
+		"enroll DISTRO makes a new key for DISTRO, installs it there with\n"
+		"`wsl.exe -d DISTRO -u root wsldock-agent enroll` and keeps it: only an\n"
+		"enrolled agent may report for a distro or ask for a change.\n"
 		"\n"
 		"See wsldock-bridge(8) and wsldock-protocol(7).\n"
 		"Exit status: 0 done (or nothing to change), 1 change refused, 2 error.\n",
@@ -156,6 +169,41 @@ static int verb_wslconfig(int argc, char **argv)
 	return report_result(&r);
 }
 
+static int verb_enroll(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *state_dir = NULL;
+	char why[512];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return EXIT_CLEAN;
+		}
+		if (c != OPT_STATE_DIR) {
+			fprintf(stderr, "%s enroll: unknown option (see --help)\n", program_name);
+			return EXIT_ERROR;
+		}
+		state_dir = optarg;
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "%s enroll: expected DISTRO\n", program_name);
+		return EXIT_ERROR;
+	}
+	if (enroll_distro(state_dir, argv[optind], why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s enroll: %s\n", program_name, why);
+		return EXIT_ERROR;
+	}
+	printf("%s: enrolled; its agent proves the new key from its next connection\n", argv[optind]);
+	return EXIT_CLEAN;
+}
+
 static int verb_run(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -168,13 +216,16 @@ static int verb_run(int argc, char **argv)
 		{ "low-memory", required_argument, NULL, OPT_LOW_MEMORY },
 		{ "meminfo", required_argument, NULL, OPT_MEMINFO },
 		{ "host-interval", required_argument, NULL, OPT_HOST_INTERVAL },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "allow-changes", required_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_config cfg = {
 		.threshold = { .percent = 10 },
 		.host_interval_ms = 1000,
-		.hello_timeout_ms = 30000,
+		/* An agent answers the challenge at once: seconds, not minutes. */
+		.hello_timeout_ms = 5000,
 		.idle_timeout_ms = 120000,
 	};
 	struct bridge_state st;
@@ -221,6 +272,20 @@ static int verb_run(int argc, char **argv)
 			break;
 		case OPT_MEMINFO:
 			cfg.meminfo = optarg;
+			break;
+		case OPT_STATE_DIR:
+			cfg.state_dir = optarg;
+			break;
+		case OPT_ALLOW_CHANGES:
+			if (server_allow_check(optarg, why, sizeof(why)) < 0) {
+				fprintf(stderr, "%s: %s\n", program_name, why);
+				return EXIT_ERROR;
+			}
+			if (cfg.nallow == SERVER_MAX_ALLOW) {
+				fprintf(stderr, "%s: at most %d --allow-changes\n", program_name, SERVER_MAX_ALLOW);
+				return EXIT_ERROR;
+			}
+			cfg.allow[cfg.nallow++] = optarg;
 			break;
 		case OPT_HOST_INTERVAL:
 			cfg.host_interval_ms = (unsigned)strtoul(optarg, &end, 10);
@@ -293,6 +358,8 @@ int main(int argc, char **argv)
 		return verb_run(argc, argv);
 	if (!strcmp(argv[1], "run"))
 		return verb_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "enroll"))
+		return verb_enroll(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "integration"))
 		return verb_integration(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "wslconfig"))

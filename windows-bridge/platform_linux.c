@@ -13,13 +13,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "enroll.h"
 #include "hostmem.h"
 #include "platform.h"
 
@@ -435,11 +441,22 @@ static int fsync_dir_of(const char *path)
 
 int plat_replace_file(const char *path, const void *data, size_t len)
 {
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	char tmp[PATH_MAX], target[PATH_MAX];
+	const char *slash;
 	struct stat st;
-	bool existed = stat(path, &st) == 0;
+	bool existed;
 	int fd, r, n;
+
+	/* A symlinked file (a dotfiles checkout) is edited where it points:
+	 * renaming over the link would turn it into a regular file and leave
+	 * the target with the old value. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!realpath(path, target))
+			return -errno;
+		path = target;
+	}
+	slash = strrchr(path, '/');
+	existed = stat(path, &st) == 0;
 
 	/* .NAME.wsldock-tmp-PID beside the file: same filesystem, so the
 	 * rename is atomic; a killed writer leaves only this, never a short
@@ -603,4 +620,126 @@ int plat_docker_desktop_running(void)
 	}
 	closedir(d);
 	return found;
+}
+
+/* ---- enrolment (enroll.h) ---- */
+
+int plat_random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int plat_hmac_sha256(const unsigned char *key, size_t key_len, const void *msg, size_t len,
+		     unsigned char out[PROTO_MAC_BYTES])
+{
+	unsigned int n = 0;
+
+	if (!HMAC(EVP_sha256(), key, (int)key_len, msg, len, out, &n) || n != PROTO_MAC_BYTES)
+		return -EIO;
+	return 0;
+}
+
+/* mkdir -p with 0700 for what it creates; the last one is checked. */
+int plat_private_dir(const char *dir, char *why, size_t why_len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(path)) {
+		snprintf(why, why_len, "%s: the path is too long", dir);
+		return -ENAMETOOLONG;
+	}
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			snprintf(why, why_len, "%s: cannot create it: %s", path, strerror(errno));
+			return -errno;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		snprintf(why, why_len, "%s: cannot create it: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (lstat(path, &st) < 0) {
+		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		snprintf(why, why_len, "%s: refusing to keep keys there: it must be a directory of this user "
+			 "that nobody else may enter (mode 0700)", path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A Linux host has no wsl.exe of its own, but a bridge run inside WSL
+ * reaches Windows' through interop; the tests name a fake. */
+int plat_enroll_install(const char *distro, const char *key_hex, char *why, size_t why_len)
+{
+	const char *wsl = getenv("WSLDOCK_WSL_EXE");
+	char line[PROTO_HEX_LEN(PROTO_KEY_BYTES) + 2];
+	int fds[2], status, r;
+	pid_t pid;
+
+	if (!wsl || !*wsl)
+		wsl = "wsl.exe";
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(why, why_len, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		snprintf(why, why_len, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid == 0) {
+		if (dup2(fds[0], STDIN_FILENO) < 0)
+			_exit(127);
+		execlp(wsl, wsl, "-d", distro, "-u", "root", "wsldock-agent", "enroll", (char *)NULL);
+		fprintf(stderr, "wsldock-bridge: cannot run %s: %s\n", wsl, strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	snprintf(line, sizeof(line), "%s\n", key_hex);
+	r = write_all(fds[1], line, strlen(line));
+	memset(line, 0, sizeof(line));
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(why, why_len, "waitpid: %s", strerror(errno));
+			return -errno;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(why, why_len, "`%s -d %s -u root wsldock-agent enroll` failed (%s %d); "
+			 "is wsldock-agent installed in %s?", wsl, distro,
+			 WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), distro);
+		return -EIO;
+	}
+	if (r < 0) {
+		snprintf(why, why_len, "%s did not read the key: %s", wsl, strerror(-r));
+		return r;
+	}
+	return 0;
 }

@@ -54,6 +54,7 @@ static const char *const type_names[] = {
 	[PROTO_CHANGE_RESULT] = "change-result",
 	[PROTO_HOST_MEMORY] = "host-memory",
 	[PROTO_ERROR] = "error",
+	[PROTO_CHALLENGE] = "challenge",
 	[PROTO_UNKNOWN] = "unknown",
 };
 
@@ -149,6 +150,112 @@ static int get_version(json_t *o, const char *key, int *ret, char *why, size_t w
 	return 0;
 }
 
+static bool hex_valid(const char *s, size_t nbytes)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == PROTO_HEX_LEN(nbytes);
+}
+
+/* An optional field of exactly nbytes in lowercase hex: 0 (NULL when
+ * absent) or -EINVAL. */
+static int get_hex(json_t *o, const char *key, size_t nbytes, const char **ret,
+		   char *why, size_t why_len)
+{
+	int r = get_string(o, key, false, PROTO_HEX_LEN(nbytes), ret, why, why_len);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!hex_valid(*ret, nbytes)) {
+		snprintf(why, why_len, "\"%s\" is not %zu lowercase hex digits", key, PROTO_HEX_LEN(nbytes));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void proto_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int proto_unhex(const char *in, unsigned char *out, size_t n)
+{
+	if (!hex_valid(in, n))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (unsigned char)(hexdigit(in[2 * i]) << 4 | hexdigit(in[2 * i + 1]));
+	return 0;
+}
+
+bool proto_equal_ct(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+bool proto_vm_id_valid(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF-{}");
+
+	return s[n] == '\0' && n <= PROTO_VM_ID_MAX;
+}
+
+json_t *proto_challenge_new(const char *nonce_hex)
+{
+	return json_pack("{s:s, s:i, s:i, s:s}", "type", "challenge", "protocol_min", PROTO_VERSION_MIN,
+			 "protocol_max", PROTO_VERSION_MAX, "nonce", nonce_hex);
+}
+
+int proto_challenge_get(json_t *msg, const char **nonce_hex, char *why, size_t why_len)
+{
+	int r = get_hex(msg, "nonce", PROTO_NONCE_BYTES, nonce_hex, why, why_len);
+
+	if (r == 0 && !*nonce_hex) {
+		snprintf(why, why_len, "\"nonce\" is missing");
+		return -EINVAL;
+	}
+	return r;
+}
+
+int proto_auth_input(bool agent, const char *bridge_nonce, const char *agent_nonce,
+		     const char *distro, const char *vm_id, char *buf, size_t size)
+{
+	int n;
+
+	if (!hex_valid(bridge_nonce, PROTO_NONCE_BYTES) || !hex_valid(agent_nonce, PROTO_NONCE_BYTES) ||
+	    !proto_distro_name_valid(distro) || (vm_id && !proto_vm_id_valid(vm_id)))
+		return -EINVAL;
+	n = snprintf(buf, size, "wsldock-protocol-2 %s\n%s\n%s\n%s\n%s\n", agent ? "agent" : "bridge",
+		     bridge_nonce, agent_nonce, distro, vm_id ? vm_id : "");
+	if (n < 0 || (size_t)n >= size)
+		return -ENOBUFS;
+	return n;
+}
+
 bool proto_distro_name_valid(const char *s)
 {
 	size_t n = 0;
@@ -189,6 +296,9 @@ int proto_hello_get(json_t *msg, bool agent, struct proto_hello *h, char *why, s
 		snprintf(why, why_len, "\"capabilities\" is not an array");
 		return -EINVAL;
 	}
+	r = get_hex(msg, "proof", PROTO_MAC_BYTES, &h->proof, why, why_len);
+	if (r < 0)
+		return r;
 	if (!agent)
 		return 0;
 	r = get_string(msg, "distro", true, PROTO_DISTRO_MAX, &h->distro, why, why_len);
@@ -198,8 +308,15 @@ int proto_hello_get(json_t *msg, bool agent, struct proto_hello *h, char *why, s
 		snprintf(why, why_len, "\"distro\" is not a WSL distro name (letters, digits, '.', '_', '-')");
 		return -EINVAL;
 	}
-	r = get_string(msg, "vm_id", false, 64, &h->vm_id, why, why_len);
+	r = get_string(msg, "vm_id", false, PROTO_VM_ID_MAX, &h->vm_id, why, why_len);
 	if (r == -EINVAL)
+		return r;
+	if (h->vm_id && !proto_vm_id_valid(h->vm_id)) {
+		snprintf(why, why_len, "\"vm_id\" is not a VM id (hex digits, '-', '{', '}')");
+		return -EINVAL;
+	}
+	r = get_hex(msg, "agent_nonce", PROTO_NONCE_BYTES, &h->agent_nonce, why, why_len);
+	if (r < 0)
 		return r;
 	r = get_string(msg, "role", true, 16, &h->role, why, why_len);
 	if (r < 0)
@@ -650,6 +767,8 @@ static bool scan_object(struct scan *s)
 
 	if (++s->depth > SCAN_DEPTH_MAX)
 		return scan_fail(s, "nested too deep");
+	if (s->depth > s->st->depth)
+		s->st->depth = s->depth;
 	s->p++;
 	for (;;) {
 		char key[32];
@@ -698,6 +817,8 @@ static bool scan_array(struct scan *s)
 
 	if (++s->depth > SCAN_DEPTH_MAX)
 		return scan_fail(s, "nested too deep");
+	if (s->depth > s->st->depth)
+		s->st->depth = s->depth;
 	s->p++;
 	for (;;) {
 		scan_ws(s);

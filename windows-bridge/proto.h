@@ -42,6 +42,7 @@ enum proto_type {
 	PROTO_CHANGE_RESULT,
 	PROTO_HOST_MEMORY,
 	PROTO_ERROR,
+	PROTO_CHALLENGE,
 	PROTO_UNKNOWN,  /* a "type" this version does not know */
 };
 const char *proto_type_name(enum proto_type t);
@@ -52,6 +53,7 @@ const char *proto_type_name(enum proto_type t);
 #define PROTO_E_UNKNOWN_TYPE "unknown-type"
 #define PROTO_E_HELLO_FIRST "hello-first"      /* a message before the hello */
 #define PROTO_E_VERSION "unsupported-version"  /* no common version: closes */
+#define PROTO_E_AUTH "not-authenticated"       /* no or a wrong proof: closes */
 
 /* Parses one line into a JSON object with a string "type".  Returns the
  * type (PROTO_UNKNOWN for a type not known here) with *ret set (the caller
@@ -65,10 +67,43 @@ struct proto_hello {
 	const char *vm_id;           /* NULL when unknown */
 	const char *role;            /* "leader" or "follower"; NULL for the bridge */
 	json_t *capabilities;        /* array of strings, borrowed */
+	const char *agent_nonce;     /* the agent's nonce (hex), NULL when absent */
+	const char *proof;           /* the sender's proof (hex), NULL when absent */
 };
 /* Validates an agent's (agent true) or the bridge's hello.  Strings are
  * borrowed from msg. */
 int proto_hello_get(json_t *msg, bool agent, struct proto_hello *h, char *why, size_t why_len);
+/* Authentication (protocol 2; wsldock-protocol(7), AUTHENTICATION): the
+ * bridge opens with a challenge carrying its nonce; the agent's hello adds
+ * its own nonce and a proof, HMAC-SHA256 under the distro's enrolment key
+ * of proto_auth_input(agent = true, ...); the bridge's hello answers with
+ * its proof over proto_auth_input(agent = false, ...).  Each side computes
+ * the HMAC with its platform's library; this file only says which bytes. */
+#define PROTO_KEY_BYTES 32
+#define PROTO_NONCE_BYTES 32
+#define PROTO_MAC_BYTES 32
+#define PROTO_HEX_LEN(n) (2 * (n))   /* lowercase hex, without the NUL */
+#define PROTO_VM_ID_MAX 64
+
+json_t *proto_challenge_new(const char *nonce_hex);
+/* The challenge's nonce (64 hex digits, borrowed from msg). */
+int proto_challenge_get(json_t *msg, const char **nonce_hex, char *why, size_t why_len);
+/* "wsldock-protocol-2 agent\n" (or " bridge\n"), then the bridge's nonce,
+ * the agent's nonce, the distro and the VM id ("" when unknown), each
+ * followed by a newline (none of them can hold one).  Returns the length
+ * written to buf, or -EINVAL for a field that is not what the protocol
+ * allows, -ENOBUFS when buf is too small (256 bytes always suffice). */
+int proto_auth_input(bool agent, const char *bridge_nonce, const char *agent_nonce,
+		     const char *distro, const char *vm_id, char *buf, size_t size);
+/* Lowercase hex of n bytes into out (2n + 1 bytes with the NUL). */
+void proto_hex(const unsigned char *in, size_t n, char *out);
+/* Exactly 2n hex digits into n bytes; -EINVAL otherwise. */
+int proto_unhex(const char *in, unsigned char *out, size_t n);
+/* Compares n bytes in time independent of where they differ. */
+bool proto_equal_ct(const void *a, const void *b, size_t n);
+/* A VM id as WSL prints it: hex digits, '-', '{' and '}', at most 64. */
+bool proto_vm_id_valid(const char *s);
+
 /* The highest version both sides speak, or -1. */
 int proto_negotiate(int peer_min, int peer_max);
 
@@ -147,5 +182,6 @@ struct proto_status {
 	bool episode_active;               /* report.daemon.episode_active */
 	uint64_t conflicts;                /* report.conflicts.findings of severity
 					      conflict or warning */
+	unsigned depth;                    /* the line's deepest nesting (1: the message) */
 };
 int proto_scan_status(const char *line, size_t len, struct proto_status *st, char *why, size_t why_len);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "enroll.h"
 #include "log.h"
 #include "platform.h"
 #include "proto.h"
@@ -21,6 +22,8 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	bool hello, closing, dead;
+	unsigned errors;   /* answered with an error, before the hello */
+	char nonce[PROTO_HEX_LEN(PROTO_NONCE_BYTES) + 1];  /* the challenge's */
 	int version;
 	char distro[PROTO_DISTRO_MAX + 1];
 	struct distro *d;  /* its state: kept while a connection names it */
@@ -35,8 +38,9 @@ struct server {
 	plat_sock listeners[SERVER_MAX_LISTEN];
 	const char *listen_names[SERVER_MAX_LISTEN];
 	size_t nlisteners;
-	struct conn *conns[SERVER_MAX_CONNS];
-	size_t nconns;
+	struct conn *conns[SERVER_MAX_CONNS + SERVER_MAX_PENDING];
+	size_t nconns, npending;
+	char key_dir[1024];
 	unsigned next_id;
 	bool host_known;
 	struct proto_host_memory host;
@@ -101,6 +105,72 @@ static void send_error(struct server *sv, struct conn *c, const char *code, cons
 	sv->st->protocol_errors++;
 	plat_mutex_unlock(sv->st->lock);
 	queue_msg(c, proto_error_new(code, message, ref));
+	/* A peer that has proved nothing gets a few answers, then the door. */
+	if (!c->hello && ++c->errors >= SERVER_PENDING_ERRORS)
+		c->closing = true;
+}
+
+/* Refuses a hello for want of a valid proof: nothing of it is kept. */
+static void refuse_auth(struct server *sv, struct conn *c, const char *distro, const char *why)
+{
+	send_error(sv, c, PROTO_E_AUTH, why, NULL);
+	bridge_log("connection %u (says %s): not authenticated: %s; closing", c->id, distro, why);
+	c->closing = true;
+}
+
+/* Checks the hello's proof against the distro's enrolment key; fills the
+ * bridge's answering proof and the distro's name as enrolled. */
+static bool authenticate(struct server *sv, struct conn *c, const struct proto_hello *h,
+			 char name[PROTO_DISTRO_MAX + 1], char proof[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1])
+{
+	unsigned char key[PROTO_KEY_BYTES];
+	char why[256];
+	bool ok;
+	int r;
+
+	if (!h->agent_nonce || !h->proof) {
+		refuse_auth(sv, c, h->distro, "the hello has no \"agent_nonce\" and \"proof\" (protocol 2 needs both)");
+		return false;
+	}
+	r = enroll_key_load(sv->key_dir, h->distro, key, name);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s is not enrolled: run `wsldock-bridge enroll %s` on Windows",
+			 h->distro, h->distro);
+		refuse_auth(sv, c, h->distro, why);
+		return false;
+	}
+	ok = enroll_proof_ok(key, true, c->nonce, h->agent_nonce, h->distro, h->vm_id, h->proof) &&
+	     enroll_proof(key, false, c->nonce, h->agent_nonce, h->distro, h->vm_id, proof) == 0;
+	memset(key, 0, sizeof(key));
+	if (!ok) {
+		snprintf(why, sizeof(why), "the proof is not %s's key's: enrol it again with `wsldock-bridge enroll %s`",
+			 name, name);
+		refuse_auth(sv, c, h->distro, why);
+	}
+	return ok;
+}
+
+/* A distro's connections beyond SERVER_CONNS_PER_DISTRO: the oldest goes
+ * (an agent that reconnected leaves its old connection behind). */
+static void limit_distro_conns(struct server *sv, struct distro *d)
+{
+	struct conn *oldest = NULL;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sv->nconns; i++) {
+		struct conn *o = sv->conns[i];
+
+		if (!o->hello || o->d != d || o->closing)
+			continue;
+		n++;
+		if (!oldest || o->opened_ns < oldest->opened_ns)
+			oldest = o;
+	}
+	if (n > SERVER_CONNS_PER_DISTRO && oldest) {
+		bridge_log("connection %u (%s): replaced by a newer connection of the distro", oldest->id,
+			   oldest->distro);
+		oldest->closing = true;
+	}
 }
 
 static void send_host(struct server *sv, struct conn *c)
@@ -123,9 +193,12 @@ static void confirm_transport(struct conn *c)
 static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 {
 	static const char *const caps[] = { "status", "events", "change-requests", "host-memory", NULL };
+	char name[PROTO_DISTRO_MAX + 1], proof[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1];
 	struct proto_hello h;
 	struct distro *d;
+	size_t authed = sv->nconns - sv->npending;
 	char why[256];
+	json_t *reply;
 	int v;
 
 	if (c->hello) {
@@ -145,8 +218,15 @@ static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 		c->closing = true;
 		return;
 	}
+	if (!authenticate(sv, c, &h, name, proof))
+		return;
+	if (authed >= SERVER_MAX_CONNS) {
+		send_error(sv, c, PROTO_E_MALFORMED, "the bridge has no room for another connection", NULL);
+		c->closing = true;
+		return;
+	}
 	plat_mutex_lock(sv->st->lock);
-	d = state_distro(sv->st, h.distro, true);
+	d = state_distro(sv->st, name, true);
 	if (d) {
 		d->connections++;
 		d->connected_wall_ms = d->last_seen_wall_ms = wall_ms();
@@ -161,13 +241,19 @@ static void on_hello(struct server *sv, struct conn *c, json_t *msg)
 		return;
 	}
 	c->hello = true;
+	sv->npending--;
 	c->d = d;
 	c->version = v;
-	snprintf(c->distro, sizeof(c->distro), "%s", h.distro);
-	bridge_log("connection %u: %s (agent %s, %s) speaks protocol %d", c->id, h.distro,
+	snprintf(c->distro, sizeof(c->distro), "%s", name);
+	bridge_log("connection %u: %s (agent %s, %s) authenticated, speaks protocol %d", c->id, name,
 		   h.agent_version, h.role, v);
-	queue_msg(c, proto_hello_new(v, PACKAGE_VERSION, NULL, NULL, NULL, caps));
+	reply = proto_hello_new(v, PACKAGE_VERSION, NULL, NULL, NULL, caps);
+	if (reply)
+		json_object_set_new(reply, "proof", json_string(proof));
+	queue_msg(c, reply);
 	send_host(sv, c);
+	limit_distro_conns(sv, d);
+	/* Only an authenticated agent confirms that a candidate VM is WSL's. */
 	confirm_transport(c);
 }
 
@@ -187,6 +273,109 @@ static void change_paths(struct server *sv)
 	}
 }
 
+static bool ieq_n(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char x = (char)(a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i]);
+		char y = (char)(b[i] >= 'A' && b[i] <= 'Z' ? b[i] + 32 : b[i]);
+
+		if (x != y || !x)
+			return x == y;
+	}
+	return true;
+}
+
+/* One WHAT of an --allow-changes list matches what. */
+static bool what_matches(const char *w, size_t n, const char *what)
+{
+	if (n == strlen(what) && ieq_n(w, what, n))
+		return true;
+	/* "wslconfig" allows every key the applier takes. */
+	return n == 9 && ieq_n(w, "wslconfig", 9) && ieq_n(what, "wslconfig.", 10);
+}
+
+bool server_change_allowed(const struct server_config *cfg, const char *distro, const char *what)
+{
+	size_t dn = strlen(distro);
+
+	for (size_t i = 0; i < cfg->nallow; i++) {
+		const char *a = cfg->allow[i], *eq = strchr(a, '='), *w;
+
+		if (!eq || (size_t)(eq - a) != dn || !ieq_n(a, distro, dn))
+			continue;
+		for (w = eq + 1; *w;) {
+			size_t n = strcspn(w, ",");
+
+			if (what_matches(w, n, what))
+				return true;
+			w += n + (w[n] == ',');
+		}
+	}
+	return false;
+}
+
+int server_allow_check(const char *arg, char *why, size_t why_len)
+{
+	const char *eq = strchr(arg, '=');
+	char distro[PROTO_DISTRO_MAX + 1];
+
+	if (!eq || eq == arg || (size_t)(eq - arg) > PROTO_DISTRO_MAX || !eq[1]) {
+		snprintf(why, why_len, "--allow-changes %s: expected DISTRO=WHAT[,WHAT...]", arg);
+		return -EINVAL;
+	}
+	snprintf(distro, sizeof(distro), "%.*s", (int)(eq - arg), arg);
+	if (!proto_distro_name_valid(distro)) {
+		snprintf(why, why_len, "--allow-changes %s: '%s' is not a WSL distro name", arg, distro);
+		return -EINVAL;
+	}
+	for (const char *w = eq + 1; *w;) {
+		size_t n = strcspn(w, ",");
+
+		if (!(n == 11 && ieq_n(w, "integration", 11)) && !(n == 9 && ieq_n(w, "wslconfig", 9)) &&
+		    !(n > 10 && ieq_n(w, "wslconfig.", 10) && memchr(w + 10, '.', n - 10))) {
+			snprintf(why, why_len, "--allow-changes %s: '%.*s' is not integration, wslconfig or "
+				 "wslconfig.SECTION.KEY", arg, (int)n, w);
+			return -EINVAL;
+		}
+		w += n + (w[n] == ',');
+	}
+	return 0;
+}
+
+/* Refused before any file is read: not allowed for this distro, or too
+ * many requests.  Fills r and returns true when so. */
+static bool change_gate(struct server *sv, struct conn *c, const struct proto_change *ch,
+			struct apply_result *r)
+{
+	char what[160];
+	unsigned retry_s = 0;
+	bool ok;
+
+	if (ch->kind == PROTO_CHANGE_INTEGRATION)
+		snprintf(what, sizeof(what), "integration");
+	else
+		snprintf(what, sizeof(what), "wslconfig.%s", ch->key);
+	memset(r, 0, sizeof(*r));
+	r->status = APPLY_REFUSED;
+	if (!server_change_allowed(sv->cfg, c->distro, what)) {
+		snprintf(r->message, sizeof(r->message),
+			 "%s may not change %s: the Windows user allows it by starting the bridge with "
+			 "--allow-changes %s=%s", c->distro, what, c->distro,
+			 ch->kind == PROTO_CHANGE_INTEGRATION ? "integration" : what);
+		return true;
+	}
+	plat_mutex_lock(sv->st->lock);
+	ok = c->d && state_change_allowed(c->d, wall_ms(), &retry_s);
+	plat_mutex_unlock(sv->st->lock);
+	if (!ok) {
+		snprintf(r->message, sizeof(r->message),
+			 "%s asked for %d changes within a minute already: retry in %u s", c->distro,
+			 STATE_CHANGE_BURST, retry_s);
+		return true;
+	}
+	return false;
+}
+
 static void on_change(struct server *sv, struct conn *c, json_t *msg)
 {
 	struct proto_change ch;
@@ -199,7 +388,9 @@ static void on_change(struct server *sv, struct conn *c, json_t *msg)
 		return;
 	}
 	change_paths(sv);
-	if (ch.kind == PROTO_CHANGE_INTEGRATION) {
+	if (change_gate(sv, c, &ch, &r)) {
+		/* r says why; nothing was read or written. */
+	} else if (ch.kind == PROTO_CHANGE_INTEGRATION) {
 		if (!sv->docker_settings[0]) {
 			memset(&r, 0, sizeof(r));
 			r.status = APPLY_REFUSED;
@@ -253,7 +444,7 @@ static void on_line(void *userdata, const char *line, size_t len, int err)
 	struct distro *d;
 	json_t *msg = NULL;
 	char why[256];
-	int type;
+	int type, r = 0;
 
 	if (c->closing || c->dead)
 		return;
@@ -322,11 +513,16 @@ apply:
 	if (d) {
 		d->last_seen_wall_ms = wall_ms();
 		if (type == PROTO_STATUS)
-			state_status(d, &st, d->last_seen_wall_ms);
+			r = state_status(d, &st, d->last_seen_wall_ms);
 		else if (type == PROTO_EVENT)
 			state_event(d, &ev, d->last_seen_wall_ms);
 	}
 	plat_mutex_unlock(sv->st->lock);
+	if (r == -EMSGSIZE) {
+		snprintf(why, sizeof(why), "a report is at most %d bytes and %d levels deep; the previous one is kept",
+			 STATE_REPORT_MAX, STATE_REPORT_DEPTH);
+		send_error(sv, c, PROTO_E_TOO_LONG, why, NULL);
+	}
 out:
 	json_decref(msg);
 }
@@ -345,6 +541,8 @@ static void conn_close(struct server *sv, size_t i, const char *why)
 		plat_mutex_unlock(sv->st->lock);
 		bridge_log("connection %u (%s): %s", c->id, c->distro, why);
 	}
+	if (!c->hello)
+		sv->npending--;
 	plat_close(c->fd);
 	free(c->rd);
 	free(c->out);
@@ -355,31 +553,52 @@ static void conn_close(struct server *sv, size_t i, const char *why)
 	plat_mutex_unlock(sv->st->lock);
 }
 
+/* The pending connection that has waited longest, to make room. */
+static void evict_oldest_pending(struct server *sv)
+{
+	size_t oldest = SIZE_MAX;
+
+	for (size_t i = 0; i < sv->nconns; i++)
+		if (!sv->conns[i]->hello &&
+		    (oldest == SIZE_MAX || sv->conns[i]->opened_ns < sv->conns[oldest]->opened_ns))
+			oldest = i;
+	if (oldest != SIZE_MAX)
+		conn_close(sv, oldest, "unauthenticated, made room for a newer connection");
+}
+
 static void accept_all(struct server *sv, plat_sock l)
 {
 	for (int n = 0; n < 64; n++) {
+		unsigned char nonce[PROTO_NONCE_BYTES];
 		struct conn *c;
 		plat_sock fd;
 
 		if (plat_accept(l, &fd) < 0)
 			return;
-		c = sv->nconns < SERVER_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		if (sv->npending >= SERVER_MAX_PENDING)
+			evict_oldest_pending(sv);
+		c = sv->npending < SERVER_MAX_PENDING ? calloc(1, sizeof(*c)) : NULL;
 		if (c)
 			c->rd = calloc(1, sizeof(*c->rd));
-		if (!c || !c->rd) {
+		if (!c || !c->rd || plat_random(nonce, sizeof(nonce)) < 0) {
 			static const char full[] =
 				"{\"type\":\"error\",\"code\":\"malformed\",\"message\":\"the bridge has no room for another connection\"}\n";
 
 			plat_send(fd, full, sizeof(full) - 1);
 			plat_close(fd);
 			if (c)
-				free(c);
+				free(c->rd);
+			free(c);
 			continue;
 		}
 		c->fd = fd;
 		c->id = ++sv->next_id;
 		c->opened_ns = c->last_rx_ns = plat_now_ns();
+		proto_hex(nonce, sizeof(nonce), c->nonce);
 		sv->conns[sv->nconns++] = c;
+		sv->npending++;
+		/* The bridge speaks first: the hello must answer this nonce. */
+		queue_msg(c, proto_challenge_new(c->nonce));
 		plat_mutex_lock(sv->st->lock);
 		sv->st->connections++;
 		sv->st->open_connections = (unsigned)sv->nconns;
@@ -483,7 +702,7 @@ static int open_listeners(struct server *sv)
 
 int server_run(struct bridge_state *st, const struct server_config *cfg)
 {
-	struct plat_pollfd fds[SERVER_MAX_LISTEN + SERVER_MAX_CONNS];
+	struct plat_pollfd fds[SERVER_MAX_LISTEN + SERVER_MAX_CONNS + SERVER_MAX_PENDING];
 	struct server *sv = calloc(1, sizeof(*sv));
 	uint64_t next_sample = 0;
 	int r;
@@ -492,6 +711,15 @@ int server_run(struct bridge_state *st, const struct server_config *cfg)
 		return -ENOMEM;
 	sv->st = st;
 	sv->cfg = cfg;
+	{
+		char why[512];
+
+		r = enroll_key_dir(cfg->state_dir, sv->key_dir, sizeof(sv->key_dir), why, sizeof(why));
+		if (r < 0) {
+			bridge_log("enrolment keys: %s", why);
+			goto out;
+		}
+	}
 	r = open_listeners(sv);
 	if (r < 0) {
 		bridge_log("no listener could be opened");

@@ -35,7 +35,6 @@ static void distro_free(struct distro *d)
 {
 	if (!d)
 		return;
-	json_decref(d->report);
 	free(d->report_text);
 	free(d);
 }
@@ -100,8 +99,12 @@ static bool finding_counts(json_t *f)
 int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_ms)
 {
 	struct state_sample *smp;
-	char *text = malloc(st->report_len + 1);
+	char *text;
 
+	/* The line's depth counts the message object around the report. */
+	if (st->report_len > STATE_REPORT_MAX || st->depth > STATE_REPORT_DEPTH + 1)
+		return -EMSGSIZE;
+	text = malloc(st->report_len + 1);
 	if (!text)
 		return -ENOMEM;
 	memcpy(text, st->report, st->report_len);
@@ -109,8 +112,6 @@ int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_
 	free(d->report_text);
 	d->report_text = text;
 	d->report_len = st->report_len;
-	json_decref(d->report);
-	d->report = NULL;  /* parsed again when the API asks */
 	d->statuses++;
 	d->page_cache_bytes = st->page_cache_known ? st->page_cache_bytes : 0;
 	d->episode_attributed_known = st->episode_attributed_known;
@@ -174,6 +175,19 @@ void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms
 	}
 }
 
+bool state_change_allowed(struct distro *d, uint64_t now_ms, unsigned *retry_s)
+{
+	uint64_t oldest = d->change_ms[d->change_next];
+
+	if (oldest && now_ms >= oldest && now_ms - oldest < STATE_CHANGE_WINDOW_MS) {
+		*retry_s = (unsigned)((STATE_CHANGE_WINDOW_MS - (now_ms - oldest) + 999) / 1000);
+		return false;
+	}
+	d->change_ms[d->change_next] = now_ms ? now_ms : 1;
+	d->change_next = (d->change_next + 1) % STATE_CHANGE_BURST;
+	return true;
+}
+
 static json_t *time_json(uint64_t wall_ms)
 {
 	char buf[32];
@@ -184,33 +198,38 @@ static json_t *time_json(uint64_t wall_ms)
 	return json_string(buf);
 }
 
-/* The findings worth showing (conflict or warning), with their remedies. */
+/* The findings worth showing (conflict or warning), with their remedies:
+ * each remedy is what the distro's agent sent, so it says so
+ * ("remedy_source"), and the page labels it. */
 static json_t *conflicts_json(const struct distro *d)
 {
-	json_t *out = json_array(), *findings, *f;
+	json_t *out = json_array(), *findings, *f, *report;
 	size_t i;
 
-	findings = json_object_get(json_object_get(d->report, "conflicts"), "findings");
+	/* One report parsed at a time, freed at once: at most one tree of
+	 * STATE_REPORT_MAX bytes exists. */
+	report = d->report_text ? json_loadb(d->report_text, d->report_len, 0, NULL) : NULL;
+	findings = json_object_get(json_object_get(report, "conflicts"), "findings");
 	json_array_foreach(findings, i, f) {
 		if (!finding_counts(f))
 			continue;
-		json_array_append_new(out, json_pack("{s:O*, s:O*, s:O*, s:O*, s:O*}",
+		json_array_append_new(out, json_pack("{s:O*, s:O*, s:O*, s:O*, s:O*, s:s}",
 						     "id", json_object_get(f, "id"),
 						     "severity", json_object_get(f, "severity"),
 						     "name", json_object_get(f, "name"),
 						     "message", json_object_get(f, "message"),
-						     "remedy", json_object_get(f, "remedy")));
+						     "remedy", json_object_get(f, "remedy"),
+						     "remedy_source", "reported by the distro"));
 	}
+	json_decref(report);
 	return out;
 }
 
-static json_t *distro_json(struct distro *d)
+/* A distro's entry without its "status" (state_api_text adds the text). */
+static json_t *distro_json(const struct distro *d)
 {
 	json_t *o, *hist = json_array(), *rec = json_array(), *actions = json_object();
 
-	/* The scanner validated the text already; only memory can fail here. */
-	if (!d->report && d->report_text)
-		d->report = json_loadb(d->report_text, d->report_len, 0, NULL);
 	for (size_t i = 0; i < d->nhistory; i++) {
 		const struct state_sample *smp =
 			&d->history[(d->history_next + STATE_HISTORY - d->nhistory + i) % STATE_HISTORY];
@@ -232,7 +251,7 @@ static json_t *distro_json(struct distro *d)
 			json_object_set_new(actions, state_lever_names[i],
 					    json_integer((json_int_t)d->actions[i]));
 	o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:I, s:I, s:o, s:b, s:I, s:o, "
-		      "s:{s:I, s:o, s:o}, s:o, s:o, s:O?}",
+		      "s:{s:I, s:o, s:o}, s:o, s:o}",
 		      "name", d->name,
 		      "connection", d->connections ? "connected" : "disconnected",
 		      "role", d->role[0] ? d->role : NULL,
@@ -250,8 +269,7 @@ static json_t *distro_json(struct distro *d)
 		      "reclaim", "returned_bytes", (json_int_t)d->returned_bytes,
 		      "actions", actions, "history", rec,
 		      "history", hist,
-		      "leader", d->leader[0] ? json_string(d->leader) : json_null(),
-		      "status", d->report);
+		      "leader", d->leader[0] ? json_string(d->leader) : json_null());
 	return o;
 }
 
@@ -267,22 +285,72 @@ static json_t *transport_json(void)
 	return json_pack("{s:s, s:s}", "state", st, "detail", detail);
 }
 
-json_t *state_json(struct bridge_state *s, uint64_t wall_ms)
+int state_copy(const struct bridge_state *s, struct bridge_state *out)
 {
-	json_t *distros = json_array(), *host;
+	*out = *s;
+	out->lock = NULL;
+	out->ndistros = 0;
+	for (size_t i = 0; i < s->ndistros; i++) {
+		struct distro *d = malloc(sizeof(*d));
 
-	for (size_t i = 0; i < s->ndistros; i++)
-		json_array_append_new(distros, distro_json(s->distros[i]));
-	host = s->host_known
+		if (!d) {
+			state_copy_free(out);
+			return -ENOMEM;
+		}
+		*d = *s->distros[i];
+		d->report_text = NULL;
+		if (s->distros[i]->report_text) {
+			d->report_text = malloc(d->report_len + 1);
+			if (!d->report_text) {
+				free(d);
+				state_copy_free(out);
+				return -ENOMEM;
+			}
+			memcpy(d->report_text, s->distros[i]->report_text, d->report_len + 1);
+		}
+		out->distros[out->ndistros++] = d;
+	}
+	return 0;
+}
+
+void state_copy_free(struct bridge_state *c)
+{
+	for (size_t i = 0; i < c->ndistros; i++)
+		distro_free(c->distros[i]);
+	c->ndistros = 0;
+}
+
+struct sbuf;
+static void sb_put(struct sbuf *b, const char *p, size_t n);
+
+/* Appends a jansson object's text without its closing brace, freed. */
+static bool put_open(struct sbuf *b, json_t *o)
+{
+	char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t n = t ? strlen(t) : 0;
+
+	json_decref(o);
+	if (n < 2) {
+		free(t);
+		return false;
+	}
+	sb_put(b, t, n - 1);
+	free(t);
+	return true;
+}
+
+static json_t *head_json(const struct bridge_state *s, uint64_t wall_ms)
+{
+	json_t *host = s->host_known
 		? json_pack("{s:I, s:I, s:I, s:I, s:b}", "total_bytes", (json_int_t)s->host.total_bytes,
 			    "available_bytes", (json_int_t)s->host.available_bytes,
 			    "commit_bytes", (json_int_t)s->host.commit_bytes,
 			    "commit_limit_bytes", (json_int_t)s->host.commit_limit_bytes,
 			    "low", s->host.low)
 		: json_null();
-	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o}", "schema_version", 1,
+	return json_pack("{s:i, s:s, s:o, s:o, s:o}", "schema_version", 1,
 			 "bridge_version", PACKAGE_VERSION, "now", time_json(wall_ms),
-			 "host_memory", host, "transport", transport_json(), "distros", distros);
+			 "host_memory", host, "transport", transport_json());
 }
 
 /* A growing text buffer for the metrics page. */
@@ -324,6 +392,57 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 		b->p = p;
 		b->cap = cap;
 	}
+}
+
+static void sb_put(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *q = realloc(b->p, cap);
+
+		if (!q) {
+			b->failed = true;
+			return;
+		}
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+char *state_api_text(const struct bridge_state *s, uint64_t wall_ms, size_t *len)
+{
+	struct sbuf b = { 0 };
+
+	if (!put_open(&b, head_json(s, wall_ms)))
+		b.failed = true;
+	sb_put(&b, ",\"distros\":[", 12);
+	for (size_t i = 0; i < s->ndistros && !b.failed; i++) {
+		const struct distro *d = s->distros[i];
+
+		if (i)
+			sb_put(&b, ",", 1);
+		if (!put_open(&b, distro_json(d)))
+			b.failed = true;
+		/* proto_scan_status validated the report: it goes in as it came. */
+		sb_put(&b, ",\"status\":", 10);
+		if (d->report_text)
+			sb_put(&b, d->report_text, d->report_len);
+		else
+			sb_put(&b, "null", 4);
+		sb_put(&b, "}", 1);
+	}
+	sb_put(&b, "]}", 2);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
 }
 
 static void metric_head(struct sbuf *b, const char *name, const char *type, const char *help)

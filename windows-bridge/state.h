@@ -13,7 +13,17 @@
  * reclaim history and the connection state, and the host's memory.  The
  * main loop writes it, the dashboard's thread reads it, both under lock. */
 
-#define STATE_MAX_DISTROS 256   /* more are refused at hello */
+#define STATE_MAX_DISTROS 256   /* then the one unseen longest and disconnected goes */
+/* A distro's report is kept as the validated text it came as, at most this
+ * long and this deeply nested (a real one is ~6 KiB, 6 deep); a bigger or
+ * deeper one is answered with an error and the previous one kept.  With
+ * the history and reclaim rings, 256 distros hold at most ~11 MiB; see
+ * wsldock-bridge(8), MEMORY, for the whole bound. */
+#define STATE_REPORT_MAX 32768
+/* Change requests a distro may make: this many a minute, then refused. */
+#define STATE_CHANGE_BURST 6
+#define STATE_CHANGE_WINDOW_MS 60000
+#define STATE_REPORT_DEPTH 16
 #define STATE_HISTORY 240       /* chart samples per distro (one per status) */
 #define STATE_RECLAIMS 32       /* reclaim events kept per distro */
 #define STATE_LEVERS 6          /* the agent's five levers and "other" */
@@ -40,7 +50,6 @@ struct distro {
 	uint64_t connected_wall_ms, last_seen_wall_ms;
 	char *report_text;         /* the last status's report as sent, or NULL */
 	size_t report_len;
-	json_t *report;            /* report_text parsed, made when the API asks */
 	uint64_t statuses;
 	uint64_t page_cache_bytes, episode_attributed_bytes;
 	bool episode_attributed_known, episode_active;
@@ -49,6 +58,8 @@ struct distro {
 	uint64_t episodes;
 	uint64_t conflicts;
 	char leader[PROTO_DISTRO_MAX + 1];
+	uint64_t change_ms[STATE_CHANGE_BURST];  /* when the last change requests came (ring) */
+	unsigned change_next;
 	struct state_sample history[STATE_HISTORY];
 	size_t nhistory, history_next;
 	struct state_reclaim reclaims[STATE_RECLAIMS];
@@ -75,13 +86,26 @@ void state_fini(struct bridge_state *s);
 struct distro *state_distro(struct bridge_state *s, const char *name, bool create);
 
 /* Applies what an agent sent (the scanned status; its report text is
- * copied).  -ENOMEM leaves the previous status. */
+ * copied).  -EMSGSIZE (over STATE_REPORT_MAX or STATE_REPORT_DEPTH) and
+ * -ENOMEM leave the previous status. */
 int state_status(struct distro *d, const struct proto_status *st, uint64_t wall_ms);
 void state_event(struct distro *d, const struct proto_event *e, uint64_t wall_ms);
+/* Counts a change request; false (not counted) when the distro made
+ * STATE_CHANGE_BURST of them in the last STATE_CHANGE_WINDOW_MS, with the
+ * seconds to wait in *retry_s. */
+bool state_change_allowed(struct distro *d, uint64_t now_ms, unsigned *retry_s);
 
-/* GET /api/v1/distros (wsldock-bridge(8) documents the keys).  Parses the
- * reports that changed since the last call (hence not const). */
-json_t *state_json(struct bridge_state *s, uint64_t wall_ms);
+/* The readers (the dashboard's thread) copy the state under the lock and
+ * serialise the copy after releasing it, so an agent's message never waits
+ * for a page: state_copy makes out a deep copy without a lock (NULL on
+ * -ENOMEM), state_copy_free frees it. */
+int state_copy(const struct bridge_state *s, struct bridge_state *out);
+void state_copy_free(struct bridge_state *c);
+
+/* GET /api/v1/distros (wsldock-bridge(8) documents the keys) as text: each
+ * report goes in as the validated text it came as, so no parse tree of
+ * all of them is ever built.  Heap text, NULL on ENOMEM. */
+char *state_api_text(const struct bridge_state *s, uint64_t wall_ms, size_t *len);
 /* GET /metrics in the Prometheus text format; heap text, NULL on ENOMEM. */
 char *state_metrics(const struct bridge_state *s, size_t *len);
 

@@ -8,11 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "../windows-bridge/proto.h"
 #include "runlog/runlog.h"
@@ -58,7 +63,11 @@ struct bridge_client {
 	uint64_t events_dropped, statuses_sent;
 	bool force_status;
 	uint64_t last_status_ns, last_figure;
-	bool hello_ok;
+	bool hello_ok;          /* the bridge proved the key too */
+	bool challenged;        /* our hello answered its challenge */
+	char bridge_nonce[PROTO_HEX_LEN(PROTO_NONCE_BYTES) + 1];
+	char agent_nonce[PROTO_HEX_LEN(PROTO_NONCE_BYTES) + 1];
+	unsigned char key[PROTO_KEY_BYTES];
 	int version;
 	bool host_known, host_low;
 	struct proto_host_memory host;
@@ -106,6 +115,71 @@ int bridge_endpoint_check(const char *e, char *why, size_t why_len)
 		return 0;
 	snprintf(why, why_len, "'%s' is not vsock:CID:PORT, unix:PATH or tcp:HOST:PORT", e);
 	return -EINVAL;
+}
+
+const char *bridge_key_path(void)
+{
+	const char *env = getenv("WSLDOCK_BRIDGE_KEY");
+
+	return env && *env ? env : BRIDGE_KEY_PATH;
+}
+
+int bridge_key_read(unsigned char key[PROTO_KEY_BYTES], char *why, size_t why_len)
+{
+	const char *path = bridge_key_path();
+	char text[PROTO_HEX_LEN(PROTO_KEY_BYTES) + 3];
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			snprintf(why, why_len, "not enrolled (%s is missing): run `wsldock-bridge enroll DISTRO` on Windows",
+				 path);
+		else
+			snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	/* Anyone who can read the key can speak for the distro. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		snprintf(why, why_len, "%s: refusing a key file that is not a regular file of this user with mode 0600",
+			 path);
+		return -EPERM;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	text[n] = '\0';
+	text[strcspn(text, "\r\n")] = '\0';
+	r = proto_unhex(text, key, PROTO_KEY_BYTES);
+	memset(text, 0, sizeof(text));
+	if (r < 0)
+		snprintf(why, why_len, "%s: not a key (64 hex digits): enrol the distro again", path);
+	return r;
+}
+
+static int hmac_hex(const unsigned char key[PROTO_KEY_BYTES], bool agent, const char *bridge_nonce,
+		    const char *agent_nonce, const char *distro, const char *vm_id,
+		    char out[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1])
+{
+	unsigned char mac[PROTO_MAC_BYTES];
+	unsigned int len = 0;
+	char input[256];
+	int n = proto_auth_input(agent, bridge_nonce, agent_nonce, distro, vm_id, input, sizeof(input));
+
+	if (n < 0)
+		return n;
+	if (!HMAC(EVP_sha256(), key, PROTO_KEY_BYTES, (const unsigned char *)input, (size_t)n, mac, &len) ||
+	    len != sizeof(mac))
+		return -EIO;
+	proto_hex(mac, sizeof(mac), out);
+	return 0;
 }
 
 static uint64_t mono_ns(void)
@@ -168,7 +242,8 @@ static void update_io(struct bridge_client *c)
 /* Moves what waits in the slots into the output, as room allows. */
 static void fill(struct bridge_client *c)
 {
-	if (c->state != BRIDGE_CONNECTED)
+	/* Nothing goes to a bridge that has not proved the key. */
+	if (c->state != BRIDGE_CONNECTED || !c->hello_ok)
 		return;
 	if (c->status.p && out_pending(c) < OUT_SOFT_MAX && out_append(c, c->status.p, c->status.len) == 0) {
 		line_free(&c->status);
@@ -218,11 +293,15 @@ static void disconnect(struct bridge_client *c, const char *why)
 	c->out = NULL;
 	c->out_len = c->out_off = 0;
 	c->hello_ok = false;
+	c->challenged = false;
+	memset(c->key, 0, sizeof(c->key));
 	c->host_low = false;  /* stale news must not keep reclaiming */
 	c->host_known = false;
 	fail_pending(c);
 	schedule_reconnect(c);
 }
+
+static void on_challenge(struct bridge_client *c, json_t *msg);
 
 static void on_message(struct bridge_client *c, const char *line, size_t len)
 {
@@ -235,18 +314,40 @@ static void on_message(struct bridge_client *c, const char *line, size_t len)
 		dlog_event(c->log, "bridge", "endpoint=%s detail=bridge sent a malformed message: %s", c->endpoint, why);
 		return;
 	}
+	if (!c->hello_ok && t != PROTO_CHALLENGE && t != PROTO_HELLO && t != PROTO_ERROR) {
+		/* Before the bridge proves the key, what it says counts for nothing. */
+		json_decref(msg);
+		return;
+	}
 	switch (t) {
-	case PROTO_HELLO:
+	case PROTO_CHALLENGE:
+		on_challenge(c, msg);
+		json_decref(msg);
+		return;
+	case PROTO_HELLO: {
+		char want[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1];
+
 		if (proto_hello_get(msg, false, &h, why, sizeof(why)) < 0) {
 			dlog_event(c->log, "bridge", "endpoint=%s detail=bad hello: %s", c->endpoint, why);
 			break;
+		}
+		if (!c->challenged || c->hello_ok || !h.proof ||
+		    hmac_hex(c->key, false, c->bridge_nonce, c->agent_nonce, c->distro,
+			     c->vm_id[0] ? c->vm_id : NULL, want) < 0 ||
+		    !proto_equal_ct(want, h.proof, PROTO_HEX_LEN(PROTO_MAC_BYTES))) {
+			json_decref(msg);
+			disconnect(c, "the bridge did not prove this distro's key (not the enrolling bridge?)");
+			return;
 		}
 		c->hello_ok = true;
 		c->version = h.version_max;
 		c->failures = 0;
 		dlog_event(c->log, "bridge", "state=connected endpoint=%s protocol=%d bridge_version=%s",
 			   c->endpoint, c->version, h.agent_version);
+		fill(c);
+		update_io(c);
 		break;
+	}
 	case PROTO_HOST_MEMORY: {
 		struct proto_host_memory m;
 
@@ -287,6 +388,12 @@ static void on_message(struct bridge_client *c, const char *line, size_t len)
 			disconnect(c, "no protocol version in common");
 			return;
 		}
+		if (json_is_string(json_object_get(msg, "code")) &&
+		    !strcmp(json_string_value(json_object_get(msg, "code")), PROTO_E_AUTH)) {
+			json_decref(msg);
+			disconnect(c, "the bridge does not accept this distro's key (enrol it again from Windows)");
+			return;
+		}
 		break;
 	default: {
 		/* Unknown types are answered, as the protocol asks. */
@@ -315,16 +422,52 @@ static void on_line(void *ud, const char *line, size_t len, int err)
 		on_message(c, line, len);
 }
 
-static void send_hello(struct bridge_client *c)
+/* The bridge spoke first: answer its nonce with ours and a proof of the
+ * enrolment key (read now, so a new enrolment needs no restart). */
+static void on_challenge(struct bridge_client *c, json_t *msg)
 {
 	static const char *const caps[] = { "status", "events", "change-requests", "host-pressure", NULL };
+	unsigned char nonce[PROTO_NONCE_BYTES];
+	char why[256], proof[PROTO_HEX_LEN(PROTO_MAC_BYTES) + 1];
+	const char *bridge_nonce;
 	struct line l = { 0 };
+	json_t *hello;
 
-	if (encode(proto_hello_new(0, PACKAGE_VERSION, c->distro, c->vm_id[0] ? c->vm_id : NULL,
-				   c->leader ? "leader" : "follower", caps), &l) == 0) {
+	if (c->challenged) {
+		disconnect(c, "the bridge sent a second challenge");
+		return;
+	}
+	if (proto_challenge_get(msg, &bridge_nonce, why, sizeof(why)) < 0) {
+		disconnect(c, why);
+		return;
+	}
+	if (bridge_key_read(c->key, why, sizeof(why)) < 0) {
+		disconnect(c, why);
+		return;
+	}
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce)) {
+		disconnect(c, "no random bytes from the kernel");
+		return;
+	}
+	snprintf(c->bridge_nonce, sizeof(c->bridge_nonce), "%s", bridge_nonce);
+	proto_hex(nonce, sizeof(nonce), c->agent_nonce);
+	if (hmac_hex(c->key, true, c->bridge_nonce, c->agent_nonce, c->distro,
+		     c->vm_id[0] ? c->vm_id : NULL, proof) < 0) {
+		disconnect(c, "cannot compute the hello's proof");
+		return;
+	}
+	hello = proto_hello_new(0, PACKAGE_VERSION, c->distro, c->vm_id[0] ? c->vm_id : NULL,
+				c->leader ? "leader" : "follower", caps);
+	if (hello) {
+		json_object_set_new(hello, "agent_nonce", json_string(c->agent_nonce));
+		json_object_set_new(hello, "proof", json_string(proof));
+	}
+	if (encode(hello, &l) == 0) {
 		out_append(c, l.p, l.len);
 		line_free(&l);
 	}
+	c->challenged = true;
+	update_io(c);
 }
 
 static void connected(struct bridge_client *c)
@@ -333,10 +476,9 @@ static void connected(struct bridge_client *c)
 	c->since_wall_ns = wall_ns();
 	c->last_error[0] = '\0';
 	memset(c->rd, 0, sizeof(*c->rd));
-	send_hello(c);
-	/* Whatever the bridge knew may be gone (it restarted): say it all again. */
+	/* The bridge opens with a challenge (on_challenge answers it); what
+	 * waits is sent once it proves the key. */
 	c->force_status = true;
-	fill(c);
 	update_io(c);
 }
 
@@ -533,6 +675,7 @@ void bridge_client_free(struct bridge_client *c)
 	line_free(&c->status);
 	for (size_t i = 0; i < BRIDGE_EVENTS_MAX; i++)
 		line_free(&c->events[i]);
+	memset(c->key, 0, sizeof(c->key));
 	free(c->out);
 	free(c->rd);
 	sd_event_unref(c->ev);
@@ -605,7 +748,7 @@ int bridge_client_change(struct bridge_client *c, json_t *msg, bridge_result_fn 
 	struct line l = { 0 };
 	struct pending *slot = NULL;
 
-	if (!c || c->state != BRIDGE_CONNECTED)
+	if (!c || c->state != BRIDGE_CONNECTED || !c->hello_ok)
 		return -ENOTCONN;
 	for (size_t i = 0; i < PENDING_MAX && !slot; i++)
 		if (!c->pending[i].fn)
@@ -634,7 +777,7 @@ void bridge_client_forget(struct bridge_client *c, void *userdata)
 
 bool bridge_client_host_low(const struct bridge_client *c)
 {
-	return c && c->state == BRIDGE_CONNECTED && c->host_known && c->host_low;
+	return c && c->state == BRIDGE_CONNECTED && c->hello_ok && c->host_known && c->host_low;
 }
 
 json_t *bridge_client_state_json(const struct bridge_client *c)

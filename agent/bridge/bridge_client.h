@@ -40,6 +40,15 @@ int bridge_endpoint_check(const char *endpoint, char *why, size_t why_len);
  * freed) before the bridge answered. */
 typedef void (*bridge_result_fn)(void *userdata, json_t *result);
 
+/* The enrolment key the hello proves (wsldock-protocol(7), AUTHENTICATION):
+ * 64 hex digits in a root-only 0600 file that `wsldock-agent enroll` writes;
+ * WSLDOCK_BRIDGE_KEY names another file (tests). */
+#define BRIDGE_KEY_PATH "/etc/wsldock/bridge.key"
+const char *bridge_key_path(void);
+/* Reads it; refuses a file another user owns or others may read.  -ENOENT
+ * (not enrolled), -EPERM, -EINVAL with why. */
+int bridge_key_read(unsigned char key[32], char *why, size_t why_len);
+
 struct dlog;
 /* Starts connecting at once.  log is the daemon's run log (runlog/runlog.h). */
 int bridge_client_new(sd_event *ev, const struct dlog *log, const char *endpoint,

@@ -6,7 +6,11 @@ agent_libwsldock_a_SOURCES += \
 	windows-bridge/proto.c windows-bridge/proto.h \
 	agent/bridge/bridge_client.c agent/bridge/bridge_client.h \
 	agent/bridge/agent_bridge.c agent/bridge/agent_bridge.h \
-	agent/cli/verb_integration.c
+	agent/cli/verb_integration.c \
+	agent/cli/verb_enroll.c
+# The hello's HMAC (wsldock-protocol(7), AUTHENTICATION).
+agent_libwsldock_a_CFLAGS += $(CRYPTO_CFLAGS)
+WSLDOCK_LIBS += $(CRYPTO_LIBS)
 
 # End to end: the agent daemon and a real bridge over a unix socket and TCP
 # loopback; host pressure from a bridge reading a low-memory meminfo file.

@@ -67,6 +67,7 @@ int verb_integration(int argc, char **argv);
 int verb_wslconfig(int argc, char **argv);
 int verb_run(int argc, char **argv);
 int verb_reclaim(int argc, char **argv);
+int verb_enroll(int argc, char **argv);
 
 struct policy_config;
 /* --set KEY=VALUE of run and reclaim: -EINVAL with the error printed. */

@@ -25,6 +25,7 @@ static const struct verb verbs[] = {
 	{ "config", verb_config, "print the effective configuration and where each value came from" },
 	{ "integration", verb_integration, "turn Docker Desktop's WSL integration on or off (via the bridge)" },
 	{ "wslconfig", verb_wslconfig, "set a key of the host's .wslconfig (via the bridge)" },
+	{ "enroll", verb_enroll, "store the key wsldock-bridge enroll sends (on standard input)" },
 };
 
 static void usage(FILE *f)

@@ -25,13 +25,19 @@ HTTP=http://127.0.0.1:$port
 F=$tmp/settings-store.json; W=$tmp/wslconfig; M=$tmp/meminfo
 cp "$BFIX/settings-store.json" "$F"; cp "$BFIX/wslconfig" "$W"
 printf 'MemTotal:       33554432 kB\nMemFree:        16777216 kB\nMemAvailable:   20971520 kB\n' >"$M"
-BARGS="--listen unix:$tmp/b.sock --listen tcp:127.0.0.1:$tport --http 127.0.0.1:$port --docker-settings $F --wslconfig $W --meminfo $M --host-interval 200"
+BARGS="--listen unix:$tmp/b.sock --listen tcp:127.0.0.1:$tport --http 127.0.0.1:$port --docker-settings $F --wslconfig $W --meminfo $M --host-interval 200 --allow-changes E2E-Unix=integration --allow-changes E2E-Tcp=wslconfig"
 # shellcheck disable=SC2086
 start_bridge $BARGS
 
 agents=
+# Each agent is enrolled the real way: `wsldock-bridge enroll NAME` runs
+# tests/bridge/fake-wsl (Windows' wsl.exe cannot exist here), which runs
+# `wsldock-agent enroll` into $tmp/keys/NAME.key.
+export FAKE_WSL_KEYS=$tmp/keys
 start_agent() {  # NAME ENDPOINT
 	mkdir -p "$tmp/$1"
+	WSLDOCK_WSL_EXE=$top_srcdir/tests/bridge/fake-wsl "$BRIDGE" enroll --state-dir "$tmp/state" "$1" \
+		>>"$tmp/enroll.log" 2>&1 || { fail "enroll $1: $(cat "$tmp/enroll.log")"; return; }
 	# The agents read a captured WSL 2 tree (--root): other tests build
 	# and cache on this machine at the same time, and a live agent would
 	# pick their cache as host-pressure targets and run levers inside its
@@ -39,7 +45,7 @@ start_agent() {  # NAME ENDPOINT
 	# longer than this test waits.  The channel, the bridge and the
 	# policy are the real ones; the tree has cgroup v2, so host pressure
 	# takes its documented step: memory.reclaim on the root cgroup.
-	WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
+	WSLDOCK_BRIDGE_KEY=$tmp/keys/$1.key WSL_DISTRO_NAME=$1 WSLDOCK_LOCK_DIR=$tmp/$1 "$AGENT" run --foreground --dry-run --bridge "$2" \
 		--root "$top_srcdir/tests/fixtures/wsl2-6.6" --set action_timeout=1s \
 		--control-socket "$tmp/$1/agent.sock" >"$tmp/$1.log" 2>&1 &
 	agents="$agents $!"

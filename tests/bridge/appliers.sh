@@ -126,7 +126,7 @@ expect_refused wsl2.memory=lots "is not a size"
 # --- through the protocol: an agent asks, the bridge applies -----------------
 P=$tmp/p-settings-store.json; PW=$tmp/p-wslconfig
 cp "$BFIX/settings-store.json" "$P"; cp "$BFIX/wslconfig" "$PW"
-start_bridge --listen "unix:$tmp/b.sock" --docker-settings "$P" --wslconfig "$PW"
+start_bridge --listen "unix:$tmp/b.sock" --docker-settings "$P" --wslconfig "$PW" --allow-changes Ubuntu=integration,wslconfig
 DISTRO=Ubuntu $CLIENT change "unix:$tmp/b.sock" applied enable >"$tmp/p1" && jq -e '.IntegratedWslDistros | index("Ubuntu")' "$P" >/dev/null &&
 	pass "change request: integration applied" || fail "protocol enable: $(cat "$tmp/p1")"
 DISTRO=Ubuntu $CLIENT change "unix:$tmp/b.sock" applied enable >"$tmp/p2" && jq -e '.changed == false' "$tmp/p2" >/dev/null &&
@@ -138,7 +138,7 @@ $CLIENT change "unix:$tmp/b.sock" refused wslconfig wsl2.kernel /tmp/x >"$tmp/p4
 grep -q 'change 41 from Ubuntu: applied:' "$tmp/bridge.log" && pass "the bridge logs each change" || fail "no change log line"
 stop_bridge
 cp "$P" "$tmp/pb"
-start_bridge --listen "unix:$tmp/b2.sock" --docker-settings "$P" --dry-run
+start_bridge --listen "unix:$tmp/b2.sock" --docker-settings "$P" --dry-run --allow-changes Debian2=integration
 DISTRO=Debian2 $CLIENT change "unix:$tmp/b2.sock" refused enable >"$tmp/p5" && cmp -s "$P" "$tmp/pb" && grep -q 'dry-run' "$tmp/p5" &&
 	pass "a --dry-run bridge refuses, saying what would change, writes nothing" || fail "dry-run bridge: $(cat "$tmp/p5")"
 stop_bridge

@@ -19,9 +19,17 @@ machine_lock
 AGENT=${WSLDOCK_AGENT:?}
 S=$tmp/agent.sock
 
+# The stand-in holds the enrolment key the agent reads (protocol 2's hello).
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/bridge.key"; echo >>"$tmp/bridge.key"
+chmod 600 "$tmp/bridge.key"
+export WSLDOCK_BRIDGE_KEY=$tmp/bridge.key
 cat >"$tmp/fake.py" <<'PY'
-import json, os, socket, sys, time
+import hashlib, hmac, json, os, socket, sys, time
 d = sys.argv[1]
+key = bytes.fromhex(open(d + "/bridge.key").read().strip())
+def mac(role, bn, an, distro, vm):
+    return hmac.new(key, ("wsldock-protocol-2 %s\n%s\n%s\n%s\n%s\n" % (role, bn, an, distro, vm or "")).encode(),
+                    hashlib.sha256).hexdigest()
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(d + "/fake.sock"); srv.listen(4)
 def flag(name):
@@ -32,10 +40,22 @@ def flag(name):
     return False
 while True:
     c, _ = srv.accept()
+    bn = os.urandom(32).hex()
+    c.sendall(json.dumps({"type": "challenge", "protocol_min": 2, "protocol_max": 2, "nonce": bn}).encode() + b"\n")
+    buf = b""
+    while b"\n" not in buf:
+        buf += c.recv(65536)
+    line, buf = buf.split(b"\n", 1)
+    h = json.loads(line)
+    if h.get("proof") != mac("agent", bn, h["agent_nonce"], h["distro"], h.get("vm_id")):
+        c.close()
+        continue
+    c.sendall(json.dumps({"type": "hello", "protocol_min": 2, "protocol_max": 2, "bridge_version": "stand-in",
+                          "capabilities": ["change-requests"],
+                          "proof": mac("bridge", bn, h["agent_nonce"], h["distro"], h.get("vm_id"))}).encode()
+              + b"\n")
     c.settimeout(0.1)
-    c.sendall(b'{"type":"hello","protocol_min":2,"protocol_max":2,"bridge_version":"stand-in",'
-              b'"capabilities":["change-requests"]}\n')
-    buf, ids = b"", []
+    ids = []
     while True:
         try:
             chunk = c.recv(65536)

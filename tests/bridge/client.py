@@ -5,6 +5,8 @@ the scenarios the tests/bridge/*.sh scripts run with it.  Fakes only what
 cannot exist here: the agent (until agent/bridge/ drives these tests too)
 and, for host pressure, the host's memory (a meminfo file the bridge reads).
 Each scenario exits 0 (pass) or 1 (fail, printing why)."""
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -46,16 +48,65 @@ def connect(endpoint, timeout=5.0):
     return s
 
 
+def enrolled_key(distro, create=True):
+    """The distro's enrolment key in the bridge's key directory
+    ($WSLDOCK_TEST_KEYS, the bridge's --state-dir/bridge-keys), made there
+    as `wsldock-bridge enroll` stores it when the test has not enrolled the
+    distro yet (tests/security/bridge-enroll.sh runs the real verb)."""
+    d = os.environ.get("WSLDOCK_TEST_KEYS")
+    if not d:
+        fail("WSLDOCK_TEST_KEYS (the bridge's key directory) is not set")
+    path = os.path.join(d, distro.lower() + ".key")
+    try:
+        with open(path) as f:
+            hexkey, name = f.read().split()[:2]
+        return bytes.fromhex(hexkey)
+    except FileNotFoundError:
+        if not create:
+            return None
+    key = os.urandom(32)
+    os.makedirs(d, mode=0o700, exist_ok=True)
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, ("%s %s\n" % (key.hex(), distro)).encode())
+    os.close(fd)
+    os.rename(tmp, path)
+    return key
+
+
+def auth_input(agent, bridge_nonce, agent_nonce, distro, vm_id):
+    """wsldock-protocol(7), AUTHENTICATION: the bytes each proof MACs."""
+    return ("wsldock-protocol-2 %s\n%s\n%s\n%s\n%s\n" % ("agent" if agent else "bridge", bridge_nonce,
+                                                       agent_nonce, distro, vm_id or "")).encode()
+
+
+def proof(key, agent, bridge_nonce, agent_nonce, distro, vm_id):
+    return hmac.new(key, auth_input(agent, bridge_nonce, agent_nonce, distro, vm_id), hashlib.sha256).hexdigest()
+
+
 class Agent:
-    def __init__(self, endpoint, distro="Ubuntu", role="leader", vmin=2, vmax=2, hello=True):
+    def __init__(self, endpoint, distro="Ubuntu", role="leader", vmin=2, vmax=2, hello=True, key=None,
+                 vm_id=None):
         self.sock = connect(endpoint)
         self.buf = b""
         self.distro = distro
+        self.key = None
+        # The bridge speaks first: a challenge with its nonce.
+        self.challenge = self.recv_type("challenge")
         if hello:
-            self.send({"type": "hello", "protocol_min": vmin, "protocol_max": vmax,
-                       "agent_version": "test-client", "distro": distro, "vm_id": None,
-                       "role": role, "capabilities": ["status", "events"],
-                       "some_future_field": {"ignored": True}})
+            self.hello(distro, role, vmin, vmax, key, vm_id)
+
+    def hello(self, distro, role="leader", vmin=2, vmax=2, key=None, vm_id=None):
+        """A hello proving key (the distro's enrolled key when None)."""
+        self.key = key if key is not None else enrolled_key(distro)
+        self.hello_distro, self.vm_id = distro, vm_id
+        self.agent_nonce = os.urandom(32).hex()
+        self.send({"type": "hello", "protocol_min": vmin, "protocol_max": vmax,
+                   "agent_version": "test-client", "distro": distro, "vm_id": vm_id,
+                   "role": role, "capabilities": ["status", "events"],
+                   "agent_nonce": self.agent_nonce,
+                   "proof": proof(self.key, True, self.challenge["nonce"], self.agent_nonce, distro, vm_id),
+                   "some_future_field": {"ignored": True}})
 
     def send(self, msg):
         self.sock.sendall((json.dumps(msg) + "\n").encode())
@@ -81,7 +132,14 @@ class Agent:
         line, self.buf = self.buf.split(b"\n", 1)
         if len(line) + 1 > MAX:
             fail("the bridge sent a message over 64 KiB")
-        return json.loads(line)
+        m = json.loads(line)
+        if m.get("type") == "hello" and self.key is not None:
+            # The bridge proves the key too: an impostor cannot.
+            want = proof(self.key, False, self.challenge["nonce"], self.agent_nonce, self.hello_distro,
+                         self.vm_id)
+            if m.get("proof") != want:
+                fail("the bridge's hello does not prove the key: %r" % m)
+        return m
 
     def recv_type(self, typ, timeout=5.0):
         deadline = time.monotonic() + timeout
@@ -184,8 +242,7 @@ def sc_errors(endpoint, http):
     e = a.recv_type("error")
     if e["code"] != "hello-first":
         fail("before hello: %r" % e)
-    a.send({"type": "hello", "protocol_min": 1, "protocol_max": 7, "agent_version": "x",
-            "distro": "Errs", "role": "follower"})
+    a.hello("Errs", "follower", 1, 7)
     if a.recv_type("hello")["protocol_max"] != 2:
         fail("negotiated version")
     a.send({"type": "teleport", "where": "mars"})

@@ -37,8 +37,15 @@ free_port() {
 # start_bridge ARGS...: starts the bridge in the background (log in
 # $tmp/bridge.log), waits until its dashboard or socket answers.
 # Sets bridge_pid.  Needs HTTP=http://127.0.0.1:PORT when --http is given.
+# Keys live in $tmp/state/bridge-keys (client.py enrols there).  A
+# protocol-1 bridge (WSLDOCK_BRIDGE=an older build, to show an attack the
+# tests/security scripts reproduce) has no --state-dir.
+export WSLDOCK_TEST_KEYS="$tmp/state/bridge-keys"
+STATE_ARGS=
+"$BRIDGE" --help 2>/dev/null | grep -q -- --state-dir && STATE_ARGS="--state-dir $tmp/state"
 start_bridge() {
-	"$BRIDGE" "$@" >>"$tmp/bridge.log" 2>&1 &
+	# shellcheck disable=SC2086
+	"$BRIDGE" "$@" $STATE_ARGS >>"$tmp/bridge.log" 2>&1 &
 	bridge_pid=$!
 	for _ in $(seq 100); do
 		if grep -q 'listening on' "$tmp/bridge.log" 2>/dev/null; then

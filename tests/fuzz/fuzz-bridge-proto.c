@@ -65,10 +65,23 @@ static void on_line(void *ud, const char *line, size_t len, int err)
 		return;
 	switch (t) {
 	case PROTO_HELLO:
-		if (proto_hello_get(msg, true, &h, why, sizeof(why)) == 0)
+		if (proto_hello_get(msg, true, &h, why, sizeof(why)) == 0) {
+			char in[256];
+
 			proto_negotiate(h.version_min, h.version_max);
+			/* What the bridge would MAC: any accepted hello's fields fit. */
+			if (h.agent_nonce && proto_auth_input(true, h.agent_nonce, h.agent_nonce, h.distro,
+							      h.vm_id, in, sizeof(in)) < 0)
+				__builtin_trap();
+		}
 		proto_hello_get(msg, false, &h, why, sizeof(why));
 		break;
+	case PROTO_CHALLENGE: {
+		const char *nonce;
+
+		proto_challenge_get(msg, &nonce, why, sizeof(why));
+		break;
+	}
 	case PROTO_EVENT:
 		proto_event_get(msg, &e, why, sizeof(why));
 		break;

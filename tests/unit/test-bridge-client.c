@@ -12,14 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "unit.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "bridge/bridge_client.h"
 #include "daemon/daemon.h"
+#include "../windows-bridge/proto.h"
 
 static struct dlog test_log = { .foreground = true, .journal = false, .verb = "test" };
 
@@ -90,6 +95,70 @@ static void read_lines(sd_event *ev, int fd, char lines[][512], int n)
 	assert_int_equal(got, n);
 }
 
+/* The stand-in bridge's half of the hello: the enrolment key (0x11 x 32)
+ * in DIR/bridge.key for the client, the HMAC for the test. */
+static const unsigned char test_key[PROTO_KEY_BYTES] = {
+	0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+	0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+};
+#define TEST_NONCE "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static void write_key(const char *dir, mode_t mode)
+{
+	char path[256], hex[PROTO_HEX_LEN(PROTO_KEY_BYTES) + 1];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/bridge.key", dir);
+	proto_hex(test_key, sizeof(test_key), hex);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", hex);
+	fclose(f);
+	chmod(path, mode);
+	setenv("WSLDOCK_BRIDGE_KEY", path, 1);
+}
+
+static void mac_hex(bool agent, const char *agent_nonce, const char *distro, char out[65])
+{
+	unsigned char mac[PROTO_MAC_BYTES];
+	unsigned int len;
+	char input[256];
+	int n = proto_auth_input(agent, TEST_NONCE, agent_nonce, distro, NULL, input, sizeof(input));
+
+	assert_true(n > 0);
+	assert_non_null(HMAC(EVP_sha256(), test_key, sizeof(test_key), (unsigned char *)input, (size_t)n, mac, &len));
+	proto_hex(mac, sizeof(mac), out);
+}
+
+/* Sends the challenge, checks the agent's hello proves the key, answers
+ * with the bridge's hello (its proof right, or wrong when bad_proof). */
+static void handshake(sd_event *ev, int a, bool bad_proof)
+{
+	const char *ch = "{\"type\":\"challenge\",\"protocol_min\":2,\"protocol_max\":2,\"nonce\":\"" TEST_NONCE "\"}\n";
+	char lines[1][512], want[65], reply[512];
+	json_t *h;
+	const char *an;
+
+	assert_int_equal(send(a, ch, strlen(ch), 0), (ssize_t)strlen(ch));
+	read_lines(ev, a, lines, 1);
+	h = json_loads(lines[0], 0, NULL);
+	assert_non_null(h);
+	assert_string_equal(json_string_value(json_object_get(h, "type")), "hello");
+	assert_string_equal(json_string_value(json_object_get(h, "distro")), "Ubuntu");
+	an = json_string_value(json_object_get(h, "agent_nonce"));
+	assert_non_null(an);
+	mac_hex(true, an, "Ubuntu", want);
+	assert_string_equal(json_string_value(json_object_get(h, "proof")), want);
+	mac_hex(false, an, "Ubuntu", want);
+	if (bad_proof)
+		want[0] = want[0] == '0' ? '1' : '0';
+	snprintf(reply, sizeof(reply),
+		 "{\"type\":\"hello\",\"protocol_min\":2,\"protocol_max\":2,\"bridge_version\":\"t\",\"proof\":\"%s\"}\n"
+		 "{\"type\":\"host-memory\",\"total_bytes\":100,\"available_bytes\":1,\"low\":true}\n", want);
+	json_decref(h);
+	assert_int_equal(send(a, reply, strlen(reply), 0), (ssize_t)strlen(reply));
+}
+
 static void test_queue_connect_host(void **state)
 {
 	char dir[] = "/tmp/wsldock-client.XXXXXX", path[128], lines[70][512];
@@ -99,6 +168,7 @@ static void test_queue_connect_host(void **state)
 	int l, a;
 
 	assert_non_null(mkdtemp(dir));
+	write_key(dir, 0600);
 	snprintf(path, sizeof(path), "unix:%s/b.sock", dir);
 	assert_int_equal(sd_event_new(&ev), 0);
 	assert_int_equal(bridge_client_new(ev, &test_log, path, "Ubuntu", NULL, &c), 0);
@@ -125,17 +195,17 @@ static void test_queue_connect_host(void **state)
 	assert_string_equal(state_of(c, NULL, NULL), "connected");
 	a = accept(l, NULL, NULL);
 	assert_true(a >= 0);
-	read_lines(ev, a, lines, 1 + BRIDGE_EVENTS_MAX);
-	assert_non_null(strstr(lines[0], "\"type\":\"hello\""));
-	assert_non_null(strstr(lines[0], "\"distro\":\"Ubuntu\""));
+	/* Nothing before the challenge; the hello proves the key; what waited
+	 * goes out only once the bridge proved it too. */
+	run_for(ev, 100);
+	assert_int_equal(recv(a, lines[0], sizeof(lines[0]), MSG_DONTWAIT), -1);
+	handshake(ev, a, false);
+	read_lines(ev, a, lines, BRIDGE_EVENTS_MAX);
 	/* The newest 64 events, in order: 36 .. 99. */
-	assert_non_null(strstr(lines[1], "\"episode\":36"));
-	assert_non_null(strstr(lines[BRIDGE_EVENTS_MAX], "\"episode\":99"));
+	assert_non_null(strstr(lines[0], "\"episode\":36"));
+	assert_non_null(strstr(lines[BRIDGE_EVENTS_MAX - 1], "\"episode\":99"));
 
-	/* The bridge says the host is low: the policy's input turns on. */
-	const char *hm = "{\"type\":\"hello\",\"protocol_min\":1,\"protocol_max\":1,\"bridge_version\":\"t\"}\n"
-			 "{\"type\":\"host-memory\",\"total_bytes\":100,\"available_bytes\":1,\"low\":true}\n";
-	assert_int_equal(send(a, hm, strlen(hm), 0), (ssize_t)strlen(hm));
+	/* The bridge says the host is low (in handshake()): the policy's input turns on. */
 	for (int k = 0; k < 100 && !bridge_client_host_low(c); k++)
 		run_for(ev, 10);
 	assert_true(bridge_client_host_low(c));
@@ -158,6 +228,59 @@ static void test_queue_connect_host(void **state)
 
 	bridge_client_free(c);
 	close(l);
+	unlink(path + 5);
+	snprintf(path, sizeof(path), "%s/bridge.key", dir);
+	unlink(path);
+	rmdir(dir);
+	sd_event_unref(ev);
+}
+
+/* A bridge that cannot prove the key (an impostor on the port) gets
+ * nothing: no event, no status, and its host-memory is not believed. */
+static void test_impostor_bridge(void **state)
+{
+	char dir[] = "/tmp/wsldock-client.XXXXXX", path[128], buf[4096];
+	struct bridge_client *c;
+	sd_event *ev;
+	ssize_t n, got = 0;
+	int l, a;
+
+	assert_non_null(mkdtemp(dir));
+	write_key(dir, 0600);
+	snprintf(path, sizeof(path), "unix:%s/b.sock", dir);
+	l = listen_at(path + 5);
+	assert_int_equal(sd_event_new(&ev), 0);
+	assert_int_equal(bridge_client_new(ev, &test_log, path, "Ubuntu", NULL, &c), 0);
+	bridge_client_event(c, json_pack("{s:s, s:s}", "type", "event", "event", "build-started"));
+	a = accept(l, NULL, NULL);
+	assert_true(a >= 0);
+	handshake(ev, a, true);
+	run_for(ev, 300);
+	while ((n = recv(a, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		got += n;
+	assert_int_equal(got, 0);
+	assert_false(bridge_client_host_low(c));
+	assert_string_not_equal(state_of(c, NULL, NULL), "connected");
+	bridge_client_free(c);
+	close(a);
+
+	/* A key file others may read is refused: no hello is sent. */
+	write_key(dir, 0644);
+	assert_int_equal(bridge_client_new(ev, &test_log, path, "Ubuntu", NULL, &c), 0);
+	a = accept(l, NULL, NULL);
+	assert_true(a >= 0);
+	{
+		const char *ch = "{\"type\":\"challenge\",\"protocol_min\":2,\"protocol_max\":2,\"nonce\":\"" TEST_NONCE "\"}\n";
+
+		assert_int_equal(send(a, ch, strlen(ch), 0), (ssize_t)strlen(ch));
+	}
+	run_for(ev, 300);
+	assert_int_equal(recv(a, buf, sizeof(buf), MSG_DONTWAIT), 0);  /* closed, nothing sent */
+	bridge_client_free(c);
+	close(a);
+	close(l);
+	snprintf(buf, sizeof(buf), "%s/bridge.key", dir);
+	unlink(buf);
 	unlink(path + 5);
 	rmdir(dir);
 	sd_event_unref(ev);
@@ -207,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_queue_connect_host),
+		cmocka_unit_test(test_impostor_bridge),
 		cmocka_unit_test(test_backoff_waits),
 	};
 

@@ -68,7 +68,9 @@ static void test_ds_camel_missing_key_and_disable(void **state)
 	assert_int_equal(ds_edit_integration(camel, strlen(camel), "settings.json", "Ubuntu", true, &r), 0);
 	assert_true(r.changed);
 	assert_string_equal(r.key, "integratedWslDistros");
-	assert_non_null(strstr(r.out, "\n    \"integratedWslDistros\": [\n        \"Ubuntu\"\n    ]"));
+	/* A new member after the last, indented as the file is. */
+	assert_string_equal(r.out, "{\n    \"autoStart\": true,\n    \"wslEngineEnabled\": true,\n"
+				   "    \"integratedWslDistros\": [\"Ubuntu\"]\n}");
 	{
 		struct ds_edit d;
 		char *copy = strdup(r.out);
@@ -80,6 +82,38 @@ static void test_ds_camel_missing_key_and_disable(void **state)
 		free(copy);
 	}
 	ds_edit_free(&r);
+}
+
+/* Issue 19: a rewrite turned 1.10 into 1.1000000000000001 and 1e2 into
+ * 100.0 in keys nobody asked to change.  Only the list's bytes change now:
+ * the output is the input with the list's value replaced. */
+static void test_ds_keeps_other_bytes(void **state)
+{
+	const char *in = "{\"Version\": 1.10,\"Ratio\":1e2 , \"IntegratedWslDistros\" :[ \"Debian\",\n\t\"UBUNTU\" ],"
+			 "\"Esc\":\"a\\\"]}\",\"Big\": 12345678901234567890123, \"Neg\": -0.0}\r\n";
+	struct ds_edit r, d;
+
+	/* 12345678901234567890123 is beyond jansson's integers: refused
+	 * unless the file is read with JSON_DECODE_INT_AS_REAL, so leave it out. */
+	char *text = strdup(in), *big = strstr(text, "\"Big\"");
+
+	memmove(big, big + strlen("\"Big\": 12345678901234567890123, "), strlen(big + strlen("\"Big\": 12345678901234567890123, ")) + 1);
+	assert_int_equal(ds_edit_integration(text, strlen(text), "settings-store.json", "ubuntu", false, &d), 0);
+	assert_true(d.changed);
+	assert_string_equal(d.out, "{\"Version\": 1.10,\"Ratio\":1e2 , \"IntegratedWslDistros\" :[ \"Debian\" ],"
+				   "\"Esc\":\"a\\\"]}\",\"Neg\": -0.0}\r\n");
+	assert_int_equal(ds_edit_integration(d.out, d.out_len, "settings-store.json", "Arch", true, &r), 0);
+	assert_string_equal(r.out, "{\"Version\": 1.10,\"Ratio\":1e2 , \"IntegratedWslDistros\" :[ \"Debian\", \"Arch\" ],"
+				   "\"Esc\":\"a\\\"]}\",\"Neg\": -0.0}\r\n");
+	ds_edit_free(&r);
+	ds_edit_free(&d);
+	/* null becomes a list in place. */
+	assert_int_equal(ds_edit_integration("{\"a\":1.50,\"integratedWslDistros\":null}",
+					     strlen("{\"a\":1.50,\"integratedWslDistros\":null}"), "settings.json",
+					     "Ubuntu", true, &r), 0);
+	assert_string_equal(r.out, "{\"a\":1.50,\"integratedWslDistros\":[\"Ubuntu\"]}");
+	ds_edit_free(&r);
+	free(text);
 }
 
 static void test_ds_refusals(void **state)
@@ -188,6 +222,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ds_enable_keeps_everything),
 		cmocka_unit_test(test_ds_camel_missing_key_and_disable),
+		cmocka_unit_test(test_ds_keeps_other_bytes),
 		cmocka_unit_test(test_ds_refusals),
 		cmocka_unit_test(test_ds_bom_removed),
 		cmocka_unit_test(test_wsl_set_existing),

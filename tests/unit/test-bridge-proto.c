@@ -141,11 +141,68 @@ static void test_hello(void **state)
 	assert_non_null(strstr(why, "above"));
 	json_decref(m);
 
-	/* Version 1 (the "build" vocabulary) is not spoken any more. */
+	/* Version 1 (no authentication, the "build" vocabulary) is not spoken any more. */
 	assert_int_equal(proto_negotiate(1, 1), -1);
 	assert_int_equal(proto_negotiate(1, 2), 2);
 	assert_int_equal(proto_negotiate(1, 9), PROTO_VERSION_MAX);
 	assert_int_equal(proto_negotiate(PROTO_VERSION_MAX + 1, PROTO_VERSION_MAX + 3), -1);
+}
+
+/* The authenticated hello's pieces: the challenge, the nonces and proofs
+ * (exactly 64 lowercase hex digits), the bytes a proof covers. */
+static void test_auth_fields(void **state)
+{
+	const char *bn = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	const char *an = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+	unsigned char bytes[PROTO_NONCE_BYTES];
+	struct proto_hello h;
+	char why[256], buf[256], hex[65];
+	const char *nonce;
+	json_t *m;
+	int n;
+
+	m = proto_challenge_new(bn);
+	assert_int_equal(proto_challenge_get(m, &nonce, why, sizeof(why)), 0);
+	assert_string_equal(nonce, bn);
+	json_object_set_new(m, "nonce", json_string("00112233"));
+	assert_int_equal(proto_challenge_get(m, &nonce, why, sizeof(why)), -EINVAL);
+	json_object_del(m, "nonce");
+	assert_int_equal(proto_challenge_get(m, &nonce, why, sizeof(why)), -EINVAL);
+	json_decref(m);
+
+	m = proto_hello_new(0, "0.1.0", "Ubuntu", NULL, "leader", NULL);
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), 0);
+	assert_null(h.proof);
+	assert_null(h.agent_nonce);
+	json_object_set_new(m, "agent_nonce", json_string(an));
+	json_object_set_new(m, "proof", json_string(bn));
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), 0);
+	assert_string_equal(h.agent_nonce, an);
+	assert_string_equal(h.proof, bn);
+	/* Upper case, short, or not hex: refused, not compared. */
+	json_object_set_new(m, "proof", json_string("00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff"));
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), -EINVAL);
+	json_object_set_new(m, "proof", json_string(bn));
+	json_object_set_new(m, "vm_id", json_string("{abc}\nforged"));
+	assert_int_equal(proto_hello_get(m, true, &h, why, sizeof(why)), -EINVAL);
+	json_decref(m);
+
+	n = proto_auth_input(true, bn, an, "Ubuntu", "{0a-b}", buf, sizeof(buf));
+	assert_true(n > 0);
+	snprintf(why, sizeof(why), "wsldock-protocol-2 agent\n%s\n%s\nUbuntu\n{0a-b}\n", bn, an);
+	assert_string_equal(buf, why);
+	n = proto_auth_input(false, bn, an, "Ubuntu", NULL, buf, sizeof(buf));
+	snprintf(why, sizeof(why), "wsldock-protocol-2 bridge\n%s\n%s\nUbuntu\n\n", bn, an);
+	assert_string_equal(buf, why);
+	assert_int_equal(proto_auth_input(true, bn, an, "Ubuntu\nx", NULL, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(proto_auth_input(true, bn, an, "Ubuntu", NULL, buf, 16), -ENOBUFS);
+
+	assert_int_equal(proto_unhex(bn, bytes, sizeof(bytes)), 0);
+	proto_hex(bytes, sizeof(bytes), hex);
+	assert_string_equal(hex, bn);
+	assert_int_equal(proto_unhex("0g", bytes, 1), -EINVAL);
+	assert_true(proto_equal_ct("abc", "abc", 3));
+	assert_false(proto_equal_ct("abc", "abd", 3));
 }
 
 static void test_event_change_host(void **state)
@@ -248,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_reader_oversized),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_auth_fields),
 		cmocka_unit_test(test_event_change_host),
 		cmocka_unit_test(test_scan_status),
 	};

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "../../windows-bridge/hostmem.h"
+#include "../../windows-bridge/server.h"
 #include "../../windows-bridge/state.h"
 
 static json_t *report(uint64_t cache, const char *severity)
@@ -37,6 +38,21 @@ static void status(struct distro *d, json_t *rep, uint64_t wall_ms)
 	assert_int_equal(state_status(d, &st, wall_ms), 0);
 	free(line);
 	json_decref(msg);
+}
+
+/* GET /api/v1/distros, parsed back. */
+static json_t *api(const struct bridge_state *st, uint64_t wall_ms)
+{
+	size_t len;
+	char *text = state_api_text(st, wall_ms, &len);
+	json_t *doc;
+
+	assert_non_null(text);
+	assert_int_equal(strlen(text), len);
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(doc);
+	free(text);
+	return doc;
 }
 
 static void test_status_event_json_metrics(void **state)
@@ -69,7 +85,7 @@ static void test_status_event_json_metrics(void **state)
 	status(d, rep, 2000);
 	json_decref(rep);
 
-	doc = state_json(&st, 2500);
+	doc = api(&st, 2500);
 	dj = json_array_get(json_object_get(doc, "distros"), 0);
 	assert_string_equal(json_string_value(json_object_get(dj, "connection")), "connected");
 	assert_int_equal(json_integer_value(json_object_get(dj, "page_cache_bytes")), 3000);
@@ -97,6 +113,83 @@ static void test_status_event_json_metrics(void **state)
 	state_fini(&st);
 }
 
+/* A report over STATE_REPORT_MAX bytes or STATE_REPORT_DEPTH levels is
+ * refused and the previous one kept; a copy serialises like the state and
+ * owns its reports; remedies say who reported them. */
+static void test_report_bounds_copy(void **state)
+{
+	struct bridge_state st, copy;
+	struct proto_status ps;
+	struct distro *d;
+	json_t *rep = report(7, "conflict"), *doc, *deep = json_array(), *big = json_array(), *msg;
+	char *line, why[256];
+
+	assert_int_equal(state_init(&st), 0);
+	d = state_distro(&st, "Ubuntu", true);
+	status(d, rep, 1);
+	for (int i = 0; i < STATE_REPORT_DEPTH + 1; i++)
+		deep = json_pack("[o]", deep);
+	json_object_set_new(rep, "deep", deep);
+	msg = json_pack("{s:s, s:O}", "type", "status", "report", rep);
+	line = json_dumps(msg, JSON_COMPACT);
+	assert_int_equal(proto_scan_status(line, strlen(line), &ps, why, sizeof(why)), 1);
+	assert_int_equal(state_status(d, &ps, 2), -EMSGSIZE);
+	free(line);
+	json_decref(msg);
+	json_object_del(rep, "deep");
+	for (int i = 0; i < STATE_REPORT_MAX / 2; i++)
+		json_array_append_new(big, json_integer(0));
+	json_object_set_new(rep, "big", big);
+	msg = json_pack("{s:s, s:O}", "type", "status", "report", rep);
+	line = json_dumps(msg, JSON_COMPACT);
+	assert_int_equal(proto_scan_status(line, strlen(line), &ps, why, sizeof(why)), 1);
+	assert_int_equal(state_status(d, &ps, 3), -EMSGSIZE);
+	free(line);
+	json_decref(msg);
+	json_decref(rep);
+
+	assert_int_equal(state_copy(&st, &copy), 0);
+	state_fini(&st);  /* the copy owns what it holds */
+	doc = api(&copy, 4);
+	d = NULL;
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+		json_array_get(json_object_get(doc, "distros"), 0), "status"), "memory"), "page_cache_bytes")), 7);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+		json_array_get(json_object_get(doc, "distros"), 0), "conflicts"), 0), "remedy_source")),
+		"reported by the distro");
+	json_decref(doc);
+	state_copy_free(&copy);
+}
+
+/* --allow-changes: per distro (any case), integration, every .wslconfig
+ * key or one; and the rate: 6 a minute, then the wait is said. */
+static void test_allow_and_rate(void **state)
+{
+	struct server_config cfg = { .allow = { "Ubuntu=integration,wslconfig.WSL2.memory", "Debian=wslconfig" },
+				     .nallow = 2 };
+	struct distro d = { 0 };
+	char why[256];
+	unsigned retry = 0;
+
+	assert_true(server_change_allowed(&cfg, "ubuntu", "integration"));
+	assert_true(server_change_allowed(&cfg, "Ubuntu", "wslconfig.wsl2.memory"));
+	assert_false(server_change_allowed(&cfg, "Ubuntu", "wslconfig.wsl2.swap"));
+	assert_true(server_change_allowed(&cfg, "Debian", "wslconfig.experimental.sparseVhd"));
+	assert_false(server_change_allowed(&cfg, "Debian", "integration"));
+	assert_false(server_change_allowed(&cfg, "Ubuntu-22.04", "integration"));
+	assert_false(server_change_allowed(&cfg, "Ubunt", "integration"));
+	assert_int_equal(server_allow_check("Ubuntu=integration,wslconfig.wsl2.memory", why, sizeof(why)), 0);
+	assert_int_equal(server_allow_check("Ubuntu=everything", why, sizeof(why)), -EINVAL);
+	assert_int_equal(server_allow_check("../x=integration", why, sizeof(why)), -EINVAL);
+	assert_int_equal(server_allow_check("Ubuntu=", why, sizeof(why)), -EINVAL);
+
+	for (int i = 0; i < STATE_CHANGE_BURST; i++)
+		assert_true(state_change_allowed(&d, 100000 + i * 1000, &retry));
+	assert_false(state_change_allowed(&d, 110000, &retry));
+	assert_int_equal(retry, 50);
+	assert_true(state_change_allowed(&d, 160000, &retry));
+}
+
 static void test_history_bounded(void **state)
 {
 	struct bridge_state st;
@@ -108,7 +201,7 @@ static void test_history_bounded(void **state)
 	for (unsigned i = 0; i < STATE_HISTORY * 3; i++)
 		status(d, rep, i);
 	json_decref(rep);
-	doc = state_json(&st, 0);
+	doc = api(&st, 0);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(doc, "distros"), 0),
 							 "history")), STATE_HISTORY);
 	json_decref(doc);
@@ -160,6 +253,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_event_json_metrics),
 		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_report_bounds_copy),
+		cmocka_unit_test(test_allow_and_rate),
 		cmocka_unit_test(test_hostmem),
 	};
 
