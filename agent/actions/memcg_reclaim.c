@@ -11,8 +11,36 @@
 
 #include "actions/internal.h"
 #include "shared/util.h"
+#include "sources/cgroup_ancestry.h"
 
 #define DEFAULT_STEP (64ull << 20)
+
+/* A removed cgroup (its id opens with ESTALE) leaves its page cache
+ * charged to it, counted in its parent, whose memory.reclaim reaches it:
+ * its nearest live ancestor noted while it lived (sources/cgroup_ancestry)
+ * is opened instead, and name says so. */
+static int open_ancestor(int mfd, uint64_t cgid, char *name, size_t size)
+{
+	uint64_t up[CGROUP_ANCESTRY_DEPTH];
+	size_t n = cgroup_ancestry_get(cgroup_ancestry_global(), cgid, up, CGROUP_ANCESTRY_DEPTH);
+
+	for (size_t i = 0; i < n; i++) {
+		int fd = act_open_cgroup_by_id(mfd, up[i]);
+
+		if (fd >= 0) {
+			snprintf(name, size, "cgroup id %" PRIu64 " (removed) at its ancestor id %" PRIu64,
+				 cgid, up[i]);
+			return fd;
+		}
+	}
+	if (n == 0)
+		snprintf(name, size, "cgroup id %" PRIu64 " (removed; no ancestor noted while it lived)",
+			 cgid);
+	else
+		snprintf(name, size, "cgroup id %" PRIu64 " (removed, and its %zu noted ancestors too)",
+			 cgid, n);
+	return -ESTALE;
+}
 
 /* The cgroup's directory: by path under the cgroup2 mount, else by id. */
 static int open_v2(struct act_ctx *c, const struct action_cgroup *g, char *name, size_t size)
@@ -35,6 +63,10 @@ static int open_v2(struct act_ctx *c, const struct action_cgroup *g, char *name,
 	if (mfd < 0)
 		return mfd;
 	fd = act_open_cgroup_by_id(mfd, g->cgid);
+	if (fd >= 0)  /* its ancestors, for when it is gone */
+		(void)cgroup_ancestry_note(cgroup_ancestry_global(), mfd, g->cgid);
+	else if (fd == -ESTALE)
+		fd = open_ancestor(mfd, g->cgid, name, size);
 	close(mfd);
 	return fd;
 }
