@@ -347,3 +347,40 @@ int cgroup_placement_read(const char *root, struct cgroup_placement *p)
 	}
 	return 0;
 }
+
+static const char *err_name(int err)
+{
+	const char *n = err ? strerrorname_np(-err) : NULL;
+
+	return n ? n : "?";
+}
+
+void cgroup_placement_describe(const struct cgroup_placement *p, char *buf, size_t size)
+{
+	const char *where;
+	char byid[64];
+
+	if (p->by_id < 0)
+		snprintf(byid, sizeof(byid), "not probed");
+	else if (p->by_id)
+		snprintf(byid, sizeof(byid), "yes");
+	else
+		snprintf(byid, sizeof(byid), "no (%s)", err_name(p->by_id_err));
+	switch (p->layout) {
+	case WSL_CGROUP_FLAT:
+		where = "no per-distro cgroup";
+		break;
+	case WSL_CGROUP_DISTRO:
+		where = "wsl-user/distro-N, one cgroup namespace";
+		break;
+	case WSL_CGROUP_DISTRO_NS:
+		where = "own cgroup namespace";
+		break;
+	default:
+		snprintf(buf, size, "unknown: no cgroup2 to tell by");
+		return;
+	}
+	snprintf(buf, size, "%s: %s (at %s); other distros' cgroups: %s; by id: %s",
+		 wsl_cgroup_layout_name(p->layout), where, p->self[0] ? p->self : "?",
+		 p->others_by_path ? "by path" : p->by_id == 1 ? "by id only" : "out of reach", byid);
+}

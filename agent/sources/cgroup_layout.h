@@ -86,3 +86,8 @@ void cgroup_placement_parse(const char *self_cgroup, const char *mountinfo,
 /* Reads them under root; by_id probed (open_by_handle_at of the mount's
  * own root cgroup) only on the live system. */
 int cgroup_placement_read(const char *root, struct cgroup_placement *p);
+
+/* One line for report and top: the layout, where this distro sits and
+ * what it reaches, e.g. "distro-ns: own cgroup namespace (at /init.scope);
+ * other distros' cgroups: by id only".  Pure. */
+void cgroup_placement_describe(const struct cgroup_placement *p, char *buf, size_t size);

@@ -278,3 +278,22 @@ void engine_reach_probe(const char *root, const char *socket, int timeout_ms,
 	r->desktop = docker_info_is_desktop(&r->info, r->proxy_socket);
 	engine_reach_files(root, r);
 }
+
+void engine_reach_describe(const struct engine_reach *r, char *buf, size_t size)
+{
+	const char *en = r->files_err ? strerrorname_np(-r->files_err) : NULL;
+
+	if (!r->engine_known) {
+		snprintf(buf, size, "no engine answered (%s)%s", r->engine_why,
+			 r->proxy_socket ? "; Docker Desktop's proxy socket is here" : "");
+		return;
+	}
+	snprintf(buf, size, "%s (%s %s, %s v%s) via %s; its files: %s%s%s%s", r->desktop ?
+		 "Docker Desktop" : r->info.os[0] ? r->info.os : "an engine", r->info.name,
+		 r->info.version, r->info.cgroup_driver[0] ? r->info.cgroup_driver : "?",
+		 r->info.cgroup_version[0] ? r->info.cgroup_version : "?", r->socket,
+		 r->files_reachable ? "reachable under " : "out of reach (", r->files_where,
+		 r->files_reachable ? "" : ": ", r->files_reachable ? "" : en ? en : "?");
+	if (!r->files_reachable)
+		snprintf(buf + strlen(buf), size - strlen(buf), "): cgroup levers only");
+}

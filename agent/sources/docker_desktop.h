@@ -79,3 +79,8 @@ void engine_reach_probe(const char *root, const char *socket, int timeout_ms,
 /* The probe's second half, apart for tests: can <data_root>/<driver>
  * be opened under root, and does it hold anything. */
 void engine_reach_files(const char *root, struct engine_reach *r);
+
+/* One line for report and top, e.g. "Docker Desktop (docker-desktop
+ * 27.4.0, cgroupfs v2) via /var/run/docker.sock; its files: out of reach
+ * (/var/lib/docker/overlay2: ENOENT): cgroup levers only".  Pure. */
+void engine_reach_describe(const struct engine_reach *r, char *buf, size_t size);

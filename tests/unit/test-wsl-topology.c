@@ -187,6 +187,46 @@ static void test_placement(void **state)
 	assert_int_equal(p.layout, WSL_CGROUP_UNKNOWN);
 }
 
+static void test_describe(void **state)
+{
+	struct cgroup_placement p;
+	struct engine_reach r = { 0 };
+	char line[512];
+
+	(void)state;
+	cgroup_placement_parse("0::/init.scope\n", MI("/", "/sys/fs/cgroup"), 4026532301ull, 1, &p);
+	p.by_id = 1;
+	cgroup_placement_describe(&p, line, sizeof(line));
+	assert_string_equal(line, "distro-ns: own cgroup namespace (at /init.scope); other distros' "
+			    "cgroups: by id only; by id: yes");
+	cgroup_placement_parse("0::/wsl-user/distro-9/init.scope\n", MI("/", "/sys/fs/cgroup"),
+			       CGROUP_NS_INIT_INO, 0, &p);
+	p.by_id = 0, p.by_id_err = -EPERM;
+	cgroup_placement_describe(&p, line, sizeof(line));
+	assert_string_equal(line, "distro: wsl-user/distro-N, one cgroup namespace (at "
+			    "/wsl-user/distro-9/init.scope); other distros' cgroups: by path; by id: no (EPERM)");
+	assert_int_equal(docker_info_parse(INFO_OK, strlen(INFO_OK), &r.info, line, sizeof(line)), 0);
+	r.engine_known = r.desktop = true;
+	snprintf(r.socket, sizeof(r.socket), "/var/run/docker.sock");
+	snprintf(r.files_where, sizeof(r.files_where), "/var/lib/docker/overlay2");
+	r.files_err = -ENOENT;
+	engine_reach_describe(&r, line, sizeof(line));
+	assert_string_equal(line, "Docker Desktop (docker-desktop 27.4.0, cgroupfs v2) via "
+			    "/var/run/docker.sock; its files: out of reach (/var/lib/docker/overlay2: "
+			    "ENOENT): cgroup levers only");
+	r.files_err = 0, r.files_reachable = true, r.desktop = false;
+	engine_reach_describe(&r, line, sizeof(line));
+	assert_string_equal(line, "Docker Desktop (docker-desktop 27.4.0, cgroupfs v2) via "
+			    "/var/run/docker.sock; its files: reachable under /var/lib/docker/overlay2");
+	r.engine_known = false, r.proxy_socket = true;
+	snprintf(r.engine_why, sizeof(r.engine_why), "/var/run/docker.sock: Connection refused");
+	engine_reach_describe(&r, line, sizeof(line));
+	assert_string_equal(line, "no engine answered (/var/run/docker.sock: Connection refused); "
+			    "Docker Desktop's proxy socket is here");
+	engine_reach_describe(&r, line, 8);  /* truncated, terminated */
+	assert_int_equal(strlen(line), 7);
+}
+
 static void test_ancestry_table(void **state)
 {
 	struct cgroup_ancestry *a = calloc(1, sizeof(*a));
@@ -364,6 +404,7 @@ static void test_live_topology(void **state)
 	const char *want = getenv("WSLDOCK_TEST_EXPECT_LAYOUT");
 	struct cgroup_placement p;
 	struct engine_reach r;
+	char line[1024];
 
 	(void)state;
 	if (!want) {
@@ -375,6 +416,8 @@ static void test_live_topology(void **state)
 	       "by id %d (%s)\n", wsl_cgroup_layout_name(p.layout), p.self, p.mount_point,
 	       p.mount_root, p.own_ns, p.distro_pid, p.others_by_path, p.by_id,
 	       p.by_id_err ? strerror(-p.by_id_err) : "-");
+	cgroup_placement_describe(&p, line, sizeof(line));
+	printf("cgroups: %s\n", line);
 	assert_string_equal(wsl_cgroup_layout_name(p.layout), want);
 	assert_int_equal(p.by_id, 1);
 	engine_reach_probe(NULL, NULL, 5000, &r);
@@ -384,6 +427,8 @@ static void test_live_topology(void **state)
 	       r.info.name, r.info.os, r.info.data_root, r.info.driver, r.info.cgroup_driver,
 	       r.info.cgroup_version, r.info.version, r.files_reachable, r.files_where,
 	       r.files_err ? strerror(-r.files_err) : "-");
+	engine_reach_describe(&r, line, sizeof(line));
+	printf("engine: %s\n", line);
 	assert_true(r.engine_known);
 	assert_true(r.desktop_dir);
 	assert_true(r.proxy_socket);
@@ -405,6 +450,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reach_files),
 		cmocka_unit_test(test_reach_tree),
 		cmocka_unit_test(test_placement),
+		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_ancestry_table),
 		cmocka_unit_test_setup_teardown(test_ancestry_live, live_setup, live_teardown),
 		cmocka_unit_test_setup_teardown(test_lever_ancestor, live_setup, live_teardown),
