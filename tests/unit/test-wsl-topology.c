@@ -390,6 +390,17 @@ static void test_lever_ancestor(void **state)
 			fail_msg("the ancestor was not reached: %s %s", strerror(-r.error), r.error_where);
 		assert_true(r.steps > 0 || r.exhausted > 0);
 	}
+	/* Named by path only (layouts a and b): the nearest parent directory. */
+	{
+		struct action_cgroup gp = { .v2_path = l->leaf + strlen(l->mnt) + 1 };
+		struct action_request qp = q;
+
+		qp.cgroups = &gp;
+		action_run(&qp, &r);
+		snprintf(want, sizeof(want), "(removed) at its ancestor %s", l->mid);
+		if (!strstr(r.error_where, want) && !(r.error == 0 && r.unreachable == 0))
+			fail_msg("by path: %s / %s", strerror(-r.error), r.error_where);
+	}
 	/* Its ancestors gone too: the lever says so. */
 	assert_int_equal(rmdir(l->mid), 0);
 	assert_int_equal(rmdir(l->top), 0);
