@@ -11,7 +11,7 @@ VM_TESTS = \
 	tests/vm/reclaim-acceptance.sh \
 	$(VM_DD_CI_TESTS)
 # The Docker-Desktop-like guest (issue 17): every cgroup layout with both
-# builders in `make check-vm-dd` (about 3 min each); `make check-vm` runs
+# builders in `make check-vm-dd` (5-6 min each under TCG); `make check-vm` runs
 # each layout once, the builders alternating, to keep CI short.
 VM_DD_CI_TESTS = \
 	tests/vm/dd-a-legacy.sh \
