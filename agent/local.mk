@@ -17,6 +17,8 @@ agent_libwsldock_a_SOURCES = \
 	agent/sources/wsl_env.c agent/sources/wsl_env.h \
 	agent/sources/cgroup_layout.c agent/sources/cgroup_layout.h \
 	agent/sources/docker_events.c agent/sources/docker_events.h \
+	agent/sources/docker_desktop.c agent/sources/docker_desktop.h \
+	agent/sources/cgroup_ancestry.c agent/sources/cgroup_ancestry.h \
 	agent/model/mem_state.c agent/model/mem_state.h \
 	agent/outputs/report.h agent/outputs/report_json.c agent/outputs/report_text.c \
 	agent/cli/verb_report.c agent/cli/cli.h

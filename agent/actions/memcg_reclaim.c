@@ -11,13 +11,67 @@
 
 #include "actions/internal.h"
 #include "shared/util.h"
+#include "sources/cgroup_ancestry.h"
 
 #define DEFAULT_STEP (64ull << 20)
 
-/* The cgroup's directory: by path under the cgroup2 mount, else by id. */
+/* A removed cgroup (its id opens with ESTALE) leaves its page cache
+ * charged to it, counted in its parent, whose memory.reclaim reaches it:
+ * its nearest live ancestor noted while it lived (sources/cgroup_ancestry)
+ * is opened instead, and name says so. */
+static int open_ancestor(int mfd, uint64_t cgid, char *name, size_t size)
+{
+	uint64_t up[CGROUP_ANCESTRY_DEPTH];
+	size_t n = cgroup_ancestry_get(cgroup_ancestry_global(), cgid, up, CGROUP_ANCESTRY_DEPTH);
+
+	for (size_t i = 0; i < n; i++) {
+		int fd = act_open_cgroup_by_id(mfd, up[i]);
+
+		if (fd >= 0) {
+			snprintf(name, size, "cgroup id %" PRIu64 " (removed) at its ancestor id %" PRIu64,
+				 cgid, up[i]);
+			return fd;
+		}
+	}
+	if (n == 0)
+		snprintf(name, size, "cgroup id %" PRIu64 " (removed; no ancestor noted while it lived)",
+			 cgid);
+	else
+		snprintf(name, size, "cgroup id %" PRIu64 " (removed, and its %zu noted ancestors too)",
+			 cgid, n);
+	return -ESTALE;
+}
+
+/* A removed cgroup named by path (layouts where paths are visible): the
+ * nearest parent directory still there, never the mount's root. */
+static int open_parent_path(struct act_ctx *c, const char *rel, char *name, size_t size)
+{
+	char up[4096], where[4096];
+	char *slash;
+
+	if ((size_t)snprintf(up, sizeof(up), "%s", rel) >= sizeof(up))
+		return -ENAMETOOLONG;
+	while ((slash = strrchr(up, '/')) && slash != up) {
+		int fd;
+
+		*slash = '\0';
+		snprintf(where, sizeof(where), "%s/%s", c->cg.unified_path, up);
+		fd = act_open(c, where, O_RDONLY | O_DIRECTORY);
+		if (fd >= 0) {
+			snprintf(name, size, "%s/%s (removed) at its ancestor %s", c->cg.unified_path, rel,
+				 where);
+			return fd;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The cgroup's directory: by path under the cgroup2 mount, else by id;
+ * a removed one's nearest live ancestor, by id or by path. */
 static int open_v2(struct act_ctx *c, const struct action_cgroup *g, char *name, size_t size)
 {
 	int fd = -ENOENT, mfd;
+	char path_name[4096] = "";
 
 	if (!c->cg_known || !c->cg.unified_path[0])
 		return -ENOENT;
@@ -27,15 +81,28 @@ static int open_v2(struct act_ctx *c, const struct action_cgroup *g, char *name,
 		fd = act_open(c, name, O_RDONLY | O_DIRECTORY);
 		if (fd >= 0)
 			return fd;
+		snprintf(path_name, sizeof(path_name), "%s", name);
 	}
-	if (!g->cgid)
-		return fd;
-	snprintf(name, size, "cgroup id %" PRIu64, g->cgid);
-	mfd = act_open(c, c->cg.unified_path, O_RDONLY | O_DIRECTORY);
-	if (mfd < 0)
-		return mfd;
-	fd = act_open_cgroup_by_id(mfd, g->cgid);
-	close(mfd);
+	if (g->cgid) {
+		snprintf(name, size, "cgroup id %" PRIu64, g->cgid);
+		mfd = act_open(c, c->cg.unified_path, O_RDONLY | O_DIRECTORY);
+		if (mfd < 0)
+			return mfd;
+		fd = act_open_cgroup_by_id(mfd, g->cgid);
+		if (fd >= 0)  /* its ancestors, for when it is gone */
+			(void)cgroup_ancestry_note(cgroup_ancestry_global(), mfd, g->cgid);
+		else if (fd == -ESTALE)
+			fd = open_ancestor(mfd, g->cgid, name, size);
+		close(mfd);
+	}
+	if (fd == -ENOENT || fd == -ESTALE) {
+		int pfd = g->v2_path ? open_parent_path(c, g->v2_path, name, size) : -ENOENT;
+
+		if (pfd >= 0)
+			return pfd;
+		if (!g->cgid && path_name[0])
+			snprintf(name, size, "%s", path_name);
+	}
 	return fd;
 }
 

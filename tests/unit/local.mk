@@ -21,3 +21,9 @@ tests_unit_test_conf_SOURCES = tests/unit/test-conf.c $(UNIT_COMMON)
 tests_unit_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-wsl-topology
+tests_unit_test_wsl_topology_SOURCES = tests/unit/test-wsl-topology.c $(UNIT_COMMON)
+tests_unit_test_wsl_topology_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_wsl_topology_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_wsl_topology_LDADD = $(UNIT_LDADD)
