@@ -6,4 +6,5 @@ SCRIPT_TESTS += \
 	tests/reclaim/docker-build.sh \
 	tests/reclaim/dry-run.sh \
 	tests/reclaim/leader.sh
-EXTRA_DIST += tests/reclaim/lib.sh tests/reclaim/vm-acceptance.sh bench/reclaim docs/benchmarks.md
+EXTRA_DIST += tests/reclaim/lib.sh tests/reclaim/vm-acceptance.sh bench/reclaim bench/build-cost \
+	docs/benchmarks.md
