@@ -16,6 +16,7 @@ agent_libwsldock_a_SOURCES = \
 	agent/sources/wsl_env.c agent/sources/wsl_env.h \
 	agent/sources/cgroup_layout.c agent/sources/cgroup_layout.h \
 	agent/sources/docker_events.c agent/sources/docker_events.h \
+	agent/sources/build_signal.c agent/sources/build_signal.h \
 	agent/model/mem_state.c agent/model/mem_state.h \
 	agent/outputs/report.h agent/outputs/report_json.c agent/outputs/report_text.c \
 	agent/cli/verb_report.c agent/cli/cli.h
