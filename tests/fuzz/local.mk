@@ -14,3 +14,7 @@ EXTRA_DIST += tests/fuzz/fuzz-control.c tests/fuzz/corpus/control
 FUZZ_TARGETS += docker-events
 FUZZ_LIB_SRCS += agent/sources/docker_events.c
 EXTRA_DIST += tests/fuzz/fuzz-docker-events.c tests/fuzz/corpus/docker-events
+
+FUZZ_TARGETS += build-cmdline
+FUZZ_LIB_SRCS += agent/sources/build_signal.c
+EXTRA_DIST += tests/fuzz/fuzz-build-cmdline.c tests/fuzz/corpus/build-cmdline
