@@ -19,6 +19,7 @@ agent_libwsldock_a_SOURCES = \
 	agent/sources/docker_events.c agent/sources/docker_events.h \
 	agent/sources/docker_desktop.c agent/sources/docker_desktop.h \
 	agent/sources/cgroup_ancestry.c agent/sources/cgroup_ancestry.h \
+	agent/sources/build_signal.c agent/sources/build_signal.h \
 	agent/model/mem_state.c agent/model/mem_state.h \
 	agent/outputs/report.h agent/outputs/report_json.c agent/outputs/report_text.c \
 	agent/cli/verb_report.c agent/cli/cli.h

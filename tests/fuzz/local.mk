@@ -18,3 +18,7 @@ EXTRA_DIST += tests/fuzz/fuzz-docker-events.c tests/fuzz/corpus/docker-events
 FUZZ_TARGETS += docker-info
 FUZZ_LIB_SRCS += agent/sources/docker_desktop.c
 EXTRA_DIST += tests/fuzz/fuzz-docker-info.c tests/fuzz/corpus/docker-info
+
+FUZZ_TARGETS += build-cmdline
+FUZZ_LIB_SRCS += agent/sources/build_signal.c
+EXTRA_DIST += tests/fuzz/fuzz-build-cmdline.c tests/fuzz/corpus/build-cmdline

@@ -16,6 +16,12 @@ tests_unit_test_model_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_model_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/unit.h
 
+UNIT_TESTS += tests/unit/test-build-signal
+tests_unit_test_build_signal_SOURCES = tests/unit/test-build-signal.c $(UNIT_COMMON)
+tests_unit_test_build_signal_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_build_signal_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_build_signal_LDADD = $(UNIT_LDADD)
+
 UNIT_TESTS += tests/unit/test-conf
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c $(UNIT_COMMON)
 tests_unit_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)

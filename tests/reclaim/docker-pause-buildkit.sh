@@ -1,0 +1,8 @@
+#!/bin/sh
+# Acceptance (issue 18), the buildkit builder (DOCKER_BUILDKIT=1 through
+# /usr/bin/docker, docker.io's CLI with its built-in BuildKit client): a build that
+# pauses longer than the quiet period is not reclaimed mid-build, and is
+# reclaimed within 10 s of its end.  See build_pause in lib.sh.
+set -u
+. "${top_srcdir:-.}/tests/reclaim/lib.sh"
+build_pause buildkit
