@@ -20,6 +20,7 @@
 #include <openssl/hmac.h>
 
 #include "../windows-bridge/proto.h"
+#include "shared/util.h"
 #include "runlog/runlog.h"
 
 #define PENDING_MAX 16
@@ -182,21 +183,6 @@ static int hmac_hex(const unsigned char key[PROTO_KEY_BYTES], bool agent, const 
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void line_free(struct line *l)
 {
@@ -473,7 +459,7 @@ static void on_challenge(struct bridge_client *c, json_t *msg)
 static void connected(struct bridge_client *c)
 {
 	c->state = BRIDGE_CONNECTED;
-	c->since_wall_ns = wall_ns();
+	c->since_wall_ns = clock_now_ns(CLOCK_REALTIME);
 	c->last_error[0] = '\0';
 	memset(c->rd, 0, sizeof(*c->rd));
 	/* The bridge opens with a challenge (on_challenge answers it); what
@@ -655,7 +641,7 @@ int bridge_client_new(sd_event *ev, const struct dlog *log, const char *endpoint
 	snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint);
 	snprintf(c->distro, sizeof(c->distro), "%s", proto_distro_name_valid(distro) ? distro : "unknown");
 	snprintf(c->vm_id, sizeof(c->vm_id), "%s", vm_id ? vm_id : "");
-	srandom((unsigned)(mono_ns() ^ (uint64_t)getpid()));
+	srandom((unsigned)(clock_now_ns(CLOCK_MONOTONIC) ^ (uint64_t)getpid()));
 	dlog_event(log, "bridge", "endpoint=%s distro=%s detail=connecting", c->endpoint, c->distro);
 	if (start_connect(c, why, sizeof(why)) < 0)
 		disconnect(c, why);

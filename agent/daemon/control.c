@@ -76,11 +76,7 @@ static int client_events(struct control_client *k)
  * than the idle timeout itself. */
 static void touch(struct control_client *k)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sd_event_source_set_time(k->idle, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 +
-				 CONTROL_IDLE_USEC);
+	sd_event_source_set_time(k->idle, clock_now_ns(CLOCK_MONOTONIC) / 1000 + CONTROL_IDLE_USEC);
 }
 
 /* Queues the reply (one line) and frees it. */

@@ -57,14 +57,6 @@ static void on_stop_during_action(int sig)
 	stop_signal = sig;
 }
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 static const char *role(const struct daemon *d)
 {
 	return d->o->dry_run ? "dry-run" : d->lead.held ? "leader" : "follower";
@@ -207,8 +199,8 @@ static void give_back(struct daemon *d, enum policy_state before)
 
 static void tick(struct daemon *d)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	struct policy_obs obs = { .now_ns = now, .realtime_ns = clock_ns(CLOCK_REALTIME) };
+	uint64_t now = clock_now_ns(CLOCK_MONOTONIC);
+	struct policy_obs obs = { .now_ns = now, .realtime_ns = clock_now_ns(CLOCK_REALTIME) };
 	enum policy_state before = d->h.state;
 	uint64_t episode_before = d->h.episode;
 	bool tracking = d->tracker != NULL;
@@ -283,7 +275,7 @@ static int on_psi(sd_event_source *s, int fd, uint32_t revents, void *u)
 		dlog_event(&d->log, "psi", "detail=the PSI trigger went away: polling only");
 		return sd_event_source_set_enabled(s, SD_EVENT_OFF);
 	}
-	if (clock_ns(CLOCK_MONOTONIC) - d->last_tick_ns > 200000000ull)
+	if (clock_now_ns(CLOCK_MONOTONIC) - d->last_tick_ns > 200000000ull)
 		tick(d);
 	return 0;
 }
@@ -316,7 +308,7 @@ static void on_build_end(void *u)
 {
 	struct daemon *d = u;
 
-	d->build_end_ns = clock_ns(CLOCK_MONOTONIC);
+	d->build_end_ns = clock_now_ns(CLOCK_MONOTONIC);
 }
 
 static void log_config(struct daemon *d)
@@ -377,7 +369,7 @@ static int setup(struct daemon *d)
 	} else {
 		dlog_event(&d->log, "tracker", "bpf=%s detail=%s", tracker_mode_name(tracker_mode(d->tracker)),
 			   tracker_probe_log(d->tracker));
-		ledger_init(&d->ledger, d->eng.ob.page_size, clock_ns(CLOCK_MONOTONIC));
+		ledger_init(&d->ledger, d->eng.ob.page_size, clock_now_ns(CLOCK_MONOTONIC));
 		r = resolver_new(&(struct resolver_opts){ .root = d->o->root,
 							  .cgroup2_mount = d->eng.ob.cg.unified_path,
 							  .docker_root = d->o->docker_root },

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "shared/util.h"
+
 /* Every lever once, and the decision that says none is left. */
 #define RUN_ROUNDS (_LEVER_MAX + 1)
 
@@ -22,12 +24,9 @@ void engine_free(struct engine *e)
 
 uint64_t engine_now(const struct engine *e, bool realtime)
 {
-	struct timespec ts;
-
 	if (e->hooks.now)
 		return e->hooks.now(e->hooks.ud, realtime);
-	clock_gettime(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return clock_now_ns(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC);
 }
 
 /* The sample's reads, targets or not. */

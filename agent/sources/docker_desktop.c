@@ -118,10 +118,7 @@ bool docker_info_is_desktop(const struct docker_engine_info *info, bool proxy_so
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_now_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 /* The whole answer to DOCKER_INFO_REQUEST on a unix socket, the engine
