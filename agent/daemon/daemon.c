@@ -18,6 +18,7 @@
 #include "daemon/service.h"
 #include "engine/engine.h"
 #include "shared/util.h"
+#include "sources/build_signal.h"
 #include "sources/wsl_env.h"
 
 #define SAMPLE_USEC 1000000ull
@@ -39,6 +40,12 @@ struct daemon {
 	struct agent_bridge *bridge;  /* the wsldock-bridge client */
 	struct docker_watch *docker;  /* Docker Engine's events, a hint */
 	uint64_t build_end_ns;        /* its last build-finished event */
+	/* sources/build_signal.h, read while an episode is open: what ran at
+	 * the episode's first read (build_episode), so containers running
+	 * all along hold nothing. */
+	struct build_signal build_at_start;
+	uint64_t build_episode;
+	bool build_error_logged;
 	size_t ledger_cap;            /* the ledger's table room last sample */
 	int psi_fd;
 	uint64_t last_tick_ns;
@@ -197,6 +204,34 @@ static void give_back(struct daemon *d, enum policy_state before)
 	d->ledger_cap = cap;
 }
 
+/* Whether a build still runs (the docker CLI's build in this distro,
+ * populated build-step cgroups): the policy then holds the episode open.
+ * Read only while an episode is open or being reclaimed, so the idle
+ * daemon walks neither /proc nor the cgroups. */
+static bool build_running(struct daemon *d)
+{
+	struct build_signal s;
+	int r;
+
+	if (d->h.state != PSTATE_GROWING && d->h.state != PSTATE_RECLAIM)
+		return false;
+	r = build_signal_read(d->o->root, &s);
+	if (r < 0) {
+		if (!d->build_error_logged)
+			dlog_event(&d->log, "error", "errno=%s detail=%s",
+				   strerrorname_np(-r) ?: "?",
+				   "cannot read /proc nor the cgroups for a running build; episodes end "
+				   "by growth and the engine's events alone");
+		d->build_error_logged = true;
+		return false;
+	}
+	if (d->build_episode != d->h.episode) {
+		d->build_at_start = s;
+		d->build_episode = d->h.episode;
+	}
+	return build_signal_running(&s, &d->build_at_start);
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = clock_now_ns(CLOCK_MONOTONIC);
@@ -211,6 +246,7 @@ static void tick(struct daemon *d)
 	obs.leader = d->o->dry_run || d->lead.held;
 	obs.host_low = agent_bridge_host_low(d->bridge);
 	obs.build_end_ns = d->build_end_ns;
+	obs.build_running = build_running(d);
 	if (tracking && tracker_sample(d->tracker, &d->ledger, now) < 0) {
 		if (!d->tracker_failed_logged)
 			dlog_event(&d->log, "error", "errno=%s detail=cannot read the BPF maps",
