@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/control.h"
 
@@ -156,23 +157,30 @@ void daemon_link_report_text(FILE *f, const json_t *daemon, const char *why)
 	if (json_integer_value(json_object_get(ep, "id")))
 		fprintf(f, "  episode %lld: %s, %.1f MiB, %.1f MiB returned\n",
 			json_integer_value(json_object_get(ep, "id")),
-			json_string_value(json_object_get(ep, "state")) ?: "?", mib(ep, "bytes"),
-			mib(ep, "returned"));
+			json_string_value(json_object_get(ep, "state")) ?: "?", mib(ep, "attributed_bytes"),
+			mib(ep, "returned_bytes"));
 	else
-		fprintf(f, "  no build episode yet\n");
+		fprintf(f, "  no episode yet\n");
 	fprintf(f, "  returned since start: %.1f MiB in %lld actions\n",
-		mib(daemon, "returned_since_start"),
+		mib(daemon, "returned_since_start_bytes"),
 		json_integer_value(json_object_get(daemon, "actions_since_start")));
 	if (json_array_size(history))
 		fprintf(f, "  last actions:\n");
-	json_array_foreach(history, i, a)
+	json_array_foreach(history, i, a) {
+		time_t t = (time_t)(json_integer_value(json_object_get(a, "time_ms")) / 1000);
+		char when[16] = "?";
+		struct tm tm;
+
+		if (t && localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		fprintf(f, "    %s %-14s %-18s targeted %8.1f MiB returned %8.1f MiB %5lld ms%s%s\n",
-			json_string_value(json_object_get(a, "time")) ?: "?",
+			when,
 			json_string_value(json_object_get(a, "lever")) ?: "?",
 			json_string_value(json_object_get(a, "reason")) ?: "?",
-			mib(a, "bytes_targeted"), mib(a, "bytes_returned"),
+			mib(a, "targeted_bytes"), mib(a, "returned_bytes"),
 			json_integer_value(json_object_get(a, "duration_ms")),
 			json_is_true(json_object_get(a, "dry_run")) ? " (dry run)" : "",
 			strcmp(json_string_value(json_object_get(a, "errno")) ?: "0", "0") ? " failed" : "");
+	}
 	bridge_text(f, json_object_get(daemon, "bridge"));
 }

@@ -121,7 +121,7 @@ static void print_result(const json_t *result, bool dry_run)
 		       json_string_value(json_object_get(decision, "reason")) ?: "?",
 		       detail && *detail ? " detail=" : "", detail && *detail ? detail : "");
 	}
-	printf("returned %lld bytes%s\n", json_integer_value(json_object_get(result, "bytes_returned")),
+	printf("returned %lld bytes%s\n", json_integer_value(json_object_get(result, "returned_bytes")),
 	       dry_run ? " (dry run: nothing was written)" : "");
 }
 

@@ -4,14 +4,15 @@
 #include <errno.h>
 
 #include "actions/action_json.h"
+#include "runlog/record.h"
 
 json_t *manual_decision_json(const struct policy_decision *d)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "episode", (json_int_t)d->episode,
 			 "lever", d->verdict == POLICY_ACT ? lever_name(d->req.lever) : "none",
 			 "reason", d->reason, "detail", d->detail,
-			 "bytes_targeted", (json_int_t)d->bytes_targeted,
-			 "bytes_wanted", (json_int_t)d->req.bytes_wanted);
+			 "targeted_bytes", (json_int_t)d->bytes_targeted,
+			 "wanted_bytes", (json_int_t)d->req.bytes_wanted);
 }
 
 static void on_decision(void *u, const struct policy_decision *d, enum policy_state before)
@@ -27,12 +28,13 @@ static void on_decision(void *u, const struct policy_decision *d, enum policy_st
 static void on_action(void *u, const struct policy_decision *d, const struct action_result *r)
 {
 	struct manual_reclaim *m = u;
+	struct action_record rec;
 	json_t *item;
 
 	if (r->error)
 		m->failed = true;
-	if (d->req.lever != LEVER_COMPACT)
-		m->returned += r->bytes_returned;
+	action_record_make(&rec, d, r);
+	m->returned += action_record_returned(&rec);
 	dlog_action(m->log, d, r);
 	if (m->on_action)
 		m->on_action(m->u, d, r);
@@ -70,7 +72,7 @@ int manual_reclaim_run(struct manual_reclaim *m, struct engine *e)
 	if (r < 0)
 		m->failed = true;
 	json_object_set_new(m->doc, "dry_run", json_boolean(m->dry_run));
-	json_object_set_new(m->doc, "bytes_returned", json_integer((json_int_t)m->returned));
+	json_object_set_new(m->doc, "returned_bytes", json_integer((json_int_t)m->returned));
 	policy_history_free(&h);
 	return r < 0 ? r : 0;
 }

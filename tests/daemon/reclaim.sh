@@ -61,7 +61,7 @@ d = json.load(open(sys.argv[1]))
 a = d["actions"]
 assert d["dry_run"] is True
 assert a and a[0]["lever"] == sys.argv[2] and a[0]["reason"] == "manual", a[0]
-assert a[0]["result"]["dry_run"] is True and a[0]["bytes_targeted"] > 0
+assert a[0]["result"]["dry_run"] is True and a[0]["targeted_bytes"] > 0
 assert a[-1]["lever"] == "compact"
 PY
 [ "$after_dry" -ge $((before * 9 / 10)) ] || fail "the dry run evicted: $before -> $after_dry"
@@ -72,7 +72,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 a = d["actions"]
 assert a[0]["lever"] == sys.argv[2] and a[0]["result"]["errno"] is None, a[0]
-assert d["bytes_returned"] >= 200 << 20, d["bytes_returned"]
+assert d["returned_bytes"] >= 200 << 20, d["returned_bytes"]
 assert d["decision"]["reason"] == "done", d["decision"]
 PY
 after=$(cache)

@@ -137,7 +137,7 @@ host30=$(echo "$host" | python3 -c 'import json, sys; d = json.load(sys.stdin); 
 back30=$(awk -v c="$cache_kib" -v h="$host30" 'BEGIN { if (c > 0) printf "%.3f", h / c; else print 0 }')
 echo "host: $host"
 actions=$(grep ' action ' "$OUT/agent.log" | grep -v 'dry_run=1')
-levers=$(echo "$actions" | sed -n 's/.* lever=\([^ ]*\) .* bytes_returned=\([0-9]*\).*/\1:\2/p' | sort | uniq -c |
+levers=$(echo "$actions" | sed -n 's/.* lever=\([^ ]*\) .* returned_bytes=\([0-9]*\).*/\1:\2/p' | sort | uniq -c |
 	awk '{ printf "%s%s", (NR > 1 ? "," : ""), $2 }')
 echo "agent's decisions and actions (last 12):"
 grep -E ' (decision|action|episode-start|episode-end|unreachable) ' "$OUT/agent.log" | cut -c1-320 | tail -12
@@ -152,7 +152,7 @@ awk -v v="$back30" 'BEGIN { exit !(v >= 0.8) }' ||
 	bad="$bad; $(awk -v v="$back30" 'BEGIN { printf "%.0f", 100 * v }') % back at the host within 30 s (want >= 80 %)"
 awk -v v="$hot" 'BEGIN { exit !(v >= 0.9) }' ||
 	bad="$bad; the hot set $(awk -v v="$hot" 'BEGIN { printf "%.0f", 100 * v }') % resident at 30 s (want >= 90 %)"
-echo "$actions" | grep -q ' lever=[a-z_.]* .*bytes_returned=[1-9]' ||
+echo "$actions" | grep -q ' lever=[a-z_.]* .*returned_bytes=[1-9]' ||
 	bad="$bad; the agent's log names no lever that returned bytes"
 kill -0 "$agent" 2>/dev/null || bad="$bad; the agent exited: $(tail -3 "$OUT/agent.log")"
 # A global drop_caches while the build ran empties every distro's cache,
