@@ -21,6 +21,7 @@ agent_libwsldock_a_SOURCES = \
 	agent/sources/cgroup_ancestry.c agent/sources/cgroup_ancestry.h \
 	agent/sources/build_signal.c agent/sources/build_signal.h \
 	agent/model/mem_state.c agent/model/mem_state.h \
+	agent/model/topology.c agent/model/topology.h \
 	agent/outputs/report.h agent/outputs/report_json.c agent/outputs/report_text.c \
 	agent/cli/verb_report.c agent/cli/cli.h
 

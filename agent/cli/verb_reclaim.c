@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/topology.h"
 #include "cli/cli.h"
 #include "cli/daemon_link.h"
 #include "daemon/daemon.h"
@@ -173,6 +174,8 @@ int verb_reclaim(int argc, char **argv)
 	struct dlog log = { .foreground = true, .journal = true, .err = stdout, .verb = "reclaim" };
 	struct manual_reclaim m = { .log = &log };
 	struct engine eng = { 0 };
+	struct topology topo;
+	char reach_why[PATH_MAX + 160];
 	char why[160] = "not asked (--root, --set, --docker-root or --standalone)";
 	int r;
 
@@ -195,6 +198,10 @@ int verb_reclaim(int argc, char **argv)
 		daemon_link_line(stdout, NULL, why);
 	if (engine_init(&eng, a.common.root, a.docker_root, NULL) < 0)
 		cli_error("reclaim", "cannot read the cgroup layout: cgroup levers off");
+	/* Whether per-file eviction can open the engine's files from here,
+	 * known before planning. */
+	topology_read(a.common.root, NULL, TOPOLOGY_ENGINE_TIMEOUT_MS, &topo);
+	eng.files_out_of_reach = topology_files_out_of_reach(&topo, reach_why, sizeof(reach_why));
 	r = manual_reclaim_run(&m, &eng);
 	engine_free(&eng);
 	if (r < 0 || !m.doc) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "model/topology.h"
 #include "cli/cli.h"
 #include "cli/daemon_link.h"
 #include "model/mem_state.h"
@@ -42,6 +43,7 @@ int verb_report(int argc, char **argv)
 	struct diag_list diags = { 0 };
 	struct conflicts_snapshot *conflicts = NULL;
 	struct mem_state *s = NULL;
+	struct topology topo;
 	json_t *daemon = NULL;
 	char why[160] = "not asked (--root)";
 	int c, r = EXIT_ERROR;
@@ -57,6 +59,8 @@ int verb_report(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	mem_state_collect(s, common.root, (unsigned)sysconf(_SC_PAGESIZE), &diags);
+	topology_read(common.root, common.root ? "none" : NULL, TOPOLOGY_ENGINE_TIMEOUT_MS, &topo);
+	s->topology = &topo;
 	/* Out of memory here only leaves the conflicts section out. */
 	conflicts = conflicts_snapshot_collect(common.root);
 	/* The running daemon's state (its bridge connection in it) and

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/topology.h"
 #include "cli/cli.h"
 #include "outputs/top.h"
 #include "shared/json_util.h"
@@ -267,6 +268,8 @@ int verb_top(int argc, char **argv)
 	struct top_args a = { .duration = 5, .interval = 1, .limit = 20 };
 	struct tracker_opts to = { 0 };
 	struct top_meta m = { 0 };
+	struct topology topo;
+	char placement[PATH_MAX + 256], engine[PATH_MAX + 512];
 	struct cgroup_layout cg;
 	struct source_status st = { 0 };
 	struct diag_list d = { 0 };
@@ -288,6 +291,11 @@ int verb_top(int argc, char **argv)
 	}
 	diag_free(&d);
 	m.cgroup2 = cg.unified_path[0] ? cg.unified_path : NULL;
+	topology_read(a.common.root, a.common.root ? "none" : NULL, TOPOLOGY_ENGINE_TIMEOUT_MS, &topo);
+	topology_placement_line(&topo, placement, sizeof(placement));
+	topology_engine_line(&topo, engine, sizeof(engine));
+	m.placement = placement;
+	m.engine = engine;
 	/* Hybrid: the v2 tree holds no processes worth naming; the programs
 	 * key them by their v1 memory cgroup instead. */
 	if (cg.memcg == MEMCG_V1 && cg.unified_path[0])

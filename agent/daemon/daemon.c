@@ -18,6 +18,7 @@
 #include "daemon/service.h"
 #include "engine/engine.h"
 #include "shared/util.h"
+#include "model/topology.h"
 #include "sources/build_signal.h"
 #include "sources/wsl_env.h"
 
@@ -46,6 +47,9 @@ struct daemon {
 	struct build_signal build_at_start;
 	uint64_t build_episode;
 	bool build_error_logged;
+	/* model/topology.h: read at start and when an episode opens. */
+	struct topology topo;
+	char reach_why[PATH_MAX + 160];
 	size_t ledger_cap;            /* the ledger's table room last sample */
 	int psi_fd;
 	uint64_t last_tick_ns;
@@ -119,6 +123,26 @@ static bool worth_logging(struct daemon *d, const struct policy_decision *dec)
 	       d->logged_episode != dec->episode || d->logged_state != d->h.state;
 }
 
+/* Where this distro sits and whether the engine's files can be opened from
+ * here: logged, and handed to the engine so the policy knows before it
+ * plans whether per-file eviction can reach anything. */
+static void read_topology(struct daemon *d, bool log)
+{
+	char placement[PATH_MAX + 256], engine[PATH_MAX + 512];
+	const char *socket = d->o->root ? "none" : d->o->docker_socket;
+
+	topology_read(d->o->root, socket, TOPOLOGY_ENGINE_TIMEOUT_MS, &d->topo);
+	d->eng.files_out_of_reach = topology_files_out_of_reach(&d->topo, d->reach_why,
+								 sizeof(d->reach_why));
+	if (!log)
+		return;
+	topology_placement_line(&d->topo, placement, sizeof(placement));
+	topology_engine_line(&d->topo, engine, sizeof(engine));
+	dlog_event(&d->log, "topology", "layout=%s fadvise=%s cgroups=%s engine=%s",
+		   wsl_cgroup_layout_name(d->topo.placement.layout),
+		   d->eng.files_out_of_reach ? "out-of-reach" : "may-reach", placement, engine);
+}
+
 static void log_transition(struct daemon *d, enum policy_state before, uint64_t episode_before)
 {
 	const struct policy_history *h = &d->h;
@@ -127,6 +151,8 @@ static void log_transition(struct daemon *d, enum policy_state before, uint64_t 
 		agent_bridge_episode(d->bridge, true, h->episode);
 	if (before == PSTATE_GROWING && h->state != PSTATE_GROWING)
 		agent_bridge_episode(d->bridge, false, h->episode);
+	if (h->episode != episode_before && h->state == PSTATE_GROWING)
+		read_topology(d, false);
 	if (h->episode != episode_before && h->state == PSTATE_GROWING)
 		dlog_event(&d->log, "episode-start", "episode=%llu growth_rate=%.0f members=%zu",
 			   (unsigned long long)h->episode, h->growth_rate, h->nmembers);
@@ -424,6 +450,7 @@ static int setup(struct daemon *d)
 				       ?: DOCKER_WATCH_DEFAULT, on_build_end, d, &d->docker);
 	if (r < 0)
 		return r;
+	read_topology(d, true);
 	elect(d);
 	d->bridge = agent_bridge_start(d->ev, &d->log, &(struct agent_bridge_opts){
 		.endpoint = d->o->bridge, .root = d->o->root,

@@ -26,7 +26,7 @@ struct manual_reclaim {
 	void *u;
 
 	/* out */
-	json_t *doc;                 /* {"actions":[...], "decision":{...}, "dry_run", "bytes_returned"} */
+	json_t *doc;                 /* {"actions":[...], "decision":{...}, "dry_run", "returned_bytes"} */
 	uint64_t returned;           /* by every lever but compaction */
 	bool failed;                 /* a lever failed */
 };

@@ -51,6 +51,7 @@ static int observe(struct engine *e, const struct policy_config *c, const struct
 int engine_observe(struct engine *e, const struct policy_config *c,
 		   const struct policy_history *h, const struct ledger *l, struct policy_obs *o)
 {
+	o->files_out_of_reach = e->files_out_of_reach;
 	return observe(e, c, l, e->docker_cgroups || policy_may_act(c, h, o->host_low), o);
 }
 

@@ -44,6 +44,9 @@ struct engine {
 	/* `reclaim`: without the tracker, the page cache memory.stat charges
 	 * to Docker's cgroups stands for the ledger's rows. */
 	bool docker_cgroups;
+	/* model/topology.h's topology_files_out_of_reach(), the caller's:
+	 * handed to the policy with every sample. */
+	const char *files_out_of_reach;
 	struct engine_hooks hooks;
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shared/util.h"
+#include "sources/cgroup_ancestry.h"
 #include "sources/kv.h"
 #include "sources/meminfo.h"
 #include "sources/psi.h"
@@ -204,6 +205,33 @@ static int cgroup_fold(struct observer *ob, const struct ledger *l, const struct
 	return 0;
 }
 
+/* The ancestors of every cgroup that gained pages in the last sample, noted
+ * while it lives: a build step's cgroup is removed when the step ends, and
+ * memory.reclaim then reaches its cache through its nearest live ancestor,
+ * by id where the path is out of sight (sources/cgroup_ancestry.h).  A
+ * known id costs a lookup; a failure leaves the lever its path fallback. */
+static void note_ancestry(const struct observer *ob, const struct ledger *l)
+{
+	const struct ledger_table *cg = &l->t[LEDGER_CGROUPS];
+	int mfd = -1;
+
+	if (ob->cg.memcg != MEMCG_V2 || !ob->cg.unified_path[0])
+		return;
+	for (size_t i = 0; i < cg->n; i++) {
+		const struct ledger_entry *e = &cg->v[i];
+
+		if ((e->key.a & RESOLVER_CGID_V1) || !ledger_added_last_sample(l, e))
+			continue;
+		if (mfd < 0)
+			mfd = root_open(ob->root, ob->cg.unified_path, O_RDONLY | O_DIRECTORY);
+		if (mfd < 0)
+			return;
+		(void)cgroup_ancestry_note(cgroup_ancestry_global(), mfd, e->key.a);
+	}
+	if (mfd >= 0)
+		close(mfd);
+}
+
 int observe_ledger(struct observer *ob, const struct ledger *l, bool targets,
 		   struct policy_obs *o)
 {
@@ -225,6 +253,7 @@ int observe_ledger(struct observer *ob, const struct ledger *l, bool targets,
 	}
 	ob->rows_valid = false;
 	ob->nrows = 0;
+	note_ancestry(ob, l);
 	top_view_resolve(l, ob->res);
 	for (size_t i = 0; i < cg->n; i++) {
 		r = cgroup_fold(ob, l, &cg->v[i], &task_i, targets);

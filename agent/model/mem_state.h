@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+struct topology;
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +31,9 @@ struct mem_state {
 	struct source_status env_src;
 	struct cgroup_layout cgroup;
 	struct source_status cgroup_src;
+	/* Where this distro sits and what it reaches (model/topology.h): read
+	 * by `report` only, which asks the engine; NULL = not read. */
+	const struct topology *topology;
 	struct kv_table meminfo;
 	struct source_status meminfo_src;
 	struct kv_table vmstat;

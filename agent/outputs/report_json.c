@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "model/topology.h"
 #include "outputs/report.h"
 #include "shared/json_util.h"
 #include "sources/meminfo.h"
@@ -155,6 +156,27 @@ static json_t *sources_json(const struct mem_state *s)
 			 "page_reporting", source_json(&s->pr_src));
 }
 
+/* Where this distro sits and what it reaches: null where not read (only
+ * `report` asks the engine). */
+static json_t *topology_json(const struct topology *t)
+{
+	char placement[PATH_MAX + 256], engine[PATH_MAX + 512];
+
+	if (!t)
+		return json_null();
+	topology_placement_line(t, placement, sizeof(placement));
+	topology_engine_line(t, engine, sizeof(engine));
+	return json_pack("{s:s, s:o, s:o, s:b, s:o, s:o}",
+			 "cgroup_layout", wsl_cgroup_layout_name(t->placement.layout),
+			 "placement", json_string_lossy(placement),
+			 "engine", json_string_lossy(engine),
+			 "docker_desktop", t->reach.desktop,
+			 "engine_files_reachable", t->reach.engine_known ?
+				json_boolean(t->reach.files_reachable) : json_null(),
+			 "engine_data_root", t->reach.engine_known && t->reach.info.data_root[0] ?
+				json_string_lossy(t->reach.info.data_root) : json_null());
+}
+
 json_t *report_json(const struct mem_state *s, const struct conflicts_snapshot *c,
 		    const struct diag_list *d)
 {
@@ -173,6 +195,7 @@ json_t *report_json(const struct mem_state *s, const struct conflicts_snapshot *
 		json_object_set_new(doc, "wsl", json_null());
 		json_object_set_new(unavailable, "wsl", json_string_lossy(s->env_src.reason));
 	}
+	json_object_set_new(doc, "topology", topology_json(s->topology));
 	json_object_set_new(doc, "memory", memory_json(s, unavailable));
 	json_object_set_new(doc, "page_reporting", reporting_json(s, unavailable));
 	json_object_set_new(doc, "buddyinfo", buddy_json(s));

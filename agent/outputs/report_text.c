@@ -3,6 +3,7 @@
 #include <limits.h>
 
 #include "outputs/report.h"
+#include "model/topology.h"
 #include "outputs/text_escape.h"
 #include "shared/util.h"
 
@@ -73,6 +74,14 @@ static void environment_rows(FILE *f, const struct mem_state *s)
 		row(f, "cgroups", buf, NULL);
 	} else {
 		row(f, "cgroups", "unknown", s->cgroup_src.reason);
+	}
+	if (s->topology) {
+		char line[PATH_MAX + 512];
+
+		topology_placement_line(s->topology, line, sizeof(line));
+		row(f, "Placement", line, NULL);
+		topology_engine_line(s->topology, line, sizeof(line));
+		row(f, "Docker engine", line, NULL);
 	}
 }
 

@@ -18,6 +18,9 @@ struct top_meta {
 	uint64_t page_cache_bytes;  /* Cached of /proc/meminfo; 0 unknown */
 	size_t limit;             /* rows shown, in the table and the JSON */
 	const char *note;         /* about the host's cgroups, or NULL */
+	/* model/topology.h's two lines: where this distro sits in WSL's
+	 * cgroup layouts, and which engine answers and what it reaches. */
+	const char *placement, *engine;
 };
 
 /* One document; v may be NULL when BPF is unavailable ("cgroups" and

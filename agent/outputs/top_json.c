@@ -108,7 +108,8 @@ json_t *top_json(const struct top_view *v, const struct top_meta *m)
 				m->unavailable ? json_string_lossy(m->unavailable) : json_null(),
 				"dirtied_lower_bound", tp);
 
-	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:I, s:o, s:o, s:o, s:o}", "schema_version", 1,
+	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "schema_version", 1,
 			 "agent_version", PACKAGE_VERSION, "bpf", bpf, "cgroup2_mount",
 			 path_json(m->cgroup2), "duration_seconds", m->duration_s,
 			 "page_cache_bytes",
@@ -116,6 +117,8 @@ json_t *top_json(const struct top_view *v, const struct top_meta *m)
 					     : json_null(),
 			 "limit", (json_int_t)m->limit, "note",
 			 m->note ? json_string_lossy(m->note) : json_null(),
+			 "placement", m->placement ? json_string_lossy(m->placement) : json_null(),
+			 "engine", m->engine ? json_string_lossy(m->engine) : json_null(),
 			 "cgroups", v ? rows_json(v, m->limit) : json_null(), "files",
 			 v ? files_json(v) : json_null(), "overflow",
 			 v ? overflow_json(v) : json_null());

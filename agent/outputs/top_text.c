@@ -79,18 +79,31 @@ static void pruned_text(FILE *f, const struct top_view *v)
 		format_bytes(v->overflow.removed_unowned_bytes, u, sizeof(u)));
 }
 
+static void topology_lines(FILE *f, const struct top_meta *m)
+{
+	char esc[TEXT_ESCAPED_SIZE(PATH_MAX)];
+
+	if (m->placement)
+		fprintf(f, "placement: %s\n", text_escape(m->placement, esc, sizeof(esc)));
+	if (m->engine)
+		fprintf(f, "engine: %s\n", text_escape(m->engine, esc, sizeof(esc)));
+}
+
 void top_text(FILE *f, const struct top_view *v, const struct top_meta *m)
 {
 	char pc[32], pc_path[TEXT_ESCAPED_SIZE(PATH_MAX)];
 
 	fprintf(f, "wsldock-agent top: %.0f s, page cache %s", m->duration_s,
 		m->page_cache_bytes ? format_bytes(m->page_cache_bytes, pc, sizeof(pc)) : "unknown");
+
 	if (!v) {
 		fprintf(f, "\nno per-cgroup data: %s\n", m->unavailable ? m->unavailable : "unknown");
+		topology_lines(f, m);
 		return;
 	}
 	fprintf(f, ", bpf mode %s, cgroups under %s\n", m->mode,
 		m->cgroup2 ? text_escape(m->cgroup2, pc_path, sizeof(pc_path)) : "?");
+	topology_lines(f, m);
 	if (m->note)
 		fprintf(f, "%s\n", text_escape(m->note, pc_path, sizeof(pc_path)));
 	fputc('\n', f);

@@ -195,6 +195,8 @@ bool targeted_lever(const struct policy_config *c, const struct policy_history *
 			why = "no cgroup v2 memory controller";
 		else if (l == LEVER_MEMCG_FORCE_EMPTY && o->memcg != MEMCG_V1)
 			why = "no cgroup v1 memory controller";
+		else if (l == LEVER_FILE_EVICT && o->files_out_of_reach)
+			why = o->files_out_of_reach;
 		else if (!h->manual && o->now_ns < h->backoff_until[l])
 			why = "backing off";
 		if (!why) {

@@ -158,6 +158,10 @@ struct policy_obs {
 	 * it is, for at most build_hold_max after the episode began.  Set by
 	 * agent/sources/build_signal.c where it is built; false otherwise. */
 	bool build_running;
+	/* Why per-file eviction cannot open the engine's files from this
+	 * distro (Docker Desktop: its data disk is mounted in docker-desktop
+	 * only), known before planning; NULL = it can, or nobody knows. */
+	const char *files_out_of_reach;
 
 	/* wsl-idle: /proc/stat */
 	bool cpu_known;

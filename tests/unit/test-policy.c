@@ -71,6 +71,7 @@ struct scenario {
 	enum memcg_mode memcg;
 	bool dry_run;
 	bool data_root;           /* Docker's data root exists */
+	const char *out_of_reach; /* the engine's files cannot be opened from here */
 	struct tstep steps[MAXSTEPS];
 };
 
@@ -147,6 +148,23 @@ static const struct scenario scenarios[] = {
 		{ .t = 5, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100 } },
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	/* Docker Desktop before WSL 2.9.8: dockerd in the root cgroup, its data
+	 * disk mounted in its own distro only.  The engine knows before
+	 * planning that fadvise cannot open those files: no failed lever, the
+	 * last resort at once (issue 17). */
+	{ "engine's files out of reach: no fadvise planned, the last resort", .memcg = MEMCG_V2,
+	  .set = { "drop_caches_min=64M" }, .data_root = true,
+	  .out_of_reach = "cannot open the engine's files from this distro",
+	  .steps = {
+		{ .t = 1, .rows = { DOCKERD(0) } },
+		{ .t = 2, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100 } },
+		  .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100 } },
+		  .state = PSTATE_RECLAIM, .ex = {
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
@@ -581,6 +599,7 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 	o->refault_bytes = MI(st->refault);
 	o->memcg = sc->memcg;
 	o->docker_root = sc->data_root ? "/var/lib/docker" : NULL;
+	o->files_out_of_reach = sc->out_of_reach;
 	o->host_low = st->host_low;
 	o->build_end_ns = st->build_end ? st->build_end * S + S : 0;  /* the now_ns scale */
 	o->build_running = st->build;
