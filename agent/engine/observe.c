@@ -59,28 +59,11 @@ void observer_free(struct observer *ob)
 	memset(ob, 0, sizeof(*ob));
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (need <= *cap)
-		return 0;
-	for (ncap = *cap ? *cap : 16; ncap < need; ncap *= 2)
-		;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 static const char *keep(struct string_pool *p, const char *s)
 {
 	char *copy;
 
-	if (grow((void **)&p->v, &p->cap, p->n + 1, sizeof(char *)) < 0)
+	if (grow_array((void **)&p->v, &p->cap, p->n + 1, sizeof(char *)) < 0)
 		return NULL;
 	copy = strdup(s);
 	if (copy)
@@ -155,7 +138,7 @@ static int files_fold(struct observer *ob, const struct ledger *l, bool all)
 	const struct ledger_table *ft = &l->t[LEDGER_FILES];
 
 	ob->nfiles = 0;
-	if (grow((void **)&ob->files, &ob->files_cap, ft->n + 1, sizeof(*ob->files)) < 0)
+	if (grow_array((void **)&ob->files, &ob->files_cap, ft->n + 1, sizeof(*ob->files)) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < ft->n; i++) {
 		const struct ledger_entry *e = &ft->v[i];
@@ -181,7 +164,7 @@ static int cgroup_fold(struct observer *ob, const struct ledger *l, const struct
 	struct view_share share[_TCLASS_MAX];
 	const char *path = view_cgroup_split(l, ob->res, c, task_i, share);
 
-	if (grow((void **)&ob->rows, &ob->rows_cap, ob->nrows + _TCLASS_MAX, sizeof(*ob->rows)) < 0)
+	if (grow_array((void **)&ob->rows, &ob->rows_cap, ob->nrows + _TCLASS_MAX, sizeof(*ob->rows)) < 0)
 		return -ENOMEM;
 	/* The resolver may replace its strings at its next lookup: the path
 	 * is copied, and only where the targets need it. */
@@ -382,7 +365,7 @@ static int docker_row(struct observer *ob, const char *mount, const char *rel, e
 
 	if (!cgroup_cache(ob->root, mount, rel, v1, &cache) || !cache)
 		return 0;
-	if (grow((void **)&ob->rows, &ob->rows_cap, ob->nrows + 1, sizeof(*ob->rows)) < 0)
+	if (grow_array((void **)&ob->rows, &ob->rows_cap, ob->nrows + 1, sizeof(*ob->rows)) < 0)
 		return -ENOMEM;
 	ob->rows[ob->nrows] = (struct policy_cgroup){ .cgid = ob->nrows + 1, .class = class,
 						      .added = cache, .path = keep(&ob->strings, rel) };

@@ -37,7 +37,7 @@ bool members_have_ready(const struct policy_history *h, uint64_t cgid)
 
 uint64_t member_net(const struct policy_member *m)
 {
-	return sat_sub(sat_sub(m->added, m->base_added), sat_sub(m->removed, m->base_removed));
+	return sat_sub64(sat_sub64(m->added, m->base_added), sat_sub64(m->removed, m->base_removed));
 }
 
 uint64_t members_net(const struct policy_member *v, size_t n)
@@ -70,7 +70,7 @@ int aggregate(struct policy_history *h, const struct policy_obs *o)
 {
 	size_t n = 0;
 
-	if (grow((void **)&h->agg, &h->agg_cap, o->ncgroups + 1, sizeof(*h->agg)) < 0)
+	if (grow_array((void **)&h->agg, &h->agg_cap, o->ncgroups + 1, sizeof(*h->agg)) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < o->ncgroups; i++)
 		if (attributed(o->cgroups[i].class))
@@ -104,7 +104,7 @@ static void episode_open(struct policy_history *h, const struct policy_obs *o)
 	h->state = PSTATE_GROWING;
 	h->episode++;
 	h->episode_start_ns = h->prev_ns;
-	h->episode_start_realtime_ns = sat_sub(o->realtime_ns, o->now_ns - h->prev_ns);
+	h->episode_start_realtime_ns = sat_sub64(o->realtime_ns, o->now_ns - h->prev_ns);
 	h->nmembers = 0;
 	h->episode_bytes = 0;
 	h->ended_by_hint = false;
@@ -166,12 +166,12 @@ static int members_fold(const struct policy_config *c, struct policy_history *h,
 			continue;  /* did not grow */
 		if (h->state != PSTATE_GROWING || h->nmembers >= POLICY_MEMBERS_MAX)
 			continue;
-		if (grow((void **)&h->members, &h->members_cap, h->nmembers + 1, sizeof(*h->members)) < 0)
+		if (grow_array((void **)&h->members, &h->members_cap, h->nmembers + 1, sizeof(*h->members)) < 0)
 			return -ENOMEM;
 		h->members[h->nmembers++] = (struct policy_member){
 			.cgid = row->cgid, .class = row->class,
-			.base_added = sat_sub(row->added, row->added_last),
-			.base_removed = sat_sub(row->removed, row->removed_last),
+			.base_added = sat_sub64(row->added, row->added_last),
+			.base_removed = sat_sub64(row->removed, row->removed_last),
 			.added = row->added, .removed = row->removed, .last_growth_ns = o->now_ns,
 		};
 		added = true;
@@ -299,7 +299,7 @@ int policy_begin_manual(struct policy_history *h, const struct policy_obs *o, in
 {
 	h->nmembers = 0;
 	if (aggregate(h, o) < 0 ||
-	    grow((void **)&h->members, &h->members_cap, h->nagg + 1, sizeof(*h->members)) < 0)
+	    grow_array((void **)&h->members, &h->members_cap, h->nagg + 1, sizeof(*h->members)) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < h->nagg; i++)
 		if (h->agg[i].added > h->agg[i].removed) {

@@ -30,7 +30,7 @@ int host_decide(const struct policy_config *c, struct policy_history *h,
 		return 0;
 	}
 	if (h->host_refault_known && o->refault_known && o->now_ns > h->host_last_ns) {
-		double rate = (double)sat_sub(o->refault_bytes, h->host_last_refault) * NSEC_PER_SEC /
+		double rate = (double)sat_sub64(o->refault_bytes, h->host_last_refault) * NSEC_PER_SEC /
 			      (double)(o->now_ns - h->host_last_ns);
 
 		if (rate > (double)c->refault_max) {

@@ -63,7 +63,7 @@ int hot_fold(const struct policy_config *c, struct policy_history *h,
 		 * act lists every file, those that left the window too). */
 		if (h->nhot >= POLICY_HOT_MAX || !f->added_last)
 			continue;
-		if (grow((void **)&h->hot, &h->hot_cap, h->nhot + 1, sizeof(*h->hot)) < 0)
+		if (grow_array((void **)&h->hot, &h->hot_cap, h->nhot + 1, sizeof(*h->hot)) < 0)
 			return -ENOMEM;
 		h->hot[h->nhot++] = (struct policy_hot){ .dev = f->dev, .ino = f->ino, .gen = f->gen,
 							 .added = f->added, .last_ns = o->now_ns };

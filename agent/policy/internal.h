@@ -14,11 +14,6 @@
 
 #define BIT(l) (1u << (l))
 
-static inline uint64_t sat_sub(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
-
 static inline uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -30,24 +25,6 @@ static inline bool attributed(enum tclass c)
 	return c == TCLASS_DOCKER_BUILD || c == TCLASS_DOCKER_CONTAINER || c == TCLASS_DOCKER_DAEMON;
 }
 
-/* Room for need elements in *v (doubling); -ENOMEM leaves it as it was. */
-static inline int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 32;
-	while (ncap < need)
-		ncap *= 2;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
 
 /* core.c: the decision being made. */
 __attribute__((format(printf, 3, 4)))

@@ -118,7 +118,7 @@ static uint64_t file_targets(const struct policy_config *c, const struct policy_
 		return 0;
 	for (size_t i = 0; i < o->nfiles; i++) {
 		const struct policy_file *f = &o->files[i];
-		uint64_t net = sat_sub(f->added, f->removed);
+		uint64_t net = sat_sub64(f->added, f->removed);
 
 		if (!attributed(f->class) || !net)
 			continue;
@@ -281,7 +281,7 @@ uint64_t floor_room(const struct policy_config *c, const struct policy_history *
 			   const struct policy_obs *o)
 {
 	/* What came back since the sample is no longer in page_cache. */
-	return sat_sub(sat_sub(sat_sub(o->page_cache, o->shmem), h->returned_sample), c->floor);
+	return sat_sub64(sat_sub64(sat_sub64(o->page_cache, o->shmem), h->returned_sample), c->floor);
 }
 
 static bool compact_lever(const struct policy_config *c, const struct policy_history *h,
@@ -315,7 +315,7 @@ int episode_decide(const struct policy_config *c, struct policy_history *h,
 		if (h->members[i].ready)
 			ready[nready++] = h->members[i];
 	net = members_net(ready, nready);
-	remaining = min_u64(net, sat_sub(h->episode_bytes, h->returned));
+	remaining = min_u64(net, sat_sub64(h->episode_bytes, h->returned));
 	if (!o->mem_known) {
 		decision_say(d, "no-meminfo", "/proc/meminfo unreadable: not acting blind");
 		return 0;

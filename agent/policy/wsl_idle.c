@@ -26,7 +26,7 @@ void wsl_idle_fold(const struct policy_config *c, struct policy_history *h,
 	if (o->now_ns - h->wsl_last_ns < c->wsl_idle_interval_ns)
 		return;
 	secs = (double)(o->now_ns - h->wsl_last_ns) / NSEC_PER_SEC;
-	used = sat_sub(o->cpu_user_ticks, h->wsl_last_user);
+	used = sat_sub64(o->cpu_user_ticks, h->wsl_last_user);
 	limit = c->wsl_idle_user_max / 100.0 * o->nprocs * o->clk_tck * secs;
 	if ((double)used <= limit) {
 		if (h->wsl_idle_count < c->wsl_idle_samples)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/util.h"
+
 void ledger_init(struct ledger *l, uint64_t page_size, uint64_t now_ns)
 {
 	memset(l, 0, sizeof(*l));
@@ -123,11 +125,6 @@ int64_t ledger_net(const struct ledger_entry *e)
 	return (int64_t)e->bytes.added - (int64_t)e->bytes.removed;
 }
 
-static uint64_t sat_sub(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
-
 static void overflow_update(struct ledger *l, const struct ledger_snapshot *s)
 {
 	const struct ledger_stats *st = &s->stats;
@@ -137,9 +134,9 @@ static void overflow_update(struct ledger *l, const struct ledger_snapshot *s)
 	if (s->unchanged)
 		return;
 	/* Inserts the source made minus entries it still holds = entries evicted. */
-	l->overflow.cgroups_evicted = sat_sub(st->cgroup_inserts, s->n[LEDGER_CGROUPS]);
-	l->overflow.tasks_evicted = sat_sub(st->task_inserts, s->n[LEDGER_TASKS]);
-	l->overflow.files_evicted = sat_sub(sat_sub(st->file_inserts, st->file_deletes),
+	l->overflow.cgroups_evicted = sat_sub64(st->cgroup_inserts, s->n[LEDGER_CGROUPS]);
+	l->overflow.tasks_evicted = sat_sub64(st->task_inserts, s->n[LEDGER_TASKS]);
+	l->overflow.files_evicted = sat_sub64(sat_sub64(st->file_inserts, st->file_deletes),
 					    s->n[LEDGER_FILES]);
 	l->overflow.events_missed = st->events_missed;
 }

@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "tracker/view.h"
 
-#include "shared/util.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t sat_sub(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
+#include "shared/util.h"
 
 static void counts_add(struct ledger_counts *d, const struct ledger_counts *s)
 {
@@ -47,9 +42,9 @@ static void share_add_proc(struct view_share *sh, const struct ledger_entry *t)
 
 static void counts_sub(struct ledger_counts *d, const struct ledger_counts *s)
 {
-	d->added = sat_sub(d->added, s->added);
-	d->removed = sat_sub(d->removed, s->removed);
-	d->dirtied = sat_sub(d->dirtied, s->dirtied);
+	d->added = sat_sub64(d->added, s->added);
+	d->removed = sat_sub64(d->removed, s->removed);
+	d->dirtied = sat_sub64(d->dirtied, s->dirtied);
 }
 
 const char *view_cgroup_path(const struct ledger *l, struct resolver *r, uint64_t cgid)
