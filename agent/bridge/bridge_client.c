@@ -771,7 +771,11 @@ json_t *bridge_client_state_json(const struct bridge_client *c)
 	char since[32] = "";
 	json_t *host = json_null();
 
-	if (c->state == BRIDGE_CONNECTED) {
+	/* Connected means the hello is done both ways: before that nothing
+	 * can be asked of the bridge. */
+	enum bridge_state st = c->state == BRIDGE_CONNECTED && !c->hello_ok ? BRIDGE_CONNECTING : c->state;
+
+	if (st == BRIDGE_CONNECTED) {
 		time_t t = (time_t)(c->since_wall_ns / 1000000000ull);
 		struct tm tm;
 
@@ -782,7 +786,7 @@ json_t *bridge_client_state_json(const struct bridge_client *c)
 		host = json_pack("{s:I, s:I, s:b}", "total_bytes", (json_int_t)c->host.total_bytes,
 				 "available_bytes", (json_int_t)c->host.available_bytes, "low", c->host.low);
 	return json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:I, s:I, s:I, s:I, s:o}",
-			 "endpoint", c->endpoint, "state", bridge_state_name(c->state),
+			 "endpoint", c->endpoint, "state", bridge_state_name(st),
 			 "since", since[0] ? since : NULL,
 			 "last_error", c->last_error[0] ? c->last_error : NULL,
 			 "protocol", c->hello_ok ? c->version : 0,
