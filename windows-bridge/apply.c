@@ -198,17 +198,6 @@ static const struct allowed {
 	{ "experimental", "sparseVhd", V_BOOL },
 };
 
-static int ascii_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int ca = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
-		int cb = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
-
-		if (ca != cb || !ca)
-			return ca - cb;
-	}
-}
-
 static bool all_digits(const char *s, size_t max)
 {
 	size_t n = strspn(s, "0123456789");
@@ -228,9 +217,9 @@ static bool value_valid(enum value_kind kind, const char *value, char *buf, size
 		n = strspn(value, "0123456789");
 		if (n == 0 || n > 12)
 			return false;
-		if (value[n] && ascii_casecmp(value + n, "KB") && ascii_casecmp(value + n, "MB") &&
-		    ascii_casecmp(value + n, "GB") && ascii_casecmp(value + n, "TB") &&
-		    ascii_casecmp(value + n, "B"))
+		if (value[n] && proto_ascii_casecmp(value + n, "KB") && proto_ascii_casecmp(value + n, "MB") &&
+		    proto_ascii_casecmp(value + n, "GB") && proto_ascii_casecmp(value + n, "TB") &&
+		    proto_ascii_casecmp(value + n, "B"))
 			return false;
 		snprintf(buf, size, "%s", value);
 		return true;
@@ -245,13 +234,13 @@ static bool value_valid(enum value_kind kind, const char *value, char *buf, size
 		snprintf(buf, size, "%s", value);
 		return true;
 	case V_BOOL:
-		if (ascii_casecmp(value, "true") && ascii_casecmp(value, "false"))
+		if (proto_ascii_casecmp(value, "true") && proto_ascii_casecmp(value, "false"))
 			return false;
-		snprintf(buf, size, "%s", ascii_casecmp(value, "true") ? "false" : "true");
+		snprintf(buf, size, "%s", proto_ascii_casecmp(value, "true") ? "false" : "true");
 		return true;
 	case V_RECLAIM:
 		for (size_t i = 0; i < sizeof(reclaim) / sizeof(reclaim[0]); i++)
-			if (!ascii_casecmp(value, reclaim[i])) {
+			if (!proto_ascii_casecmp(value, reclaim[i])) {
 				snprintf(buf, size, "%s", reclaim[i]);
 				return true;
 			}
@@ -300,8 +289,8 @@ void apply_wslconfig(const char *path, const char *section_key, const char *valu
 	}
 	snprintf(section, sizeof(section), "%.*s", (int)(dot - section_key), section_key);
 	for (size_t i = 0; i < sizeof(allowlist) / sizeof(allowlist[0]); i++)
-		if (!ascii_casecmp(section, allowlist[i].section) &&
-		    !ascii_casecmp(dot + 1, allowlist[i].key))
+		if (!proto_ascii_casecmp(section, allowlist[i].section) &&
+		    !proto_ascii_casecmp(dot + 1, allowlist[i].key))
 			a = &allowlist[i];
 	if (!a) {
 		refuse(r, "%s is not a key wsldock changes (it may set wsl2.memory, wsl2.swap, "

@@ -11,17 +11,6 @@
 
 #define PROTO_NAME_MAX (PROTO_DISTRO_MAX + 2)
 
-static int ascii_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int ca = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
-		int cb = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
-
-		if (ca != cb || !ca)
-			return ca - cb;
-	}
-}
-
 /* The first key matching name case-insensitively, or NULL. */
 static const char *find_key(json_t *root, const char *name)
 {
@@ -29,7 +18,7 @@ static const char *find_key(json_t *root, const char *name)
 	json_t *v;
 
 	json_object_foreach(root, k, v)
-		if (!ascii_casecmp(k, name))
+		if (!proto_ascii_casecmp(k, name))
 			return k;
 	return NULL;
 }
@@ -124,7 +113,7 @@ static bool find_member(const char *t, size_t len, const char *name, struct span
 			char key[64];
 
 			snprintf(key, sizeof(key), "%.*s", (int)(ke - ks), t + ks);
-			if (!ascii_casecmp(key, name)) {
+			if (!proto_ascii_casecmp(key, name)) {
 				value->start = vs;
 				value->end = ve;
 				found = true;
@@ -208,7 +197,7 @@ static void new_list(const char *t, const struct span *v, bool is_list, const ch
 		char name[PROTO_NAME_MAX];
 
 		snprintf(name, sizeof(name), "%.*s", (int)(el[i].end - el[i].start - 2), t + el[i].start + 1);
-		if (!enable && !ascii_casecmp(name, distro))
+		if (!enable && !proto_ascii_casecmp(name, distro))
 			continue;
 		if (kept++)
 			put(b, sep, sep_len);
@@ -259,7 +248,7 @@ static bool list_has(json_t *list, const char *distro)
 	json_t *v;
 
 	json_array_foreach(list, i, v)
-		if (!ascii_casecmp(json_string_value(v), distro))
+		if (!proto_ascii_casecmp(json_string_value(v), distro))
 			return true;
 	return false;
 }
@@ -353,7 +342,7 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 		r->changed = true;
 	} else {
 		for (i = json_array_size(list); i-- > 0;)
-			if (!ascii_casecmp(json_string_value(json_array_get(list, i)), distro))
+			if (!proto_ascii_casecmp(json_string_value(json_array_get(list, i)), distro))
 				json_array_remove(list, i);
 		r->changed = true;
 	}

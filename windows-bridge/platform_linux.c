@@ -106,11 +106,34 @@ static bool unix_socket_stale(const struct sockaddr_un *sun)
 	return stale;
 }
 
+/* A non-blocking listening socket of family on sa; what the error line
+ * names it ("unix:/x", "tcp:h:p").  0, or negative errno with why. */
+static int bind_listen(int family, const struct sockaddr *sa, socklen_t len, bool reuse,
+		       const char *what, int *ret, char *why, size_t why_len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1, r;
+
+	if (fd < 0)
+		goto fail;
+	if (reuse)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, sa, len) < 0 || listen(fd, SOMAXCONN) < 0)
+		goto fail;
+	*ret = fd;
+	return 0;
+fail:
+	r = -errno;
+	snprintf(why, why_len, "%s: %s", what, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int listen_unix(const char *path, int *ret, char *why, size_t why_len)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd, r;
+	char what[sizeof(sun.sun_path) + 8];
 
 	if (!*path || strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(why, why_len, "unix:%s: the path is empty or too long", path);
@@ -126,19 +149,9 @@ static int listen_unix(const char *path, int *ret, char *why, size_t why_len)
 		}
 		unlink(path);
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, SOMAXCONN) < 0)
-		goto fail;
-	*ret = fd;
-	return 0;
-fail:
-	r = -errno;
-	snprintf(why, why_len, "unix:%s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return r;
+	snprintf(what, sizeof(what), "unix:%s", path);
+	return bind_listen(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun), false, what, ret, why,
+			   why_len);
 }
 
 /* "HOST:PORT", "[V6]:PORT". */
@@ -169,7 +182,8 @@ static int listen_tcp(const char *hostport, int *ret, char *why, size_t why_len)
 	struct addrinfo *res = NULL;
 	char host[256];
 	const char *port;
-	int fd = -1, r, one = 1;
+	char what[300];
+	int r;
 
 	if (split_host_port(hostport, host, sizeof(host), &port) < 0 || !*port) {
 		snprintf(why, why_len, "tcp:%s: expected tcp:HOST:PORT", hostport);
@@ -180,20 +194,8 @@ static int listen_tcp(const char *hostport, int *ret, char *why, size_t why_len)
 		snprintf(why, why_len, "tcp:%s: %s", hostport, gai_strerror(r));
 		return -EINVAL;
 	}
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0)
-		goto fail;
-	freeaddrinfo(res);
-	*ret = fd;
-	return 0;
-fail:
-	r = -errno;
-	snprintf(why, why_len, "tcp:%s: %s", hostport, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	snprintf(what, sizeof(what), "tcp:%s", hostport);
+	r = bind_listen(res->ai_family, res->ai_addr, res->ai_addrlen, true, what, ret, why, why_len);
 	freeaddrinfo(res);
 	return r;
 }
@@ -204,8 +206,7 @@ static int listen_vsock(const char *cidport, int *ret, char *why, size_t why_len
 {
 	struct sockaddr_vm svm = { .svm_family = AF_VSOCK };
 	unsigned long cid, port;
-	char *end;
-	int fd, r;
+	char *end, what[64];
 
 	if (!strncmp(cidport, "any:", 4)) {
 		cid = VMADDR_CID_ANY;
@@ -219,19 +220,9 @@ static int listen_vsock(const char *cidport, int *ret, char *why, size_t why_len
 	}
 	svm.svm_cid = (unsigned)cid;
 	svm.svm_port = (unsigned)port;
-	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&svm, sizeof(svm)) < 0 || listen(fd, SOMAXCONN) < 0)
-		goto fail;
-	*ret = fd;
-	return 0;
-fail:
-	r = -errno;
-	snprintf(why, why_len, "vsock:%s: %s", cidport, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return r;
+	snprintf(what, sizeof(what), "vsock:%s", cidport);
+	return bind_listen(AF_VSOCK, (struct sockaddr *)&svm, sizeof(svm), false, what, ret, why,
+			   why_len);
 }
 
 int plat_listen(const char *endpoint, plat_sock *ret, char *why, size_t why_len)

@@ -58,6 +58,17 @@ static const char *const type_names[] = {
 	[PROTO_UNKNOWN] = "unknown",
 };
 
+int proto_ascii_casecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
+		int cb = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
+
+		if (ca != cb || !ca)
+			return ca - cb;
+	}
+}
+
 const char *proto_type_name(enum proto_type t)
 {
 	return (unsigned)t <= PROTO_UNKNOWN ? type_names[t] : "unknown";

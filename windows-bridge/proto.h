@@ -104,6 +104,10 @@ bool proto_equal_ct(const void *a, const void *b, size_t n);
 /* A VM id as WSL prints it: hex digits, '-', '{' and '}', at most 64. */
 bool proto_vm_id_valid(const char *s);
 
+/* The bridge's one case-insensitive compare (distro names, settings keys):
+ * ASCII only, so no locale changes which names are the same. */
+int proto_ascii_casecmp(const char *a, const char *b);
+
 /* The highest version both sides speak, or -1. */
 int proto_negotiate(int peer_min, int peer_max);
 

@@ -47,23 +47,12 @@ void state_fini(struct bridge_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int ascii_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int ca = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a;
-		int cb = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
-
-		if (ca != cb || !ca)
-			return ca - cb;
-	}
-}
-
 struct distro *state_distro(struct bridge_state *s, const char *name, bool create)
 {
 	struct distro *d;
 
 	for (size_t i = 0; i < s->ndistros; i++)
-		if (!ascii_casecmp(s->distros[i]->name, name))
+		if (!proto_ascii_casecmp(s->distros[i]->name, name))
 			return s->distros[i];
 	if (!create || !proto_distro_name_valid(name))
 		return NULL;
