@@ -8,6 +8,7 @@
 
 #include "docker_settings.h"
 #include "proto.h"
+#include "sbuf.h"
 
 #define PROTO_NAME_MAX (PROTO_DISTRO_MAX + 2)
 
@@ -128,36 +129,6 @@ static bool find_member(const char *t, size_t len, const char *name, struct span
 	return found;
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *q = realloc(b->p, cap);
-
-		if (!q) {
-			b->failed = true;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct sbuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
 
 /* The list's new text: its elements' own texts, distro added at the end or
  * every spelling of it left out, the original spacing kept. */
@@ -191,8 +162,8 @@ static void new_list(const char *t, const struct span *v, bool is_list, const ch
 			return;
 		}
 	}
-	put(b, "[", 1);
-	put(b, t + v->start + 1, n ? pre : 0);
+	sbuf_put(b, "[", 1);
+	sbuf_put(b, t + v->start + 1, n ? pre : 0);
 	for (i = 0; i < n; i++) {
 		char name[PROTO_NAME_MAX];
 
@@ -200,19 +171,19 @@ static void new_list(const char *t, const struct span *v, bool is_list, const ch
 		if (!enable && !proto_ascii_casecmp(name, distro))
 			continue;
 		if (kept++)
-			put(b, sep, sep_len);
-		put(b, t + el[i].start, el[i].end - el[i].start);
+			sbuf_put(b, sep, sep_len);
+		sbuf_put(b, t + el[i].start, el[i].end - el[i].start);
 	}
 	if (enable) {
 		if (kept++)
-			put(b, sep, sep_len);
-		puts_(b, "\"");
-		puts_(b, distro);
-		puts_(b, "\"");
+			sbuf_put(b, sep, sep_len);
+		sbuf_puts(b, "\"");
+		sbuf_puts(b, distro);
+		sbuf_puts(b, "\"");
 	}
 	if (kept && n)
-		put(b, t + el[n - 1].end, post);
-	put(b, "]", 1);
+		sbuf_put(b, t + el[n - 1].end, post);
+	sbuf_put(b, "]", 1);
 }
 
 /* Indentation of the first member, so the rewrite looks like the original
@@ -355,15 +326,15 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 		bool found = find_member(text, len, r->key, &sp, &last_end, &close);
 
 		if (!list_changes) {
-			put(&b, text, len);
+			sbuf_put(&b, text, len);
 		} else if (key && !found) {
 			snprintf(r->why, sizeof(r->why), "\"%s\" is written in a way this editor does not change", key);
 			goto out;
 		} else if (found) {
 			/* Only the list's bytes change. */
-			put(&b, text, sp.start);
+			sbuf_put(&b, text, sp.start);
 			new_list(text, &sp, text[sp.start] == '[', distro, enable, &b);
-			put(&b, text + sp.end, len - sp.end);
+			sbuf_put(&b, text + sp.end, len - sp.end);
 		} else {
 			/* A new member after the last one, as the file indents. */
 			char ind[40];
@@ -371,18 +342,18 @@ int ds_edit_integration(const char *text, size_t len, const char *name_hint,
 			indent = detect_indent(text, len);
 			snprintf(ind, sizeof(ind), "%*s", indent, "");
 			sp.start = sp.end = 0;
-			put(&b, text, last_end ? last_end : close);
+			sbuf_put(&b, text, last_end ? last_end : close);
 			if (last_end)
-				puts_(&b, ",");
-			puts_(&b, indent ? "\n" : "");
-			puts_(&b, ind);
-			puts_(&b, "\"");
-			puts_(&b, r->key);
-			puts_(&b, indent ? "\": " : "\":");
+				sbuf_puts(&b, ",");
+			sbuf_puts(&b, indent ? "\n" : "");
+			sbuf_puts(&b, ind);
+			sbuf_puts(&b, "\"");
+			sbuf_puts(&b, r->key);
+			sbuf_puts(&b, indent ? "\": " : "\":");
 			new_list(text, &sp, false, distro, true, &b);
 			if (!last_end && indent)
-				puts_(&b, "\n");
-			put(&b, text + (last_end ? last_end : close), len - (last_end ? last_end : close));
+				sbuf_puts(&b, "\n");
+			sbuf_put(&b, text + (last_end ? last_end : close), len - (last_end ? last_end : close));
 		}
 		if (b.failed) {
 			free(b.p);

@@ -6,6 +6,7 @@
 BRIDGE_CORE_SOURCES = \
 	windows-bridge/platform.h \
 	windows-bridge/proto.c windows-bridge/proto.h \
+	windows-bridge/sbuf.c windows-bridge/sbuf.h \
 	windows-bridge/enroll.c windows-bridge/enroll.h \
 	windows-bridge/hostmem.c windows-bridge/hostmem.h \
 	windows-bridge/docker_settings.c windows-bridge/docker_settings.h \

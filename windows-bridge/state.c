@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "platform.h"
+#include "sbuf.h"
 #include "state.h"
 
 #include "actions/lever_names.h"
@@ -309,8 +310,6 @@ void state_copy_free(struct bridge_state *c)
 	c->ndistros = 0;
 }
 
-struct sbuf;
-static void sb_put(struct sbuf *b, const char *p, size_t n);
 
 /* Appends a jansson object's text without its closing brace, freed. */
 static bool put_open(struct sbuf *b, json_t *o)
@@ -323,7 +322,7 @@ static bool put_open(struct sbuf *b, json_t *o)
 		free(t);
 		return false;
 	}
-	sb_put(b, t, n - 1);
+	sbuf_put(b, t, n - 1);
 	free(t);
 	return true;
 }
@@ -342,66 +341,6 @@ static json_t *head_json(const struct bridge_state *s, uint64_t wall_ms)
 			 "host_memory", host, "transport", transport_json());
 }
 
-/* A growing text buffer for the metrics page. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = true;
-			return;
-		}
-		if (b->p && (size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-}
-
-static void sb_put(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *q = realloc(b->p, cap);
-
-		if (!q) {
-			b->failed = true;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
 
 char *state_api_text(const struct bridge_state *s, uint64_t wall_ms, size_t *len)
 {
@@ -409,23 +348,23 @@ char *state_api_text(const struct bridge_state *s, uint64_t wall_ms, size_t *len
 
 	if (!put_open(&b, head_json(s, wall_ms)))
 		b.failed = true;
-	sb_put(&b, ",\"distros\":[", 12);
+	sbuf_put(&b, ",\"distros\":[", 12);
 	for (size_t i = 0; i < s->ndistros && !b.failed; i++) {
 		const struct distro *d = s->distros[i];
 
 		if (i)
-			sb_put(&b, ",", 1);
+			sbuf_put(&b, ",", 1);
 		if (!put_open(&b, distro_json(d)))
 			b.failed = true;
 		/* proto_scan_status validated the report: it goes in as it came. */
-		sb_put(&b, ",\"status\":", 10);
+		sbuf_put(&b, ",\"status\":", 10);
 		if (d->report_text)
-			sb_put(&b, d->report_text, d->report_len);
+			sbuf_put(&b, d->report_text, d->report_len);
 		else
-			sb_put(&b, "null", 4);
-		sb_put(&b, "}", 1);
+			sbuf_put(&b, "null", 4);
+		sbuf_put(&b, "}", 1);
 	}
-	sb_put(&b, "]}", 2);
+	sbuf_put(&b, "]}", 2);
 	if (b.failed) {
 		free(b.p);
 		return NULL;
@@ -436,7 +375,7 @@ char *state_api_text(const struct bridge_state *s, uint64_t wall_ms, size_t *len
 
 static void metric_head(struct sbuf *b, const char *name, const char *type, const char *help)
 {
-	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Label values: backslash, double quote and newline escaped.  Distro names
@@ -469,92 +408,92 @@ char *state_metrics(const struct bridge_state *s, size_t *len)
 	char v1[160], v2[160];
 
 	metric_head(&b, "wsldock_bridge_build_info", "gauge", "The bridge's version, as a label.");
-	sb_printf(&b, "wsldock_bridge_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	sbuf_printf(&b, "wsldock_bridge_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 	metric_head(&b, "wsldock_bridge_connections", "gauge", "Agent connections open now.");
-	sb_printf(&b, "wsldock_bridge_connections %u\n", s->open_connections);
+	sbuf_printf(&b, "wsldock_bridge_connections %u\n", s->open_connections);
 	metric_head(&b, "wsldock_bridge_connections_accepted_total", "counter",
 		    "Agent connections accepted since the bridge started.");
-	sb_printf(&b, "wsldock_bridge_connections_accepted_total %llu\n", (unsigned long long)s->connections);
+	sbuf_printf(&b, "wsldock_bridge_connections_accepted_total %llu\n", (unsigned long long)s->connections);
 	metric_head(&b, "wsldock_bridge_messages_total", "counter", "Protocol messages received.");
-	sb_printf(&b, "wsldock_bridge_messages_total %llu\n", (unsigned long long)s->messages);
+	sbuf_printf(&b, "wsldock_bridge_messages_total %llu\n", (unsigned long long)s->messages);
 	metric_head(&b, "wsldock_bridge_protocol_errors_total", "counter",
 		    "Messages answered with a protocol error (malformed, too long, unknown type).");
-	sb_printf(&b, "wsldock_bridge_protocol_errors_total %llu\n", (unsigned long long)s->protocol_errors);
+	sbuf_printf(&b, "wsldock_bridge_protocol_errors_total %llu\n", (unsigned long long)s->protocol_errors);
 	metric_head(&b, "wsldock_bridge_changes_total", "counter", "Change requests, by result.");
-	sb_printf(&b, "wsldock_bridge_changes_total{result=\"applied\"} %llu\n",
+	sbuf_printf(&b, "wsldock_bridge_changes_total{result=\"applied\"} %llu\n",
 		  (unsigned long long)s->changes_applied);
-	sb_printf(&b, "wsldock_bridge_changes_total{result=\"refused\"} %llu\n",
+	sbuf_printf(&b, "wsldock_bridge_changes_total{result=\"refused\"} %llu\n",
 		  (unsigned long long)s->changes_refused);
 
 	if (s->host_known) {
 		metric_head(&b, "wsldock_host_memory_total_bytes", "gauge", "The host's physical memory.");
-		sb_printf(&b, "wsldock_host_memory_total_bytes %llu\n", (unsigned long long)s->host.total_bytes);
+		sbuf_printf(&b, "wsldock_host_memory_total_bytes %llu\n", (unsigned long long)s->host.total_bytes);
 		metric_head(&b, "wsldock_host_memory_available_bytes", "gauge",
 			    "The host's memory available to programs.");
-		sb_printf(&b, "wsldock_host_memory_available_bytes %llu\n",
+		sbuf_printf(&b, "wsldock_host_memory_available_bytes %llu\n",
 			  (unsigned long long)s->host.available_bytes);
 		if (s->host.commit_limit_bytes) {
 			metric_head(&b, "wsldock_host_memory_commit_bytes", "gauge", "The host's committed memory.");
-			sb_printf(&b, "wsldock_host_memory_commit_bytes %llu\n",
+			sbuf_printf(&b, "wsldock_host_memory_commit_bytes %llu\n",
 				  (unsigned long long)s->host.commit_bytes);
 			metric_head(&b, "wsldock_host_memory_commit_limit_bytes", "gauge",
 				    "The host's commit limit.");
-			sb_printf(&b, "wsldock_host_memory_commit_limit_bytes %llu\n",
+			sbuf_printf(&b, "wsldock_host_memory_commit_limit_bytes %llu\n",
 				  (unsigned long long)s->host.commit_limit_bytes);
 		}
 		metric_head(&b, "wsldock_host_memory_low", "gauge",
 			    "1 while the host is low on memory (agents then reclaim cold page cache).");
-		sb_printf(&b, "wsldock_host_memory_low %d\n", s->host.low ? 1 : 0);
+		sbuf_printf(&b, "wsldock_host_memory_low %d\n", s->host.low ? 1 : 0);
 	}
 
 	if (!s->ndistros)
 		goto done;
 	metric_head(&b, "wsldock_agent_up", "gauge", "1 while the distro's agent is connected.");
 	FOR_DISTROS(s, d)
-		sb_printf(&b, "wsldock_agent_up{distro=\"%s\"} %d\n", d->name, d->connections ? 1 : 0);
+		sbuf_printf(&b, "wsldock_agent_up{distro=\"%s\"} %d\n", d->name, d->connections ? 1 : 0);
 	metric_head(&b, "wsldock_agent_info", "gauge", "The agent's version and role, as labels.");
 	FOR_DISTROS(s, d) {
 		label_value(d->agent_version, v1, sizeof(v1));
 		label_value(d->role, v2, sizeof(v2));
-		sb_printf(&b, "wsldock_agent_info{distro=\"%s\",version=\"%s\",role=\"%s\"} 1\n",
+		sbuf_printf(&b, "wsldock_agent_info{distro=\"%s\",version=\"%s\",role=\"%s\"} 1\n",
 			  d->name, v1, v2);
 	}
 	metric_head(&b, "wsldock_agent_last_seen_timestamp_seconds", "gauge",
 		    "When the agent last sent a message, in seconds since the epoch.");
 	FOR_DISTROS(s, d)
-		sb_printf(&b, "wsldock_agent_last_seen_timestamp_seconds{distro=\"%s\"} %llu.%03llu\n",
+		sbuf_printf(&b, "wsldock_agent_last_seen_timestamp_seconds{distro=\"%s\"} %llu.%03llu\n",
 			  d->name, (unsigned long long)(d->last_seen_wall_ms / 1000),
 			  (unsigned long long)(d->last_seen_wall_ms % 1000));
 	metric_head(&b, "wsldock_page_cache_bytes", "gauge",
 		    "Page cache the distro's kernel holds (the WSL VM's, shared by its distros).");
 	FOR_DISTROS(s, d)
 		if (d->statuses)
-			sb_printf(&b, "wsldock_page_cache_bytes{distro=\"%s\"} %llu\n", d->name,
+			sbuf_printf(&b, "wsldock_page_cache_bytes{distro=\"%s\"} %llu\n", d->name,
 				  (unsigned long long)d->page_cache_bytes);
 	metric_head(&b, "wsldock_episode_attributed_bytes", "gauge",
 		    "Page cache the agent attributes to the current episode (Docker builds).");
 	FOR_DISTROS(s, d)
 		if (d->episode_attributed_known)
-			sb_printf(&b, "wsldock_episode_attributed_bytes{distro=\"%s\"} %llu\n", d->name,
+			sbuf_printf(&b, "wsldock_episode_attributed_bytes{distro=\"%s\"} %llu\n", d->name,
 				  (unsigned long long)d->episode_attributed_bytes);
 	metric_head(&b, "wsldock_returned_bytes_total", "counter",
 		    "Memory the agent's reclaim actions handed back to the host (not compaction's).");
 	FOR_DISTROS(s, d)
-		sb_printf(&b, "wsldock_returned_bytes_total{distro=\"%s\"} %llu\n", d->name,
+		sbuf_printf(&b, "wsldock_returned_bytes_total{distro=\"%s\"} %llu\n", d->name,
 			  (unsigned long long)d->returned_bytes);
 	metric_head(&b, "wsldock_reclaim_actions_total", "counter", "Reclaim actions, by lever.");
 	FOR_DISTROS(s, d)
 		for (size_t i = 0; i < STATE_LEVERS; i++)
-			sb_printf(&b, "wsldock_reclaim_actions_total{distro=\"%s\",lever=\"%s\"} %llu\n",
+			sbuf_printf(&b, "wsldock_reclaim_actions_total{distro=\"%s\",lever=\"%s\"} %llu\n",
 				  d->name, state_lever_names[i], (unsigned long long)d->actions[i]);
 	metric_head(&b, "wsldock_episodes_total", "counter", "Episodes (Docker builds) the agent saw start.");
 	FOR_DISTROS(s, d)
-		sb_printf(&b, "wsldock_episodes_total{distro=\"%s\"} %llu\n", d->name,
+		sbuf_printf(&b, "wsldock_episodes_total{distro=\"%s\"} %llu\n", d->name,
 			  (unsigned long long)d->episodes);
 	metric_head(&b, "wsldock_conflicts", "gauge",
 		    "Findings of severity conflict or warning (wsldock-agent conflicts).");
 	FOR_DISTROS(s, d)
-		sb_printf(&b, "wsldock_conflicts{distro=\"%s\"} %llu\n", d->name,
+		sbuf_printf(&b, "wsldock_conflicts{distro=\"%s\"} %llu\n", d->name,
 			  (unsigned long long)d->conflicts);
 done:
 	if (b.failed) {
