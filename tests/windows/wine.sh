@@ -227,9 +227,15 @@ t="$WINEPREFIX/drive_c/wsldock-test"
 cp "$srcdir/tests/bridge/fixtures/settings-store.json" "$t/agent-settings.json"
 cp "$srcdir/tests/bridge/fixtures/wslconfig" "$t/agent.wslconfig"
 chmod u+w "$t/agent-settings.json" "$t/agent.wslconfig"
+# Protocol 2: agents prove a key enrolled for their distro (the bridge's
+# --state-dir, bridge-keys/); the protocol client makes the keys there as
+# `wsldock-bridge enroll` stores them, and changes are allowed per distro.
+export WSLDOCK_TEST_KEYS="$t/state/bridge-keys"
 WSLDOCK_LOG=stderr "$WINE" "$exe" --listen "tcp:127.0.0.1:$P" --listen hvsock:9478 \
 	--http "127.0.0.1:$Q" --docker-settings 'C:\wsldock-test\agent-settings.json' \
-	--wslconfig 'C:\wsldock-test\agent.wslconfig' >"$WINEPREFIX/bridge.out" 2>&1 &
+	--wslconfig 'C:\wsldock-test\agent.wslconfig' --state-dir 'C:\wsldock-test\state' \
+	--allow-changes Ubuntu=integration --allow-changes Ubuntu=wslconfig \
+	>"$WINEPREFIX/bridge.out" 2>&1 &
 bridge_pid=$!
 # wine takes seconds to start a process; the protocol checks start once it listens.
 i=0
@@ -253,6 +259,10 @@ python3 "$srcdir/tests/bridge/client.py" status "tcp:127.0.0.1:$P" "$HTTP" Ubunt
 # default), over TCP: its status in /api/v1/distros within 5 s.
 [ -x "${WSLDOCK_AGENT:-}" ] || fail "WSLDOCK_AGENT is not the built agent (run through make check)"
 mkdir -p "$WINEPREFIX/agent"
+PYTHONPATH="$srcdir/tests/bridge" python3 -c 'import client; print(client.enrolled_key("Ubuntu").hex())' \
+	>"$WINEPREFIX/agent/bridge.key" || fail "cannot read Ubuntu's enrolment key"
+chmod 600 "$WINEPREFIX/agent/bridge.key"
+export WSLDOCK_BRIDGE_KEY="$WINEPREFIX/agent/bridge.key"
 t0=$(date +%s%N)
 WSL_DISTRO_NAME=Ubuntu WSLDOCK_LOCK_DIR="$WINEPREFIX/agent" "$WSLDOCK_AGENT" run --foreground --dry-run \
 	--bridge "tcp:127.0.0.1:$P" --control-socket "$WINEPREFIX/agent/agent.sock" >"$WINEPREFIX/agent.log" 2>&1 &
