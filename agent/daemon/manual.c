@@ -3,7 +3,6 @@
 
 #include <errno.h>
 
-#include "actions/action_json.h"
 #include "runlog/record.h"
 
 json_t *manual_decision_json(const struct policy_decision *d)
@@ -40,7 +39,7 @@ static void on_action(void *u, const struct policy_decision *d, const struct act
 		m->on_action(m->u, d, r);
 	item = manual_decision_json(d);
 	if (item)
-		json_object_set_new(item, "result", action_result_json(r));
+		json_object_set_new(item, "result", action_record_json(&rec));
 	json_array_append_new(json_object_get(m->doc, "actions"), item);
 }
 
