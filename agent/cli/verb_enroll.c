@@ -105,24 +105,15 @@ int verb_enroll(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_verb verb = { "enroll", options, "h", usage, NULL, 0 };
 	unsigned char key[PROTO_KEY_BYTES];
 	char buf[256];
 	size_t len = 0;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return EXIT_CLEAN;
-		}
-		usage(stderr);
-		return EXIT_ERROR;
-	}
-	if (optind < argc) {
-		cli_error("enroll", "unexpected argument '%s'", argv[optind]);
-		return EXIT_ERROR;
-	}
+	c = cli_parse(&verb, argc, argv, NULL, NULL);
+	if (c <= 0)
+		return c < 0 ? EXIT_ERROR : EXIT_CLEAN;
 	if (geteuid() != 0 && !getenv("WSLDOCK_BRIDGE_KEY")) {
 		cli_error("enroll", "only root may enrol the distro (Windows runs `wsl.exe -u root`)");
 		return EXIT_ERROR;
