@@ -68,7 +68,7 @@ with "$(caps)" "$ACTION_RUN" --lever fadvise --dry-run --handle-id "$id" >"$WORK
 check_eq "open_by_handle_at with the unit's set: unreachable" "$(jq -r .unreachable "$WORK/h.json")" 0
 with "$(caps CAP_DAC_READ_SEARCH)" "$ACTION_RUN" --lever fadvise --dry-run --handle-id "$id" \
 	>"$WORK/h2.json" 2>&1
-check_eq "open_by_handle_at without CAP_DAC_READ_SEARCH" "$(jq -r .error_name "$WORK/h2.json")" EPERM
+check_eq "open_by_handle_at without CAP_DAC_READ_SEARCH" "$(jq -r .errno "$WORK/h2.json")" EPERM
 rm_f
 
 # 3. The knobs, by a root with no capability at all (opened for writing,

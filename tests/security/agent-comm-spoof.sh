@@ -6,7 +6,7 @@
 # a root-owned cgroup (the BPF side reads the task's credentials and the
 # cgroup's owner from the kernel, which the user cannot change).
 . "${top_srcdir:?}/tests/security/lib.sh"
-need_root
+require_root
 require setpriv util-linux
 [ -x "$NOBODY_PY" ] || fail "$NOBODY_PY is missing"
 

@@ -6,7 +6,7 @@
 # evicted; a file it created is still evicted (else this proves nothing).
 . "${top_srcdir:?}/tests/live/lib.sh"
 . "$top_srcdir/tests/actions/lib.sh"
-need_root
+require_root
 need jq
 d=$(mktemp -d /var/tmp/wsldock-evict.XXXXXX)
 tmp=$(mktemp -d)

@@ -13,7 +13,7 @@
 # from this tree's distdir (a few minutes).  WSLDOCK_SOAK_SECONDS sets the
 # length of the dry run (default 150 s; the real run gets a third).
 . "${top_srcdir:?}/tests/security/lib.sh"
-need_root
+require_root
 require setpriv util-linux
 [ -x "$NOBODY_PY" ] || fail "$NOBODY_PY is missing"
 SOAK=${WSLDOCK_SOAK_SECONDS:-150}
