@@ -456,9 +456,9 @@ static int setup(struct daemon *d)
 		.endpoint = d->o->bridge, .root = d->o->root,
 		.wsl2 = env.kind == WSL_2, .distro = env.distro_name });
 	d->svc.bridge = d->bridge;
-	dlog_event(&d->log, "start", "role=%s lock=%s mode=%s memcg=%s dry_run=%d",
+	dlog_event(&d->log, "start", "role=%s lock=%s mode=%s memcg=%s dry_run=%s",
 		   role(d), d->o->dry_run ? "-" : d->lead.path, policy_mode_name(d->o->cfg.mode),
-		   memcg_mode_name(d->eng.ob.cg.memcg), d->o->dry_run);
+		   memcg_mode_name(d->eng.ob.cg.memcg), d->o->dry_run ? "true" : "false");
 	return sd_event_add_time_relative(d->ev, NULL, CLOCK_MONOTONIC, SAMPLE_USEC,
 					  SAMPLE_ACCURACY_USEC, on_timer, d);
 }

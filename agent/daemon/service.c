@@ -274,8 +274,8 @@ static json_t *answer_reclaim_now(struct service *s, const struct control_reques
 	if (!m.dry_run && strcmp(s->st.role, "leader"))
 		return control_error("reclaim-now", "EBUSY", "this agent is a follower: the leader "
 				     "reclaims (dry_run is allowed here)");
-	dlog_event(s->log, "reclaim-now", "uid=%u dry_run=%d lever=%s", (unsigned)peer->uid,
-		   m.dry_run, m.lever >= 0 ? lever_name((enum lever)m.lever) : "any");
+	dlog_event(s->log, "reclaim-now", "uid=%u dry_run=%s lever=%s", (unsigned)peer->uid,
+		   m.dry_run ? "true" : "false", m.lever >= 0 ? lever_name((enum lever)m.lever) : "any");
 	if (engine_init(&eng, s->o->root, s->o->docker_root, NULL) < 0)
 		dlog_event(s->log, "warning", "detail=cannot read the cgroup layout: cgroup levers off");
 	r = manual_reclaim_run(&m, &eng);

@@ -6,7 +6,7 @@
 # /proc/pressure/memory for a PSI trigger), calls no
 # posix_fadvise, syncfs or sync, and the workload's layer file is still
 # cached 30 s after the build (no force_empty, memory.reclaim or fadvise
-# evicted it); and it logs the decisions it would have taken (dry_run=1,
+# evicted it); and it logs the decisions it would have taken (dry_run=true,
 # a lever named).  Another session's drop_caches on this shared machine
 # moves the counter too: the round is then run again (the trace tells whose
 # it was).

@@ -107,7 +107,7 @@ build_pause() {
 		echo "build disturbed by another session: again" >&2
 	done
 	json "$out.json" '"%s build %.1f s; its files evicted while it ran %.0f MiB (payload %.0f MiB); returned mid-build %.0f MiB; first return %s s after its end; its files cached at its end %.0f MiB, 10 s after %.0f MiB; build cgroups re-read %s MiB; agent CPU %.2f s; ended_by %s" % (d["builder"], d["wall_s"], d["evicted_bytes"] / 2**20, d["payload_bytes"] / 2**20, d["mid_build_bytes"] / 2**20, d["end_action_s"], d["files_resident_end"] / 2**20, d["files_resident_after"]["10"] / 2**20, "-" if d["refault_cg_bytes"] is None else "%.0f" % (d["refault_cg_bytes"] / 2**20), d["agent_cpu_s"], d["ended_by"])'
-	json "$out.json" '"\n".join("  action at %6.2f s (build %.1f s): %s %s %d bytes" % (a["t_s"], d["wall_s"], a["lever"], a["reason"], a["bytes_returned"]) for a in d["actions"])'
+	json "$out.json" '"\n".join("  action at %6.2f s (build %.1f s): %s %s %d bytes" % (a["t_s"], d["wall_s"], a["lever"], a["reason"], a["returned_bytes"]) for a in d["actions"])'
 	defer_failures
 	[ "$(json "$out.json" 'd["evicted_bytes"] <= d["payload_bytes"] // 10')" = True ] ||
 		fail "$builder: the agent evicted the running build's files in a pause ($(json "$out.json" 'd["evicted_bytes"] >> 20') MiB), which the build then read again from disk"

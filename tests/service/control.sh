@@ -87,12 +87,12 @@ echo "$out" | grep -q "^daemon: running (pid $DAEMON, dry-run)" || fail "report 
 rc=$?
 [ "$rc" -le 1 ] || fail "reclaim via the daemon exited $rc: $(cat "$WORK/reclaim.txt")"
 head -1 "$WORK/reclaim.txt" | grep -q "^daemon: running (pid $DAEMON, dry-run)" || fail "reclaim: $(cat "$WORK/reclaim.txt")"
-grep -q 'reclaim-now uid=0 dry_run=1' "$WORK/daemon.log" || fail "the daemon did not log the reclaim-now"
+grep -q 'reclaim-now uid=0 dry_run=true' "$WORK/daemon.log" || fail "the daemon did not log the reclaim-now"
 "$AGENT" reclaim --dry-run --json >"$WORK/reclaim.json"
 rc=$?
 [ "$rc" -le 1 ] || fail "reclaim --json via the daemon exited $rc"
 jq -e '.daemon.running and .daemon.pid == '"$DAEMON"' and .dry_run and (.actions | type == "array")
-	and (.bytes_returned | type == "number")' "$WORK/reclaim.json" >/dev/null ||
+	and (.returned_bytes | type == "number")' "$WORK/reclaim.json" >/dev/null ||
 	fail "reclaim --json via the daemon: $(cat "$WORK/reclaim.json")"
 nact=$(jq '.actions | length' "$WORK/reclaim.json")
 # report --json holds the daemon's state and the history with those actions.

@@ -110,7 +110,7 @@ t0=$(date +%s)
 in_user env DOCKER_BUILDKIT=$bk docker build --network=none -t wsldock-dd "$CTX" >"$OUT/build.log" 2>&1 ||
 	{ tail -20 "$OUT/build.log"; fail "docker build ($BUILDER) failed"; }
 vm_mark build-end
-mid_drops=$(grep ' action ' "$OUT/agent.log" | grep -v 'dry_run=1' | grep -c ' lever=drop_caches ')
+mid_drops=$(grep ' action ' "$OUT/agent.log" | grep -v 'dry_run=true' | grep -c ' lever=drop_caches ')
 f1=$(file_kib)
 m1=$(memfree_kib)
 te=$(date +%s)
@@ -136,7 +136,7 @@ host=$("$top_srcdir/tests/vm/rss-fall" "$OUT/rss.csv" build-end --window 30 --at
 host30=$(echo "$host" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["fall_gib"] * 2**20)')
 back30=$(awk -v c="$cache_kib" -v h="$host30" 'BEGIN { if (c > 0) printf "%.3f", h / c; else print 0 }')
 echo "host: $host"
-actions=$(grep ' action ' "$OUT/agent.log" | grep -v 'dry_run=1')
+actions=$(grep ' action ' "$OUT/agent.log" | grep -v 'dry_run=true')
 levers=$(echo "$actions" | sed -n 's/.* lever=\([^ ]*\) .* returned_bytes=\([0-9]*\).*/\1:\2/p' | sort | uniq -c |
 	awk '{ printf "%s%s", (NR > 1 ? "," : ""), $2 }')
 echo "agent's decisions and actions (last 12):"
