@@ -101,7 +101,7 @@ static void try_connect(struct docker_watch *w)
 		hang_up(w, strerror(errno));
 		return;
 	}
-	if (write(w->fd, DOCKER_EVENTS_REQUEST, len) != (ssize_t)len) {
+	if (send(w->fd, DOCKER_EVENTS_REQUEST, len, MSG_NOSIGNAL) != (ssize_t)len) {
 		hang_up(w, "cannot send the request");
 		return;
 	}

@@ -140,7 +140,7 @@ static void handshake(sd_event *ev, int a, bool bad_proof)
 	json_t *h;
 	const char *an;
 
-	assert_int_equal(send(a, ch, strlen(ch), 0), (ssize_t)strlen(ch));
+	assert_int_equal(send(a, ch, strlen(ch), MSG_NOSIGNAL), (ssize_t)strlen(ch));
 	read_lines(ev, a, lines, 1);
 	h = json_loads(lines[0], 0, NULL);
 	assert_non_null(h);
@@ -157,7 +157,7 @@ static void handshake(sd_event *ev, int a, bool bad_proof)
 		 "{\"type\":\"hello\",\"protocol_min\":2,\"protocol_max\":2,\"bridge_version\":\"t\",\"proof\":\"%s\"}\n"
 		 "{\"type\":\"host-memory\",\"total_bytes\":100,\"available_bytes\":1,\"low\":true}\n", want);
 	json_decref(h);
-	assert_int_equal(send(a, reply, strlen(reply), 0), (ssize_t)strlen(reply));
+	assert_int_equal(send(a, reply, strlen(reply), MSG_NOSIGNAL), (ssize_t)strlen(reply));
 }
 
 static void test_queue_connect_host(void **state)
@@ -281,7 +281,9 @@ static void test_impostor_bridge(void **state)
 	{
 		const char *ch = "{\"type\":\"challenge\",\"protocol_min\":2,\"protocol_max\":2,\"nonce\":\"" TEST_NONCE "\"}\n";
 
-		assert_int_equal(send(a, ch, strlen(ch), 0), (ssize_t)strlen(ch));
+		/* The client may have closed already (EPIPE): it refuses the key
+		 * file before it reads anything. */
+		(void)send(a, ch, strlen(ch), MSG_NOSIGNAL);
 	}
 	run_for(ev, 300);
 	assert_int_equal(recv(a, buf, sizeof(buf), MSG_DONTWAIT), 0);  /* closed, nothing sent */
