@@ -202,6 +202,7 @@ static void collect(const struct policy_decision *d, const struct action_result 
 	struct service *s = calloc(1, sizeof(*s));
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char buf[4096], *last;
+	json_t *hist;
 	int fd;
 	ssize_t got;
 	json_t *item, *res;
@@ -239,7 +240,9 @@ static void collect(const struct policy_decision *d, const struct action_result 
 	last = strstr(buf, "last action: ");
 	assert_non_null(last);
 	parse_line(last + strlen("last action:"), &o->status_kv);
-	o->history = json_incref(json_array_get(service_history_json(s, 1), 0));
+	hist = service_history_json(s, 1);
+	o->history = json_incref(json_array_get(hist, 0));
+	json_decref(hist);
 	assert_non_null(o->history);
 	free(s);
 
