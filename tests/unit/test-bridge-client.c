@@ -201,7 +201,12 @@ static void test_queue_connect_host(void **state)
 	assert_true(a >= 0);
 	run_for(ev, 100);
 	assert_string_equal(state_of(c, NULL, NULL), "connecting");
-	assert_int_equal(bridge_client_change(c, json_object(), NULL, NULL), -ENOTCONN);
+	{
+		json_t *req = json_object();  /* borrowed by bridge_client_change */
+
+		assert_int_equal(bridge_client_change(c, req, NULL, NULL), -ENOTCONN);
+		json_decref(req);
+	}
 	/* Nothing before the challenge; the hello proves the key; what waited
 	 * goes out only once the bridge proved it too. */
 	assert_int_equal(recv(a, lines[0], sizeof(lines[0]), MSG_DONTWAIT), -1);
