@@ -59,7 +59,7 @@ trap 'stop_agents; [ -n "${KEEP:-}" ] && cp "$tmp"/*.log "$KEEP"/; cleanup' EXIT
 in_api() {
 	end=$(( $(date +%s%N) + $2 * 1000000000 ))
 	while [ "$(date +%s%N)" -lt "$end" ]; do
-		if curl -s "$HTTP/api/v1/distros" | jq -e --arg n "$1" '.distros[] | select(.name==$n and .connection=="connected" and (.status.memory.page_cache_bytes | type) == "number" and .status.daemon.state != null)' >/dev/null 2>&1; then
+		if curl -s "$HTTP/api/v1/distros" | jq_e --arg n "$1" '.distros[] | select(.name==$n and .connection=="connected" and (.status.memory.page_cache_bytes | type) == "number" and .status.daemon.state != null)' >/dev/null 2>&1; then
 			return 0
 		fi
 		sleep 0.1

@@ -90,7 +90,7 @@ trap 'kill "$agent" "$fake" 2>/dev/null; wait "$agent" "$fake" 2>/dev/null; [ -n
 ask() { printf '%s\n' "$1" | socat -t 20 - "UNIX-CONNECT:$S"; }
 ok=0
 for _ in $(seq 100); do
-	ask '{"request":"status"}' 2>/dev/null | jq -e '.daemon.bridge.state == "connected"' >/dev/null 2>&1 && { ok=1; break; }
+	ask '{"request":"status"}' 2>/dev/null | jq_e '.daemon.bridge.state == "connected"' >/dev/null 2>&1 && { ok=1; break; }
 	sleep 0.1
 done
 [ "$ok" = 1 ] || { fail "the daemon did not connect to the stand-in"; tail -20 "$tmp/agent.log" >&2; finish; }
@@ -118,14 +118,14 @@ for _ in $(seq 50); do [ "$(wc -l <"$tmp/changes.log")" -ge 21 ] && break; sleep
 	fail "the bridge saw $(wc -l <"$tmp/changes.log") change requests, not 21"
 : >"$tmp/do-answer"
 sleep 0.5
-kill -0 "$agent" 2>/dev/null && ask '{"request":"status"}' | jq -e '.ok' >/dev/null &&
+kill -0 "$agent" 2>/dev/null && ask '{"request":"status"}' | jq_e '.ok' >/dev/null &&
 	pass "late answers to forgotten clients: the daemon is up and answers" || fail "the daemon died or went silent"
 
 # An answer: printed, exit 0 (no slot is left taken by the clients that left).
 : >"$tmp/auto"
 "$AGENT" wslconfig set wsl2.memory=8GB >"$tmp/w1" 2>&1; rc=$?
 [ "$rc" = 0 ] && grep -q '^applied: stand-in applied it' "$tmp/w1" &&
-	tail -1 "$tmp/changes.log" | jq -e '.change == "wslconfig" and .key == "wsl2.memory" and .value == "8GB"' >/dev/null &&
+	tail -1 "$tmp/changes.log" | jq_e '.change == "wslconfig" and .key == "wsl2.memory" and .value == "8GB"' >/dev/null &&
 	pass "answered: applied, exit 0" || fail "answered: exit $rc $(cat "$tmp/w1")"
 rm -f "$tmp/auto"
 

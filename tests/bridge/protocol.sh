@@ -32,7 +32,7 @@ else fail "no socket file after SIGKILL: the stale-socket case below is not test
 start_bridge --listen "unix:$tmp/b.sock" --http "127.0.0.1:$port"
 ok=0
 for _ in $(seq 100); do
-	if curl -s "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name=="Restarted" and .connection=="connected" and .page_cache_bytes > 1000)' >/dev/null; then ok=1; break; fi
+	if curl -s "$HTTP/api/v1/distros" | jq_e '.distros[] | select(.name=="Restarted" and .connection=="connected" and .page_cache_bytes > 1000)' >/dev/null; then ok=1; break; fi
 	sleep 0.1
 done
 [ "$ok" = 1 ] && pass "the agent reconnected after a restart and re-sent its status" || { fail "no reconnect"; cat "$tmp/agent.log"; }

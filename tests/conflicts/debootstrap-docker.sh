@@ -46,7 +46,7 @@ out=$(run "$CLEAN"); rc=$?
 out=$(run "$DOCKER"); rc=$?
 [ "$rc" -eq 1 ] || { echo "$out"; fail "docker.io root: exit $rc, expected 1"; }
 for p in docker.io containerd runc; do
-	echo "$out" | jq -e --arg p "$p" \
+	echo "$out" | jq_e --arg p "$p" \
 		'.findings[] | select(.kind == "package" and .name == $p and (.remedy | test("^sudo apt remove ")) and (.remedy | contains($p)))' \
 		>/dev/null || { echo "$out"; fail "no package finding with an apt remedy for $p"; }
 done

@@ -22,7 +22,7 @@ check() {
 }
 
 # has 'jq filter' -> succeeds when the filter selects something in $OUT
-has() { printf '%s\n' "$OUT" | jq -e "$1" >/dev/null 2>&1; }
+has() { printf '%s\n' "$OUT" | jq_e "$1" >/dev/null 2>&1; }
 
 # check_rc WANT DESCRIPTION: the exit status of the last `check`.
 check_rc() {

@@ -29,6 +29,15 @@ pass() {
 	ok "$@"
 }
 
+# jq_e FILTER...: `jq -e` on standard input that must not be empty (jq 1.6
+# exits 0 on empty input, so a socket or an HTTP request that answered
+# nothing would pass any check).
+jq_e() {
+	_jq_in=$(cat)
+	[ -n "$_jq_in" ] || return 1
+	printf '%s\n' "$_jq_in" | jq -e "$@"
+}
+
 # check_ge|check_le|check_eq DESCRIPTION GOT WANT: one comparison, its
 # figures in the message either way.
 check_ge() {

@@ -185,7 +185,7 @@ else
 fi
 # The daemon counted what it refused.
 stats=$(ask '{"request":"status"}' | jq -c '.daemon.control')
-echo "$stats" | jq -e '.bad_requests >= 2820 and .requests >= .bad_requests and .busy >= 2 and .clients <= 1' >/dev/null ||
+echo "$stats" | jq_e '.bad_requests >= 2820 and .requests >= .bad_requests and .busy >= 2 and .clients <= 1' >/dev/null ||
 	fail "control counters: $stats"
 # The idle timeout: a client that says nothing is dropped after 10 s.
 python3 - "$S" <<'PY' || fail "an idle client was not dropped within 12 s"

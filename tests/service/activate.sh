@@ -28,7 +28,7 @@ wait_for "Listening on $A" "$WORK/daemon.log" 5 || fail "systemd-socket-activate
 grep -q ' start role=' "$WORK/daemon.log" && fail "the daemon started before a client connected"
 # The first client's connection waits in the backlog while the daemon starts.
 reply=$(ask '{"request":"status"}' "$A")
-echo "$reply" | jq -e --arg a "$A" '.ok and .daemon.control.activated and .daemon.control.path == $a' \
+echo "$reply" | jq_e --arg a "$A" '.ok and .daemon.control.activated and .daemon.control.path == $a' \
 	>/dev/null || fail "status over the activated socket: $(echo "$reply" | cut -c1-300)"
 grep -q "control socket=$A activated=1" "$WORK/daemon.log" || fail "the daemon did not log the passed socket"
 [ ! -e "$WORK/own.sock" ] || fail "the daemon made its own socket although one was passed"

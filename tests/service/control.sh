@@ -31,7 +31,7 @@ fi
 [ "$(stat -c '%a %G' "$S")" = "660 users" ] || fail "socket is $(stat -c '%a %U:%G' "$S"), expected 660 root:users"
 
 reply=$(ask '{"request":"status"}')
-echo "$reply" | jq -e '.ok and .request == "status" and .daemon.running and .daemon.role == "dry-run"
+echo "$reply" | jq_e '.ok and .request == "status" and .daemon.running and .daemon.role == "dry-run"
 	and .daemon.pid == '"$DAEMON"' and .daemon.tracker != "none" and .daemon.mode == "auto"
 	and (.daemon.uptime_s | type == "number") and .daemon.episode.id == 0
 	and .report.schema_version == 1 and (.report.memory | type == "object")' >/dev/null ||
@@ -51,12 +51,12 @@ grep -q 'Permission denied' "$WORK/other.err" || fail "outside client: $(cat "$W
 # A member may read, not act: the daemon checks SO_PEERCRED / SO_PEERGROUPS.
 for who in as_member as_supplementary; do
 	reply=$(echo '{"request":"status"}' | $who socat -t 10 - "UNIX-CONNECT:$S")
-	echo "$reply" | jq -e '.ok' >/dev/null || fail "$who: status refused: $reply"
+	echo "$reply" | jq_e '.ok' >/dev/null || fail "$who: status refused: $reply"
 	for req in '{"request":"reclaim-now","dry_run":true}' '{"request":"reload"}' \
 		'{"request":"change","change":"integration","action":"enable"}' \
 		'{"request":"change","change":"wslconfig","key":"wsl2.memory","value":"4GB"}'; do
 		reply=$(echo "$req" | $who socat -t 10 - "UNIX-CONNECT:$S")
-		echo "$reply" | jq -e '.ok == false and .code == "EPERM" and (.error | test("root only"))' \
+		echo "$reply" | jq_e '.ok == false and .code == "EPERM" and (.error | test("root only"))' \
 			>/dev/null || fail "$who: $req answered $reply"
 	done
 done
@@ -69,13 +69,13 @@ grep -q 'change uid=' "$WORK/daemon.log" && fail "a refused change reached the d
 # Root may ask, but this daemon has no bridge (not WSL 2, no --bridge): a
 # clear error at once, and status says why.
 reply=$(ask '{"request":"change","change":"integration","action":"enable"}')
-echo "$reply" | jq -e '.ok == false and .request == "change" and .code == "ENOTCONN"
+echo "$reply" | jq_e '.ok == false and .request == "change" and .code == "ENOTCONN"
 	and (.error | test("no bridge is configured"))' >/dev/null || fail "change without a bridge: $reply"
 "$AGENT" wslconfig set wsl2.memory=4GB >"$WORK/wsl-root.out" 2>&1
 rc=$?
 [ "$rc" -eq 2 ] && grep -q 'wslconfig: no bridge is configured' "$WORK/wsl-root.out" ||
 	fail "wslconfig set without a bridge: exit $rc, $(cat "$WORK/wsl-root.out")"
-ask '{"request":"status"}' | jq -e '.daemon.bridge.state == "off" and (.daemon.bridge.detail | test("no --bridge"))' \
+ask '{"request":"status"}' | jq_e '.daemon.bridge.state == "off" and (.daemon.bridge.detail | test("no --bridge"))' \
 	>/dev/null || fail "status has no daemon.bridge off: $(ask '{"request":"status"}' | jq -c .daemon.bridge)"
 out=$(as_member "$AGENT" report) || true
 echo "$out" | grep -q "^daemon: running (pid $DAEMON, dry-run)" || fail "report as a member: $(echo "$out" | tail -5)"
@@ -106,14 +106,14 @@ if [ "$nact" -gt 0 ]; then
 	jq -e '[.daemon.history[] | select(.trigger == "reclaim-now" and .dry_run)] | length >= 1' \
 		"$WORK/report.json" >/dev/null || fail "the reclaim-now actions are not in the history"
 fi
-ask '{"request":"history"}' | jq -e '.ok and (.actions | length) >= '"$nact" >/dev/null ||
+ask '{"request":"history"}' | jq_e '.ok and (.actions | length) >= '"$nact" >/dev/null ||
 	fail "history lacks the reclaim-now actions"
 
 stop_daemon "$DAEMON" || fail "run exited $? after SIGTERM"
 [ ! -e "$S" ] || fail "the daemon left its socket behind"
 out=$("$AGENT" report) || true
 echo "$out" | grep -q '^daemon: not running (figures from this process alone)' || fail "report alone: $(echo "$out" | tail -3)"
-"$AGENT" report --json | jq -e '.daemon.running == false' >/dev/null || fail "report --json alone: no daemon.running false"
+"$AGENT" report --json | jq_e '.daemon.running == false' >/dev/null || fail "report --json alone: no daemon.running false"
 "$AGENT" reclaim --dry-run >"$WORK/alone.txt"
 rc=$?
 [ "$rc" -le 1 ] || fail "reclaim alone exited $rc"

@@ -42,7 +42,7 @@ grep "reload result=failed" "$WORK/daemon.log" | grep -q "$G:3: floor: 'banana'"
 
 # The same over the control socket: an error reply with the problem.
 reply=$(ask '{"request":"reload"}')
-echo "$reply" | jq -e '.ok == false and .code == "EINVAL" and (.errors | length == 1) and
+echo "$reply" | jq_e '.ok == false and .code == "EINVAL" and (.errors | length == 1) and
 	(.errors[0] | test("G.conf:3: floor"))' >/dev/null || fail "reload reply for the bad file: $reply"
 [ "$(floor)" = "300M $G:3" ] || fail "after a bad reload request floor is '$(floor)'"
 
@@ -55,7 +55,7 @@ wait_for "reload result=ok trigger=SIGHUP" "$WORK/daemon.log" 5 || fail "no succ
 grep -q 'config mode=auto floor=400M' "$WORK/daemon.log" || fail "the new configuration was not logged"
 mkdir "$G.d" && printf '[reclaim]\nfloor = 512M\n' >"$G.d/10-local.conf"
 reply=$(ask '{"request":"reload"}')
-echo "$reply" | jq -e '.ok and .config.dropins == 1' >/dev/null || fail "reload reply: $reply"
+echo "$reply" | jq_e '.ok and .config.dropins == 1' >/dev/null || fail "reload reply: $reply"
 [ "$(floor)" = "512M $G.d/10-local.conf:2" ] || fail "the drop-in was not taken: '$(floor)'"
 stop_daemon "$DAEMON" || fail "run exited $? after SIGTERM"
 echo "ok: '$bad_line'; a bad SIGHUP and reload keep floor, good ones change it, --set stays"

@@ -267,7 +267,7 @@ t0=$(date +%s%N)
 WSL_DISTRO_NAME=Ubuntu WSLDOCK_LOCK_DIR="$WINEPREFIX/agent" "$WSLDOCK_AGENT" run --foreground --dry-run \
 	--bridge "tcp:127.0.0.1:$P" --control-socket "$WINEPREFIX/agent/agent.sock" >"$WINEPREFIX/agent.log" 2>&1 &
 agent_pid=$!
-until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Ubuntu" and
+until curl -fs "$HTTP/api/v1/distros" | jq_e '.distros[] | select(.name == "Ubuntu" and
 	.connection == "connected" and (.status.memory.page_cache_bytes | type) == "number" and
 	.status.daemon.state != null)' >/dev/null 2>&1; do
 	[ $(( $(date +%s%N) - t0 )) -lt 5000000000 ] ||
@@ -296,7 +296,7 @@ echo "PASS: the agent's change requests edited the files through the .exe"
 python3 "$srcdir/tests/bridge/client.py" feed "tcp:127.0.0.1:$P" Feed 24 60 >"$WINEPREFIX/feed.out" 2>&1 &
 client_pid=$!
 i=0
-until curl -fs "$HTTP/api/v1/distros" | jq -e '.distros[] | select(.name == "Feed" and
+until curl -fs "$HTTP/api/v1/distros" | jq_e '.distros[] | select(.name == "Feed" and
 	.connection == "connected" and (.history | length) >= 24)' >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -lt 100 ] || { cat "$WINEPREFIX/feed.out"; fail "the feeding client's history did not reach the API in 10 s"; }
