@@ -82,7 +82,7 @@ EXTRA_DIST += tests/bridge/lib.sh tests/bridge/client.py tests/bridge/pngcheck.p
 
 # libFuzzer targets: the protocol reader and parser, the two editors.
 FUZZ_TARGETS += bridge-proto docker-settings wslconfig
-FUZZ_LIB_SRCS += windows-bridge/proto.c windows-bridge/docker_settings.c windows-bridge/wslconfig.c
+FUZZ_LIB_SRCS += windows-bridge/proto.c windows-bridge/sbuf.c windows-bridge/docker_settings.c windows-bridge/wslconfig.c
 EXTRA_DIST += tests/fuzz/fuzz-bridge-proto.c tests/fuzz/fuzz-docker-settings.c \
 	tests/fuzz/fuzz-wslconfig.c tests/fuzz/corpus/bridge-proto \
 	tests/fuzz/corpus/docker-settings tests/fuzz/corpus/wslconfig

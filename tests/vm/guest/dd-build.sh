@@ -47,6 +47,13 @@ grep -E 'PASSED|SKIP' "$OUT/unit.log"
 
 trap '"$L" stop' EXIT
 "$L" setup "$LAYOUT" "$WSLDOCK_VM_SCRATCH" || fail "wsl-launch setup failed"
+# Each distro has a /tmp of its own, as WSL's do, which hides a build tree
+# under /tmp (CI's clone may be there): the binaries the user distro runs
+# go to the /mnt/wsl tmpfs every distro shares.
+BIN=/mnt/wsl/.wsldock-bin
+mkdir -p "$BIN" && cp "$WSLDOCK_AGENT" "$BIN/wsldock-agent" &&
+	cp "$top_builddir/tests/unit/test-wsl-topology" "$BIN/" ||
+	fail "cannot copy the agent and test-wsl-topology to $BIN"
 "$L" start docker-desktop || fail "the docker-desktop distro did not start"
 "$L" start user || fail "the user distro did not start"
 in_user() { "$L" exec user "$@"; }
@@ -63,12 +70,12 @@ in_user pgrep -x dockerd >/dev/null && fail "the user distro sees dockerd's proc
 # The agent's sources, from the user distro: the layout it sits in, the
 # engine behind the proxied socket, its files out of reach.
 case "$LAYOUT" in a) expect=flat ;; b) expect=distro ;; c) expect=distro-ns ;; esac
-in_user env WSLDOCK_TEST_EXPECT_LAYOUT=$expect "$top_builddir/tests/unit/test-wsl-topology" --live \
+in_user env WSLDOCK_TEST_EXPECT_LAYOUT=$expect "$BIN/test-wsl-topology" --live \
 	>"$OUT/topology.log" 2>&1 || { cat "$OUT/topology.log"; topo_bad="; the sources misread the topology (see above)"; }
 grep -E '^(layout |engine|cgroups: )' "$OUT/topology.log"
 
 # The agent, in the user distro only, with its defaults.
-in_user "$WSLDOCK_AGENT" run --foreground --bridge none >"$OUT/agent.log" 2>&1 &
+in_user "$BIN/wsldock-agent" run --foreground --bridge none >"$OUT/agent.log" 2>&1 &
 agent=$!
 n=0
 until grep -q ' start ' "$OUT/agent.log" 2>/dev/null; do
