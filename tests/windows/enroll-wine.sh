@@ -9,18 +9,7 @@
 # - the .exe on tcp:127.0.0.1 authenticates an agent holding that key and
 #   proves it back (BCrypt's HMAC-SHA256 against Python's), and refuses a
 #   hello with another key.
-set -u
-srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${top_builddir:-$(pwd)}
-. "$srcdir/tests/lib/common.sh"
-command -v x86_64-w64-mingw32-gcc >/dev/null ||
-	skip "no mingw-w64 cross compiler (apt-get install gcc-mingw-w64-x86-64)"
-WINE=
-for w in wine64 /usr/lib/wine/wine64 /usr/lib/x86_64-linux-gnu/wine/wine64; do
-	if command -v "$w" >/dev/null 2>&1; then WINE=$(command -v "$w"); break; fi
-done
-[ -n "$WINE" ] || skip "no wine64 (apt-get install wine64)"
-WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/windows/lib.sh"
 # Light (three short .exe runs, no browser, nothing timed): no machine-wide
 # lock, but the build directory is shared with wine.sh, so its cross build
 # is serialised on a lock of its own.

@@ -2,7 +2,7 @@
 # it in $(top_builddir)/build-win (windows-bridge/win/cross-build) and runs
 # its test program and the .exe under wine64.  The native build is untouched.
 SCRIPT_TESTS += tests/windows/wine.sh
-EXTRA_DIST += tests/windows/test-win.c tests/windows/fake-wsl.c \
+EXTRA_DIST += tests/windows/lib.sh tests/windows/test-win.c tests/windows/fake-wsl.c \
 	windows-bridge/win/local.mk windows-bridge/win/cross-deps windows-bridge/win/cross-build \
 	windows-bridge/win/README.md windows-bridge/win/platform_windows.c windows-bridge/win/lifecycle.c \
 	windows-bridge/win/winplat.h windows-bridge/win/host.c windows-bridge/win/host.h \

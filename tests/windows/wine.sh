@@ -10,20 +10,7 @@
 # private WINEPREFIX under /tmp that this script stops (wineserver -k) and
 # removes; Hyper-V sockets do not exist under wine (the bridge must say so
 # in one line and keep serving TCP).
-set -u
-srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-builddir=${top_builddir:-$(pwd)}
-
-. "$srcdir/tests/lib/common.sh"
-
-command -v x86_64-w64-mingw32-gcc >/dev/null ||
-	skip "no mingw-w64 cross compiler (apt-get install gcc-mingw-w64-x86-64)"
-WINE=
-for w in wine64 /usr/lib/wine/wine64 /usr/lib/x86_64-linux-gnu/wine/wine64; do
-	if command -v "$w" >/dev/null 2>&1; then WINE=$(command -v "$w"); break; fi
-done
-[ -n "$WINE" ] || skip "no wine64 (apt-get install wine64)"
-WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/windows/lib.sh"
 # What checks the .exe from outside: scripts/install-deps installs them all,
 # so a missing one is a broken setup, not a platform without the feature.
 for tool in curl:curl jq:jq python3:python3 promtool:prometheus chromium:chromium; do
