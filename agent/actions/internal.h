@@ -123,3 +123,23 @@ int lever_compact(struct act_ctx *c);
 /* action_run() with the kernel write and the clock replaced (tests). */
 int action_run_hooked(const struct action_request *q, struct action_result *r,
 		      const struct act_hooks *hooks);
+
+/* hot_restore.c: the hot set's resident ranges, recorded before a lever
+ * that reaches beyond the episode (when q->restore_hot_set, not in dry-run)
+ * and read back after it (r->restored_bytes: what was read back). */
+struct hot_run {
+	size_t hot;        /* index in q->hot */
+	uint64_t off, len;
+};
+
+struct hot_restore {
+	struct hot_run *v;
+	size_t n, cap;
+	size_t hot;
+	uint64_t total, budget;
+	bool oom;
+};
+
+void hot_restore_record(struct act_ctx *c, struct hot_restore *rs);
+void hot_restore_read(struct act_ctx *c, const struct hot_restore *rs);
+void hot_restore_free(struct hot_restore *rs);

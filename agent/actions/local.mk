@@ -6,4 +6,5 @@ agent_libwsldock_a_SOURCES += \
 	agent/actions/ctx.c agent/actions/files.c agent/actions/measure.c \
 	agent/actions/memcg_reclaim.c agent/actions/memcg_force_empty.c \
 	agent/actions/file_evict.c agent/actions/drop_caches.c agent/actions/compact.c \
+	agent/actions/hot_restore.c \
 	agent/actions/lever_names.h

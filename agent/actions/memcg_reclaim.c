@@ -291,7 +291,10 @@ int lever_memcg_reclaim(struct act_ctx *c)
 	uint64_t wanted = q->bytes_wanted, done = 0;
 	int swappiness_ok = -1;  /* unknown until the kernel answers */
 	bool stop = false;
+	/* The root cgroup's reclaim reaches the user's hot set too. */
+	_cleanup_(hot_restore_free) struct hot_restore hot = { 0 };
 
+	hot_restore_record(c, &hot);
 	for (size_t i = 0; i < q->ncgroups && !stop; i++) {
 		const struct action_cgroup *g = &q->cgroups[i];
 		char name[4096] = "";
@@ -332,5 +335,6 @@ int lever_memcg_reclaim(struct act_ctx *c)
 		c->r->after.targets_cache += after;
 		close(fd);
 	}
+	hot_restore_read(c, &hot);
 	return 0;
 }

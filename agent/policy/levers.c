@@ -349,8 +349,10 @@ static int finish_root(const struct policy_config *c, struct policy_history *h,
 	    (h->force_lever >= 0 && h->force_lever != LEVER_MEMCG_RECLAIM) ||
 	    (!h->manual && o->now_ns < h->backoff_until[LEVER_MEMCG_RECLAIM]))
 		return 0;
-	if (root_reclaim(c, o, bytes, d) < 0)
+	if (root_reclaim(c, o, bytes, d) < 0 || hot_list(c, h, o, d) < 0)
 		return -ENOMEM;
+	d->req.restore_hot_set = c->restore_hot_set;
+	d->req.restore_budget_bytes = c->restore_budget;
 	d->finish_root = true;
 	*chosen = true;
 	decision_say(d, "finish", "episode %llu: the targeted levers left %llu of %llu bytes behind: "

@@ -15,6 +15,7 @@
 #define READ_FILE_MAX_DEFAULT (4u << 20)
 
 static inline void freep(void *p) { free(*(void **)p); }
+#define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 /* systemd's shape: the variable is closed when it goes out of scope; a
  * negative fd or NULL is left alone, so `return TAKE_FD(fd)` hands it on. */

@@ -89,6 +89,19 @@ check_eq "root cgroup: anon guard" "$(jq -r .anon_guard "$work/root.json")" "$wa
 check_eq "root cgroup: vm.swappiness restored" "$(cat /proc/sys/vm/swappiness)" "$swappiness0"
 check_eq "root cgroup: nothing swapped" "$(awk '/^SwapTotal:/ { t = $2 } /^SwapFree:/ { f = $2 } END { print t - f }' /proc/meminfo)" 0
 
+# The root cgroup by its id, as under a cgroup namespace (WSL 2.9.13),
+# finishing an episode: the hot file's pages, read once and so on the
+# inactive list with everything else, are read back after it.
+dd if=/dev/urandom of="$work/hot" bs=1M count=16 status=none conv=fsync
+cat "$work/hot" >/dev/null
+"$ACTION_RUN" --lever memory.reclaim --cgroup id=1 --bytes-wanted $((128 * MiB)) \
+	--hot "$work/hot" --restore-hot-set --restore-budget $((64 * MiB)) >"$work/rootid.json"
+check_eq "root cgroup by id: exit" "$?" 0
+check_eq "root cgroup by id: reached" "$(jq -r .unreachable "$work/rootid.json")" 0
+check_ge "root cgroup by id: its memory.stat read" "$(jq -r .targets_cache_before_bytes "$work/rootid.json")" $((16 * MiB))
+check_ge "root cgroup by id: hot pages read back" "$(jq -r .restored_bytes "$work/rootid.json")" $((15 * MiB))
+check_ge "root cgroup by id: the hot file resident after" "$(fincore -b -n -o RES "$work/hot")" $((15 * MiB))
+
 # Lever c on this kernel and XFS: residency by cachestat (6.5+) or mincore
 # (6.1), a file reached by handle (inode and generation) on XFS.
 dd if=/dev/urandom of="$work/small" bs=1M count=32 status=none conv=fsync
