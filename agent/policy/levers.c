@@ -335,11 +335,12 @@ static bool any_frozen(const struct policy_obs *o)
 
 static int finish_root(const struct policy_config *c, struct policy_history *h,
 		       const struct policy_obs *o, uint64_t wanted, uint64_t remaining,
-		       struct policy_decision *d, bool *chosen)
+		       const char *skipped, struct policy_decision *d, bool *chosen)
 {
-	/* The root's reclaim takes the cache outside the episode too, in LRU
-	 * order: it stops at the floor. */
-	uint64_t bytes = min_u64(wanted, floor_room(c, h, o));
+	/* Aimed at what is left of the episode (the floor counts only the cache
+	 * outside it); in LRU order it may take some of that too, and the hot
+	 * set is read back after. */
+	uint64_t bytes = wanted;
 
 	*chosen = false;
 	/* Nor over a frozen cgroup (Resource Saver): WSL's gradual reclaim
@@ -355,10 +356,10 @@ static int finish_root(const struct policy_config *c, struct policy_history *h,
 	d->req.restore_budget_bytes = c->restore_budget;
 	d->finish_root = true;
 	*chosen = true;
-	decision_say(d, "finish", "episode %llu: the targeted levers left %llu of %llu bytes behind: "
-		     "memory.reclaim on the root cgroup, file pages only",
+	decision_say(d, "finish", "episode %llu: the targeted levers left %llu of %llu bytes behind "
+		     "(%s): memory.reclaim on the root cgroup, file pages only",
 		     (unsigned long long)h->episode, (unsigned long long)remaining,
-		     (unsigned long long)h->episode_bytes);
+		     (unsigned long long)h->episode_bytes, skipped[0] ? skipped : "all tried");
 	return 0;
 }
 
@@ -416,7 +417,7 @@ int episode_decide(const struct policy_config *c, struct policy_history *h,
 			    skipped[0] ? "; " : "", skipped);
 			return 0;
 		}
-		if (finish_root(c, h, o, wanted, remaining, d, &chosen) < 0)
+		if (finish_root(c, h, o, wanted, remaining, skipped, d, &chosen) < 0)
 			return -ENOMEM;
 		if (chosen)
 			return 0;
