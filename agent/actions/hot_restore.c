@@ -59,6 +59,10 @@ void hot_restore_read(struct act_ctx *c, const struct hot_restore *rs)
 
 	if (!rs->n || !(buf = malloc(READ_CHUNK)))
 		return;
+	/* Its own max_duration: a lever that used all of its own (a slow
+	 * root reclaim) must not leave the hot set cold. */
+	if (c->deadline_ns)
+		c->deadline_ns = act_ctx_now(c) + c->q->max_duration_ns;
 	old = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
 	syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT);
 	while (i < rs->n && !act_expired(c)) {
