@@ -81,7 +81,10 @@ bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
 		targets_reset(d);
 		return false;  /* the root or frozen cgroups hold it: the episode's end will */
 	}
-	decision_act(c, d, LEVER_MEMCG_RECLAIM, bytes, min_u64(c->reclaim_step, held - keep));
+	/* All it holds beyond what it keeps, in reclaim_step writes: a build
+	 * writes faster than one step a second, and its newest pages are
+	 * still dirty (reclaim cannot take them yet). */
+	decision_act(c, d, LEVER_MEMCG_RECLAIM, bytes, held - keep);
 	d->drop_behind = true;
 	decision_say(d, "drop-behind", "episode %llu holds %llu of the %llu bytes it wrote (keeps %llu): "
 		     "a bounded step while it runs", (unsigned long long)h->episode,

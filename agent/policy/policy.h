@@ -70,9 +70,9 @@ struct policy_config {
 	uint64_t build_hold_max_ns;        /* build_hold_max = 30 min: a running build holds an
 					      episode open at most this long after it began */
 	bool drop_behind;                  /* drop_behind = yes: give back while a build runs */
-	uint64_t drop_behind_min;          /* drop_behind_min = 512 MiB the episode may always hold */
-	double drop_behind_share;          /* drop_behind_share = 0.2 of what it wrote it keeps */
-	uint64_t drop_behind_interval_ns;  /* drop_behind_interval = 2 s between steps */
+	uint64_t drop_behind_min;          /* drop_behind_min = 256 MiB the episode may always hold */
+	double drop_behind_share;          /* drop_behind_share = 0.1 of what it wrote it keeps */
+	uint64_t drop_behind_interval_ns;  /* drop_behind_interval = 1 s between steps */
 };
 
 void policy_config_default(struct policy_config *c);

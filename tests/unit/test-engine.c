@@ -153,8 +153,13 @@ struct run {
 
 static void run_init(struct run *r)
 {
+	char err[128];
+
 	memset(r, 0, sizeof(*r));
 	policy_config_default(&r->cfg);
+	/* The builds here are a few hundred MiB: drop-behind starts above
+	 * 1 GiB unless a test says otherwise. */
+	assert_int_equal(policy_config_set(&r->cfg, "drop_behind_min=1G", err, sizeof(err)), 0);
 	policy_init(&r->h);
 	ledger_init(&r->l, PAGE, 0);
 	assert_int_equal(resolver_new(&(struct resolver_opts){ .root = root,
@@ -326,6 +331,31 @@ static void test_never_ends_while_build_running(void **state)
 	run_free(&r);
 }
 
+/* Drop-behind: a build that outgrows drop_behind_min while it runs gets
+ * memory.reclaim on its own cgroup, the rest it holds beyond what it keeps,
+ * in the same pass as the sample; the other build, below it, is left
+ * alone. */
+static void test_drop_behind_while_growing(void **state)
+{
+	struct run r;
+	char err[128];
+	unsigned t;
+
+	run_init(&r);
+	assert_int_equal(policy_config_set(&r.cfg, "drop_behind_min=200M", err, sizeof(err)), 0);
+	for (t = 1; t <= 12 && !r.f.nasked; t++)
+		tick(&r, t, 40 * (t - 1), 0, true);
+	assert_int_equal(r.f.nasked, 1);
+	assert_int_equal(r.f.asked[0].lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(r.f.asked[0].ncgroups, 1);
+	assert_string_equal(r.f.paths[0][0], "/buildkit/s1");
+	/* Held at the first step over 200 MiB + lever_min: 240 MiB. */
+	assert_int_equal(t - 1, 7);
+	assert_int_equal(r.f.asked[0].bytes_wanted, 40 * MIB);
+	assert_int_equal(r.h.state, PSTATE_GROWING);
+	run_free(&r);
+}
+
 /* Windows is low on memory: one bounded step, then the interval.  The
  * levers take time (the fake one half a second): the decision after a
  * lever is taken on what the engine observed after it, at that time, not
@@ -359,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_never_acts_while_growing),
 		cmocka_unit_test(test_partial_never_touches_growing),
 		cmocka_unit_test(test_never_ends_while_build_running),
+		cmocka_unit_test(test_drop_behind_while_growing),
 		cmocka_unit_test(test_untrusted_names_open_no_episode),
 		cmocka_unit_test(test_host_step_once_per_interval),
 	};

@@ -403,6 +403,7 @@ static const struct scenario scenarios[] = {
 	 * wrote in bounded steps while it runs, backs off when refaults rise,
 	 * and leaves the episode's own levers untouched for its end. */
 	{ "drop-behind: bounded steps while the build runs, back-off on refaults", .memcg = MEMCG_V2,
+	  .set = { "drop_behind_min=512M", "drop_behind_share=0.2", "drop_behind_interval=2s" },
 	  .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING,
@@ -425,26 +426,28 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "drop-behind: below drop_behind_min, off, cgroup v1 or the root cgroup: none",
-	  .set = { "drop_behind_min=1G" }, .memcg = MEMCG_V2, .steps = {
+	{ "drop-behind: below drop_behind_min", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(500) }, .build = true, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { DOCKER_ROW(1000) }, .build = true, .state = PSTATE_GROWING,
 		  .ex = { { "growing" } } },
 	} },
-	{ "drop-behind off", .set = { "drop_behind=no" }, .memcg = MEMCG_V2, .steps = {
+	{ "drop-behind off", .set = { "drop_behind=no", "drop_behind_min=256M" }, .memcg = MEMCG_V2,
+	  .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(500) }, .build = true, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { DOCKER_ROW(1000) }, .build = true, .state = PSTATE_GROWING,
 		  .ex = { { "growing" } } },
 	} },
-	{ "drop-behind: never on cgroup v1", .memcg = MEMCG_V1, .steps = {
+	{ "drop-behind: never on cgroup v1", .set = { "drop_behind_min=256M" }, .memcg = MEMCG_V1,
+	  .steps = {
 		{ .t = 1, .rows = { V1_REMOVED(0) } },
 		{ .t = 2, .rows = { V1_REMOVED(500) }, .build = true, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { V1_REMOVED(1000) }, .build = true, .state = PSTATE_GROWING,
 		  .ex = { { "growing" } } },
 	} },
-	{ "drop-behind: never on the root cgroup (layout a)", .memcg = MEMCG_V2, .steps = {
+	{ "drop-behind: never on the root cgroup (layout a)", .set = { "drop_behind_min=256M" },
+	  .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKERD(0) } },
 		{ .t = 2, .rows = { DOCKERD(500) }, .build = true, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { DOCKERD(1000) }, .build = true, .state = PSTATE_GROWING,
@@ -786,6 +789,9 @@ static void test_scenario(void **state)
 	char err[256];
 
 	policy_config_default(&c);
+	/* The scenarios' episodes are a few hundred MiB: drop-behind starts
+	 * above 1 GiB here unless a scenario says otherwise. */
+	assert_int_equal(policy_config_set(&c, "drop_behind_min=1G", err, sizeof(err)), 0);
 	for (size_t i = 0; i < 4 && sc->set[i]; i++)
 		assert_int_equal(policy_config_set(&c, sc->set[i], err, sizeof(err)), 0);
 	policy_init(&h);
