@@ -60,7 +60,7 @@ void policy_config_default(struct policy_config *c)
 		.wsl_idle_samples = 20,
 		.wsl_idle_user_max = 0.5,
 		.build_hold_max_ns = 1800 * NSEC_PER_SEC,
-		.drop_behind = true,
+		.drop_behind = false,
 		.drop_behind_min = 256 * MIB,
 		.drop_behind_share = 0.1,
 		.drop_behind_interval_ns = 1 * NSEC_PER_SEC,

@@ -69,7 +69,7 @@ struct policy_config {
 	double wsl_idle_user_max;          /* wsl_idle_user_max = 0.5 (% of nprocs x CLK_TCK) */
 	uint64_t build_hold_max_ns;        /* build_hold_max = 30 min: a running build holds an
 					      episode open at most this long after it began */
-	bool drop_behind;                  /* drop_behind = yes: give back while a build runs */
+	bool drop_behind;                  /* drop_behind = no: give back while a build runs */
 	uint64_t drop_behind_min;          /* drop_behind_min = 256 MiB the episode may always hold */
 	double drop_behind_share;          /* drop_behind_share = 0.1 of what it wrote it keeps */
 	uint64_t drop_behind_interval_ns;  /* drop_behind_interval = 1 s between steps */

@@ -342,6 +342,7 @@ static void test_drop_behind_while_growing(void **state)
 	unsigned t;
 
 	run_init(&r);
+	assert_int_equal(policy_config_set(&r.cfg, "drop_behind=yes", err, sizeof(err)), 0);
 	assert_int_equal(policy_config_set(&r.cfg, "drop_behind_min=200M", err, sizeof(err)), 0);
 	for (t = 1; t <= 12 && !r.f.nasked; t++)
 		tick(&r, t, 40 * (t - 1), 0, true);

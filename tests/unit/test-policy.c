@@ -403,7 +403,8 @@ static const struct scenario scenarios[] = {
 	 * wrote in bounded steps while it runs, backs off when refaults rise,
 	 * and leaves the episode's own levers untouched for its end. */
 	{ "drop-behind: bounded steps while the build runs, back-off on refaults", .memcg = MEMCG_V2,
-	  .set = { "drop_behind_min=512M", "drop_behind_share=0.2", "drop_behind_interval=2s" },
+	  .set = { "drop_behind=yes", "drop_behind_min=512M", "drop_behind_share=0.2",
+		   "drop_behind_interval=2s" },
 	  .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING,
@@ -426,7 +427,8 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "drop-behind: below drop_behind_min", .memcg = MEMCG_V2, .steps = {
+	{ "drop-behind: below drop_behind_min", .set = { "drop_behind=yes" }, .memcg = MEMCG_V2,
+	  .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(500) }, .build = true, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { DOCKER_ROW(1000) }, .build = true, .state = PSTATE_GROWING,
@@ -439,14 +441,16 @@ static const struct scenario scenarios[] = {
 		{ .t = 3, .rows = { DOCKER_ROW(1000) }, .build = true, .state = PSTATE_GROWING,
 		  .ex = { { "growing" } } },
 	} },
-	{ "drop-behind: never on cgroup v1", .set = { "drop_behind_min=256M" }, .memcg = MEMCG_V1,
+	{ "drop-behind: never on cgroup v1", .set = { "drop_behind=yes", "drop_behind_min=256M" },
+	  .memcg = MEMCG_V1,
 	  .steps = {
 		{ .t = 1, .rows = { V1_REMOVED(0) } },
 		{ .t = 2, .rows = { V1_REMOVED(500) }, .build = true, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { V1_REMOVED(1000) }, .build = true, .state = PSTATE_GROWING,
 		  .ex = { { "growing" } } },
 	} },
-	{ "drop-behind: never on the root cgroup (layout a)", .set = { "drop_behind_min=256M" },
+	{ "drop-behind: never on the root cgroup (layout a)",
+	  .set = { "drop_behind=yes", "drop_behind_min=256M" },
 	  .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKERD(0) } },
 		{ .t = 2, .rows = { DOCKERD(500) }, .build = true, .state = PSTATE_GROWING },
