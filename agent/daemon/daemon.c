@@ -130,8 +130,14 @@ static void read_topology(struct daemon *d, bool log)
 {
 	char placement[PATH_MAX + 256], engine[PATH_MAX + 512];
 	const char *socket = d->o->root ? "none" : d->o->docker_socket;
+	struct engine_reach last = d->topo.reach;
 
 	topology_read(d->o->root, socket, TOPOLOGY_ENGINE_TIMEOUT_MS, &d->topo);
+	/* The engine did not answer in time this once (the build that opened
+	 * the episode keeps it busy): its data disk has not moved since it
+	 * last did. */
+	if (!d->topo.reach.engine_known && last.engine_known)
+		d->topo.reach = last;
 	d->eng.files_out_of_reach = topology_files_out_of_reach(&d->topo, d->reach_why,
 								 sizeof(d->reach_why));
 	d->eng.root_by_id = topology_root_by_id(&d->topo);
