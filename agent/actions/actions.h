@@ -80,6 +80,9 @@ struct action_request {
 	 * read-back even when restore_hot_set is set). */
 	bool restore_hot_set;
 	uint64_t restore_budget_bytes;
+	/* memory.reclaim: sync() first, for dirty pages cannot be reclaimed
+	 * (the root's finish: the files are out of reach, so no syncfs). */
+	bool sync_first;
 	/* compact: these NUMA nodes (sysfs nodeN/compact); none = every node
 	 * through /proc/sys/vm/compact_memory. */
 	const unsigned *nodes;

@@ -295,6 +295,8 @@ int lever_memcg_reclaim(struct act_ctx *c)
 	_cleanup_(hot_restore_free) struct hot_restore hot = { 0 };
 
 	hot_restore_record(c, &hot);
+	if (q->sync_first && !q->dry_run)
+		sync();
 	for (size_t i = 0; i < q->ncgroups && !stop; i++) {
 		const struct action_cgroup *g = &q->cgroups[i];
 		char name[4096] = "";

@@ -354,6 +354,8 @@ static int finish_root(const struct policy_config *c, struct policy_history *h,
 		return -ENOMEM;
 	d->req.restore_hot_set = c->restore_hot_set;
 	d->req.restore_budget_bytes = c->restore_budget;
+	/* The build's last pages are still dirty a few seconds after it. */
+	d->req.sync_first = true;
 	d->finish_root = true;
 	*chosen = true;
 	decision_say(d, "finish", "episode %llu: the targeted levers left %llu of %llu bytes behind "

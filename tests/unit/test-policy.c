@@ -769,6 +769,9 @@ static void decide_step(const struct scenario *sc, const struct tstep *st,
 								  strcmp(d.req.cgroups[0].v2_path, "/"))))
 				fail_msg("%s: t=%u decision %zu: not the kernel's root cgroup %s", sc->name,
 					 st->t, x, sc->root_by_id ? "by id" : "by path");
+			if (e->root && (!d.req.sync_first || !d.req.restore_hot_set))
+				fail_msg("%s: t=%u decision %zu: the root's finish without a sync first "
+					 "or the hot set read back after", sc->name, st->t, x);
 			r.lever = d.req.lever;
 			r.dry_run = sc->dry_run;
 			r.bytes_targeted = d.bytes_targeted;
