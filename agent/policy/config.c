@@ -83,7 +83,7 @@ const struct policy_key policy_keys[] = {
 	KEY("drop_caches", PKEY_BOOL, drop_caches, "lever d (global drop_caches) allowed"),
 	KEY("finish_share", PKEY_SHARE, finish_share,
 	    "an episode the targeted levers returned less of than this share is finished by "
-	    "memory.reclaim on the root cgroup, then drop_caches"),
+	    "drop_caches or, where it may not run, memory.reclaim on the root cgroup"),
 	KEY("drop_caches_min", PKEY_BYTES, drop_caches_min,
 	    "drop_caches only when at least this much of the episode is left"),
 	KEY("drop_caches_min_interval", PKEY_DURATION, drop_caches_min_interval_ns,

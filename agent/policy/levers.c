@@ -319,12 +319,13 @@ int root_reclaim(const struct policy_config *c, const struct policy_obs *o, uint
 }
 
 /* The targeted levers left more than finish_share of the episode behind
- * (layout a: the engine's cache is charged to the root cgroup and its
- * files are out of reach; a cgroup gone with its pages): memory.reclaim
- * on the root cgroup for what is left, file pages only.  It takes the
- * inactive list first, where a build's written-once pages are, and keeps
- * the hot set, which drop_caches would empty (docs/benchmarks.md,
- * "layout a"); cgroup v2 only. */
+ * and drop_caches may not run (less than drop_caches_min left, its
+ * interval, drop_caches=no, the floor): memory.reclaim on the root cgroup
+ * for what is left, file pages only.  drop_caches goes first where it may:
+ * measured in layout a (docs/benchmarks.md, "layout a"), the root's
+ * reclaim keeps the hot set on WSL's kernel but takes the user's older
+ * cold files before the build's, leaving half of the build behind; the hot
+ * set drop_caches empties is read back.  cgroup v2 only. */
 static bool any_frozen(const struct policy_obs *o)
 {
 	for (size_t i = 0; i < o->ncgroups; i++)
@@ -419,16 +420,17 @@ int episode_decide(const struct policy_config *c, struct policy_history *h,
 			    skipped[0] ? "; " : "", skipped);
 			return 0;
 		}
-		if (finish_root(c, h, o, wanted, remaining, skipped, d, &chosen) < 0)
-			return -ENOMEM;
-		if (chosen)
-			return 0;
 		if (drop_caches_lever(c, h, o, wanted, remaining, d, why, sizeof(why))) {
 			decision_say(d, "last-resort", "episode %llu: %llu bytes left, no targeted lever reached "
 			    "enough (%s)", (unsigned long long)h->episode, (unsigned long long)remaining,
 			    skipped[0] ? skipped : "all tried");
 			return 0;
 		}
+		targets_reset(d);
+		if (finish_root(c, h, o, wanted, remaining, skipped, d, &chosen) < 0)
+			return -ENOMEM;
+		if (chosen)
+			return 0;
 		targets_reset(d);
 	}
 	if (compact_lever(c, h, d))

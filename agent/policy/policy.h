@@ -48,7 +48,8 @@ struct policy_config {
 	double psi_full_max;               /* psi_full_max = 10 (% of avg10 "full" memory stall) */
 	bool drop_caches;                  /* drop_caches = yes: lever d allowed at all */
 	double finish_share;               /* finish_share = 0.9: an episode the targeted levers
-					      returned less of is finished another way */
+					      returned less of is finished by drop_caches or the
+					      root cgroup's memory.reclaim */
 	uint64_t drop_caches_min;          /* drop_caches_min = 512 MiB left of the episode */
 	uint64_t drop_caches_min_interval_ns; /* drop_caches_min_interval = 10 min */
 	bool restore_hot_set;              /* restore_hot_set = yes */

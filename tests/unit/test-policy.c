@@ -158,10 +158,10 @@ static const struct scenario scenarios[] = {
 	/* Docker Desktop before WSL 2.9.8 (layout a): dockerd in the root
 	 * cgroup, its data disk mounted in its own distro only.  The engine
 	 * knows before planning that fadvise cannot open those files: no failed
-	 * lever; memory.reclaim on the root cgroup finishes the episode, not a
-	 * drop of every cache (issue 17; docs/benchmarks.md, "layout a"). */
-	{ "engine's files out of reach: no fadvise planned, the root cgroup finishes it",
-	  .memcg = MEMCG_V2, .set = { "drop_caches_min=64M" }, .data_root = true,
+	 * lever; memory.reclaim on the root cgroup finishes an episode below
+	 * drop_caches_min (issue 17; docs/benchmarks.md, "layout a"). */
+	{ "engine's files out of reach: no fadvise planned, the root cgroup finishes a small rest",
+	  .memcg = MEMCG_V2, .data_root = true,
 	  .out_of_reach = "cannot open the engine's files from this distro",
 	  .steps = {
 		{ .t = 1, .rows = { DOCKERD(0) } },
@@ -174,14 +174,25 @@ static const struct scenario scenarios[] = {
 			{ "done" } } },
 	} },
 	/* WSL 2.9.13: "/" is this distro's own cgroup; the root is reached by id. */
-	{ "a cgroup namespace: the root cgroup by id; drop_caches when it returns little",
-	  .memcg = MEMCG_V2, .set = { "drop_caches_min=64M" }, .root_by_id = true,
+	{ "a cgroup namespace: the root cgroup by id when drop_caches may not run",
+	  .memcg = MEMCG_V2, .set = { "drop_caches=no" }, .root_by_id = true,
 	  .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(500) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { NO_TARGET(500) }, .state = PSTATE_RECLAIM, .ex = {
-			{ "finish", true, LEVER_MEMCG_RECLAIM, 100, 0, false, true },
-			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "finish", true, LEVER_MEMCG_RECLAIM, ALL, 0, false, true },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	/* A large rest: drop_caches, the hot set read back; the root's reclaim
+	 * only when that returned too little. */
+	{ "a large rest: drop_caches first, then the root cgroup", .memcg = MEMCG_V2,
+	  .set = { "drop_caches_min=64M" }, .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) } },
+		{ .t = 2, .rows = { NO_TARGET(500) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(500) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "last-resort", true, LEVER_DROP_CACHES, 100 },
+			{ "finish", true, LEVER_MEMCG_RECLAIM, ALL, 0, false, true },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
@@ -208,7 +219,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, 0, true },
-			{ "finish", true, LEVER_MEMCG_RECLAIM, ALL, 0, false, true },
+			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
@@ -222,13 +233,13 @@ static const struct scenario scenarios[] = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
-			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
-		/* memory.reclaim backs off (the root returned too little). */
+		/* Within drop_caches_min_interval: the root's reclaim instead. */
 		{ .t = 6, .rows = { NO_TARGET(800) }, .state = PSTATE_GROWING },
 		{ .t = 9, .rows = { NO_TARGET(800) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
 			{ "no-lever" } } },
 		{ .t = 10, .rows = { NO_TARGET(800) }, .state = PSTATE_IDLE },
 	} },
@@ -573,7 +584,6 @@ static const struct scenario scenarios[] = {
 				    NO_TARGET(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { { 8, TCLASS_DOCKER_BUILD, 10, 0, "/docker/c2", "/docker/c2" },
 				    NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
-			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
