@@ -68,6 +68,18 @@ resident_kib() {
 }
 in_user() { "$L" exec user "$@"; }
 
+# WSL's kernel is built without MGLRU (config-wsl: "# CONFIG_LRU_GEN is
+# not set"); Debian's has it on.  The page-cache order of reclaim differs
+# (MGLRU takes the oldest generation, hot or not; the classic lists take
+# inactive pages first), so the guest runs WSL's way unless
+# WSLDOCK_LRU_GEN=on.  Switched before the user's files and the build.
+LRU_GEN=${WSLDOCK_LRU_GEN:-off}
+case "$LRU_GEN" in
+off) [ ! -e /sys/kernel/mm/lru_gen/enabled ] || echo n >/sys/kernel/mm/lru_gen/enabled ||
+	fail "cannot turn MGLRU off" ;;
+on) [ -e /sys/kernel/mm/lru_gen/enabled ] || fail "this kernel has no MGLRU" ;;
+*) fail "WSLDOCK_LRU_GEN must be on or off" ;;
+esac
 swaps=$(awk 'NR > 1' /proc/swaps | wc -l)
 echo "guest: $(uname -r), swap devices: $swaps ($(awk 'NR > 1 { printf "%s ", $1 }' /proc/swaps)), lru_gen: $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo absent), MemTotal $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) KiB"
 [ -e "$CG/memory.reclaim" ] || fail "the root cgroup has no memory.reclaim on $(uname -r)"
@@ -212,6 +224,7 @@ r["host_10s_mib"] = round((h["fall_at_gib"]["10"] or 0) * 1024)
 r["host_30s_mib"] = round((h["fall_at_gib"]["30"] or 0) * 1024)
 r["host_t90_s"] = h["t90_s"]
 out = r.pop("out")
+r["lru_gen"] = "'"$LRU_GEN"'"
 json.dump(r, open(out + "/result.json", "w"))
 print("levers-result " + " ".join(f"{k}={x}" for k, x in r.items()))
 ' out="$OUT" lever="$LEVER" cache_mib=$((cache_kib / 1024)) lever_ms=$((tb - ta)) sync_ms=$((tsync - ta)) \

@@ -61,6 +61,18 @@ resident_kib() {
 }
 frac() { awk -v a="$1" -v s="$2" 'BEGIN { printf "%.3f", (s > 0 ? a / s : 0) }'; }
 
+# WSL's kernel is built without MGLRU (config-wsl: "# CONFIG_LRU_GEN is
+# not set"); Debian's has it on.  The page-cache order of reclaim differs
+# (MGLRU takes the oldest generation, hot or not; the classic lists take
+# inactive pages first), so the guest runs WSL's way unless
+# WSLDOCK_LRU_GEN=on.  Switched before the user's files and the build.
+LRU_GEN=${WSLDOCK_LRU_GEN:-off}
+case "$LRU_GEN" in
+off) [ ! -e /sys/kernel/mm/lru_gen/enabled ] || echo n >/sys/kernel/mm/lru_gen/enabled ||
+	fail "cannot turn MGLRU off" ;;
+on) [ -e /sys/kernel/mm/lru_gen/enabled ] || fail "this kernel has no MGLRU" ;;
+*) fail "WSLDOCK_LRU_GEN must be on or off" ;;
+esac
 echo "guest: $(uname -r), swap devices: $(awk 'NR > 1' /proc/swaps | wc -l), lru_gen: $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo absent), MemTotal $(meminfo MemTotal) KiB; setting $SETTING at +$WSL_AT s"
 
 # The scratch disk in two (MBR): Docker Desktop's data disk, and the user
@@ -242,7 +254,7 @@ import json, sys
 out, ah, wh = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 mib = lambda kib: round(kib / 1024)
 r = {
-    "setting": "$SETTING", "cache_mib": mib($cache_kib),
+    "setting": "$SETTING", "lru_gen": "$LRU_GEN", "cache_mib": mib($cache_kib),
     "agent_freed_mib": mib($f1 - $fw), "agent_host_30s_mib": round((ah["fall_at_gib"]["30"] or 0) * 1024),
     "agent_levers": "${levers:--}", "agent_actions_after_wsl": $acts_after,
     "hot_before_wsl": round($hot_w / $hot_size, 3), "hot_after_action": round($hot_a / $hot_size, 3),
