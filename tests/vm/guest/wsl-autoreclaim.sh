@@ -19,7 +19,10 @@
 #                       (microsoft/WSL PR 41096)
 #   gradual-released    every 10 s for 60 s (7 ticks): while MemTotal -
 #                       MemFree > 1 GiB, 3 % of it to
-#                       /sys/fs/cgroup/memory.reclaim (no swappiness=0)
+#                       /sys/fs/cgroup/memory.reclaim (no swappiness=0);
+#                       idle once a step's target is below 1 GiB, until
+#                       in-use exceeds 1.1 GiB (microsoft/WSL
+#                       src/linux/init/util.cpp before PR 41096)
 #   gradual-reworked    every 10 s for 60 s: min(reclaimable - 128 MiB, step)
 #                       "swappiness=0" to /sys/fs/cgroup/memory.reclaim,
 #                       reclaimable = Active(file) + Inactive(file) +
@@ -176,9 +179,14 @@ gradual_tick() {
 	total=$(meminfo MemTotal)
 	case "$SETTING" in
 	gradual-released)
+		# GetMemoryInUse(): totalram - freeram; MemoryLow 1 GiB, MemoryHigh
+		# 1.1 GiB: once a step's target (97 %) falls below 1 GiB the loop
+		# idles until in-use rises above 1.1 GiB again.
 		used=$((total - $(meminfo MemFree)))
-		[ "$used" -gt 1048576 ] || return 0
+		[ "$used" -gt 1153433 ] && idling=0
+		[ "$idling" -eq 0 ] && [ "$used" -gt 1048576 ] || return 0
 		n=$((used * 1024 * 3 / 100))
+		[ $((used - used * 3 / 100)) -lt 1048576 ] && idling=1
 		arg=
 		;;
 	gradual-reworked)
@@ -201,7 +209,7 @@ gradual_tick() {
 	echo 1 >/proc/sys/vm/compact_memory
 }
 
-ticks=0 errors=0 reclaimed=0
+ticks=0 errors=0 reclaimed=0 idling=0
 at "$WSL_AT"
 vm_mark wsl-action
 ta=$(now_ms)
