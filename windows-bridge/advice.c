@@ -9,10 +9,10 @@
 
 /* Why, from the measurements in docs/benchmarks.md (bench/wsl-autoreclaim). */
 static const char reclaim_why[] =
-	"wsldock-agent already returns a build's page cache within seconds; WSL's dropCache then empties "
-	"the whole page cache when the VM goes idle, the user's hot files included, which must be read "
-	"back from disk, while gradual reclaims the root cgroup a few percent at a time, coldest pages "
-	"first, and leaves the hot files in memory";
+	"wsldock-agent already returns each build's page cache; dropCache then empties the whole page "
+	"cache whenever the VM goes idle, the hot files included (measured: all of them read back from "
+	"disk), while gradual reclaims in steps, inactive pages first, and kept the hot files whole "
+	"(released WSL) or in part (its reworked loop)";
 
 /* A path a shell, cmd.exe and PowerShell all take as one word as is. */
 static bool plain_path(const char *p)
