@@ -99,7 +99,7 @@ wait "$feed" "$feed2" 2>/dev/null
 
 # The recommended value (WSL compares without regard to case): no advice.
 stop_bridge
-printf '[experimental]\nAutoMemoryReclaim = %s\n' "$recommended" | tr 'a-z' 'A-Z' >"$tmp/wslconfig"
+printf '[experimental]\nAutoMemoryReclaim = %s\n' "$recommended" | tr '[:lower:]' '[:upper:]' >"$tmp/wslconfig"
 start_bridge --listen "unix:$tmp/b.sock" --http "127.0.0.1:$port" --wslconfig "$tmp/wslconfig"
 curl -s "$HTTP/api/v1/distros" | jq_e '.advice == []' >/dev/null &&
 	pass "no advice once autoMemoryReclaim=$recommended" ||
