@@ -11,6 +11,7 @@ BRIDGE_CORE_SOURCES = \
 	windows-bridge/hostmem.c windows-bridge/hostmem.h \
 	windows-bridge/docker_settings.c windows-bridge/docker_settings.h \
 	windows-bridge/wslconfig.c windows-bridge/wslconfig.h \
+	windows-bridge/advice.c windows-bridge/advice.h \
 	windows-bridge/apply.c windows-bridge/apply.h \
 	windows-bridge/state.c windows-bridge/state.h \
 	windows-bridge/log.c windows-bridge/log.h \
@@ -51,7 +52,8 @@ EXTRA_DIST += windows-bridge/page.html windows-bridge/embed.awk \
 # Unit tests (cmocka): the protocol, the two editors, host memory, metrics.
 BRIDGE_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 BRIDGE_UNIT_LDADD = $(BRIDGE_LIBS) $(CMOCKA_LIBS)
-UNIT_TESTS += tests/unit/test-bridge-proto tests/unit/test-bridge-editors tests/unit/test-bridge-state
+UNIT_TESTS += tests/unit/test-bridge-proto tests/unit/test-bridge-editors tests/unit/test-bridge-state \
+	tests/unit/test-bridge-advice
 tests_unit_test_bridge_proto_SOURCES = tests/unit/test-bridge-proto.c
 tests_unit_test_bridge_proto_CFLAGS = $(BRIDGE_UNIT_CFLAGS)
 tests_unit_test_bridge_proto_LDADD = $(BRIDGE_UNIT_LDADD)
@@ -61,6 +63,9 @@ tests_unit_test_bridge_editors_LDADD = $(BRIDGE_UNIT_LDADD)
 tests_unit_test_bridge_state_SOURCES = tests/unit/test-bridge-state.c
 tests_unit_test_bridge_state_CFLAGS = $(BRIDGE_UNIT_CFLAGS)
 tests_unit_test_bridge_state_LDADD = $(BRIDGE_UNIT_LDADD)
+tests_unit_test_bridge_advice_SOURCES = tests/unit/test-bridge-advice.c
+tests_unit_test_bridge_advice_CFLAGS = $(BRIDGE_UNIT_CFLAGS)
+tests_unit_test_bridge_advice_LDADD = $(BRIDGE_UNIT_LDADD)
 
 # Script tests: real bridge processes over a unix socket and 127.0.0.1.
 SCRIPT_TESTS += \

@@ -45,7 +45,11 @@ struct server {
 	bool host_known;
 	struct proto_host_memory host;
 	char docker_settings[1024], wslconfig[1024];
+	int advice_err;            /* the last read's error, said once */
 };
+
+/* How often the .wslconfig is read again for the advice. */
+#define ADVICE_INTERVAL_MS 10000
 
 /* now - then, 0 when then is later (read after now was taken). */
 static uint64_t since(uint64_t now, uint64_t then)
@@ -680,6 +684,45 @@ static void sample_host(struct server *sv)
 	plat_mutex_unlock(sv->st->lock);
 }
 
+/* Reads the .wslconfig (where the bridge knows one) and keeps what to
+ * advise in the state for /api/v1/distros; a change is logged once. */
+static void sample_advice(struct server *sv)
+{
+	struct advice a[ADVICE_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	int n = 0, r;
+
+	change_paths(sv);
+	if (sv->wslconfig[0]) {
+		r = plat_read_file(sv->wslconfig, 1 << 20, &text, &len);
+		if (r == 0)
+			n = advice_wslconfig(text, len, sv->cfg->wslconfig, a, ADVICE_MAX);
+		else if (r == -ENOENT)  /* no file: WSL's defaults */
+			n = advice_wslconfig(NULL, 0, sv->cfg->wslconfig, a, ADVICE_MAX);
+		else
+			n = r;
+		free(text);
+		if (n < 0 && n != sv->advice_err)
+			bridge_log("advice: cannot read %s (%s): none given", sv->wslconfig,
+				   n == -EINVAL ? "not as WSL reads it" : strerror(-n));
+		sv->advice_err = n < 0 ? n : 0;
+		if (n < 0)
+			n = 0;
+	}
+	plat_mutex_lock(sv->st->lock);
+	if (n == 0 && sv->st->nadvice)
+		bridge_log("advice: %s is as advised now", sv->st->advice[0].key);
+	for (int i = 0; i < n; i++)
+		if (i >= (int)sv->st->nadvice || strcmp(sv->st->advice[i].current, a[i].current))
+			bridge_log("advice: %s is %s%s; %s works better beside the agent: %s", a[i].key,
+				   a[i].current, a[i].current_default ? " (WSL's default)" : "",
+				   a[i].recommended, a[i].command);
+	memcpy(sv->st->advice, a, (size_t)n * sizeof(a[0]));
+	sv->st->nadvice = (size_t)n;
+	plat_mutex_unlock(sv->st->lock);
+}
+
 static int open_listeners(struct server *sv)
 {
 	for (size_t i = 0; i < sv->cfg->nlisten; i++) {
@@ -704,7 +747,7 @@ int server_run(struct bridge_state *st, const struct server_config *cfg)
 {
 	struct plat_pollfd fds[SERVER_MAX_LISTEN + SERVER_MAX_CONNS + SERVER_MAX_PENDING];
 	struct server *sv = calloc(1, sizeof(*sv));
-	uint64_t next_sample = 0;
+	uint64_t next_sample = 0, next_advice = 0;
 	int r;
 
 	if (!sv)
@@ -736,6 +779,10 @@ int server_run(struct bridge_state *st, const struct server_config *cfg)
 				if (sv->conns[i]->hello)
 					send_host(sv, sv->conns[i]);
 			next_sample = now + (uint64_t)cfg->host_interval_ms * 1000000ull;
+		}
+		if (now >= next_advice) {
+			sample_advice(sv);
+			next_advice = now + ADVICE_INTERVAL_MS * 1000000ull;
 		}
 		for (size_t i = 0; i < sv->nlisteners; i++)
 			fds[n++] = (struct plat_pollfd){ .fd = sv->listeners[i], .events = PLAT_POLLIN };

@@ -336,9 +336,10 @@ static json_t *head_json(const struct bridge_state *s, uint64_t wall_ms)
 			    "commit_limit_bytes", (json_int_t)s->host.commit_limit_bytes,
 			    "low", s->host.low)
 		: json_null();
-	return json_pack("{s:i, s:s, s:o, s:o, s:o}", "schema_version", 1,
+	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o}", "schema_version", 1,
 			 "bridge_version", PACKAGE_VERSION, "now", time_json(wall_ms),
-			 "host_memory", host, "transport", transport_json());
+			 "host_memory", host, "transport", transport_json(),
+			 "advice", advice_json(s->advice, s->nadvice));
 }
 
 

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "advice.h"
 #include "proto.h"
 
 /* What the bridge knows: per distro the last status, its conflicts, the
@@ -76,6 +77,8 @@ struct bridge_state {
 	unsigned open_connections;
 	uint64_t connections, messages, protocol_errors, changes_applied, changes_refused;
 	uint64_t started_wall_ms;
+	struct advice advice[ADVICE_MAX];  /* what the bridge advises to change */
+	size_t nadvice;
 };
 
 int state_init(struct bridge_state *s);

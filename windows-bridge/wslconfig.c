@@ -274,6 +274,47 @@ out:
 	return ret;
 }
 
+int wslconfig_get(const char *text, size_t len, const char *section, const char *key, char *buf,
+		  size_t size)
+{
+	bool in_section = false;
+	int found = 0;
+
+	if (memchr(text, '\0', len))
+		return -EINVAL;
+	/* A git-config style reader: the last assignment of the key in any
+	 * [section] of that name is the one WSL uses. */
+	/* Notepad's byte order mark is not part of the first line. */
+	size_t pos = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		struct line l = { .all = { pos, end } };
+
+		classify(text, &l);
+		if (l.kind == L_SECTION) {
+			in_section = !span_casecmp(text, l.name, section);
+		} else if (l.kind == L_KEY && in_section && !span_casecmp(text, l.name, key)) {
+			struct span v = l.value;
+
+			if (l.continued)
+				return -EINVAL;
+			/* A quoted value is read without its quotes. */
+			if (v.end - v.start >= 2 && text[v.start] == '"' && text[v.end - 1] == '"') {
+				v.start++;
+				v.end--;
+			}
+			snprintf(buf, size, "%.*s", (int)(v.end - v.start), text + v.start);
+			found = 1;
+		}
+		if (!nl)
+			break;
+		pos = end + 1;
+	}
+	return found;
+}
+
 void wslconfig_edit_free(struct wslconfig_edit *r)
 {
 	free(r->out);

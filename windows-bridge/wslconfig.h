@@ -32,3 +32,9 @@ struct wslconfig_edit {
 int wslconfig_set(const char *text, size_t len, const char *section, const char *key,
 		  const char *value, struct wslconfig_edit *r);
 void wslconfig_edit_free(struct wslconfig_edit *r);
+
+/* Reads SECTION.KEY as WSL would (the last occurrence wins; quotes around
+ * the value dropped) into buf.  Returns 1 when set, 0 when the file does
+ * not set it, -EINVAL for a NUL byte or a value continued on the next line. */
+int wslconfig_get(const char *text, size_t len, const char *section, const char *key, char *buf,
+		  size_t size);

@@ -4,6 +4,8 @@
 # headless Chromium: the DOM holds a chart per distro with the data sent and
 # the conflict's remedy, and the screenshot shows both series drawn
 # (pixels of the two series' colours, beyond what the legend holds).
+# The advice on autoMemoryReclaim: in the API and on the page (the command,
+# no button) for a .wslconfig with dropCache, none for the recommended value.
 . "$top_srcdir/tests/bridge/lib.sh"
 require curl
 require jq
@@ -12,7 +14,8 @@ require chromium
 
 port=$(free_port)
 HTTP=http://127.0.0.1:$port
-start_bridge --listen "unix:$tmp/b.sock" --http "127.0.0.1:$port"
+printf '[wsl2]\nmemory=8GB\n\n[experimental]\nautoMemoryReclaim=dropCache\n' >"$tmp/wslconfig"
+start_bridge --listen "unix:$tmp/b.sock" --http "127.0.0.1:$port" --wslconfig "$tmp/wslconfig"
 
 # Empty bridge: the metrics already check.
 if curl -s "$HTTP/metrics" | promtool check metrics >"$tmp/prom0" 2>&1; then pass "promtool accepts /metrics with no agent"
@@ -53,6 +56,14 @@ if jq -e '.distros | length == 2' "$tmp/api.json" >/dev/null &&
 then pass "/api/v1/distros: distros, conflicts with remedies, reclaim, last status"
 else fail "/api/v1/distros:"; head -c 600 "$tmp/api.json" >&2; fi
 
+SET="wsldock-bridge wslconfig set experimental.autoMemoryReclaim="
+if jq -e --arg set "$SET" --arg f "$tmp/wslconfig" '.advice | length == 1 and (.[0] | .key == "experimental.autoMemoryReclaim"
+	and .current == "dropCache" and .default == false and .recommended != "dropCache" and (.why | length) > 0
+	and .command == $set + .recommended + " --wslconfig " + $f)' "$tmp/api.json" >/dev/null
+then pass "/api/v1/distros advises against autoMemoryReclaim=dropCache, with the command"
+else fail "/api/v1/distros advice:"; jq -c .advice "$tmp/api.json" >&2; fi
+recommended=$(jq -r '.advice[0].recommended' "$tmp/api.json")
+
 curl -s -D "$tmp/ph" "$HTTP/" >"$tmp/page.html"
 # (The SVG namespace URI names, it loads nothing.)
 if sed 's|http://www.w3.org/2000/svg||g' "$tmp/page.html" | grep -Eiq '<script[^>]+src=|<link[^>]+href=|https?://|@import'; then fail "the page loads something from elsewhere"
@@ -70,6 +81,9 @@ points=$(sed 's/data-distro="Ubuntu-24.04"/\nUBUNTU/' "$tmp/dom.html" | sed -n '
 [ "${points:-0}" -ge 20 ] && pass "chart of Ubuntu-24.04 has $points points" || { fail "chart points: ${points:-none}"; tail -5 "$tmp/chromium.log" >&2; }
 grep -q 'data-distro="Debian"' "$tmp/dom.html" && pass "one chart per distro" || fail "no Debian section"
 grep -q 'sudo apt-get remove docker.io' "$tmp/dom.html" && pass "the conflict's remedy is shown" || fail "no remedy on the page"
+grep -qF "<code>$SET$recommended --wslconfig $tmp/wslconfig</code>" "$tmp/dom.html" &&
+	! grep -qi '<button' "$tmp/dom.html" && pass "the page shows the advised command, and no button" ||
+	fail "the page does not show the advised command alone"
 
 chrome --screenshot="$tmp/shot.png" "$HTTP/" >/dev/null
 shot=$top_builddir/tests/bridge/dashboard-screenshot.png
@@ -82,4 +96,12 @@ else fail "the screenshot shows no chart with data ($shot)"; fi
 
 kill "$feed" "$feed2" 2>/dev/null
 wait "$feed" "$feed2" 2>/dev/null
+
+# The recommended value (WSL compares without regard to case): no advice.
+stop_bridge
+printf '[experimental]\nAutoMemoryReclaim = %s\n' "$recommended" | tr '[:lower:]' '[:upper:]' >"$tmp/wslconfig"
+start_bridge --listen "unix:$tmp/b.sock" --http "127.0.0.1:$port" --wslconfig "$tmp/wslconfig"
+curl -s "$HTTP/api/v1/distros" | jq_e '.advice == []' >/dev/null &&
+	pass "no advice once autoMemoryReclaim=$recommended" ||
+	fail "advice for autoMemoryReclaim=$recommended: $(curl -s "$HTTP/api/v1/distros" | jq -c .advice)"
 finish

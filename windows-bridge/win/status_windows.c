@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "../advice.h"
 #include "../platform.h"
 #include "status.h"
 #include "winplat.h"
@@ -213,18 +214,32 @@ int win_status(int argc, char **argv)
 	printf("  settings: %s%s\n", settings_path ? settings_path : "not found",
 	       settings_path && !settings ? " (unreadable or not JSON)" : "");
 
+	const char *wslconfig_arg = wslconfig;  /* given: named in the advised command */
 	if (!wslconfig && plat_wslconfig_path(wslconfig_buf, sizeof(wslconfig_buf)) == 0)
 		wslconfig = wslconfig_buf;
 	char *wc = NULL;
+	size_t wlen = 0;
 	struct host_wslconfig_memory m = { 0 };
-	bool have = wslconfig && plat_read_file(wslconfig, 1 << 20, &wc, NULL) == 0;
+	int rr = wslconfig ? plat_read_file(wslconfig, 1 << 20, &wc, &wlen) : -ENOENT;
+	bool have = rr == 0;
 	if (have)
 		host_wslconfig_memory(wc, &m);
-	free(wc);
-	printf(".wslconfig: %s%s\n", wslconfig ? wslconfig : "unknown", have ? "" : " (absent)");
+	printf(".wslconfig: %s%s\n", wslconfig ? wslconfig : "unknown",
+	       have ? "" : rr == -ENOENT ? " (absent)" : " (unreadable)");
 	printf("  [wsl2] memory=%s swap=%s  [experimental] autoMemoryReclaim=%s\n",
 	       m.memory[0] ? m.memory : "(default)", m.swap[0] ? m.swap : "(default)",
 	       m.auto_memory_reclaim[0] ? m.auto_memory_reclaim : "(default)");
+	/* The advice the bridge's API gives, from the same file; the command
+	 * is the one way to apply it. */
+	struct advice adv[ADVICE_MAX];
+	int nadv = wslconfig && (have || rr == -ENOENT)
+		? advice_wslconfig(have ? wc : NULL, wlen, wslconfig_arg, adv, ADVICE_MAX) : 0;
+	for (int i = 0; i < nadv; i++)
+		printf("  advice: %s is %s%s; %s works better beside wsldock-agent (%s).\n"
+		       "          To change it: %s\n",
+		       adv[i].key, adv[i].current, adv[i].current_default ? " (WSL's default)" : "",
+		       adv[i].recommended, adv[i].why, adv[i].command);
+	free(wc);
 	json_decref(apij);
 	json_decref(settings);
 	return 0;
