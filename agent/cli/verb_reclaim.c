@@ -202,6 +202,7 @@ int verb_reclaim(int argc, char **argv)
 	 * known before planning. */
 	topology_read(a.common.root, NULL, TOPOLOGY_ENGINE_TIMEOUT_MS, &topo);
 	eng.files_out_of_reach = topology_files_out_of_reach(&topo, reach_why, sizeof(reach_why));
+	eng.root_by_id = topology_root_by_id(&topo);
 	r = manual_reclaim_run(&m, &eng);
 	engine_free(&eng);
 	if (r < 0 || !m.doc) {

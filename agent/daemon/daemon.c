@@ -134,6 +134,7 @@ static void read_topology(struct daemon *d, bool log)
 	topology_read(d->o->root, socket, TOPOLOGY_ENGINE_TIMEOUT_MS, &d->topo);
 	d->eng.files_out_of_reach = topology_files_out_of_reach(&d->topo, d->reach_why,
 								 sizeof(d->reach_why));
+	d->eng.root_by_id = topology_root_by_id(&d->topo);
 	if (!log)
 		return;
 	topology_placement_line(&d->topo, placement, sizeof(placement));

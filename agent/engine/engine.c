@@ -52,6 +52,7 @@ int engine_observe(struct engine *e, const struct policy_config *c,
 		   const struct policy_history *h, const struct ledger *l, struct policy_obs *o)
 {
 	o->files_out_of_reach = e->files_out_of_reach;
+	o->root_by_id = e->root_by_id;
 	return observe(e, c, l, e->docker_cgroups || policy_may_act(c, h, o->host_low), o);
 }
 

@@ -47,6 +47,8 @@ struct engine {
 	/* model/topology.h's topology_files_out_of_reach(), the caller's:
 	 * handed to the policy with every sample. */
 	const char *files_out_of_reach;
+	/* model/topology.h's topology_root_by_id(), the caller's. */
+	bool root_by_id;
 	struct engine_hooks hooks;
 };
 

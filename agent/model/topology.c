@@ -31,6 +31,11 @@ void topology_engine_line(const struct topology *t, char *buf, size_t size)
 	engine_reach_describe(&t->reach, buf, size);
 }
 
+bool topology_root_by_id(const struct topology *t)
+{
+	return !t->placement_err && t->placement.own_ns == 1 && !t->placement.root_is_kernel_root;
+}
+
 const char *topology_files_out_of_reach(const struct topology *t, char *buf, size_t size)
 {
 	if (!t->reach_asked || !t->reach.engine_known || t->reach.files_reachable)

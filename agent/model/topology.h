@@ -38,3 +38,7 @@ void topology_engine_line(const struct topology *t, char *buf, size_t size);
 /* Why per-file eviction cannot reach the engine's files from here, in
  * words, or NULL when it can or nobody knows (then the lever may try). */
 const char *topology_files_out_of_reach(const struct topology *t, char *buf, size_t size);
+/* This distro's cgroup2 mount is not rooted at the kernel's root cgroup (a
+ * cgroup namespace of its own, WSL 2.9.13): a lever on the root cgroup
+ * reaches it by id. */
+bool topology_root_by_id(const struct topology *t);

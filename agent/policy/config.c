@@ -40,7 +40,7 @@ void policy_config_default(struct policy_config *c)
 		.hot_set_window_ns = 600 * NSEC_PER_SEC,
 		.psi_full_max = 10.0,
 		.drop_caches = true,
-		.drop_caches_min_share = 0.5,
+		.finish_share = 0.9,
 		.drop_caches_min = 512 * MIB,
 		.drop_caches_min_interval_ns = 600 * NSEC_PER_SEC,
 		.restore_hot_set = true,
@@ -60,6 +60,10 @@ void policy_config_default(struct policy_config *c)
 		.wsl_idle_samples = 20,
 		.wsl_idle_user_max = 0.5,
 		.build_hold_max_ns = 1800 * NSEC_PER_SEC,
+		.drop_behind = true,
+		.drop_behind_min = 512 * MIB,
+		.drop_behind_share = 0.2,
+		.drop_behind_interval_ns = 2 * NSEC_PER_SEC,
 	};
 }
 
@@ -77,8 +81,9 @@ const struct policy_key policy_keys[] = {
 	KEY("psi_full_max", PKEY_PERCENT, psi_full_max,
 	    "no reclaim while memory PSI full avg10 is above this percentage"),
 	KEY("drop_caches", PKEY_BOOL, drop_caches, "lever d (global drop_caches) allowed"),
-	KEY("drop_caches_min_share", PKEY_SHARE, drop_caches_min_share,
-	    "drop_caches only when the targeted levers returned less than this share"),
+	KEY("finish_share", PKEY_SHARE, finish_share,
+	    "an episode the targeted levers returned less of than this share is finished by "
+	    "memory.reclaim on the root cgroup, then drop_caches"),
 	KEY("drop_caches_min", PKEY_BYTES, drop_caches_min,
 	    "drop_caches only when at least this much of the episode is left"),
 	KEY("drop_caches_min_interval", PKEY_DURATION, drop_caches_min_interval_ns,
@@ -100,7 +105,7 @@ const struct policy_key policy_keys[] = {
 	KEY("host_interval", PKEY_DURATION, host_interval_ns,
 	    "time between steps while Windows is low on memory"),
 	KEY("refault_max", PKEY_BYTES, refault_max,
-	    "file refaults per second above which host-pressure steps back off"),
+	    "file refaults per second above which host-pressure and drop-behind steps back off"),
 	KEY("wsl_idle_interval", PKEY_DURATION, wsl_idle_interval_ns, "wsl-idle: poll interval"),
 	KEY("wsl_idle_samples", PKEY_COUNT, wsl_idle_samples,
 	    "wsl-idle: idle polls in a row before dropCache"),
@@ -108,6 +113,14 @@ const struct policy_key policy_keys[] = {
 	    "wsl-idle: user CPU percentage of nprocs x CLK_TCK that is idle"),
 	KEY("build_hold_max", PKEY_DURATION, build_hold_max_ns,
 	    "a build known to be running holds its episode open at most this long"),
+	KEY("drop_behind", PKEY_BOOL, drop_behind,
+	    "give back what a running build wrote, in memory.reclaim steps (cgroup v2)"),
+	KEY("drop_behind_min", PKEY_BYTES, drop_behind_min,
+	    "a growing episode may always hold this much: drop-behind starts above it"),
+	KEY("drop_behind_share", PKEY_SHARE, drop_behind_share,
+	    "a growing episode may hold this share of what it wrote, if more than drop_behind_min"),
+	KEY("drop_behind_interval", PKEY_DURATION, drop_behind_interval_ns,
+	    "time between drop-behind steps"),
 };
 #undef KEY
 const size_t policy_keys_n = ELEMENTSOF(policy_keys);

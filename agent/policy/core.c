@@ -157,6 +157,8 @@ int policy_decide(const struct policy_config *c, struct policy_history *h,
 	}
 	if (c->mode == POLICY_MODE_WSL_IDLE)
 		r = wsl_idle_decide(c, h, o, d);
+	else if (h->state == PSTATE_GROWING && drop_behind_decide(c, h, o, d))
+		;  /* a step, or why it waits (d says) */
 	else if (episode_held(c, h, o))
 		decision_say(d, "growing", "episode %llu: a build is running (held up to "
 			     "build_hold_max)", (unsigned long long)h->episode);
@@ -190,6 +192,10 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 
 	if (d->verdict != POLICY_ACT)
 		return;
+	if (d->drop_behind) {  /* its own back-off: the episode's levers are not touched */
+		drop_behind_record(c, h, d, r, now_ns);
+		return;
+	}
 	if (l != LEVER_COMPACT)
 		h->returned_sample += got;
 	if (little) {
@@ -220,7 +226,7 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 	}
 	if (h->state != PSTATE_RECLAIM)
 		return;
-	h->tried |= BIT(l);
+	h->tried |= d->finish_root ? TRIED_ROOT : BIT(l);
 	if (l != LEVER_COMPACT)
 		h->returned += got;  /* the next decision closes the episode: "done" */
 }

@@ -112,6 +112,7 @@ static void episode_open(struct policy_history *h, const struct policy_obs *o)
 	h->tried = 0;
 	h->manual = false;
 	h->force_lever = -1;
+	drop_behind_reset(h);
 }
 
 /* Ends the reclaim of the ready members.  Members still growing (another
@@ -129,6 +130,7 @@ void episode_close(struct policy_history *h)
 	h->returned = 0;
 	h->tried = 0;
 	h->episode_bytes = 0;
+	drop_behind_reset(h);
 	if (!w) {
 		h->state = PSTATE_IDLE;
 		return;

@@ -66,13 +66,8 @@ int host_decide(const struct policy_config *c, struct policy_history *h,
 		h->host_stage = 1;
 	}
 	if (h->host_stage == 1 && o->memcg == MEMCG_V2) {
-		d->cgroups = calloc(1, sizeof(*d->cgroups));
-		if (!d->cgroups)
+		if (root_reclaim(c, o, step, d) < 0)
 			return -ENOMEM;
-		d->cgroups[0] = (struct action_cgroup){ .v2_path = "/", .bytes = step };
-		decision_act(c, d, LEVER_MEMCG_RECLAIM, step, step);
-		d->req.cgroups = d->cgroups;
-		d->req.ncgroups = 1;
 		decision_say(d, "host-low-root", "Windows is low on memory: memory.reclaim on the root cgroup, "
 		    "file pages only");
 		goto chosen;

@@ -13,6 +13,10 @@
 #include "shared/util.h"
 
 #define BIT(l) (1u << (l))
+/* h->tried: memory.reclaim on the root cgroup finished the episode. */
+#define TRIED_ROOT BIT(_LEVER_MAX)
+/* The kernel's root cgroup's id (its kernfs inode). */
+#define CGROUP_ROOT_ID 1
 
 static inline uint64_t min_u64(uint64_t a, uint64_t b)
 {
@@ -65,6 +69,18 @@ bool psi_over(const struct policy_config *c, const struct policy_obs *o,
 	      struct policy_decision *d);
 uint64_t floor_room(const struct policy_config *c, const struct policy_history *h,
 		    const struct policy_obs *o);
+int root_reclaim(const struct policy_config *c, const struct policy_obs *o, uint64_t bytes,
+		 struct policy_decision *d);
+uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_member *mem, size_t nmem,
+			bool v2, struct policy_decision *d, unsigned *frozen, uint64_t *empties);
+
+/* drop_behind.c: what a running build wrote, given back while it runs. */
+bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
+			const struct policy_obs *o, struct policy_decision *d);
+void drop_behind_reset(struct policy_history *h);
+void drop_behind_record(const struct policy_config *c, struct policy_history *h,
+			const struct policy_decision *d, const struct action_result *r,
+			uint64_t now_ns);
 
 /* host.c: Windows is low on memory. */
 int host_decide(const struct policy_config *c, struct policy_history *h,

@@ -6,19 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An ended episode's reclaim: the levers in order (memory.reclaim,
- * force_empty, fadvise, then drop_caches as the last resort and compact
- * after), with fall-through, back-off and the guardrails (PSI, the floor,
- * the hot set). */
+/* An ended episode's reclaim: the targeted levers in order (memory.reclaim,
+ * force_empty, fadvise) with fall-through; an episode they left largely
+ * behind is finished by memory.reclaim on the root cgroup, then drop_caches
+ * as the last resort; compact after; back-off and the guardrails (PSI, the
+ * floor, the hot set). */
 
 /* Levers a and b: the cgroups that hold the members' pages, each member
  * reached through its own cgroup or the nearest live ancestor (a removed
  * container's pages stay charged to its offline cgroup and count in the
  * parent), never the root (that is not targeted) and never a frozen one.
  * Returns the bytes reached; 0 = the lever cannot be used. */
-static uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_member *mem,
-			       size_t nmem, bool v2, struct policy_decision *d, unsigned *frozen,
-			       uint64_t *empties)
+uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_member *mem, size_t nmem,
+			bool v2, struct policy_decision *d, unsigned *frozen, uint64_t *empties)
 {
 	uint64_t sum = 0;
 	size_t n = 0;
@@ -224,6 +224,12 @@ bool targeted_lever(const struct policy_config *c, const struct policy_history *
 	return false;
 }
 
+/* The levers returned finish_share of the episode: nothing to finish. */
+static bool finished(const struct policy_config *c, const struct policy_history *h)
+{
+	return (double)h->returned >= c->finish_share * (double)h->episode_bytes;
+}
+
 static bool drop_caches_lever(const struct policy_config *c, struct policy_history *h,
 			      const struct policy_obs *o, uint64_t wanted, uint64_t remaining,
 			      struct policy_decision *d,
@@ -239,8 +245,8 @@ static bool drop_caches_lever(const struct policy_config *c, struct policy_histo
 		snprintf(why, whylen, "drop_caches=no");
 		return false;
 	}
-	if (!forced && (double)h->returned >= c->drop_caches_min_share * (double)h->episode_bytes) {
-		snprintf(why, whylen, "the targeted levers returned enough");
+	if (!forced && finished(c, h)) {
+		snprintf(why, whylen, "the levers returned enough");
 		return false;
 	}
 	if (!forced && remaining < c->drop_caches_min) {
@@ -248,8 +254,9 @@ static bool drop_caches_lever(const struct policy_config *c, struct policy_histo
 		snprintf(why, whylen, "less than drop_caches_min left");
 		return false;
 	}
-	if (wanted < remaining) {
-		/* drop_caches cannot stop at a floor: only when there is room. */
+	if (floor_room(c, h, o) < remaining) {
+		/* drop_caches cannot stop at the floor and takes the cache outside
+		 * the episode too: only when there is room for all of it. */
 		snprintf(why, whylen, "the floor leaves less room than the episode holds");
 		return false;
 	}
@@ -284,18 +291,88 @@ uint64_t floor_room(const struct policy_config *c, const struct policy_history *
 	return sat_sub64(sat_sub64(sat_sub64(o->page_cache, o->shmem), h->returned_sample), c->floor);
 }
 
+/* The room an episode's levers have: the floor guards the user's cache,
+ * not the build's, so only cache outside the episode counts toward it (on
+ * a fresh VM the build's cache is nearly all there is). */
+static uint64_t episode_room(const struct policy_config *c, const struct policy_history *h,
+			     const struct policy_obs *o, uint64_t remaining)
+{
+	uint64_t cache = sat_sub64(sat_sub64(o->page_cache, o->shmem), h->returned_sample);
+
+	return sat_sub64(cache, min_u64(c->floor, sat_sub64(cache, remaining)));
+}
+
+int root_reclaim(const struct policy_config *c, const struct policy_obs *o, uint64_t bytes,
+		 struct policy_decision *d)
+{
+	d->cgroups = calloc(1, sizeof(*d->cgroups));
+	if (!d->cgroups)
+		return -ENOMEM;
+	/* Under a cgroup namespace "/" is this distro's own cgroup, which
+	 * holds none of the engine's pages: the kernel's root by its id. */
+	d->cgroups[0] = o->root_by_id ? (struct action_cgroup){ .cgid = CGROUP_ROOT_ID, .bytes = bytes }
+				      : (struct action_cgroup){ .v2_path = "/", .bytes = bytes };
+	decision_act(c, d, LEVER_MEMCG_RECLAIM, bytes, bytes);
+	d->req.cgroups = d->cgroups;
+	d->req.ncgroups = 1;
+	return 0;
+}
+
+/* The targeted levers left more than finish_share of the episode behind
+ * (layout a: the engine's cache is charged to the root cgroup and its
+ * files are out of reach; a cgroup gone with its pages): memory.reclaim
+ * on the root cgroup for what is left, file pages only.  It takes the
+ * inactive list first, where a build's written-once pages are, and keeps
+ * the hot set, which drop_caches would empty (docs/benchmarks.md,
+ * "layout a"); cgroup v2 only. */
+static bool any_frozen(const struct policy_obs *o)
+{
+	for (size_t i = 0; i < o->ncgroups; i++)
+		if (o->cgroups[i].frozen)
+			return true;
+	return false;
+}
+
+static int finish_root(const struct policy_config *c, struct policy_history *h,
+		       const struct policy_obs *o, uint64_t wanted, uint64_t remaining,
+		       struct policy_decision *d, bool *chosen)
+{
+	/* The root's reclaim takes the cache outside the episode too, in LRU
+	 * order: it stops at the floor. */
+	uint64_t bytes = min_u64(wanted, floor_room(c, h, o));
+
+	*chosen = false;
+	/* Nor over a frozen cgroup (Resource Saver): WSL's gradual reclaim
+	 * beside it is reported to hang the distro. */
+	if ((h->tried & TRIED_ROOT) || o->memcg != MEMCG_V2 || finished(c, h) ||
+	    bytes < c->lever_min || any_frozen(o) ||
+	    (h->force_lever >= 0 && h->force_lever != LEVER_MEMCG_RECLAIM) ||
+	    (!h->manual && o->now_ns < h->backoff_until[LEVER_MEMCG_RECLAIM]))
+		return 0;
+	if (root_reclaim(c, o, bytes, d) < 0)
+		return -ENOMEM;
+	d->finish_root = true;
+	*chosen = true;
+	decision_say(d, "finish", "episode %llu: the targeted levers left %llu of %llu bytes behind: "
+		     "memory.reclaim on the root cgroup, file pages only",
+		     (unsigned long long)h->episode, (unsigned long long)remaining,
+		     (unsigned long long)h->episode_bytes);
+	return 0;
+}
+
 static bool compact_lever(const struct policy_config *c, const struct policy_history *h,
 			  struct policy_decision *d)
 {
 	bool forced = h->force_lever == LEVER_COMPACT;
+	uint64_t back = h->returned + h->db_returned;
 
 	if (h->tried & BIT(LEVER_COMPACT))
 		return false;
-	if (!forced && (!c->compact || h->returned < c->compact_min))
+	if (!forced && (!c->compact || back < c->compact_min))
 		return false;
-	decision_act(c, d, LEVER_COMPACT, h->returned, 0);
+	decision_act(c, d, LEVER_COMPACT, back, 0);
 	decision_say(d, "compact", "%llu bytes came back: compact so they form reportable blocks",
-	    (unsigned long long)h->returned);
+	    (unsigned long long)back);
 	return true;
 }
 
@@ -308,6 +385,7 @@ int episode_decide(const struct policy_config *c, struct policy_history *h,
 	uint64_t remaining;
 	uint64_t room, wanted;
 	char skipped[320], why[96] = "";
+	bool chosen;
 
 	if (!ready)
 		return -ENOMEM;
@@ -322,7 +400,7 @@ int episode_decide(const struct policy_config *c, struct policy_history *h,
 	}
 	if (psi_over(c, o, d))
 		return 0;
-	room = floor_room(c, h, o);
+	room = h->manual && !h->episode_bytes ? floor_room(c, h, o) : episode_room(c, h, o, remaining);
 	if (h->manual && !h->episode_bytes)
 		remaining = room;  /* nothing attributed: let the levers measure */
 	wanted = min_u64(remaining, room);
@@ -336,6 +414,10 @@ int episode_decide(const struct policy_config *c, struct policy_history *h,
 			    skipped[0] ? "; " : "", skipped);
 			return 0;
 		}
+		if (finish_root(c, h, o, wanted, remaining, d, &chosen) < 0)
+			return -ENOMEM;
+		if (chosen)
+			return 0;
 		if (drop_caches_lever(c, h, o, wanted, remaining, d, why, sizeof(why))) {
 			decision_say(d, "last-resort", "episode %llu: %llu bytes left, no targeted lever reached "
 			    "enough (%s)", (unsigned long long)h->episode, (unsigned long long)remaining,

@@ -3,7 +3,8 @@
 agent_libwsldock_a_SOURCES += \
 	agent/policy/policy.h agent/policy/internal.h agent/policy/core.c \
 	agent/policy/episode.c agent/policy/levers.c agent/policy/hot.c \
-	agent/policy/host.c agent/policy/wsl_idle.c agent/policy/config.c
+	agent/policy/host.c agent/policy/wsl_idle.c agent/policy/config.c \
+	agent/policy/drop_behind.c
 
 # Its table tests (cmocka, no root).
 POLICY_UNIT_TESTS = tests/unit/test-policy

@@ -47,7 +47,8 @@ struct policy_config {
 	uint64_t hot_set_window_ns;        /* hot_set_window = 10 min */
 	double psi_full_max;               /* psi_full_max = 10 (% of avg10 "full" memory stall) */
 	bool drop_caches;                  /* drop_caches = yes: lever d allowed at all */
-	double drop_caches_min_share;      /* drop_caches_min_share = 0.5 */
+	double finish_share;               /* finish_share = 0.9: an episode the targeted levers
+					      returned less of is finished another way */
 	uint64_t drop_caches_min;          /* drop_caches_min = 512 MiB left of the episode */
 	uint64_t drop_caches_min_interval_ns; /* drop_caches_min_interval = 10 min */
 	bool restore_hot_set;              /* restore_hot_set = yes */
@@ -68,6 +69,10 @@ struct policy_config {
 	double wsl_idle_user_max;          /* wsl_idle_user_max = 0.5 (% of nprocs x CLK_TCK) */
 	uint64_t build_hold_max_ns;        /* build_hold_max = 30 min: a running build holds an
 					      episode open at most this long after it began */
+	bool drop_behind;                  /* drop_behind = yes: give back while a build runs */
+	uint64_t drop_behind_min;          /* drop_behind_min = 512 MiB the episode may always hold */
+	double drop_behind_share;          /* drop_behind_share = 0.2 of what it wrote it keeps */
+	uint64_t drop_behind_interval_ns;  /* drop_behind_interval = 2 s between steps */
 };
 
 void policy_config_default(struct policy_config *c);
@@ -162,6 +167,9 @@ struct policy_obs {
 	 * distro (Docker Desktop: its data disk is mounted in docker-desktop
 	 * only), known before planning; NULL = it can, or nobody knows. */
 	const char *files_out_of_reach;
+	/* The kernel's root cgroup is not this distro's cgroup2 mount root
+	 * (a cgroup namespace per distro, WSL 2.9.13): reach it by id. */
+	bool root_by_id;
 
 	/* wsl-idle: /proc/stat */
 	bool cpu_known;
@@ -207,7 +215,8 @@ struct policy_history {
 	bool ended_by_hint;               /* Docker said its build finished */
 	uint64_t returned;                /* what the levers returned for it */
 	uint64_t returned_sample;         /* ... since the last policy_observe() */
-	unsigned tried;                   /* bit per enum lever tried in this episode */
+	unsigned tried;                   /* bit per enum lever tried in this episode, and
+					     TRIED_ROOT (policy/internal.h) */
 	bool manual;                      /* opened by policy_begin_manual() */
 	int force_lever;                  /* manual: only this lever; -1 = any */
 	struct policy_member *members;
@@ -226,6 +235,13 @@ struct policy_history {
 
 	struct policy_hot *hot;           /* sorted by (dev, ino) */
 	size_t nhot, hot_cap;
+
+	/* drop-behind, while the episode grows */
+	uint64_t db_last_ns;              /* the last step */
+	uint64_t db_last_refault;         /* refault_bytes at the last step */
+	bool db_refault_known;
+	uint64_t db_hold_until, db_backoff_cur;  /* back-off after refaults rose */
+	uint64_t db_returned;             /* what drop-behind returned in this episode */
 
 	/* host pressure */
 	uint64_t host_last_ns, host_last_refault;
@@ -270,6 +286,8 @@ struct policy_decision {
 	char detail[192];             /* one human-readable phrase */
 	uint64_t episode;
 	uint64_t bytes_targeted;      /* what the policy expects the lever to reach */
+	bool drop_behind;             /* a drop-behind step while the episode grows */
+	bool finish_root;             /* memory.reclaim on the root cgroup finishing an episode */
 	/* The lever, what is wanted of it (req.bytes_wanted: stop once this
 	 * much came back) and its targets, ready for action_run() (dry_run
 	 * and root unset).  Meaningful when verdict is POLICY_ACT. */

@@ -72,7 +72,7 @@ static void test_errors_name_file_line_key(void **state)
 		{ "[agent]\nfloor = 1G\n", "F.conf:2: floor: unknown section [agent]" },
 		{ "[reclaim]\njunk\n", "F.conf:2: syntax error" },
 		{ "[reclaim]\nmode = sometimes\n", "F.conf:2: mode: 'sometimes' is not auto, wsl-idle or off" },
-		{ "[reclaim]\ndrop_caches_min_share = 2\n", "F.conf:2: drop_caches_min_share: '2' is not a share" },
+		{ "[reclaim]\nfinish_share = 2\n", "F.conf:2: finish_share: '2' is not a share" },
 		{ "[reclaim]\nquiet_period = 3\n", "F.conf:2: quiet_period: '3' is not a duration" },
 	};
 

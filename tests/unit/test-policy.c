@@ -49,6 +49,7 @@ struct texpect {
 	uint64_t ret;             /* MiB returned (ALL: what it targeted) */
 	int err;
 	bool exhausted;
+	bool root;                /* the request targets the kernel's root cgroup */
 };
 
 struct tstep {
@@ -72,6 +73,7 @@ struct scenario {
 	bool dry_run;
 	bool data_root;           /* Docker's data root exists */
 	const char *out_of_reach; /* the engine's files cannot be opened from here */
+	bool root_by_id;          /* a cgroup namespace: the root is reached by id */
 	struct tstep steps[MAXSTEPS];
 };
 
@@ -80,6 +82,7 @@ struct scenario {
 #define DOCKER_ROW(add) { 7, TCLASS_DOCKER_BUILD, add, 0, "/docker/c1", "/docker/c1", NULL, false }
 #define V1_REMOVED(add) { 7, TCLASS_DOCKER_CONTAINER, add, 0, "/docker/c1", NULL, "/docker", false }
 #define DOCKERD(add) { 1, TCLASS_DOCKER_DAEMON, add, 0, "/", "/", "/", false }
+#define DB_ROW(add, rem) { 7, TCLASS_DOCKER_BUILD, add, rem, "/docker/c1", "/docker/c1", NULL, false }
 #define NO_TARGET(add) { 7, TCLASS_DOCKER_BUILD, add, 0, "/docker/c1", NULL, NULL, false }
 
 /* A v2 episode: 3 s of growth, 3 s quiet, then its levers. */
@@ -111,7 +114,8 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "growth after the event: the quiet period decides", .memcg = MEMCG_V2, .steps = {
+	{ "growth after the event: the quiet period decides", .set = { "drop_behind=no" },
+	  .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(200) }, .state = PSTATE_GROWING },
 		{ .t = 3, .rows = { DOCKER_ROW(400) }, .build_end = 2, .state = PSTATE_GROWING },
@@ -151,12 +155,13 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	/* Docker Desktop before WSL 2.9.8: dockerd in the root cgroup, its data
-	 * disk mounted in its own distro only.  The engine knows before
-	 * planning that fadvise cannot open those files: no failed lever, the
-	 * last resort at once (issue 17). */
-	{ "engine's files out of reach: no fadvise planned, the last resort", .memcg = MEMCG_V2,
-	  .set = { "drop_caches_min=64M" }, .data_root = true,
+	/* Docker Desktop before WSL 2.9.8 (layout a): dockerd in the root
+	 * cgroup, its data disk mounted in its own distro only.  The engine
+	 * knows before planning that fadvise cannot open those files: no failed
+	 * lever; memory.reclaim on the root cgroup finishes the episode, not a
+	 * drop of every cache (issue 17; docs/benchmarks.md, "layout a"). */
+	{ "engine's files out of reach: no fadvise planned, the root cgroup finishes it",
+	  .memcg = MEMCG_V2, .set = { "drop_caches_min=64M" }, .data_root = true,
 	  .out_of_reach = "cannot open the engine's files from this distro",
 	  .steps = {
 		{ .t = 1, .rows = { DOCKERD(0) } },
@@ -164,6 +169,18 @@ static const struct scenario scenarios[] = {
 		  .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKERD(500) }, .files = { { 11, TCLASS_DOCKER_DAEMON, 1, 100 } },
 		  .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, ALL, 0, false, true },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	/* WSL 2.9.13: "/" is this distro's own cgroup; the root is reached by id. */
+	{ "a cgroup namespace: the root cgroup by id; drop_caches when it returns little",
+	  .memcg = MEMCG_V2, .set = { "drop_caches_min=64M" }, .root_by_id = true,
+	  .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) } },
+		{ .t = 2, .rows = { NO_TARGET(500) }, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(500) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 100, 0, false, true },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
@@ -191,7 +208,7 @@ static const struct scenario scenarios[] = {
 		{ .t = 2, .rows = { DOCKER_ROW(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKER_ROW(400) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 0, 0, true },
-			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
+			{ "finish", true, LEVER_MEMCG_RECLAIM, ALL, 0, false, true },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 		{ .t = 6, .rows = { DOCKER_ROW(800) }, .state = PSTATE_GROWING },
@@ -205,9 +222,11 @@ static const struct scenario scenarios[] = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
+		/* memory.reclaim backs off (the root returned too little). */
 		{ .t = 6, .rows = { NO_TARGET(800) }, .state = PSTATE_GROWING },
 		{ .t = 9, .rows = { NO_TARGET(800) }, .state = PSTATE_RECLAIM, .ex = {
 			{ "no-lever" } } },
@@ -216,14 +235,17 @@ static const struct scenario scenarios[] = {
 	{ "less than drop_caches_min left: no drop_caches", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = { { "no-lever" } } },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true }, { "no-lever" } } },
 	} },
 	{ "drop_caches=no: no lever", .set = { "drop_caches=no" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) } },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = { { "no-lever" } } },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true }, { "no-lever" } } },
 	} },
-	{ "targeted levers returned little: drop_caches after them", .set = { "drop_caches_min=64M" }, .memcg = MEMCG_V2, .steps = {
+	{ "targeted levers returned little: drop_caches after them",
+	  .set = { "drop_caches_min=64M", "drop_behind=no" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(1000) },
 		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000 } }, .state = PSTATE_GROWING },
@@ -231,15 +253,18 @@ static const struct scenario scenarios[] = {
 		  .files = { { 11, TCLASS_DOCKER_BUILD, 7, 1000 } }, .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 100 },
 			{ "fallback", true, LEVER_FILE_EVICT, 100 },
+			/* memory.reclaim returned too little on the episode's own
+			 * cgroups: it backs off, the root's too. */
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "enough came back from the targeted levers: no drop_caches", .memcg = MEMCG_V2, .steps = {
+	{ "finish_share came back from the targeted levers: nothing to finish",
+	  .set = { "drop_behind=no" }, .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
 		{ .t = 2, .rows = { DOCKER_ROW(1000) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { DOCKER_ROW(1000) }, .state = PSTATE_RECLAIM, .ex = {
-			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 600 },
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 900 },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
@@ -252,28 +277,47 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "page cache at the floor", .memcg = MEMCG_V2, .steps = {
+	/* Issue 18: on a fresh VM the build's cache is nearly all there is; the
+	 * floor guards the user's cache, not the build's. */
+	{ "the floor counts only cache outside the episode", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) }, .cache = 300 },
-		{ .t = 2, .rows = { DOCKER_ROW(400) }, .cache = 260, .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { DOCKER_ROW(400) }, .cache = 260, .state = PSTATE_RECLAIM,
-		  .ex = { { "floor" } } },
-		{ .t = 6, .rows = { DOCKER_ROW(400) }, .cache = 260, .state = PSTATE_IDLE },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .cache = 420, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { DOCKER_ROW(400) }, .cache = 420, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+		{ .t = 6, .rows = { DOCKER_ROW(400) }, .cache = 20, .state = PSTATE_IDLE },
 	} },
-	{ "the floor bounds what is wanted", .memcg = MEMCG_V2, .steps = {
-		{ .t = 1, .rows = { DOCKER_ROW(0) } },
-		{ .t = 2, .rows = { DOCKER_ROW(400) }, .cache = 356, .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { DOCKER_ROW(400) }, .cache = 356, .state = PSTATE_RECLAIM, .ex = {
-			{ "episode-end", true, LEVER_MEMCG_RECLAIM, 100 },
+	{ "the floor keeps the cache outside the episode from drop_caches", .memcg = MEMCG_V2,
+	  .set = { "drop_caches_min=64M" }, .steps = {
+		{ .t = 1, .rows = { NO_TARGET(0) } },
+		{ .t = 2, .rows = { NO_TARGET(400) }, .cache = 600, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .cache = 600, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
+			{ "no-lever" } } },
+	} },
+	/* Issue 18's fresh VM: a 400 MiB build in a docker/<id> cgroup is
+	 * nearly all the cache; force_empty empties only what the episode holds. */
+	{ "fresh VM: force_empty of the build's cgroup, the floor notwithstanding", .memcg = MEMCG_V1,
+	  .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) }, .cache = 60 },
+		{ .t = 2, .rows = { V1_REMOVED(400) }, .cache = 456, .state = PSTATE_GROWING },
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 400, 0, "/docker/c1", NULL, "/docker",
+				      false, 400 } }, .cache = 456, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_FORCE_EMPTY, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
+	/* /docker also holds 300 MiB of other containers: force_empty would take
+	 * the user's cache below the floor. */
 	{ "force_empty would go below the floor: next lever", .memcg = MEMCG_V1, .steps = {
 		{ .t = 1, .rows = { V1_REMOVED(0) } },
 		{ .t = 2, .rows = { V1_REMOVED(400) },
-		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 456,
+		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 756,
 		  .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { V1_REMOVED(400) },
-		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 456,
+		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_CONTAINER, 400, 0, "/docker/c1", NULL, "/docker",
+				      false, 700 } },
+		  .files = { { 11, TCLASS_DOCKER_CONTAINER, 7, 400 } }, .cache = 756,
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "episode-end", true, LEVER_FILE_EVICT, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
@@ -301,7 +345,8 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
-	{ "growth again during reclaim waits again", .memcg = MEMCG_V2, .steps = {
+	{ "growth again during reclaim waits again", .set = { "drop_behind=no" }, .memcg = MEMCG_V2,
+	  .steps = {
 		GROW_V2,
 		{ .t = 6, .rows = { DOCKER_ROW(400) }, .psi = 50, .state = PSTATE_RECLAIM,
 		  .ex = { { "psi" } } },
@@ -346,11 +391,64 @@ static const struct scenario scenarios[] = {
 		{ .t = 1, .rows = { { 7, TCLASS_DOCKER_BUILD, 0, 0, "/docker/c1", "/docker/c1", NULL, true } } },
 		{ .t = 2, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1", NULL, true } },
 		  .state = PSTATE_GROWING },
+		/* Not memory.reclaim on the root either: it would walk the frozen
+		 * cgroup (WSL's gradual reclaim beside Resource Saver hangs). */
 		{ .t = 5, .rows = { { 7, TCLASS_DOCKER_BUILD, 400, 0, "/docker/c1", "/docker/c1", NULL, true } },
 		  .state = PSTATE_RECLAIM, .ex = {
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
+	} },
+	/* Issue 18: a build that outgrows drop_behind_min gives back what it
+	 * wrote in bounded steps while it runs, backs off when refaults rise,
+	 * and leaves the episode's own levers untouched for its end. */
+	{ "drop-behind: bounded steps while the build runs, back-off on refaults", .memcg = MEMCG_V2,
+	  .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+		{ .t = 3, .rows = { DOCKER_ROW(800) }, .build = true, .state = PSTATE_GROWING, .ex = {
+			{ "drop-behind", true, LEVER_MEMCG_RECLAIM, 256 } } },
+		/* The next step waits drop_behind_interval. */
+		{ .t = 4, .rows = { DB_ROW(1000, 256) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+		{ .t = 5, .rows = { DB_ROW(1200, 256) }, .build = true, .state = PSTATE_GROWING, .ex = {
+			{ "drop-behind", true, LEVER_MEMCG_RECLAIM, 256 } } },
+		/* 300 MiB of refaults in 2 s: the build reads back what went. */
+		{ .t = 7, .rows = { DB_ROW(1600, 512) }, .refault = 300, .build = true,
+		  .state = PSTATE_GROWING, .ex = { { "refaults" } } },
+		{ .t = 9, .rows = { DB_ROW(1600, 512) }, .refault = 300, .build = true,
+		  .state = PSTATE_GROWING, .ex = { { "growing" } } },
+		/* The build's end: memory.reclaim is not backed off. */
+		{ .t = 10, .rows = { DB_ROW(1600, 512) }, .refault = 300, .state = PSTATE_RECLAIM, .ex = {
+			{ "episode-end", true, LEVER_MEMCG_RECLAIM, ALL },
+			{ "compact", true, LEVER_COMPACT, 0 },
+			{ "done" } } },
+	} },
+	{ "drop-behind: below drop_behind_min, off, cgroup v1 or the root cgroup: none",
+	  .set = { "drop_behind_min=1G" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(500) }, .build = true, .state = PSTATE_GROWING },
+		{ .t = 3, .rows = { DOCKER_ROW(1000) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+	} },
+	{ "drop-behind off", .set = { "drop_behind=no" }, .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(500) }, .build = true, .state = PSTATE_GROWING },
+		{ .t = 3, .rows = { DOCKER_ROW(1000) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+	} },
+	{ "drop-behind: never on cgroup v1", .memcg = MEMCG_V1, .steps = {
+		{ .t = 1, .rows = { V1_REMOVED(0) } },
+		{ .t = 2, .rows = { V1_REMOVED(500) }, .build = true, .state = PSTATE_GROWING },
+		{ .t = 3, .rows = { V1_REMOVED(1000) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+	} },
+	{ "drop-behind: never on the root cgroup (layout a)", .memcg = MEMCG_V2, .steps = {
+		{ .t = 1, .rows = { DOCKERD(0) } },
+		{ .t = 2, .rows = { DOCKERD(500) }, .build = true, .state = PSTATE_GROWING },
+		{ .t = 3, .rows = { DOCKERD(1000) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
 	} },
 	{ "a follower decides but never acts", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) }, .follower = true },
@@ -468,6 +566,7 @@ static const struct scenario scenarios[] = {
 				    NO_TARGET(400) }, .state = PSTATE_GROWING },
 		{ .t = 5, .rows = { { 8, TCLASS_DOCKER_BUILD, 10, 0, "/docker/c2", "/docker/c2" },
 				    NO_TARGET(400) }, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
 			{ "last-resort", true, LEVER_DROP_CACHES, ALL },
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
@@ -475,8 +574,9 @@ static const struct scenario scenarios[] = {
 	{ "drop_caches cannot keep the floor: not used when it binds", .memcg = MEMCG_V2, .steps = {
 		{ .t = 1, .rows = { NO_TARGET(0) }, .cache = 500 },
 		{ .t = 2, .rows = { NO_TARGET(400) }, .cache = 500, .state = PSTATE_GROWING },
-		{ .t = 5, .rows = { NO_TARGET(400) }, .cache = 500, .state = PSTATE_RECLAIM,
-		  .ex = { { "floor" } } },
+		{ .t = 5, .rows = { NO_TARGET(400) }, .cache = 500, .state = PSTATE_RECLAIM, .ex = {
+			{ "finish", true, LEVER_MEMCG_RECLAIM, 0, 0, false, true },
+			{ "no-lever" } } },
 	} },
 	{ "wsl-idle follower: never drops", .set = { "mode=wsl-idle", "wsl_idle_samples=1" },
 	  .memcg = MEMCG_V2, .steps = {
@@ -600,6 +700,7 @@ static void fill_obs(const struct scenario *sc, const struct tstep *st, struct p
 	o->memcg = sc->memcg;
 	o->docker_root = sc->data_root ? "/var/lib/docker" : NULL;
 	o->files_out_of_reach = sc->out_of_reach;
+	o->root_by_id = sc->root_by_id;
 	o->host_low = st->host_low;
 	o->build_end_ns = st->build_end ? st->build_end * S + S : 0;  /* the now_ns scale */
 	o->build_running = st->build;
@@ -655,6 +756,12 @@ static void decide_step(const struct scenario *sc, const struct tstep *st,
 		if (d.verdict == POLICY_ACT) {
 			/* Every acting decision is a request the lever can run. */
 			assert_int_equal(d.req.max_duration_ns, c->action_timeout_ns);
+			if (e->root && (d.req.ncgroups != 1 ||
+					(sc->root_by_id ? d.req.cgroups[0].cgid != 1 || d.req.cgroups[0].v2_path
+							: !d.req.cgroups[0].v2_path ||
+								  strcmp(d.req.cgroups[0].v2_path, "/"))))
+				fail_msg("%s: t=%u decision %zu: not the kernel's root cgroup %s", sc->name,
+					 st->t, x, sc->root_by_id ? "by id" : "by path");
 			r.lever = d.req.lever;
 			r.dry_run = sc->dry_run;
 			r.bytes_targeted = d.bytes_targeted;
@@ -1254,8 +1361,8 @@ static void test_config(void **state)
 	assert_int_equal(c.quiet_period_ns, 1500000000ull);
 	assert_int_equal(policy_config_set(&c, "hot_set_window=2min", err, sizeof(err)), 0);
 	assert_int_equal(c.hot_set_window_ns, 120 * S);
-	assert_int_equal(policy_config_set(&c, "drop_caches_min_share=0.75", err, sizeof(err)), 0);
-	assert_true(c.drop_caches_min_share == 0.75);
+	assert_int_equal(policy_config_set(&c, "finish_share=0.75", err, sizeof(err)), 0);
+	assert_true(c.finish_share == 0.75);
 	assert_int_equal(policy_config_set(&c, "restore_hot_set=no", err, sizeof(err)), 0);
 	assert_false(c.restore_hot_set);
 	assert_int_equal(policy_config_set(&c, "mode=wsl-idle", err, sizeof(err)), 0);
@@ -1268,7 +1375,7 @@ static void test_config(void **state)
 	assert_non_null(strstr(err, "nosuch"));
 	assert_int_equal(policy_config_set(&c, "floor", err, sizeof(err)), -EINVAL);
 	assert_int_equal(policy_config_set(&c, "quiet_period=3", err, sizeof(err)), -EINVAL);
-	assert_int_equal(policy_config_set(&c, "drop_caches_min_share=1.5", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "finish_share=1.5", err, sizeof(err)), -EINVAL);
 	assert_int_equal(policy_config_set(&c, "psi_full_max=-1", err, sizeof(err)), -EINVAL);
 	assert_int_equal(policy_config_set(&c, "wsl_idle_samples=0", err, sizeof(err)), -EINVAL);
 	assert_int_equal(policy_config_set(&c, "mode=fast", err, sizeof(err)), -EINVAL);
