@@ -29,7 +29,10 @@ EXTRA_DIST += $(VM_TESTS) $(VM_DD_TESTS) tests/vm/README.md tests/vm/lib.sh \
 	tests/vm/prepare tests/vm/boot tests/vm/guest-init tests/vm/guest-lib.sh \
 	tests/vm/rss-fall tests/vm/measure-return \
 	tests/vm/guest/tracker-xfs.sh tests/vm/guest/report-wsl-like.sh \
-	tests/vm/guest/cache-return.sh tests/vm/guest/wsl-launch tests/vm/guest/dd-build.sh
+	tests/vm/guest/cache-return.sh tests/vm/guest/wsl-launch tests/vm/guest/dd-build.sh \
+	tests/vm/guest/levers-compare.sh tests/vm/guest/wsl-autoreclaim.sh \
+	tests/vm/guest/drop-behind.sh bench/vm-levers bench/wsl-autoreclaim bench/vm-drop-behind \
+	bench/fresh-build
 
 # Says how long it took, and how much of that the guests ran (the rest is
 # building the image the first time, or waiting for other guests' lock).
