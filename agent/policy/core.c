@@ -193,7 +193,7 @@ void policy_record(const struct policy_config *c, struct policy_history *h,
 	if (d->verdict != POLICY_ACT)
 		return;
 	if (d->drop_behind) {  /* its own back-off: the episode's levers are not touched */
-		drop_behind_record(c, h, d, r, now_ns);
+		drop_behind_record(h, d, r, now_ns);
 		return;
 	}
 	if (l != LEVER_COMPACT)

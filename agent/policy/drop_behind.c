@@ -63,15 +63,17 @@ static bool refaults_rose(const struct policy_config *c, struct policy_history *
 bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
 			const struct policy_obs *o, struct policy_decision *d)
 {
-	uint64_t written = episode_written(h), held = members_net(h->members, h->nmembers);
-	uint64_t keep = (uint64_t)(c->drop_behind_share * (double)written);
-	uint64_t bytes, empties;
+	uint64_t written, held, keep, bytes, empties;
 	unsigned frozen = 0;
 
+	if (!c->drop_behind || h->manual || o->memcg != MEMCG_V2 || !o->mem_known)
+		return false;
+	written = episode_written(h);
+	held = members_net(h->members, h->nmembers);
+	keep = (uint64_t)(c->drop_behind_share * (double)written);
 	if (keep < c->drop_behind_min)
 		keep = c->drop_behind_min;
-	if (!c->drop_behind || h->manual || o->memcg != MEMCG_V2 || !o->mem_known ||
-	    held < keep + c->lever_min || o->now_ns < h->db_hold_until ||
+	if (held < keep + c->lever_min || o->now_ns < h->db_hold_until ||
 	    (h->db_last_ns && o->now_ns - h->db_last_ns < c->drop_behind_interval_ns))
 		return false;
 	if (refaults_rose(c, h, o, d) || psi_over(c, o, d))
@@ -94,11 +96,9 @@ bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
 	return true;
 }
 
-void drop_behind_record(const struct policy_config *c, struct policy_history *h,
-			const struct policy_decision *d, const struct action_result *r,
-			uint64_t now_ns)
+void drop_behind_record(struct policy_history *h, const struct policy_decision *d,
+			const struct action_result *r, uint64_t now_ns)
 {
-	(void)c;
 	h->db_last_ns = now_ns;
 	/* In dry-run nothing came back: taken to be the step, as for the levers. */
 	h->db_returned += r->dry_run ? d->req.bytes_wanted : r->bytes_returned;

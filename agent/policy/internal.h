@@ -78,9 +78,8 @@ uint64_t cgroup_targets(const struct policy_obs *o, const struct policy_member *
 bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
 			const struct policy_obs *o, struct policy_decision *d);
 void drop_behind_reset(struct policy_history *h);
-void drop_behind_record(const struct policy_config *c, struct policy_history *h,
-			const struct policy_decision *d, const struct action_result *r,
-			uint64_t now_ns);
+void drop_behind_record(struct policy_history *h, const struct policy_decision *d,
+			const struct action_result *r, uint64_t now_ns);
 
 /* host.c: Windows is low on memory. */
 int host_decide(const struct policy_config *c, struct policy_history *h,
