@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target for the .wslconfig editor.  The first byte picks the
- * key set; the rest is the file.  A set must be idempotent, and every line
- * of the input must still be in the output (nothing lost). */
+/* libFuzzer target for the .wslconfig editor and reader.  The first byte
+ * picks the key set; the rest is the file.  A set must be idempotent, and
+ * every line of the input must still be in the output (nothing lost); the
+ * reader takes any file without a fault. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wslconfig_edit_free(&again);
 	}
 	wslconfig_edit_free(&r);
+	{
+		char any[64];
+
+		(void)wslconfig_get(text, size - 1, k[0], k[1], any, sizeof(any));
+	}
 	free(text);
 	return 0;
 }
