@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conflicts/rules.h"
+#include "outputs/text_escape.h"
 #include "shared/json_util.h"
 
 static json_t *str_or_null(const char *s)
@@ -61,32 +62,44 @@ json_t *conflicts_json(const struct conflict_facts *f, const struct finding_list
 	return doc;
 }
 
+/* Names, values and paths come from files a package or a user wrote (a
+ * package's name, a daemon.json value, os-release): escaped as the
+ * memory report's are, so none steers the terminal or forges a line. */
+#define ESC(field, buf) text_escape(field, buf, sizeof(buf))
+
+static void finding_text(FILE *out, const struct finding *x)
+{
+	char name[TEXT_ESCAPED_SIZE(sizeof(x->name))], msg[TEXT_ESCAPED_SIZE(sizeof(x->message))];
+	char file[TEXT_ESCAPED_SIZE(sizeof(x->file))], value[TEXT_ESCAPED_SIZE(sizeof(x->value))];
+	char remedy[TEXT_ESCAPED_SIZE(sizeof(x->remedy))];
+
+	fprintf(out, "\n%-8s %-11s %s: %s\n", severity_name(x->severity),
+		finding_kind_name(x->kind), ESC(x->name, name), ESC(x->message, msg));
+	if (x->file[0] || x->value[0])
+		fprintf(out, "         evidence: %s%s%s\n", ESC(x->file, file),
+			x->file[0] && x->value[0] ? "  " : "", ESC(x->value, value));
+	if (x->remedy[0])
+		fprintf(out, "         remedy:   %s\n", ESC(x->remedy, remedy));
+}
+
 void conflicts_text(FILE *out, const struct conflict_facts *f, const struct finding_list *l)
 {
+	char os_id[TEXT_ESCAPED_SIZE(sizeof(f->os_id))], path[TEXT_ESCAPED_SIZE(PATH_MAX)];
 	size_t n = conflicts_count(l);
 
-	fprintf(out, "Distribution: %s\n", f->os_id[0] ? f->os_id : "unknown");
+	fprintf(out, "Distribution: %s\n", f->os_id[0] ? ESC(f->os_id, os_id) : "unknown");
 	for (unsigned k = 0; k < _PKGDB_MAX; k++)
 		if (f->dbs[k].present)
 			fprintf(out, "Package database: %s %s (%zu packages%s)\n", pkgdb_kind_name(k),
-				f->dbs[k].st.path, f->dbs[k].n,
+				ESC(f->dbs[k].st.path, path), f->dbs[k].n,
 				f->dbs[k].st.state == SOURCE_OK ? "" : ", unreadable");
-	for (size_t i = 0; i < l->n; i++) {
-		const struct finding *x = &l->items[i];
-
-		fprintf(out, "\n%-8s %-11s %s: %s\n", severity_name(x->severity),
-			finding_kind_name(x->kind), x->name, x->message);
-		if (x->file[0] || x->value[0])
-			fprintf(out, "         evidence: %s%s%s\n", x->file, x->file[0] && x->value[0] ? "  " : "",
-				x->value);
-		if (x->remedy[0])
-			fprintf(out, "         remedy:   %s\n", x->remedy);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		finding_text(out, &l->items[i]);
 	if (l->dropped)
 		fprintf(out, "\n%zu more findings were dropped\n", l->dropped);
 	if (f->distro_unknown)
 		fprintf(out, "\nNative Docker installs could not be checked: no os-release and no "
-			"package database under %s.\n", f->root[0] ? f->root : "/");
+			"package database under %s.\n", f->root[0] ? ESC(f->root, path) : "/");
 	else if (n)
 		fprintf(out, "\n%zu finding%s stand%s in Docker Desktop's way;"
 			" `wsldock-agent conflicts --fix` removes what it can.\n",

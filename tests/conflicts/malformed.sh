@@ -107,3 +107,21 @@ OUT=$(env -u DOCKER_HOST -u DOCKER_CONTEXT -u DOCKER_CONFIG HOME=/home/u "$AGENT
 [ "$RC" -le 2 ] || fail "config.json: crash"
 diag "config.json:3: not JSON" "broken config.json"
 ok "broken docker config.json"
+
+# Control characters in what a file says (os-release's ID, a package's
+# version): the text output escapes them, so a file steers no terminal.
+# On 88ca800 `conflicts` printed them raw.
+E=$TMP/esc
+mkdir -p "$E/etc" "$E/var/lib/dpkg"
+printf 'ID="deb\033]0;owned\007ian"\n' >"$E/etc/os-release"
+printf 'Package: docker.io\nStatus: install ok installed\nVersion: 1\033[2J\n' >"$E/var/lib/dpkg/status"
+agent conflicts --root "$E" >"$TMP/text" 2>"$TMP/stderr"
+RC=$?
+[ "$RC" -eq 1 ] || { cat "$TMP/text" "$TMP/stderr"; fail "escapes: exit $RC, expected 1 (a conflict)"; }
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$TMP/text"; then
+	od -c "$TMP/text" | head -20
+	fail "escapes: a control character reached the text output"
+fi
+grep -qF 'Distribution: deb\x1b]0;owned\x07ian' "$TMP/text" || { cat "$TMP/text"; fail "escapes: os-release's ID not shown escaped"; }
+grep -qF 'installed 1\x1b[2J' "$TMP/text" || { cat "$TMP/text"; fail "escapes: the version not shown escaped"; }
+ok "control characters in os-release and dpkg's status are escaped in the text output"
