@@ -29,6 +29,17 @@ int policy_mode_from_string(const char *s, enum policy_mode *ret)
 	return -EINVAL;
 }
 
+static const char *const drop_behind_names[_DROP_BEHIND_MAX] = {
+	[DROP_BEHIND_NO] = "no",
+	[DROP_BEHIND_AUTO] = "auto",
+	[DROP_BEHIND_YES] = "yes",
+};
+
+const char *drop_behind_name(enum drop_behind v)
+{
+	return v < _DROP_BEHIND_MAX ? drop_behind_names[v] : "?";
+}
+
 void policy_config_default(struct policy_config *c)
 {
 	*c = (struct policy_config){
@@ -60,7 +71,7 @@ void policy_config_default(struct policy_config *c)
 		.wsl_idle_samples = 20,
 		.wsl_idle_user_max = 0.5,
 		.build_hold_max_ns = 1800 * NSEC_PER_SEC,
-		.drop_behind = false,
+		.drop_behind = DROP_BEHIND_AUTO,
 		.drop_behind_min = 256 * MIB,
 		.drop_behind_share = 0.1,
 		.drop_behind_interval_ns = 1 * NSEC_PER_SEC,
@@ -113,8 +124,9 @@ const struct policy_key policy_keys[] = {
 	    "wsl-idle: user CPU percentage of nprocs x CLK_TCK that is idle"),
 	KEY("build_hold_max", PKEY_DURATION, build_hold_max_ns,
 	    "a build known to be running holds its episode open at most this long"),
-	KEY("drop_behind", PKEY_BOOL, drop_behind,
-	    "give back what a running build wrote, in memory.reclaim steps (cgroup v2)"),
+	KEY("drop_behind", PKEY_DROP_BEHIND, drop_behind,
+	    "give back what a running build wrote, in memory.reclaim steps (cgroup v2): "
+	    "auto while Windows is low on memory"),
 	KEY("drop_behind_min", PKEY_BYTES, drop_behind_min,
 	    "a growing episode may always hold this much: drop-behind starts above it"),
 	KEY("drop_behind_share", PKEY_SHARE, drop_behind_share,
@@ -177,6 +189,20 @@ static int parse_bool(const char *s, bool *ret)
 	return 0;
 }
 
+static int drop_behind_from_string(const char *s, enum drop_behind *ret)
+{
+	bool b;
+
+	if (!strcmp(s, "auto")) {
+		*ret = DROP_BEHIND_AUTO;
+		return 0;
+	}
+	if (parse_bool(s, &b) < 0)
+		return -EINVAL;
+	*ret = b ? DROP_BEHIND_YES : DROP_BEHIND_NO;
+	return 0;
+}
+
 static const char *const type_hint[] = {
 	[PKEY_BYTES] = "bytes with an optional K, M or G suffix",
 	[PKEY_DURATION] = "a duration ending in ms, s, min or h",
@@ -185,6 +211,7 @@ static const char *const type_hint[] = {
 	[PKEY_BOOL] = "yes or no",
 	[PKEY_COUNT] = "a count from 1 to 1000",
 	[PKEY_MODE] = "auto, wsl-idle or off",
+	[PKEY_DROP_BEHIND] = "yes, no or auto",
 };
 
 int policy_config_set(struct policy_config *c, const char *assignment, char *err, size_t errlen)
@@ -196,6 +223,7 @@ int policy_config_set(struct policy_config *c, const char *assignment, char *err
 	double v;
 	bool b;
 	enum policy_mode m;
+	enum drop_behind db;
 	int r = -EINVAL;
 
 	if (!eq) {
@@ -242,6 +270,10 @@ int policy_config_set(struct policy_config *c, const char *assignment, char *err
 	case PKEY_MODE:
 		if ((r = policy_mode_from_string(eq + 1, &m)) == 0)
 			*(enum policy_mode *)field = m;
+		break;
+	case PKEY_DROP_BEHIND:
+		if ((r = drop_behind_from_string(eq + 1, &db)) == 0)
+			*(enum drop_behind *)field = db;
 		break;
 	}
 	if (r < 0) {
@@ -294,6 +326,9 @@ void policy_config_format(const struct policy_config *c, const struct policy_key
 		break;
 	case PKEY_MODE:
 		snprintf(buf, size, "%s", policy_mode_name(*(const enum policy_mode *)field));
+		break;
+	case PKEY_DROP_BEHIND:
+		snprintf(buf, size, "%s", drop_behind_name(*(const enum drop_behind *)field));
 		break;
 	}
 }

@@ -14,7 +14,11 @@
  * what the build reads again is promoted to the active list.  When file
  * refaults rise after a step (PSI is off on WSL), it backs off, doubling up
  * to backoff_max.  cgroup v2 only: v1's force_empty cannot stop at a step.
- * Its back-off is its own: the episode's levers at its end are untouched. */
+ * Its back-off is its own: the episode's levers at its end are untouched.
+ * What it takes the build reads again at its end (the legacy builder's
+ * commit, BuildKit's export read every byte a step wrote), so by default
+ * (auto) it runs only while the bridge says Windows is low on memory:
+ * then a re-read costs less than Windows paging. */
 
 void drop_behind_reset(struct policy_history *h)
 {
@@ -23,16 +27,36 @@ void drop_behind_reset(struct policy_history *h)
 	h->db_hold_until = 0;
 	h->db_backoff_cur = 0;
 	h->db_returned = 0;
+	h->db_refault_base_known = false;
 }
 
-/* What the episode's members wrote (gross additions since they joined). */
-static uint64_t episode_written(const struct policy_history *h)
+/* What the episode's members wrote: their gross additions since they
+ * joined, less the file refaults since drop-behind first looked.  A page
+ * drop-behind gave back and the build read again is added once more; it
+ * was written once, and counting it twice would let the episode keep more
+ * at every step (the refaults are the machine's, so this errs low). */
+static uint64_t episode_written(struct policy_history *h, const struct policy_obs *o)
 {
 	uint64_t sum = 0;
 
 	for (size_t i = 0; i < h->nmembers; i++)
 		sum += sat_sub64(h->members[i].added, h->members[i].base_added);
-	return sum;
+	if (!o->refault_known)
+		return sum;
+	if (!h->db_refault_base_known) {
+		h->db_refault_base = o->refault_bytes;
+		h->db_refault_base_known = true;
+	}
+	return sat_sub64(sum, sat_sub64(o->refault_bytes, h->db_refault_base));
+}
+
+/* Whether drop-behind may run at all for this sample. */
+static bool drop_behind_on(const struct policy_config *c, const struct policy_history *h,
+			   const struct policy_obs *o)
+{
+	if (h->manual || o->memcg != MEMCG_V2 || !o->mem_known)
+		return false;
+	return c->drop_behind == DROP_BEHIND_YES || (c->drop_behind == DROP_BEHIND_AUTO && o->host_low);
 }
 
 /* File refaults since the last step above refault_max: the build reads
@@ -66,9 +90,9 @@ bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
 	uint64_t written, held, keep, bytes, empties;
 	unsigned frozen = 0;
 
-	if (!c->drop_behind || h->manual || o->memcg != MEMCG_V2 || !o->mem_known)
+	if (!drop_behind_on(c, h, o))
 		return false;
-	written = episode_written(h);
+	written = episode_written(h, o);
 	held = members_net(h->members, h->nmembers);
 	keep = (uint64_t)(c->drop_behind_share * (double)written);
 	if (keep < c->drop_behind_min)
@@ -89,8 +113,9 @@ bool drop_behind_decide(const struct policy_config *c, struct policy_history *h,
 	decision_act(c, d, LEVER_MEMCG_RECLAIM, bytes, held - keep);
 	d->drop_behind = true;
 	decision_say(d, "drop-behind", "episode %llu holds %llu of the %llu bytes it wrote (keeps %llu): "
-		     "a bounded step while it runs", (unsigned long long)h->episode,
-		     (unsigned long long)held, (unsigned long long)written, (unsigned long long)keep);
+		     "a bounded step while it runs%s", (unsigned long long)h->episode,
+		     (unsigned long long)held, (unsigned long long)written, (unsigned long long)keep,
+		     c->drop_behind == DROP_BEHIND_AUTO ? ", Windows low on memory" : "");
 	h->db_last_refault = o->refault_bytes;
 	h->db_refault_known = o->refault_known;
 	return true;

@@ -38,6 +38,19 @@ int policy_mode_from_string(const char *s, enum policy_mode *ret);
 /* Every threshold of the policy: one field each, named by its key (the one
  * name used by --set, the configuration file to come, the man page and
  * `reclaim --json`).  Defaults are in policy_config_default(). */
+/* drop_behind: when a running build gives back what it wrote.  Builds read
+ * what they wrote once more at their end (the legacy builder's commit,
+ * BuildKit's export), so what drop-behind takes is read again from disk:
+ * by default that price is paid only while Windows needs the memory. */
+enum drop_behind {
+	DROP_BEHIND_NO,
+	DROP_BEHIND_AUTO,   /* while the bridge says Windows is low on memory */
+	DROP_BEHIND_YES,
+	_DROP_BEHIND_MAX,
+};
+
+const char *drop_behind_name(enum drop_behind v);
+
 struct policy_config {
 	enum policy_mode mode;             /* mode = auto */
 	uint64_t floor;                    /* floor = 256 MiB of page cache always kept */
@@ -70,7 +83,7 @@ struct policy_config {
 	double wsl_idle_user_max;          /* wsl_idle_user_max = 0.5 (% of nprocs x CLK_TCK) */
 	uint64_t build_hold_max_ns;        /* build_hold_max = 30 min: a running build holds an
 					      episode open at most this long after it began */
-	bool drop_behind;                  /* drop_behind = no: give back while a build runs */
+	enum drop_behind drop_behind;      /* drop_behind = auto: give back while a build runs */
 	uint64_t drop_behind_min;          /* drop_behind_min = 256 MiB the episode may always hold */
 	double drop_behind_share;          /* drop_behind_share = 0.1 of what it wrote it keeps */
 	uint64_t drop_behind_interval_ns;  /* drop_behind_interval = 1 s between steps */
@@ -79,7 +92,7 @@ struct policy_config {
 void policy_config_default(struct policy_config *c);
 
 enum policy_key_type { PKEY_BYTES, PKEY_DURATION, PKEY_SHARE, PKEY_PERCENT, PKEY_BOOL,
-		       PKEY_COUNT, PKEY_MODE };
+		       PKEY_COUNT, PKEY_MODE, PKEY_DROP_BEHIND };
 
 struct policy_key {
 	const char *name;
@@ -243,6 +256,8 @@ struct policy_history {
 	bool db_refault_known;
 	uint64_t db_hold_until, db_backoff_cur;  /* back-off after refaults rose */
 	uint64_t db_returned;             /* what drop-behind returned in this episode */
+	uint64_t db_refault_base;         /* refault_bytes when drop-behind first looked */
+	bool db_refault_base_known;
 
 	/* host pressure */
 	uint64_t host_last_ns, host_last_refault;

@@ -357,6 +357,31 @@ static void test_drop_behind_while_growing(void **state)
 	run_free(&r);
 }
 
+/* drop_behind=auto, the default: a growing build is left alone while
+ * Windows has memory, and given back in steps once the bridge says it is
+ * low.  On 88ca800 nothing was given back while a build ran. */
+static void test_drop_behind_auto_on_host_low(void **state)
+{
+	struct run r;
+	char err[128];
+	unsigned t;
+
+	run_init(&r);
+	assert_int_equal(policy_config_set(&r.cfg, "drop_behind_min=200M", err, sizeof(err)), 0);
+	for (t = 1; t <= 12; t++)
+		tick(&r, t, 40 * (t - 1), 0, true);
+	assert_int_equal(r.f.nasked, 0);
+	assert_int_equal(r.h.state, PSTATE_GROWING);
+	r.host_low = true;
+	tick(&r, 13, 480, 0, true);
+	assert_int_equal(r.f.nasked, 1);
+	assert_int_equal(r.f.asked[0].lever, LEVER_MEMCG_RECLAIM);
+	assert_string_equal(r.f.paths[0][0], "/buildkit/s1");
+	assert_int_equal(r.f.asked[0].bytes_wanted, 280 * MIB);
+	assert_int_equal(r.h.state, PSTATE_GROWING);  /* not host pressure's steps */
+	run_free(&r);
+}
+
 /* Windows is low on memory: one bounded step, then the interval.  The
  * levers take time (the fake one half a second): the decision after a
  * lever is taken on what the engine observed after it, at that time, not
@@ -391,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_partial_never_touches_growing),
 		cmocka_unit_test(test_never_ends_while_build_running),
 		cmocka_unit_test(test_drop_behind_while_growing),
+		cmocka_unit_test(test_drop_behind_auto_on_host_low),
 		cmocka_unit_test(test_untrusted_names_open_no_episode),
 		cmocka_unit_test(test_host_step_once_per_interval),
 	};

@@ -438,6 +438,22 @@ static const struct scenario scenarios[] = {
 			{ "compact", true, LEVER_COMPACT, 0 },
 			{ "done" } } },
 	} },
+	/* auto, the default: the re-reads drop-behind causes are paid only
+	 * while Windows needs the memory.  On 88ca800 nothing gave back while
+	 * a build ran, however low Windows was. */
+	{ "drop-behind auto: only while Windows is low on memory", .memcg = MEMCG_V2,
+	  .set = { "drop_behind_min=512M", "drop_behind_share=0.2" },
+	  .steps = {
+		{ .t = 1, .rows = { DOCKER_ROW(0) } },
+		{ .t = 2, .rows = { DOCKER_ROW(400) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+		{ .t = 3, .rows = { DOCKER_ROW(800) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+		{ .t = 4, .rows = { DOCKER_ROW(1000) }, .build = true, .host_low = true,
+		  .state = PSTATE_GROWING, .ex = { { "drop-behind", true, LEVER_MEMCG_RECLAIM, 256 } } },
+		{ .t = 6, .rows = { DB_ROW(1200, 256) }, .build = true, .state = PSTATE_GROWING,
+		  .ex = { { "growing" } } },
+	} },
 	{ "drop-behind: below drop_behind_min", .set = { "drop_behind=yes" }, .memcg = MEMCG_V2,
 	  .steps = {
 		{ .t = 1, .rows = { DOCKER_ROW(0) } },
@@ -946,6 +962,56 @@ static void test_fadvise_request(void **state)
 	policy_history_free(&h);
 }
 
+/* Drop-behind keeps a share of what the build wrote; a page it gave back
+ * and the build read again is one write, not two: the refaults since it
+ * first looked are taken off.  Before, the keep grew with every re-read. */
+static void test_drop_behind_written(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 7, .class = TCLASS_DOCKER_BUILD, .path = "/docker/c1", .v2_target = "/docker/c1" },
+	};
+	struct action_result r = { 0 };
+	struct policy_decision d;
+	struct policy_obs o;
+	char err[128];
+
+	(void)state;
+	data_root = "/var/lib/docker";
+	policy_config_default(&cfg);
+	assert_int_equal(policy_config_set(&cfg, "drop_behind=yes", err, sizeof(err)), 0);
+	assert_int_equal(policy_config_set(&cfg, "drop_behind_min=64M", err, sizeof(err)), 0);
+	assert_int_equal(policy_config_set(&cfg, "drop_behind_share=0.5", err, sizeof(err)), 0);
+	assert_int_equal(policy_config_set(&cfg, "refault_max=1G", err, sizeof(err)), 0);
+	policy_init(&h);
+	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
+	rows[0].added = MI(400);
+	feed(2, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_GROWING);
+	o.refault_known = true;
+	o.refault_bytes = MI(1000);  /* the machine's, before the episode */
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.verdict, POLICY_ACT);
+	assert_true(d.drop_behind);
+	assert_int_equal(d.req.bytes_wanted, MI(200));  /* keeps half of 400 */
+	r.bytes_targeted = r.bytes_returned = MI(200);
+	policy_record(&cfg, &h, &d, &r, 2 * S);
+	policy_decision_free(&d);
+	/* 200 more written, 300 read back after the step: added 900. */
+	rows[0].added = MI(900);
+	rows[0].removed = MI(200);
+	feed(4, rows, 1, NULL, 0, MEMCG_V2, &o);
+	assert_int_equal(h.state, PSTATE_GROWING);
+	o.refault_known = true;
+	o.refault_bytes = MI(1300);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.verdict, POLICY_ACT);
+	assert_true(d.drop_behind);
+	/* Holds 700 of the 600 it wrote: keeps 300, not 450. */
+	assert_int_equal(d.req.bytes_wanted, MI(400));
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
 /* A container-only episode: its files by handle, and the data root's
  * overlay2 walked for what changed since the episode began. */
 static void test_container_files(void **state)
@@ -1390,6 +1456,11 @@ static void test_config(void **state)
 	assert_false(c.restore_hot_set);
 	assert_int_equal(policy_config_set(&c, "mode=wsl-idle", err, sizeof(err)), 0);
 	assert_int_equal(c.mode, POLICY_MODE_WSL_IDLE);
+	assert_int_equal(c.drop_behind, DROP_BEHIND_AUTO);
+	assert_int_equal(policy_config_set(&c, "drop_behind=on", err, sizeof(err)), 0);
+	assert_int_equal(c.drop_behind, DROP_BEHIND_YES);
+	assert_int_equal(policy_config_set(&c, "drop_behind=no", err, sizeof(err)), 0);
+	assert_int_equal(c.drop_behind, DROP_BEHIND_NO);
 	/* Bad input: one line naming the key, nothing changed. */
 	d = c;
 	assert_int_equal(policy_config_set(&c, "floor=lots", err, sizeof(err)), -EINVAL);
@@ -1402,6 +1473,8 @@ static void test_config(void **state)
 	assert_int_equal(policy_config_set(&c, "psi_full_max=-1", err, sizeof(err)), -EINVAL);
 	assert_int_equal(policy_config_set(&c, "wsl_idle_samples=0", err, sizeof(err)), -EINVAL);
 	assert_int_equal(policy_config_set(&c, "mode=fast", err, sizeof(err)), -EINVAL);
+	assert_int_equal(policy_config_set(&c, "drop_behind=sometimes", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "yes, no or auto"));
 	assert_int_equal(policy_config_set(&c, "floor=99999999999G", err, sizeof(err)), -EINVAL);
 	assert_memory_equal(&c, &d, sizeof(c));
 	/* Every key formats to a value that parses back to the same. */
@@ -1427,6 +1500,7 @@ int main(void)
 		cmocka_unit_test(test_fadvise_request),
 		cmocka_unit_test(test_cgroup_request),
 		cmocka_unit_test(test_container_files),
+		cmocka_unit_test(test_drop_behind_written),
 		cmocka_unit_test(test_drop_caches_request),
 		cmocka_unit_test(test_hot_window),
 		cmocka_unit_test(test_manual),
