@@ -100,7 +100,7 @@ const struct policy_key policy_keys[] = {
 	KEY("drop_caches_min_interval", PKEY_DURATION, drop_caches_min_interval_ns,
 	    "at most one drop_caches per this interval"),
 	KEY("restore_hot_set", PKEY_BOOL, restore_hot_set,
-	    "after drop_caches, read back the hot files that were resident"),
+	    "after drop_caches or memory.reclaim on the root cgroup, read back the hot files that were resident"),
 	KEY("restore_budget", PKEY_BYTES, restore_budget, "at most this much is read back"),
 	KEY("reclaim_step", PKEY_BYTES, reclaim_step, "bytes per memory.reclaim write"),
 	KEY("lever_min", PKEY_BYTES, lever_min, "a lever is not used to reach less than this"),

@@ -7,8 +7,8 @@
 
 /* Windows is low on memory: cold page cache beyond the floor in bounded
  * steps, the build-attributed first, then memory.reclaim on the root cgroup
- * (kept off anonymous memory by the lever), backing off when stalls or
- * refaults rise. */
+ * (kept off anonymous memory by the lever, the hot set read back), backing
+ * off when stalls or refaults rise. */
 int host_decide(const struct policy_config *c, struct policy_history *h,
 		       const struct policy_obs *o, struct policy_decision *d)
 {
@@ -66,8 +66,14 @@ int host_decide(const struct policy_config *c, struct policy_history *h,
 		h->host_stage = 1;
 	}
 	if (h->host_stage == 1 && o->memcg == MEMCG_V2) {
-		if (root_reclaim(c, o, step, d) < 0)
+		/* The root's reclaim takes the inactive list first, where a file
+		 * the user read once lies (WSL's kernel has no MGLRU): the hot set
+		 * is read back, as after an episode's finish.  Read twice, it is
+		 * on the active list and the next steps leave it. */
+		if (root_reclaim(c, o, step, d) < 0 || hot_list(c, h, o, d) < 0)
 			return -ENOMEM;
+		d->req.restore_hot_set = c->restore_hot_set;
+		d->req.restore_budget_bytes = c->restore_budget;
 		decision_say(d, "host-low-root", "Windows is low on memory: memory.reclaim on the root cgroup, "
 		    "file pages only");
 		goto chosen;

@@ -859,6 +859,7 @@ static struct policy_cgroup fed[8], fed_prev[8];
 static size_t nfed_prev;
 static struct policy_file fed_files[8], fed_files_prev[8];
 static size_t nfed_files_prev;
+static bool fed_host_low;  /* the bridge says Windows is low on memory */
 
 static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 		 const struct policy_file *files, size_t nfiles, enum memcg_mode memcg,
@@ -871,6 +872,7 @@ static void feed(uint64_t t, const struct policy_cgroup *rows, size_t nrows,
 	o->page_cache = MI(4096);
 	o->memcg = memcg;
 	o->docker_root = data_root;
+	o->host_low = fed_host_low;
 	o->ncgroups = nrows;
 	o->nfiles = nfiles;
 	/* The rows and files as the engine hands them: with their growth
@@ -1008,6 +1010,46 @@ static void test_drop_behind_written(void **state)
 	assert_true(d.drop_behind);
 	/* Holds 700 of the 600 it wrote: keeps 300, not 450. */
 	assert_int_equal(d.req.bytes_wanted, MI(400));
+	policy_decision_free(&d);
+	policy_history_free(&h);
+}
+
+/* Windows low on memory, no build-attributed cache left: memory.reclaim on
+ * the root cgroup reads the hot set back, as an episode's finish does.  A
+ * file the user read once is on the inactive list, which the root's
+ * reclaim takes first (tests/vm/dd-b-host-low.sh saw it at 0.75 resident
+ * when the host was low before the build).  On 88ca800 nothing was read
+ * back. */
+static void test_host_root_reads_hot_back(void **state)
+{
+	struct policy_cgroup rows[] = {
+		{ .cgid = 1, .class = TCLASS_OTHER, .path = "/", .v2_target = "/" },
+	};
+	struct policy_file hot = { .dev = 8, .ino = 13, .gen = 3, .owner_cgid = 1, .class = TCLASS_OTHER };
+	struct policy_decision d;
+	struct policy_obs o;
+
+	(void)state;
+	data_root = "/var/lib/docker";
+	policy_config_default(&cfg);
+	policy_init(&h);
+	feed(1, rows, 1, NULL, 0, MEMCG_V2, &o);
+	hot.added = rows[0].added = MI(120);
+	feed(2, rows, 1, &hot, 1, MEMCG_V2, &o);
+	fed_host_low = true;
+	feed(3, rows, 1, &hot, 1, MEMCG_V2, &o);
+	fed_host_low = false;
+	assert_int_equal(h.state, PSTATE_HOST);
+	assert_int_equal(policy_decide(&cfg, &h, &o, &d), 0);
+	assert_int_equal(d.verdict, POLICY_ACT);
+	assert_string_equal(d.reason, "host-low-root");
+	assert_int_equal(d.req.lever, LEVER_MEMCG_RECLAIM);
+	assert_int_equal(d.req.ncgroups, 1);
+	assert_string_equal(d.req.cgroups[0].v2_path, "/");
+	assert_true(d.req.restore_hot_set);
+	assert_int_equal(d.req.restore_budget_bytes, cfg.restore_budget);
+	assert_int_equal(d.req.nhot, 1);
+	assert_int_equal(d.req.hot[0].ino, 13);
 	policy_decision_free(&d);
 	policy_history_free(&h);
 }
@@ -1501,6 +1543,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_request),
 		cmocka_unit_test(test_container_files),
 		cmocka_unit_test(test_drop_behind_written),
+		cmocka_unit_test(test_host_root_reads_hot_back),
 		cmocka_unit_test(test_drop_caches_request),
 		cmocka_unit_test(test_hot_window),
 		cmocka_unit_test(test_manual),
