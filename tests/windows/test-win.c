@@ -531,8 +531,9 @@ static void test_long_and_profile_paths(void)
  * setting another owner succeeds and changes nothing.  So under wine the
  * files on disk show the DACL's entries and the refusal of Everyone; the
  * protection and what key files inherit are checked only where a probe
- * shows the platform keeps them (Windows); another owner cannot be made
- * here. */
+ * shows the platform keeps them (Windows); another owner and the SIDs wine
+ * cannot store are checked on descriptors built in memory, through the
+ * same rule plat_private_dir applies (win_private_sd_check). */
 static union {
 	TOKEN_USER tu;
 	char buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
@@ -694,6 +695,56 @@ static void test_private_dir(void)
 	path_in_tmp(dir, sizeof(dir), "state\\a-file");
 	CHECK(plat_replace_file(dir, "x", 1) == 0);
 	CHECK(plat_private_dir(dir, why, sizeof(why)) == -EPERM && strstr(why, "not a plain directory"));
+}
+
+/* The rule on descriptors wine cannot keep on disk: other owners, Users,
+ * Authenticated Users, a deny entry, no DACL at all. */
+static void test_private_sd(void)
+{
+	static const struct {
+		const wchar_t *sddl;
+		int ok;
+		const char *named;  /* in why when refused */
+	} cases[] = {
+		{ L"O:%lsD:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)", 1, NULL },
+		/* a directory from an elevated process, or from an older bridge
+		 * under %LOCALAPPDATA% (inherited: the user, SYSTEM, Administrators) */
+		{ L"O:BAD:(A;OICIID;FA;;;%ls)(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)", 1, NULL },
+		{ L"O:SYD:P(A;OICI;FA;;;%ls)", 1, NULL },
+		/* denying takes nothing from the user */
+		{ L"O:%lsD:P(D;OICI;FA;;;WD)(A;OICI;FA;;;%ls)", 1, NULL },
+		{ L"O:S-1-5-21-1-2-3-1001D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)", 0, "owned by S-1-5-21-1-2-3-1001" },
+		{ L"O:BUD:P(A;OICI;FA;;;%ls)", 0, "owned by" },
+		{ L"O:%lsD:(A;OICI;FA;;;%ls)(A;OICIID;0x1200a9;;;BU)", 0, "S-1-5-32-545" },
+		{ L"O:%lsD:P(A;OICI;FA;;;%ls)(A;;0x1301bf;;;AU)", 0, "S-1-5-11" },
+		/* inherit-only: what the key files would get */
+		{ L"O:%lsD:P(A;OICI;FA;;;%ls)(A;OICIIO;FR;;;S-1-5-21-1-2-3-1001)", 0, "S-1-5-21-1-2-3-1001" },
+	};
+	char why[1024];
+
+	current = "private-sd";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		PSECURITY_DESCRIPTOR sd = sd_from(cases[i].sddl);
+		CHECK(sd != NULL);
+		if (!sd)
+			continue;
+		why[0] = 0;
+		int r = win_private_sd_check("C:\\k", sd, user_sid(), why, sizeof(why));
+		bool right = cases[i].ok ? r == 0 :
+			     r == -EPERM && !strncmp(why, "C:\\k: refusing", 14) && strstr(why, cases[i].named);
+		CHECK(right);
+		if (!right)
+			printf("  case %zu (%ls): %d %s\n", i, cases[i].sddl, r, why);
+		LocalFree(sd);
+	}
+	/* A NULL DACL lets everyone in.  (Built by hand: wine's SDDL parser
+	 * makes "D:NO_ACCESS_CONTROL" an empty DACL, which lets nobody in.) */
+	SECURITY_DESCRIPTOR null_dacl;
+	CHECK(InitializeSecurityDescriptor(&null_dacl, SECURITY_DESCRIPTOR_REVISION) &&
+	      SetSecurityDescriptorOwner(&null_dacl, user_sid(), FALSE) &&
+	      SetSecurityDescriptorDacl(&null_dacl, TRUE, NULL, FALSE));
+	CHECK(win_private_sd_check("C:\\k", &null_dacl, user_sid(), why, sizeof(why)) == -EPERM &&
+	      strstr(why, "no DACL"));
 }
 
 static void test_listen(void)
@@ -881,6 +932,7 @@ int main(int argc, char **argv)
 	test_replace_errors();
 	test_long_and_profile_paths();
 	test_private_dir();
+	test_private_sd();
 	test_listen();
 	test_startup_and_register();
 	test_log();
