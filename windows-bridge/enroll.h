@@ -21,7 +21,8 @@ int plat_hmac_sha256(const unsigned char *key, size_t key_len, const void *msg, 
 		     unsigned char out[PROTO_MAC_BYTES]);
 /* Creates dir (and its parents) for the current user only; refuses one
  * that another user owns or others may write or read (Linux: mode 0700,
- * owner checked; Windows: under %LOCALAPPDATA%, whose ACL is the user's). */
+ * owner checked; Windows: a protected DACL for the user and SYSTEM, an
+ * existing one's owner and DACL checked). */
 int plat_private_dir(const char *dir, char *why, size_t why_len);
 /* Runs `wsl.exe -d DISTRO -u root wsldock-agent enroll` with key_hex and a
  * newline on its standard input; 0 when it exits 0.  WSLDOCK_WSL_EXE names

@@ -4,9 +4,10 @@
  * platform layer (libwinplat.a): Hyper-V socket addressing, the readers of
  * wsl.exe output, wslhost.exe command lines and the Lxss registry (which
  * wine.sh fills with `wine reg add` in a private WINEPREFIX), files replaced
- * with ReplaceFileW, UTF-16 paths, the Run key and the log rotation.
- * Hyper-V itself cannot exist under wine: what needs it is checked up to the
- * SOCKADDR_HV bytes and the one-line refusal. */
+ * with ReplaceFileW, UTF-16 paths, the Run key, the log rotation and the
+ * enrolment key directory's DACL.  Hyper-V itself cannot exist under wine:
+ * what needs it is checked up to the SOCKADDR_HV bytes and the one-line
+ * refusal; what wine keeps of ACLs is said at test_private_dir. */
 #define WIN32_LEAN_AND_MEAN
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -15,6 +16,8 @@
 #include <objbase.h>
 #include <shellapi.h>
 #include <psapi.h>
+#include <sddl.h>
+#include <aclapi.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "enroll.h"
 #include "hostmem.h"
 #include "platform.h"
 #include "win/host.h"
@@ -516,6 +520,233 @@ static void test_long_and_profile_paths(void)
 	free(got);
 }
 
+/* ---- the key directory (plat_private_dir) ----
+ * What wine (8.0, found by experiment) keeps of a file's security
+ * descriptor: the DACL is rebuilt from the unix mode bits (SYSTEM full
+ * control, the user from the owner bits, Everyone from the other bits), so
+ * an ACE for Everyone survives a round trip but one for another user or
+ * group (Users, Authenticated Users) does not; SE_DACL_PROTECTED is never
+ * reported; nothing is inherited (a new file's DACL comes from the umask,
+ * Everyone may read it); every file is owned by the current user, and
+ * setting another owner succeeds and changes nothing.  So under wine the
+ * files on disk show the DACL's entries and the refusal of Everyone; the
+ * protection and what key files inherit are checked only where a probe
+ * shows the platform keeps them (Windows); another owner and the SIDs wine
+ * cannot store are checked on descriptors built in memory, through the
+ * same rule plat_private_dir applies (win_private_sd_check). */
+static union {
+	TOKEN_USER tu;
+	char buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+} me;
+static wchar_t user_str[200];
+
+static PSID user_sid(void)
+{
+	TOKEN_USER *tu = &me.tu;
+	HANDLE tok;
+	DWORD n;
+	LPWSTR s;
+
+	if (!user_str[0] && OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+		if (GetTokenInformation(tok, TokenUser, tu, sizeof(me), &n) &&
+		    ConvertSidToStringSidW(tu->User.Sid, &s)) {
+			wcsncpy(user_str, s, 199);
+			LocalFree(s);
+		}
+		CloseHandle(tok);
+	}
+	return tu->User.Sid;
+}
+
+/* A security descriptor from SDDL in which every %ls is the user's SID. */
+static PSECURITY_DESCRIPTOR sd_from(const wchar_t *fmt)
+{
+	wchar_t sddl[1024];
+	PSECURITY_DESCRIPTOR sd = NULL;
+
+	user_sid();
+	swprintf(sddl, 1024, fmt, user_str, user_str, user_str);
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL))
+		printf("bad SDDL %ls (%lu)\n", sddl, (unsigned long)GetLastError());
+	return sd;
+}
+
+/* A directory made with that descriptor. */
+static int mkdir_sd(const char *path, const wchar_t *fmt)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), sd_from(fmt), FALSE };
+	wchar_t *w = win_wide(path);
+	int ok = sa.lpSecurityDescriptor && CreateDirectoryW(w, &sa);
+	LocalFree(sa.lpSecurityDescriptor);
+	free(w);
+	return ok ? 0 : -1;
+}
+
+/* path's owner and DACL as Windows reports them (LocalFree it). */
+static PSECURITY_DESCRIPTOR read_sd(const char *path, PACL *dacl, SECURITY_DESCRIPTOR_CONTROL *ctl)
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	wchar_t *w = win_wide(path);
+	DWORD rev;
+
+	*dacl = NULL;
+	*ctl = 0;
+	if (GetNamedSecurityInfoW(w, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+				  NULL, NULL, dacl, NULL, &sd) != ERROR_SUCCESS)
+		sd = NULL;
+	else
+		GetSecurityDescriptorControl(sd, ctl, &rev);
+	free(w);
+	return sd;
+}
+
+/* Whether dacl holds exactly: full control for the user and for SYSTEM,
+ * each with flags (and nothing else). */
+static bool only_user_and_system(PACL dacl, BYTE flags)
+{
+	int mine = 0, system = 0;
+
+	if (!dacl)
+		return false;
+	for (DWORD i = 0; i < dacl->AceCount; i++) {
+		ACCESS_ALLOWED_ACE *a;
+		if (!GetAce(dacl, i, (void **)&a) || a->Header.AceType != ACCESS_ALLOWED_ACE_TYPE ||
+		    a->Mask != FILE_ALL_ACCESS || (a->Header.AceFlags & ~INHERITED_ACE) != flags)
+			return false;
+		if (EqualSid(&a->SidStart, user_sid()))
+			mine++;
+		else if (IsWellKnownSid(&a->SidStart, WinLocalSystemSid))
+			system++;
+		else
+			return false;
+	}
+	return mine == 1 && system == 1;
+}
+
+/* The DACL a check found wrong. */
+static void print_dacl(const char *path, PSECURITY_DESCRIPTOR sd)
+{
+	LPWSTR s = NULL;
+
+	if (sd)
+		ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
+								     &s, NULL);
+	printf("  %s: %ls\n", path, s ? s : L"(unreadable)");
+	LocalFree(s);
+}
+
+static void test_private_dir(void)
+{
+	char probe[1100], dir[1100], file[1200], why[1024];
+	PSECURITY_DESCRIPTOR sd;
+	SECURITY_DESCRIPTOR_CONTROL ctl;
+	PACL dacl;
+
+	current = "private-dir";
+	/* Does this platform keep a protected DACL as given? */
+	path_in_tmp(probe, sizeof(probe), "sd-probe");
+	CHECK(mkdir_sd(probe, L"D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)") == 0);
+	sd = read_sd(probe, &dacl, &ctl);
+	CHECK(sd != NULL);
+	LocalFree(sd);
+	bool keeps_sd = ctl & SE_DACL_PROTECTED;
+	if (!keeps_sd)
+		printf("private-dir: this platform (wine) keeps no SE_DACL_PROTECTED and no inheritance: "
+		       "not checked\n");
+
+	/* A new key directory, its parents made on the way. */
+	path_in_tmp(dir, sizeof(dir), "state\\sub\\bridge-keys");
+	CHECK(plat_private_dir(dir, why, sizeof(why)) == 0);
+	sd = read_sd(dir, &dacl, &ctl);
+	bool ok = only_user_and_system(dacl, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE);
+	CHECK(ok);
+	if (keeps_sd)
+		CHECK(ctl & SE_DACL_PROTECTED);
+	if (!ok || (keeps_sd && !(ctl & SE_DACL_PROTECTED)))
+		print_dacl(dir, sd);
+	LocalFree(sd);
+	/* What a key file written there gets. */
+	snprintf(file, sizeof(file), "%s\\ubuntu.key", dir);
+	CHECK(plat_replace_file(file, "k\n", 2) == 0);
+	if (keeps_sd) {
+		sd = read_sd(file, &dacl, &ctl);
+		ok = only_user_and_system(dacl, 0);
+		CHECK(ok);
+		if (!ok)
+			print_dacl(file, sd);
+		LocalFree(sd);
+	}
+	/* Again: its own directory is taken as it is. */
+	CHECK(plat_private_dir(dir, why, sizeof(why)) == 0);
+
+	/* One made beforehand that lets Everyone read. */
+	path_in_tmp(dir, sizeof(dir), "state\\everyone");
+	CHECK(mkdir_sd(dir, L"D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)(A;OICI;FR;;;WD)") == 0);
+	sd = read_sd(dir, &dacl, &ctl);
+	CHECK(!only_user_and_system(dacl, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE));  /* (the platform kept it) */
+	LocalFree(sd);
+	why[0] = 0;
+	int r = plat_private_dir(dir, why, sizeof(why));
+	printf("private-dir: %s\n", why);
+	CHECK(r == -EPERM);
+	CHECK(strstr(why, dir) && strstr(why, "S-1-1-0"));
+
+	/* A file where the directory should be. */
+	path_in_tmp(dir, sizeof(dir), "state\\a-file");
+	CHECK(plat_replace_file(dir, "x", 1) == 0);
+	CHECK(plat_private_dir(dir, why, sizeof(why)) == -EPERM && strstr(why, "not a plain directory"));
+}
+
+/* The rule on descriptors wine cannot keep on disk: other owners, Users,
+ * Authenticated Users, a deny entry, no DACL at all. */
+static void test_private_sd(void)
+{
+	static const struct {
+		const wchar_t *sddl;
+		int ok;
+		const char *named;  /* in why when refused */
+	} cases[] = {
+		{ L"O:%lsD:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)", 1, NULL },
+		/* a directory from an elevated process, or from an older bridge
+		 * under %LOCALAPPDATA% (inherited: the user, SYSTEM, Administrators) */
+		{ L"O:BAD:(A;OICIID;FA;;;%ls)(A;OICIID;FA;;;SY)(A;OICIID;FA;;;BA)", 1, NULL },
+		{ L"O:SYD:P(A;OICI;FA;;;%ls)", 1, NULL },
+		/* denying takes nothing from the user */
+		{ L"O:%lsD:P(D;OICI;FA;;;WD)(A;OICI;FA;;;%ls)", 1, NULL },
+		{ L"O:S-1-5-21-1-2-3-1001D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)", 0, "owned by S-1-5-21-1-2-3-1001" },
+		{ L"O:BUD:P(A;OICI;FA;;;%ls)", 0, "owned by" },
+		{ L"O:%lsD:(A;OICI;FA;;;%ls)(A;OICIID;0x1200a9;;;BU)", 0, "S-1-5-32-545" },
+		{ L"O:%lsD:P(A;OICI;FA;;;%ls)(A;;0x1301bf;;;AU)", 0, "S-1-5-11" },
+		/* inherit-only: what the key files would get */
+		{ L"O:%lsD:P(A;OICI;FA;;;%ls)(A;OICIIO;FR;;;S-1-5-21-1-2-3-1001)", 0, "S-1-5-21-1-2-3-1001" },
+	};
+	char why[1024];
+
+	current = "private-sd";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		PSECURITY_DESCRIPTOR sd = sd_from(cases[i].sddl);
+		CHECK(sd != NULL);
+		if (!sd)
+			continue;
+		why[0] = 0;
+		int r = win_private_sd_check("C:\\k", sd, user_sid(), why, sizeof(why));
+		bool right = cases[i].ok ? r == 0 :
+			     r == -EPERM && !strncmp(why, "C:\\k: refusing", 14) && strstr(why, cases[i].named);
+		CHECK(right);
+		if (!right)
+			printf("  case %zu (%ls): %d %s\n", i, cases[i].sddl, r, why);
+		LocalFree(sd);
+	}
+	/* A NULL DACL lets everyone in.  (Built by hand: wine's SDDL parser
+	 * makes "D:NO_ACCESS_CONTROL" an empty DACL, which lets nobody in.) */
+	SECURITY_DESCRIPTOR null_dacl;
+	CHECK(InitializeSecurityDescriptor(&null_dacl, SECURITY_DESCRIPTOR_REVISION) &&
+	      SetSecurityDescriptorOwner(&null_dacl, user_sid(), FALSE) &&
+	      SetSecurityDescriptorDacl(&null_dacl, TRUE, NULL, FALSE));
+	CHECK(win_private_sd_check("C:\\k", &null_dacl, user_sid(), why, sizeof(why)) == -EPERM &&
+	      strstr(why, "no DACL"));
+}
+
 static void test_listen(void)
 {
 	plat_sock l, c;
@@ -700,6 +931,8 @@ int main(int argc, char **argv)
 	test_host_memory();
 	test_replace_errors();
 	test_long_and_profile_paths();
+	test_private_dir();
+	test_private_sd();
 	test_listen();
 	test_startup_and_register();
 	test_log();

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Enrolment on Windows (enroll.h): random bytes and HMAC-SHA256 from
- * BCrypt (bcrypt.dll, no library to ship), the key directory, and
- * `wsl.exe -d DISTRO -u root wsldock-agent enroll` with the key on its
- * standard input. */
+ * BCrypt (bcrypt.dll, no library to ship), the key directory and its DACL
+ * (advapi32), and `wsl.exe -d DISTRO -u root wsldock-agent enroll` with
+ * the key on its standard input. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,8 @@
 #include <winsock2.h>
 #include <windows.h>
 #include <bcrypt.h>
+#include <sddl.h>
+#include <aclapi.h>
 
 #include "../enroll.h"
 #include "winplat.h"
@@ -47,19 +49,193 @@ int plat_hmac_sha256(const unsigned char *key, size_t key_len, const void *msg, 
 	return r;
 }
 
-/* Creates dir and its parents.  It lives under %LOCALAPPDATA% (the log
- * directory) unless --state-dir says otherwise; new directories inherit
- * that profile's ACL (the user, SYSTEM, Administrators).  A reparse point
- * (a junction planted to move the keys elsewhere) is refused. */
+/* The process token's user (malloc'ed, its SID inside). */
+static int token_user(TOKEN_USER **out)
+{
+	HANDLE tok;
+	DWORD size = 0, err;
+	TOKEN_USER *tu;
+
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+		return win_errno(GetLastError());
+	GetTokenInformation(tok, TokenUser, NULL, 0, &size);
+	tu = size ? malloc(size) : NULL;
+	if (!tu)
+		err = size ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
+	else if (!GetTokenInformation(tok, TokenUser, tu, size, &size))
+		err = GetLastError();
+	else
+		err = ERROR_SUCCESS;
+	CloseHandle(tok);
+	if (err != ERROR_SUCCESS) {
+		free(tu);
+		return win_errno(err);
+	}
+	*out = tu;
+	return 0;
+}
+
+/* The new key directory's security descriptor (LocalFree it): owned by the
+ * user, a protected DACL (nothing inherited from the parent, whatever
+ * --state-dir names) giving full control to the user and SYSTEM only, both
+ * ACEs inherited by what is created inside (OI|CI), so the key files
+ * plat_replace_file writes there get the same. */
+static int private_sd(PSID user, PSECURITY_DESCRIPTOR *sd)
+{
+	wchar_t sddl[512];  /* a SID string is at most 184 characters */
+	LPWSTR u;
+	BOOL ok;
+
+	if (!ConvertSidToStringSidW(user, &u))
+		return win_errno(GetLastError());
+	ok = swprintf(sddl, sizeof(sddl) / sizeof(*sddl), L"O:%lsD:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)", u, u) > 0 &&
+	     ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, sd, NULL);
+	LocalFree(u);
+	return ok ? 0 : -EINVAL;
+}
+
+/* "DOMAIN\NAME (S-1-...)" for a message, or the SID string alone when it
+ * names no account here. */
+static void sid_text(PSID sid, char *buf, size_t size)
+{
+	wchar_t name[256], domain[256];
+	DWORD nn = 256, dn = 256;
+	SID_NAME_USE use;
+	LPWSTR str = NULL;
+	char *n8 = NULL, *d8 = NULL, *s8 = NULL;
+
+	if (ConvertSidToStringSidW(sid, &str))
+		s8 = win_utf8(str);
+	if (LookupAccountSidW(NULL, sid, name, &nn, domain, &dn, &use)) {
+		n8 = win_utf8(name);
+		d8 = win_utf8(domain);
+	}
+	if (n8 && d8)
+		snprintf(buf, size, "%s%s%s (%s)", d8, *d8 ? "\\" : "", n8, s8 ? s8 : "?");
+	else
+		snprintf(buf, size, "%s", s8 ? s8 : "an unreadable SID");
+	free(n8);
+	free(d8);
+	free(s8);
+	LocalFree(str);
+}
+
+/* Who may own or be let into the key directory: the user, SYSTEM and the
+ * Administrators group.  The last two can read any file anyway (SYSTEM
+ * runs everything; an administrator can take ownership of anything), so
+ * there is nothing to keep them out of; and a directory made by an
+ * elevated process is owned by Administrators. */
+static bool trusted(PSID sid, PSID user)
+{
+	return EqualSid(sid, user) || IsWellKnownSid(sid, WinLocalSystemSid) ||
+	       IsWellKnownSid(sid, WinBuiltinAdministratorsSid);
+}
+
+int win_private_sd_check(const char *dir, PSECURITY_DESCRIPTOR sd, PSID user, char *why, size_t why_len)
+{
+	PSID owner = NULL;
+	PACL dacl = NULL;
+	BOOL present = FALSE, defaulted;
+	char who[600];
+
+	if (!GetSecurityDescriptorOwner(sd, &owner, &defaulted) ||
+	    !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
+		snprintf(why, why_len, "%s: cannot read its security descriptor", dir);
+		return -EINVAL;
+	}
+	if (!owner) {
+		snprintf(why, why_len, "%s: refusing to keep keys there: it has no owner", dir);
+		return -EPERM;
+	}
+	/* An owner may always rewrite the DACL, whatever it says now. */
+	if (!trusted(owner, user)) {
+		sid_text(owner, who, sizeof(who));
+		snprintf(why, why_len, "%s: refusing to keep keys there: it is owned by %s, not by this user",
+			 dir, who);
+		return -EPERM;
+	}
+	if (!present || !dacl) {
+		snprintf(why, why_len, "%s: refusing to keep keys there: it has no DACL (everyone may enter it)",
+			 dir);
+		return -EPERM;
+	}
+	/* Every allowing ACE counts, inherit-only ones too: those are what the
+	 * key files written there would get.  A denying ACE only takes away;
+	 * any other kind (callback, object) is not read: refused. */
+	for (DWORD i = 0; i < dacl->AceCount; i++) {
+		ACE_HEADER *ace;
+
+		if (!GetAce(dacl, i, (void **)&ace)) {
+			snprintf(why, why_len, "%s: cannot read its DACL", dir);
+			return -EINVAL;
+		}
+		if (ace->AceType == ACCESS_DENIED_ACE_TYPE)
+			continue;
+		if (ace->AceType != ACCESS_ALLOWED_ACE_TYPE) {
+			snprintf(why, why_len, "%s: refusing to keep keys there: its DACL has an entry of type %u",
+				 dir, ace->AceType);
+			return -EPERM;
+		}
+		PSID sid = &((ACCESS_ALLOWED_ACE *)ace)->SidStart;
+		if (!trusted(sid, user)) {
+			sid_text(sid, who, sizeof(who));
+			snprintf(why, why_len, "%s: refusing to keep keys there: its DACL lets %s in "
+				 "(only this user, SYSTEM and Administrators may be)", dir, who);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+/* An existing key directory: a plain directory (a reparse point, e.g. a
+ * junction planted to move the keys elsewhere, is refused) that passes
+ * win_private_sd_check. */
+static int check_existing(const wchar_t *w, const char *dir, PSID user, char *why, size_t why_len)
+{
+	PSECURITY_DESCRIPTOR sd;
+	DWORD attr = GetFileAttributesW(w), err;
+	int r;
+
+	if (attr == INVALID_FILE_ATTRIBUTES || !(attr & FILE_ATTRIBUTE_DIRECTORY) ||
+	    (attr & FILE_ATTRIBUTE_REPARSE_POINT)) {
+		snprintf(why, why_len, "%s: refusing to keep keys there: not a plain directory", dir);
+		return -EPERM;
+	}
+	err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+				    NULL, NULL, NULL, NULL, &sd);
+	if (err != ERROR_SUCCESS) {
+		r = win_errno(err);
+		snprintf(why, why_len, "%s: cannot read its owner and DACL: %s", dir, strerror(-r));
+		return r;
+	}
+	r = win_private_sd_check(dir, sd, user, why, why_len);
+	LocalFree(sd);
+	return r;
+}
+
+/* Creates dir and its parents.  The parents are only path components and
+ * keep what they inherit; dir itself, when new, gets private_sd's DACL
+ * (not its parent's: --state-dir may name a directory other users can
+ * read), and when it exists already must pass check_existing. */
 int plat_private_dir(const char *dir, char *why, size_t why_len)
 {
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, FALSE };
+	TOKEN_USER *tu = NULL;
 	wchar_t *w = win_wide(dir);
-	DWORD attr;
-	int r = 0;
+	int r;
 
 	if (!w) {
 		snprintf(why, why_len, "%s: not a valid path", dir);
 		return -EILSEQ;
+	}
+	r = token_user(&tu);
+	if (r == 0)
+		r = private_sd(tu->User.Sid, &sa.lpSecurityDescriptor);
+	if (r < 0) {
+		snprintf(why, why_len, "%s: cannot make a DACL for this user: %s", dir, strerror(-r));
+		free(tu);
+		free(w);
+		return r;
 	}
 	for (wchar_t *p = w + 1; *p; p++) {
 		if (*p != L'\\' && *p != L'/')
@@ -71,14 +247,17 @@ int plat_private_dir(const char *dir, char *why, size_t why_len)
 		CreateDirectoryW(w, NULL);
 		*p = c;
 	}
-	if (!CreateDirectoryW(w, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
-		r = win_errno(GetLastError());
-		snprintf(why, why_len, "%s: cannot create it: %s", dir, strerror(-r));
-	} else if ((attr = GetFileAttributesW(w)) == INVALID_FILE_ATTRIBUTES ||
-		   !(attr & FILE_ATTRIBUTE_DIRECTORY) || (attr & FILE_ATTRIBUTE_REPARSE_POINT)) {
-		r = -EPERM;
-		snprintf(why, why_len, "%s: refusing to keep keys there: not a plain directory", dir);
+	if (!CreateDirectoryW(w, &sa)) {
+		DWORD err = GetLastError();
+		if (err == ERROR_ALREADY_EXISTS) {
+			r = check_existing(w, dir, tu->User.Sid, why, why_len);
+		} else {
+			r = win_errno(err);
+			snprintf(why, why_len, "%s: cannot create it: %s", dir, strerror(-r));
+		}
 	}
+	LocalFree(sa.lpSecurityDescriptor);
+	free(tu);
 	free(w);
 	return r;
 }

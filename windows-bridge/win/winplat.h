@@ -24,6 +24,12 @@ char *win_utf8(const wchar_t *wide);
 /* GetLastError() / WSAGetLastError() codes to negative errno. */
 int win_errno(DWORD err);
 
+/* The key directory's rule for one that exists (plat_private_dir, in
+ * enroll_windows.c): owned by user, SYSTEM or Administrators, and no ACE
+ * of sd's DACL allowing anyone else in.  0, or negative errno with why
+ * naming dir and the SID. */
+int win_private_sd_check(const char *dir, PSECURITY_DESCRIPTOR sd, PSID user, char *why, size_t why_len);
+
 /* SOCKADDR_HV for a vsock port bound to vm_id (never a wildcard: WSL's VM
  * only accepts binds to its own id).  Fills an opaque buffer of at least
  * sizeof(SOCKADDR_HV) bytes; 0 when it is too small or vm_id is NULL. */
