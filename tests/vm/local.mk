@@ -9,6 +9,7 @@ VM_TESTS = \
 	tests/vm/tracker-xfs-6.12.sh \
 	tests/vm/report-wsl-like.sh \
 	tests/vm/reclaim-acceptance.sh \
+	tests/vm/dd-b-host-low.sh \
 	$(VM_DD_CI_TESTS)
 # The Docker-Desktop-like guest (issue 17): every cgroup layout with both
 # builders in `make check-vm-dd` (5-6 min each under TCG); `make check-vm` runs

@@ -16,6 +16,22 @@
 #   WSLDOCK_DB_BUILDER  buildkit (default, Docker Desktop's) or legacy
 #   WSLDOCK_DB_LAYOUT   wsl-launch layout (default b)
 #   WSLDOCK_DB_AFTER    seconds watched after the build's end (default 30)
+#   WSLDOCK_DB_HOST_LOW 1: Windows runs low on memory as the build starts.
+#                       A real wsldock-bridge runs in the guest outside the
+#                       distros (as on Windows), reading a host meminfo file
+#                       (the one thing faked: Windows' memory) that falls
+#                       below its --low-memory when the build starts; the
+#                       agent is enrolled through tests/bridge/fake-wsl
+#                       (wsl.exe cannot exist here) and reports to it over a
+#                       unix socket in /mnt/wsl (AF_VSOCK on WSL) instead of
+#                       `--bridge none`.  Low from the start, host pressure's
+#                       own steps (root cgroup) would run before the build
+#                       and take the hot set the user read once.
+#   WSLDOCK_DB_CHECK    1: judge the run (tests/vm/dd-b-host-low.sh): the
+#                       agent heard the host was low, drop-behind stepped
+#                       while the build ran, the build held at most
+#                       WSLDOCK_DB_HELD_MAX (default 0.6) of what it wrote at
+#                       its end, the hot set stayed >= 0.9 resident.
 #
 # Measured (guest side; the host side is bench/vm-drop-behind's):
 #   written   what the build wrote: the growth of /proc/vmstat nr_dirtied
@@ -45,6 +61,9 @@ STEPS=${WSLDOCK_DB_STEPS:-1}
 ARM=${WSLDOCK_DB_ARM:-arm}
 ARGS=${WSLDOCK_DB_ARGS:-}
 AFTER=${WSLDOCK_DB_AFTER:-30}
+HOST_LOW=${WSLDOCK_DB_HOST_LOW:-0}
+CHECK=${WSLDOCK_DB_CHECK:-0}
+HELD_MAX=${WSLDOCK_DB_HELD_MAX:-0.6}
 HOT_MIB=120
 L="$top_srcdir/tests/vm/guest/wsl-launch"
 OUT=$WSLDOCK_VM_OUT
@@ -58,7 +77,8 @@ for t in dockerd docker busybox nsenter unshare fincore python3; do
 	command -v "$t" >/dev/null || fail "$t is missing in the guest image (tests/vm/prepare)"
 done
 
-trap '"$L" stop' EXIT
+bridge=
+trap '[ -z "$bridge" ] || kill "$bridge" 2>/dev/null; "$L" stop' EXIT
 "$L" setup "$LAYOUT" "$WSLDOCK_VM_SCRATCH" || fail "wsl-launch setup failed"
 # The user distro's /tmp is its own: the agent goes to the shared /mnt/wsl
 # (as dd-build.sh does).
@@ -75,9 +95,30 @@ until in_user docker version >/dev/null 2>&1; do
 done
 echo "engine from the user distro: $(in_user docker info --format '{{.Name}} {{.OperatingSystem}} cgroup={{.CgroupDriver}} v{{.CgroupVersion}} {{.ServerVersion}}')"
 
+# Windows low on memory: the bridge, outside the distros as on Windows,
+# reads a host meminfo with 16 of 32 GiB available, 1 GiB once the build
+# starts (its default threshold is 10 %).  Its socket and the agent's key
+# are in the shared /mnt/wsl.
+BRIDGE_ARG=none AGENT_ENV=
+B=/mnt/wsl/.wsldock-bridge
+host_mem() { # available KiB
+	printf 'MemTotal:       33554432 kB\nMemFree:        %s kB\nMemAvailable:   %s kB\n' "$1" "$1" >"$B/meminfo.new" &&
+		mv "$B/meminfo.new" "$B/meminfo"
+}
+if [ "$HOST_LOW" = 1 ]; then
+	mkdir -p "$B" && host_mem 16777216 || fail "cannot write the host's meminfo in $B"
+	"$top_builddir/windows-bridge/wsldock-bridge" run --listen "unix:$B/sock" --meminfo "$B/meminfo" \
+		--host-interval 200 --state-dir "$B/state" >"$OUT/bridge.log" 2>&1 &
+	bridge=$!
+	WSLDOCK_WSL_EXE="$top_srcdir/tests/bridge/fake-wsl" FAKE_WSL_KEYS="$B/keys" WSLDOCK_AGENT="$BIN/wsldock-agent" \
+		"$top_builddir/windows-bridge/wsldock-bridge" enroll user --state-dir "$B/state" >"$OUT/enroll.log" 2>&1 ||
+		fail "wsldock-bridge enroll user failed: $(tail -3 "$OUT/enroll.log")"
+	BRIDGE_ARG=unix:$B/sock AGENT_ENV="WSLDOCK_BRIDGE_KEY=$B/keys/user.key WSL_DISTRO_NAME=user"
+fi
+
 # The agent, in the user distro only: its defaults plus the arm's arguments.
 # shellcheck disable=SC2086
-in_user "$BIN/wsldock-agent" run --foreground --bridge none $ARGS >"$OUT/agent.log" 2>&1 &
+in_user env $AGENT_ENV "$BIN/wsldock-agent" run --foreground --bridge "$BRIDGE_ARG" $ARGS >"$OUT/agent.log" 2>&1 &
 agent=$!
 n=0
 until grep -q ' start ' "$OUT/agent.log" 2>/dev/null; do
@@ -86,7 +127,15 @@ until grep -q ' start ' "$OUT/agent.log" 2>/dev/null; do
 	[ $n -lt 600 ] || fail "wsldock-agent run did not start in 60 s: $(tail -5 "$OUT/agent.log")"
 	sleep 0.1
 done
-echo "agent ($ARM: run --foreground --bridge none $ARGS): $(grep ' start ' "$OUT/agent.log" | head -1 | cut -c1-300)"
+if [ "$HOST_LOW" = 1 ]; then
+	n=0
+	until grep -q 'bridge host_low=0' "$OUT/agent.log" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || fail "the agent did not hear the host's memory from the bridge in 30 s: $(tail -5 "$OUT/agent.log") / $(tail -5 "$OUT/bridge.log")"
+		sleep 0.1
+	done
+fi
+echo "agent ($ARM: run --foreground --bridge $BRIDGE_ARG $ARGS): $(grep ' start ' "$OUT/agent.log" | head -1 | cut -c1-300)"
 
 # The user's hot set: files in the user distro, read there.
 in_user sh -c "mkdir -p /var/tmp/hot && for i in 1 2 3 4; do
@@ -131,6 +180,7 @@ f0=$(file_kib)
 d0=$(dirtied)
 vm_mark build-start
 t0=$(now_ms)
+[ "$HOST_LOW" != 1 ] || host_mem 1048576 || fail "cannot write the host's meminfo in $B"
 in_user env DOCKER_BUILDKIT=$bk docker build --network=none -t wsldock-db "$CTX" >"$OUT/build.log" 2>&1 ||
 	{ tail -20 "$OUT/build.log"; fail "docker build ($BUILDER) failed"; }
 t1=$(now_ms)
@@ -214,4 +264,25 @@ echo "build ($BUILDER, $STEPS RUN step(s), $run_mib MiB): $((wall_ms / 1000)) s;
 echo "agent's actions (last 12):"
 grep ' action ' "$OUT/agent.log" | cut -c1-300 | tail -12
 [ -z "${agent_gone:-}" ] || fail "$agent_gone"
+if [ "$CHECK" = 1 ]; then
+	python3 - "$OUT/result.json" "$HELD_MAX" <<'EOF2' || fail "the run missed what tests/vm/dd-b-host-low.sh checks (above)"
+import json, sys
+r, held_max = json.load(open(sys.argv[1])), float(sys.argv[2])
+bad = []
+if r["db_actions_in_build"] < 1:
+    bad.append("no drop-behind step while the build ran")
+if r["held_share"] is None or r["held_share"] > held_max:
+    bad.append("the build held %s of what it wrote at its end (> %.2f)" % (r["held_share"], held_max))
+if r["hot_end"] < 0.9:
+    bad.append("the hot set was %.3f resident at the build's end (< 0.9)" % r["hot_end"])
+for b in bad:
+    print("FAIL: " + b)
+sys.exit(1 if bad else 0)
+EOF2
+	grep -q 'bridge host_low=1' "$OUT/agent.log" ||
+		fail "the agent never heard from the bridge that the host is low: $(tail -3 "$OUT/bridge.log")"
+	grep -q 'reason=drop-behind .*Windows low on memory' "$OUT/agent.log" ||
+		fail "no drop-behind decision says Windows is low on memory: $(grep 'drop-behind' "$OUT/agent.log" | tail -2)"
+	echo "PASS: Windows low on memory: drop-behind stepped while the build ran and it held at most $HELD_MAX of what it wrote at its end"
+fi
 sleep 2  # the host's rss.csv rows up to the last mark
