@@ -22,7 +22,7 @@ agent_libwsldock_a_SOURCES += \
 	agent/tracker/tracker.c agent/tracker/tracker.h \
 	agent/tracker/view.c agent/tracker/view.h \
 	agent/outputs/top.h agent/outputs/top_json.c agent/outputs/top_text.c \
-	agent/outputs/text_escape.c agent/outputs/text_escape.h \
+	agent/shared/text_escape.c agent/shared/text_escape.h \
 	agent/cli/verb_top.c
 nodist_agent_libwsldock_a_SOURCES = bpf/pagecache.skel.h
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "conflicts/rules.h"
-#include "outputs/text_escape.h"
+#include "shared/text_escape.h"
 #include "shared/json_util.h"
 
 static json_t *str_or_null(const char *s)

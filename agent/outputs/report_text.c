@@ -4,7 +4,7 @@
 
 #include "outputs/report.h"
 #include "model/topology.h"
-#include "outputs/text_escape.h"
+#include "shared/text_escape.h"
 #include "shared/util.h"
 
 #define LABEL_WIDTH 24
@@ -17,7 +17,7 @@ static void section(FILE *f, const char *title)
 
 /* Values and notes quote what others named (the distro, the kernel
  * release, paths in a reason): escaped, so no name steers the terminal
- * (outputs/text_escape.h). */
+ * (shared/text_escape.h). */
 static void row(FILE *f, const char *label, const char *value, const char *note)
 {
 	char v[TEXT_ESCAPED_SIZE(1024)], n[TEXT_ESCAPED_SIZE(PATH_MAX)];

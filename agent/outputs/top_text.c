@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "outputs/text_escape.h"
+#include "shared/text_escape.h"
 #include "shared/util.h"
 
 /* Process, cgroup and file names are any user's to choose: each goes

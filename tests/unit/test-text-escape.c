@@ -9,7 +9,7 @@
 
 #include "unit.h"
 
-#include "outputs/text_escape.h"
+#include "shared/text_escape.h"
 
 static const char *esc(const char *s)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "outputs/text_escape.h"
+#include "shared/text_escape.h"
 
 #include <stdbool.h>
 #include <stdint.h>
