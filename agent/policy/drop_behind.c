@@ -9,16 +9,17 @@
  * 200-250 MiB/s, so a 10 GiB build cannot be back 20 s after its end if
  * nothing went before.  Senpai-style bounded steps: memory.reclaim on the
  * cgroups that hold the episode's pages (the engine's too, by id across a
- * cgroup namespace), at most one step per drop_behind_interval.  Cgroup
- * reclaim takes the inactive list first, where written-once pages are;
- * what the build reads again is promoted to the active list.  When file
+ * cgroup namespace), at most one step per drop_behind_interval.  When file
  * refaults rise after a step (PSI is off on WSL), it backs off, doubling up
  * to backoff_max.  cgroup v2 only: v1's force_empty cannot stop at a step.
  * Its back-off is its own: the episode's levers at its end are untouched.
- * What it takes the build reads again at its end (the legacy builder's
- * commit, BuildKit's export read every byte a step wrote), so by default
- * (auto) it runs only while the bridge says Windows is low on memory:
- * then a re-read costs less than Windows paging. */
+ * What it takes the build reads once more at its end (the legacy builder's
+ * commit, BuildKit's export read every byte a step wrote), and reclaim
+ * cannot tell those pages apart: without MGLRU (WSL's kernel) a page read
+ * once after it was written stays inactive in write order, so the oldest
+ * writes go first, read or not (docs/benchmarks.md, drop-behind).  So by
+ * default (auto) it runs only while the bridge says Windows is low on
+ * memory: then a re-read costs less than Windows paging. */
 
 void drop_behind_reset(struct policy_history *h)
 {
